@@ -1,0 +1,77 @@
+/**
+ * One error family for every platform. `code` is the platform's own code or string
+ * (MAX `proto.state`, MaxIM 10008, WebQQ retcode 103, VK Live `invalid_param`).
+ * Messages never contain secrets: callers pass already-redacted details.
+ */
+export type Platform = "max" | "maxim" | "webqq" | "vklive" | "core" | "sandbox";
+
+export interface SwitchboardErrorOptions {
+  platform: Platform;
+  code?: string | number;
+  retryable?: boolean;
+  cause?: unknown;
+  /** Redacted context for debugging: method/opcode, HTTP status… never tokens. */
+  details?: Record<string, unknown>;
+}
+
+export class SwitchboardError extends Error {
+  readonly platform: Platform;
+  readonly code: string | number | undefined;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(message: string, options: SwitchboardErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.platform = options.platform;
+    this.code = options.code;
+    this.retryable = options.retryable ?? false;
+    this.details = options.details;
+  }
+}
+
+/** The platform answered and said no. */
+export class ApiError extends SwitchboardError {}
+
+/** The network failed or the connection closed before an answer arrived. */
+export class TransportError extends SwitchboardError {
+  constructor(message: string, options: SwitchboardErrorOptions) {
+    super(message, { retryable: true, ...options });
+  }
+}
+
+/** No answer within the allotted time. */
+export class TimeoutError extends SwitchboardError {
+  constructor(message: string, options: SwitchboardErrorOptions) {
+    super(message, { retryable: true, ...options });
+  }
+}
+
+/** Credentials are missing, wrong, expired or revoked: log in again. */
+export class AuthError extends SwitchboardError {}
+
+/** Too many requests; `retryAfterMs` says when to try again if the platform told us. */
+export class RateLimitError extends SwitchboardError {
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: SwitchboardErrorOptions & { retryAfterMs?: number }) {
+    super(message, { retryable: true, ...options });
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** Our own schema rejected the input before anything was sent. */
+export class ValidationError extends SwitchboardError {
+  readonly issues: string[];
+  constructor(message: string, options: SwitchboardErrorOptions & { issues?: string[] }) {
+    super(message, options);
+    this.issues = options.issues ?? [];
+  }
+}
+
+/** The caller aborted the operation through its AbortSignal. */
+export class AbortError extends SwitchboardError {
+  constructor(platform: Platform, reason?: unknown) {
+    super("The operation was aborted", { platform, code: "aborted", cause: reason });
+    this.name = "AbortError";
+  }
+}

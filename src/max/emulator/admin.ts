@@ -1,0 +1,79 @@
+import { ErrorCode } from "../protocol.js";
+import type { MaxEmulator } from "./context.js";
+import { confirmQr, createUser, pendingQr } from "./handlers/auth.js";
+import { normalizePhone } from "./store/users.js";
+
+export class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * What the sandbox (admin API, console, tests) may do to the MAX emulator beyond the wire
+ * protocol: create accounts, read SMS codes, confirm QR logins, inject faults.
+ */
+export class MaxAdmin {
+  constructor(private readonly emu: MaxEmulator) {}
+
+  createUser(input: { phone: string; firstName: string; lastName?: string; password?: string }): { userId: number } {
+    const phone = normalizePhone(input.phone);
+    if (!phone) throw new AdminError(400, "phone must be an international number such as +79001234567");
+    if (!input.firstName?.trim()) throw new AdminError(400, "firstName is required");
+    if (this.emu.repos.users.byPhone(phone)) throw new AdminError(409, `a user with phone ${phone} already exists`);
+    const user = createUser(this.emu, { ...input, phone });
+    return { userId: user.id };
+  }
+
+  lastSms(phoneInput: string): { phone: string; code: string } | undefined {
+    const phone = normalizePhone(phoneInput);
+    if (!phone) throw new AdminError(400, "phone must be an international number such as +79001234567");
+    const row = this.emu.repos.users.lastSms(phone);
+    return row ? { phone: row.phone, code: row.code } : undefined;
+  }
+
+  pendingQr(): { trackId: string; qrLink: string; expiresAt: number }[] {
+    return pendingQr(this.emu).map(({ trackId, qrLink, expiresAt }) => ({ trackId, qrLink, expiresAt }));
+  }
+
+  confirmQr(trackIdOrLink: string, userId: number): void {
+    if (!this.emu.repos.users.byId(userId)) throw new AdminError(404, `no MAX user ${userId}`);
+    try {
+      confirmQr(this.emu, trackIdOrLink, userId);
+    } catch {
+      throw new AdminError(404, "no pending QR login with that trackId (expired or already used)");
+    }
+  }
+
+  /** Drops connections abruptly (no close frame), like a network cut. Returns how many. */
+  drop(target: { userId?: number } = {}): number {
+    let n = 0;
+    for (const conn of [...this.emu.hub.connections()]) {
+      if (target.userId !== undefined && conn.userId !== target.userId) continue;
+      conn.terminate();
+      n++;
+    }
+    return n;
+  }
+
+  failNext(count: number, target: { userId?: number; error?: string; message?: string; opcode?: number } = {}): void {
+    this.emu.faults.failNext(count, { error: target.error ?? ErrorCode.SERVICE, ...target });
+  }
+
+  delay(ms: number, durationMs: number, target: { userId?: number } = {}): void {
+    this.emu.faults.delay(ms, durationMs, target);
+  }
+
+  clearFaults(): void {
+    this.emu.faults.clear();
+  }
+
+  stats(): { connections: number; online: number; faults: { fails: number; delays: number } } {
+    let online = 0;
+    for (const c of this.emu.hub.connections()) if (c.state === "online") online++;
+    return { connections: this.emu.hub.size, online, faults: this.emu.faults.snapshot() };
+  }
+}

@@ -1,0 +1,77 @@
+import type { WebSocket } from "ws";
+import { Cmd, PROTOCOL_VERSION } from "../protocol.js";
+
+export type ConnectionState = "connected" | "hello" | "online";
+
+/** Bytes we let queue up for a slow reader before dropping it (the service drops slow sockets too). */
+const MAX_BUFFERED = 8 * 1024 * 1024;
+
+/** One client socket and what the server knows about it. */
+export class MaxConnection {
+  state: ConnectionState = "connected";
+  userId: number | undefined;
+  sessionId: number | undefined;
+  deviceId = "";
+  deviceType = "WEB";
+  deviceName = "";
+  appVersion = "";
+  lastActivity = Date.now();
+  closed = false;
+
+  constructor(
+    readonly id: number,
+    readonly ws: WebSocket,
+    readonly remote: string,
+  ) {}
+
+  respond(seq: number, opcode: number, payload: unknown): void {
+    this.sendRaw(
+      `{"ver":${PROTOCOL_VERSION},"cmd":${Cmd.RESPONSE},"seq":${seq},"opcode":${opcode},"payload":${JSON.stringify(payload ?? {})}}`,
+    );
+  }
+
+  error(seq: number, opcode: number, payload: unknown): void {
+    this.sendRaw(
+      `{"ver":${PROTOCOL_VERSION},"cmd":${Cmd.ERROR},"seq":${seq},"opcode":${opcode},"payload":${JSON.stringify(payload)}}`,
+    );
+  }
+
+  /**
+   * Events arrive with `cmd: 1` and no request (seed). Their `seq` is 0, a number no client
+   * request uses (clients count from 1): vkmax and vkmax-node match replies by seq alone, so
+   * a server counter would be taken for the answer to a pending request.
+   */
+  sendEventRaw(opcode: number, payloadJson: string): void {
+    this.sendRaw(`{"ver":${PROTOCOL_VERSION},"cmd":${Cmd.RESPONSE},"seq":0,"opcode":${opcode},"payload":${payloadJson}}`);
+  }
+
+  sendEvent(opcode: number, payload: unknown): void {
+    this.sendEventRaw(opcode, JSON.stringify(payload));
+  }
+
+  sendRaw(text: string): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > MAX_BUFFERED) {
+      // A reader this far behind would make the server hold unbounded memory.
+      this.close(1008, "slow consumer");
+      return;
+    }
+    this.ws.send(text);
+  }
+
+  close(code = 1000, reason = ""): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      this.ws.terminate();
+    }
+  }
+
+  /** Abrupt drop without a close frame (fault injection, revoked sessions on the real service). */
+  terminate(): void {
+    this.closed = true;
+    this.ws.terminate();
+  }
+}

@@ -1,0 +1,112 @@
+import type { z } from "zod";
+import { ErrorCode, LIMITS, Opcode, opcodeName, Packet, RequestSchemas } from "../protocol.js";
+import type { ConnectionState, MaxConnection } from "./connection.js";
+import type { HandlerDef, HandlerTable, MaxEmulator } from "./context.js";
+import { MaxProtocolError } from "./errors.js";
+
+const STATE_RANK: Record<ConnectionState, number> = { connected: 0, hello: 1, online: 2 };
+
+/**
+ * Turns one inbound frame into exactly one answer (response or `cmd: 3` error), whatever the
+ * frame holds. Nothing a client sends can throw out of here.
+ */
+export class Dispatcher {
+  private readonly table = new Map<number, HandlerDef>();
+
+  constructor(
+    private readonly emu: MaxEmulator,
+    tables: HandlerTable[],
+  ) {
+    for (const t of tables) {
+      for (const [op, def] of Object.entries(t)) {
+        if (def) this.table.set(Number(op), def as HandlerDef);
+      }
+    }
+  }
+
+  handles(opcode: number): boolean {
+    return this.table.has(opcode);
+  }
+
+  async onFrame(conn: MaxConnection, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Promise<void> {
+    const size = Array.isArray(data)
+      ? data.reduce((n, b) => n + b.length, 0)
+      : (data as Buffer | ArrayBuffer).byteLength;
+    conn.lastActivity = Date.now();
+    if (size > LIMITS.frameBytes) {
+      return this.fail(conn, 0, 0, new MaxProtocolError(ErrorCode.PROTO_SIZE, `Frame exceeds ${LIMITS.frameBytes} bytes`));
+    }
+    let raw: unknown;
+    try {
+      const text = Array.isArray(data)
+        ? Buffer.concat(data).toString("utf8")
+        : Buffer.from(data as ArrayBuffer).toString("utf8");
+      if (isBinary && !text.startsWith("{")) throw new Error("binary");
+      raw = JSON.parse(text);
+    } catch {
+      return this.fail(conn, 0, 0, new MaxProtocolError(ErrorCode.PROTO_FORMAT, "Malformed packet: expected a JSON object"));
+    }
+    const envelope = Packet.safeParse(raw);
+    if (!envelope.success) {
+      const r = (raw ?? {}) as { seq?: unknown; opcode?: unknown };
+      const seq = Number.isInteger(r.seq) ? (r.seq as number) : 0;
+      const opcode = Number.isInteger(r.opcode) ? (r.opcode as number) : 0;
+      return this.fail(
+        conn,
+        seq,
+        opcode,
+        new MaxProtocolError(ErrorCode.PROTO_FORMAT, `Malformed packet: ${describe(envelope.error)}`),
+      );
+    }
+    const packet = envelope.data;
+    if (packet.cmd !== 0) {
+      // Acks of pushes (cmd 1 from the client) are accepted silently, as the service does.
+      return;
+    }
+    await this.dispatch(conn, packet.seq, packet.opcode, packet.payload ?? {});
+  }
+
+  private async dispatch(conn: MaxConnection, seq: number, opcode: number, payload: unknown): Promise<void> {
+    const def = this.table.get(opcode);
+    if (!def) {
+      return this.fail(conn, seq, opcode, new MaxProtocolError(ErrorCode.PROTO_OPCODE, `Unknown opcode ${opcode}`, "Не реализовано"));
+    }
+    if (STATE_RANK[conn.state] < STATE_RANK[def.state]) {
+      const need = def.state === "hello" ? "Must send HELLO (opcode 6) first" : "Must be ONLINE session";
+      return this.fail(conn, seq, opcode, new MaxProtocolError(ErrorCode.PROTO_STATE, need));
+    }
+    const schema = (RequestSchemas as Record<number, z.ZodType>)[opcode];
+    const parsed = schema ? schema.safeParse(payload) : { success: true as const, data: payload };
+    if (!parsed.success) {
+      return this.fail(
+        conn,
+        seq,
+        opcode,
+        new MaxProtocolError(ErrorCode.PROTO_PAYLOAD, `Invalid payload for ${opcodeName(opcode)}: ${describe(parsed.error)}`, "Ошибка валидации"),
+      );
+    }
+    const injected = this.emu.faults.takeFailure(conn.userId, opcode);
+    if (injected) return this.fail(conn, seq, opcode, new MaxProtocolError(injected.error, injected.message));
+    const delay = opcode === Opcode.KEEPALIVE ? 0 : this.emu.faults.delayFor(conn.userId);
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    try {
+      const result = await def.handle({ emu: this.emu, conn, seq, opcode }, parsed.data as never);
+      conn.respond(seq, opcode, result ?? {});
+    } catch (err) {
+      if (err instanceof MaxProtocolError) return this.fail(conn, seq, opcode, err);
+      this.emu.log.error({ err, opcode }, "MAX handler failed");
+      return this.fail(conn, seq, opcode, new MaxProtocolError(ErrorCode.SERVICE, "Internal server error"));
+    }
+  }
+
+  private fail(conn: MaxConnection, seq: number, opcode: number, err: MaxProtocolError): void {
+    conn.error(seq, opcode, err.toPayload());
+  }
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join(".") : "payload"}: ${i.message}`)
+    .join("; ");
+}

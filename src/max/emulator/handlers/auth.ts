@@ -1,0 +1,274 @@
+import { randomBytes, randomInt, randomUUID } from "node:crypto";
+import { ErrorCode, Opcode } from "../../protocol.js";
+import { handlers, type HandlerContext, type MaxEmulator } from "../context.js";
+import { MaxProtocolError } from "../errors.js";
+import { checkPassword, normalizePhone, type UserRow } from "../store/users.js";
+import { listChatsForLogin } from "./chats.js";
+import { listContactsForLogin } from "./contacts.js";
+import { bindSession } from "./session.js";
+
+/** An SMS flow between 17 and 18 (and, with 2FA, 18 → 115). Short-lived, so kept in memory. */
+interface AuthFlow {
+  token: string;
+  phone: string;
+  code: string;
+  expiresAt: number;
+  attempts: number;
+  /** Set once the code was right and the account has a 2FA password. */
+  trackId?: string;
+  userId?: number;
+}
+
+export interface QrFlow {
+  trackId: string;
+  qrLink: string;
+  expiresAt: number;
+  /** Set when a logged-in device (or the sandbox console) confirms the login. */
+  userId?: number;
+  used?: boolean;
+}
+
+const CODE_TTL_MS = 5 * 60_000;
+const MAX_CODE_ATTEMPTS = 5;
+export const USER_ID_START = 10_000_001;
+
+interface AuthState {
+  flows: Map<string, AuthFlow>;
+  tracks: Map<string, AuthFlow>;
+  qr: Map<string, QrFlow>;
+}
+const states = new WeakMap<MaxEmulator, AuthState>();
+export function authState(emu: MaxEmulator): AuthState {
+  let s = states.get(emu);
+  if (!s) {
+    s = { flows: new Map(), tracks: new Map(), qr: new Map() };
+    states.set(emu, s);
+  }
+  return s;
+}
+
+export function newLoginToken(): string {
+  return randomBytes(48).toString("base64url");
+}
+
+/** Sends (records) an SMS code for a phone: fixed by `--sms-code` or random 6 digits. */
+export function sendSms(emu: MaxEmulator, phone: string): string {
+  const code = emu.config.smsCode ?? String(randomInt(0, 1_000_000)).padStart(6, "0");
+  emu.repos.users.recordSms(phone, code, emu.now());
+  emu.hooks.onSms?.(phone, code);
+  return code;
+}
+
+/** Creates an account (sandbox admin API, or an unknown phone completing SMS auth). */
+export function createUser(
+  emu: MaxEmulator,
+  input: { phone: string; firstName: string; lastName?: string; password?: string; hint?: string },
+): UserRow {
+  const id = emu.ids.next("user", USER_ID_START);
+  return emu.repos.users.create({ id, ...input }, emu.now());
+}
+
+export function profileOf(emu: MaxEmulator, user: UserRow): { contact: unknown; profileOptions: number[] } {
+  // profileOptions 1 = SECOND_FACTOR_PASSWORD_ENABLED (PyMax ProfileOptions).
+  return {
+    contact: emu.repos.users.toContact(user, { withPhone: true }),
+    profileOptions: user.password_hash ? [1] : [],
+  };
+}
+
+/** Opens a fresh session for `user` on this connection and returns the login token. */
+function logIn(ctx: HandlerContext, user: UserRow): string {
+  const { emu, conn } = ctx;
+  const token = newLoginToken();
+  const session = emu.repos.users.createSession(
+    {
+      token,
+      userId: user.id,
+      deviceId: conn.deviceId,
+      deviceType: conn.deviceType,
+      deviceName: conn.deviceName,
+      appVersion: conn.appVersion,
+    },
+    emu.now(),
+  );
+  bindSession(emu, conn, user.id, session.id);
+  return token;
+}
+
+function loginAnswer(ctx: HandlerContext, user: UserRow): Record<string, unknown> {
+  const token = logIn(ctx, user);
+  return { profile: profileOf(ctx.emu, user), tokenAttrs: { LOGIN: { token } } };
+}
+
+function passwordStep(ctx: HandlerContext, flow: AuthFlow | undefined, password: string | undefined) {
+  if (!flow || flow.userId === undefined || flow.expiresAt < ctx.emu.now()) {
+    throw new MaxProtocolError(ErrorCode.CODE_EXPIRED, "Code expired", "Этот код устарел, запросите новый");
+  }
+  const user = ctx.emu.repos.users.byId(flow.userId);
+  if (!user) throw new MaxProtocolError(ErrorCode.CODE_EXPIRED, "Code expired");
+  if (!user.password_hash || password === undefined || !checkPassword(password, user.password_hash)) {
+    flow.attempts++;
+    if (flow.attempts >= MAX_CODE_ATTEMPTS) dropFlow(ctx.emu, flow);
+    throw new MaxProtocolError(ErrorCode.PASSWORD_WRONG, "Invalid password", "Неверный пароль");
+  }
+  dropFlow(ctx.emu, flow);
+  return loginAnswer(ctx, user);
+}
+
+function dropFlow(emu: MaxEmulator, flow: AuthFlow): void {
+  const s = authState(emu);
+  s.flows.delete(flow.token);
+  if (flow.trackId) s.tracks.delete(flow.trackId);
+}
+
+function newQr(emu: MaxEmulator): Record<string, unknown> {
+  const trackId = randomUUID();
+  const qrLink = `https://max.ru/:auth/${trackId}`;
+  const ttl = emu.config.qrTtlMs;
+  const flow: QrFlow = { trackId, qrLink, expiresAt: emu.now() + ttl };
+  authState(emu).qr.set(trackId, flow);
+  emu.hooks.onQrRequested?.(trackId, qrLink);
+  return { qrLink, trackId, pollingInterval: 1000, expiresAt: flow.expiresAt, ttl };
+}
+
+function liveQr(emu: MaxEmulator, trackId: string): QrFlow {
+  const flow = authState(emu).qr.get(trackId);
+  if (!flow || flow.used || flow.expiresAt < emu.now()) {
+    if (flow) authState(emu).qr.delete(trackId);
+    throw new MaxProtocolError(ErrorCode.QR_EXPIRED, "QR code expired", "QR-код устарел");
+  }
+  return flow;
+}
+
+/** Confirms a QR login for `userId` (another device of that user, or the sandbox console). */
+export function confirmQr(emu: MaxEmulator, trackIdOrLink: string, userId: number): QrFlow {
+  const trackId = trackIdOrLink.includes("/") ? trackIdOrLink.slice(trackIdOrLink.lastIndexOf("/") + 1) : trackIdOrLink;
+  const flow = liveQr(emu, trackId);
+  flow.userId = userId;
+  return flow;
+}
+
+export function pendingQr(emu: MaxEmulator): QrFlow[] {
+  const now = emu.now();
+  return [...authState(emu).qr.values()].filter((f) => !f.used && f.userId === undefined && f.expiresAt > now);
+}
+
+export const authHandlers = handlers({
+  [Opcode.START_AUTH]: {
+    state: "hello",
+    handle: ({ emu }, payload) => {
+      const phone = normalizePhone(payload.phone);
+      if (!phone) {
+        throw new MaxProtocolError(ErrorCode.PHONE_WRONG, "Invalid phone number", "Не нашли этот номер, проверьте цифры");
+      }
+      const s = authState(emu);
+      for (const f of s.flows.values()) if (f.phone === phone) dropFlow(emu, f);
+      const code = sendSms(emu, phone);
+      const token = randomBytes(32).toString("base64url");
+      s.flows.set(token, { token, phone, code, expiresAt: emu.now() + CODE_TTL_MS, attempts: 0 });
+      return { token, codeLength: 6, requestMaxDuration: 60_000, requestCountLeft: 10, altActionDuration: 60_000 };
+    },
+  },
+  [Opcode.VERIFY_CODE]: {
+    state: "hello",
+    handle: (ctx, payload) => {
+      const { emu } = ctx;
+      const s = authState(emu);
+      const flow = s.flows.get(payload.token);
+      if (payload.authTokenType === "CHECK_PASSWORD") {
+        return passwordStep(ctx, flow ?? (payload.trackId ? s.tracks.get(payload.trackId) : undefined), payload.password);
+      }
+      if (!flow || flow.expiresAt < emu.now()) {
+        if (flow) dropFlow(emu, flow);
+        throw new MaxProtocolError(ErrorCode.CODE_EXPIRED, "Code expired", "Этот код устарел, запросите новый");
+      }
+      if (payload.verifyCode === undefined || payload.verifyCode !== flow.code) {
+        flow.attempts++;
+        if (flow.attempts >= MAX_CODE_ATTEMPTS) dropFlow(emu, flow);
+        throw new MaxProtocolError(ErrorCode.CODE_WRONG, "Invalid code", "Неверный код");
+      }
+      const user =
+        emu.repos.users.byPhone(flow.phone) ??
+        createUser(emu, { phone: flow.phone, firstName: `User ${flow.phone.slice(-4)}` });
+      if (user.password_hash) {
+        flow.trackId = randomUUID();
+        flow.userId = user.id;
+        flow.attempts = 0;
+        s.tracks.set(flow.trackId, flow);
+        return { passwordChallenge: { trackId: flow.trackId, hint: user.password_hint ?? "", email: "" } };
+      }
+      dropFlow(emu, flow);
+      return loginAnswer(ctx, user);
+    },
+  },
+  [Opcode.CHECK_PASSWORD]: {
+    state: "hello",
+    handle: (ctx, payload) => passwordStep(ctx, authState(ctx.emu).tracks.get(payload.trackId), payload.password),
+  },
+  [Opcode.LOGIN_BY_TOKEN]: {
+    state: "hello",
+    handle: (ctx, payload) => {
+      const { emu, conn } = ctx;
+      const session = emu.repos.users.sessionByToken(payload.token);
+      const user = session ? emu.repos.users.byId(session.user_id) : undefined;
+      if (!session || !user) {
+        throw new MaxProtocolError(ErrorCode.LOGIN_TOKEN, "FAIL_LOGIN_TOKEN", "Ошибка входа. Пожалуйста, авторизируйтесь снова");
+      }
+      bindSession(emu, conn, user.id, session.id);
+      const chats = listChatsForLogin(emu, user.id, payload.chatsCount ?? 40, payload.chatsSync ?? 0);
+      const contacts = listContactsForLogin(emu, user.id, payload.contactsSync ?? 0);
+      return {
+        profile: profileOf(emu, user),
+        chats,
+        contacts,
+        messages: {},
+        presence: {},
+        drafts: { chats: { discarded: {}, saved: {} }, users: { discarded: {}, saved: {} } },
+        config: { hash: "0", server: {}, user: JSON.parse(user.settings) },
+        time: emu.now(),
+      };
+    },
+  },
+  [Opcode.QR_LOGIN]: { state: "hello", handle: ({ emu }) => newQr(emu) },
+  [Opcode.QR_START]: { state: "hello", handle: ({ emu }) => newQr(emu) },
+  [Opcode.QR_POLL]: {
+    state: "hello",
+    handle: ({ emu }, payload) => {
+      const flow = liveQr(emu, payload.trackId);
+      return { status: { expiresAt: flow.expiresAt, loginAvailable: flow.userId !== undefined } };
+    },
+  },
+  [Opcode.QR_FINISH]: {
+    state: "hello",
+    handle: (ctx, payload) => {
+      const flow = liveQr(ctx.emu, payload.trackId);
+      if (flow.userId === undefined) {
+        throw new MaxProtocolError(ErrorCode.QR_PENDING, "QR login not confirmed yet", "Вход ещё не подтверждён");
+      }
+      const user = ctx.emu.repos.users.byId(flow.userId);
+      if (!user) throw new MaxProtocolError(ErrorCode.QR_EXPIRED, "QR code expired");
+      flow.used = true;
+      authState(ctx.emu).qr.delete(flow.trackId);
+      return loginAnswer(ctx, user);
+    },
+  },
+  [Opcode.QR_CONFIRM]: {
+    state: "online",
+    handle: (ctx, payload) => {
+      const raw = payload as Record<string, unknown>;
+      // PyMax sends contact SYNC on 21: `{contactList: {"+7…": {firstName}}}`.
+      if (raw.contactList && typeof raw.contactList === "object") return { contacts: [] };
+      const link = payload.qrLink ?? payload.trackId;
+      if (!link) throw new MaxProtocolError(ErrorCode.PROTO_PAYLOAD, "qrLink is required", "Ошибка валидации");
+      confirmQr(ctx.emu, link, ctx.conn.userId!);
+      return {};
+    },
+  },
+  [Opcode.QR_APPROVE]: {
+    state: "online",
+    handle: (ctx, payload) => {
+      confirmQr(ctx.emu, payload.qrLink, ctx.conn.userId!);
+      return {};
+    },
+  },
+});

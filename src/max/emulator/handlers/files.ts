@@ -1,0 +1,4 @@
+import { handlers } from "../context.js";
+
+/** TODO(helper): opcodes of this area. */
+export const fileHandlers = handlers({});

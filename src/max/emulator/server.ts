@@ -1,0 +1,141 @@
+import type { AddressInfo } from "node:net";
+import { mkdirSync } from "node:fs";
+import Fastify, { type FastifyInstance } from "fastify";
+import { WebSocketServer } from "ws";
+import { type Logger, silentLogger } from "../../core/log.js";
+import type { Database } from "../../core/storage.js";
+import { LIMITS } from "../protocol.js";
+import { MaxAdmin } from "./admin.js";
+import { MaxConnection } from "./connection.js";
+import type { MaxEmulator, MaxEmulatorConfig, MaxEmulatorHooks } from "./context.js";
+import { Dispatcher } from "./dispatch.js";
+import { Faults } from "./faults.js";
+import { accountHandlers } from "./handlers/account.js";
+import { authHandlers } from "./handlers/auth.js";
+import { chatHandlers } from "./handlers/chats.js";
+import { contactHandlers } from "./handlers/contacts.js";
+import { fileHandlers } from "./handlers/files.js";
+import { messageHandlers } from "./handlers/messages.js";
+import { sessionHandlers, onDisconnect } from "./handlers/session.js";
+import { Hub } from "./hub.js";
+import { registerFileRoutes } from "./http.js";
+import { IdAllocator } from "./ids.js";
+import { createRepos } from "./store/index.js";
+
+export interface MaxEmulatorOptions {
+  db: Database;
+  dataDir: string;
+  log?: Logger;
+  smsCode?: string;
+  /** Close sockets silent for this long (default 90 s: three missed 30 s keepalives). */
+  idleTimeoutMs?: number;
+  qrTtlMs?: number;
+  hooks?: MaxEmulatorHooks;
+}
+
+/** The MAX emulator: WebSocket at `/websocket` plus upload/download HTTP on the same port. */
+export class MaxEmulatorServer {
+  readonly emu: MaxEmulator;
+  readonly app: FastifyInstance;
+  readonly admin: MaxAdmin;
+  private readonly wss: WebSocketServer;
+  private readonly dispatcher: Dispatcher;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private nextConnId = 1;
+  private baseUrl = "http://127.0.0.1:0";
+
+  constructor(options: MaxEmulatorOptions) {
+    mkdirSync(options.dataDir, { recursive: true });
+    const config: MaxEmulatorConfig = {
+      smsCode: options.smsCode,
+      idleTimeoutMs: options.idleTimeoutMs ?? 90_000,
+      dataDir: options.dataDir,
+      publicHttpUrl: () => this.baseUrl,
+      qrTtlMs: options.qrTtlMs ?? 120_000,
+    };
+    this.emu = {
+      db: options.db,
+      repos: createRepos(options.db),
+      ids: new IdAllocator(options.db),
+      hub: new Hub(),
+      faults: new Faults(),
+      config,
+      hooks: options.hooks ?? {},
+      log: options.log ?? silentLogger,
+      now: () => Date.now(),
+    };
+    this.dispatcher = new Dispatcher(this.emu, [
+      sessionHandlers,
+      authHandlers,
+      accountHandlers,
+      contactHandlers,
+      chatHandlers,
+      messageHandlers,
+      fileHandlers,
+    ]);
+    this.admin = new MaxAdmin(this.emu);
+    this.app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+    registerFileRoutes(this.app, this.emu);
+    // Frames over the protocol limit still reach the dispatcher (which answers proto.size)
+    // up to this hard cap; beyond it ws closes the socket with 1009.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.frameBytes * 4, perMessageDeflate: false });
+    this.app.server.on("upgrade", (req, socket, head) => {
+      const path = (req.url ?? "").split("?")[0];
+      if (path !== "/websocket") {
+        socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        const conn = new MaxConnection(this.nextConnId++, ws, req.socket.remoteAddress ?? "");
+        this.accept(conn);
+      });
+    });
+  }
+
+  private accept(conn: MaxConnection): void {
+    const { hub } = this.emu;
+    hub.add(conn);
+    conn.ws.on("message", (data, isBinary) => {
+      this.dispatcher.onFrame(conn, data as Buffer, isBinary).catch((err) => {
+        this.emu.log.error({ err }, "MAX frame handling failed");
+      });
+    });
+    conn.ws.on("error", () => conn.terminate());
+    conn.ws.on("close", () => {
+      conn.closed = true;
+      onDisconnect(this.emu, conn);
+      hub.remove(conn);
+    });
+  }
+
+  /** Starts listening; returns the WebSocket URL. */
+  async listen(port: number, host = "127.0.0.1"): Promise<string> {
+    await this.app.listen({ port, host });
+    const address = this.app.server.address() as AddressInfo;
+    this.baseUrl = `http://${host}:${address.port}`;
+    const sweep = Math.min(5_000, Math.max(50, Math.floor(this.emu.config.idleTimeoutMs / 4)));
+    this.idleTimer = setInterval(() => this.closeIdle(), sweep);
+    this.idleTimer.unref();
+    return `ws://${host}:${address.port}/websocket`;
+  }
+
+  get httpUrl(): string {
+    return this.baseUrl;
+  }
+
+  /** The seed: a connection that stops sending keepalives is closed. */
+  private closeIdle(): void {
+    const limit = Date.now() - this.emu.config.idleTimeoutMs;
+    for (const conn of this.emu.hub.connections()) {
+      if (conn.lastActivity < limit) conn.close(4000, "keepalive timeout");
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    for (const conn of this.emu.hub.connections()) conn.close(1001, "server shutting down");
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+    await this.app.close();
+  }
+}

@@ -1,0 +1,6 @@
+import type { Database } from "../../../core/storage.js";
+
+/** TODO(helper): queries on this area's max_* tables. */
+export class ChatsRepo {
+  constructor(readonly db: Database) {}
+}

@@ -1,0 +1,25 @@
+import type { Database } from "../../../core/storage.js";
+import { ChatsRepo } from "./chats.js";
+import { ContactsRepo } from "./contacts.js";
+import { FilesRepo } from "./files.js";
+import { MessagesRepo } from "./messages.js";
+import { UsersRepo } from "./users.js";
+
+/** One repository per area; each owns the queries on its `max_*` tables. */
+export interface Repos {
+  users: UsersRepo;
+  contacts: ContactsRepo;
+  chats: ChatsRepo;
+  messages: MessagesRepo;
+  files: FilesRepo;
+}
+
+export function createRepos(db: Database): Repos {
+  return {
+    users: new UsersRepo(db),
+    contacts: new ContactsRepo(db),
+    chats: new ChatsRepo(db),
+    messages: new MessagesRepo(db),
+    files: new FilesRepo(db),
+  };
+}

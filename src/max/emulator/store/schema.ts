@@ -1,0 +1,133 @@
+import type { Migration, StoreModule } from "../../../core/storage.js";
+
+/**
+ * Tables owned by the MAX emulator (prefix `max_`). Ids are INTEGER; message ids are kept
+ * as INTEGER too and serialised as strings on the wire, as the real service does.
+ */
+const initial: Migration = {
+  id: "max:001-initial",
+  up(db) {
+    db.exec(`
+      CREATE TABLE max_users (
+        id INTEGER PRIMARY KEY,
+        phone TEXT NOT NULL UNIQUE,
+        first_name TEXT NOT NULL,
+        last_name TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        photo_id INTEGER,
+        link TEXT UNIQUE,
+        password_hash TEXT,
+        password_hint TEXT,
+        settings TEXT NOT NULL DEFAULT '{}',
+        hidden INTEGER NOT NULL DEFAULT 0,
+        last_seen INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE max_sessions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        token_hash TEXT NOT NULL UNIQUE,
+        user_id INTEGER NOT NULL REFERENCES max_users(id),
+        device_id TEXT NOT NULL DEFAULT '',
+        device_type TEXT NOT NULL DEFAULT 'WEB',
+        device_name TEXT NOT NULL DEFAULT '',
+        app_version TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        last_active INTEGER NOT NULL,
+        revoked_at INTEGER
+      );
+      CREATE INDEX max_sessions_user ON max_sessions(user_id);
+      CREATE TABLE max_sms (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        phone TEXT NOT NULL,
+        code TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX max_sms_phone ON max_sms(phone, id);
+      CREATE TABLE max_contacts (
+        owner_id INTEGER NOT NULL,
+        contact_id INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'CONTACT',
+        first_name TEXT,
+        last_name TEXT,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (owner_id, contact_id)
+      );
+      CREATE TABLE max_chats (
+        id INTEGER PRIMARY KEY,
+        type TEXT NOT NULL,
+        title TEXT,
+        description TEXT NOT NULL DEFAULT '',
+        owner_id INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'ACTIVE',
+        link TEXT UNIQUE,
+        invite_hash TEXT UNIQUE,
+        pinned_message_id INTEGER,
+        options TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        modified_at INTEGER NOT NULL,
+        last_event_time INTEGER NOT NULL
+      );
+      CREATE TABLE max_members (
+        chat_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        role TEXT NOT NULL DEFAULT 'MEMBER',
+        permissions INTEGER NOT NULL DEFAULT 0,
+        joined_at INTEGER NOT NULL,
+        read_mark INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (chat_id, user_id)
+      );
+      CREATE INDEX max_members_user ON max_members(user_id);
+      CREATE TABLE max_messages (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        sender_id INTEGER NOT NULL,
+        time INTEGER NOT NULL,
+        type TEXT NOT NULL DEFAULT 'USER',
+        text TEXT NOT NULL DEFAULT '',
+        cid INTEGER,
+        elements TEXT NOT NULL DEFAULT '[]',
+        attaches TEXT NOT NULL DEFAULT '[]',
+        link TEXT,
+        status TEXT,
+        update_time INTEGER
+      );
+      CREATE INDEX max_messages_chat_time ON max_messages(chat_id, time, id);
+      CREATE TABLE max_hidden_messages (
+        user_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        PRIMARY KEY (user_id, message_id)
+      );
+      CREATE TABLE max_reactions (
+        message_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        reaction TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        PRIMARY KEY (message_id, user_id)
+      );
+      CREATE TABLE max_files (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        token TEXT NOT NULL UNIQUE,
+        owner_id INTEGER NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        mime TEXT NOT NULL DEFAULT 'application/octet-stream',
+        size INTEGER NOT NULL DEFAULT 0,
+        path TEXT,
+        state TEXT NOT NULL DEFAULT 'PENDING',
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE max_presence_subs (
+        user_id INTEGER NOT NULL,
+        target_id INTEGER NOT NULL,
+        PRIMARY KEY (user_id, target_id)
+      );
+      CREATE TABLE max_sequences (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      );
+    `);
+  },
+};
+
+export const maxStoreModule: StoreModule = { platform: "max", migrations: [initial] };
