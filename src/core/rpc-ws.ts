@@ -1,0 +1,649 @@
+import { EventEmitter } from "node:events";
+import WebSocket, { type RawData } from "ws";
+import { type BackoffOptions, backoffDelay } from "./backoff.js";
+import { AbortError, type Platform, SwitchboardError, TimeoutError, TransportError } from "./errors.js";
+import { type Logger, silentLogger } from "./log.js";
+import type { ConnectionState } from "./model.js";
+import { redactUrl } from "./redact.js";
+
+/** A method name or numeric opcode; the codec decides what it means on the wire. */
+export type RpcMethod = string | number;
+
+export interface RpcRequest<M extends RpcMethod = RpcMethod> {
+  seq: number;
+  method: M;
+  payload: unknown;
+}
+
+/** What the platform codec makes of one incoming text frame. */
+export type RpcFrame<E = unknown> =
+  | { kind: "response"; seq: number; payload: unknown }
+  /** The codec builds the typed error (ApiError, AuthError…) from the platform's error shape. */
+  | { kind: "error"; seq: number; error: Error }
+  | { kind: "event"; event: E }
+  | { kind: "ignore" };
+
+export interface RpcCodec<M extends RpcMethod = RpcMethod, E = unknown> {
+  encode(request: RpcRequest<M>): string;
+  /** May throw on garbage; the frame is then logged and dropped, the socket stays up. */
+  decode(text: string): RpcFrame<E>;
+}
+
+export interface KeepaliveOptions<M extends RpcMethod> {
+  intervalMs: number;
+  make(): { method: M; payload: unknown };
+  /** No answer to a keepalive within this long: the peer counts as dead (default: request timeout). */
+  deadAfterMs?: number;
+}
+
+export interface ReconnectOptions extends BackoffOptions {
+  /** Default true. */
+  enabled?: boolean;
+  /** Consecutive failed attempts before giving up; unbounded when omitted. */
+  maxAttempts?: number;
+}
+
+export interface CallOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface OpenContext<M extends RpcMethod> {
+  /** Sends on the fresh connection ahead of everything queued (hello, login by token…). */
+  request(method: M, payload: unknown, options?: CallOptions): Promise<unknown>;
+  /** True when an earlier connection of this transport had reached `connected`. */
+  reconnect: boolean;
+}
+
+export interface CloseInfo {
+  /** WebSocket close code (1006 when the socket died without a close frame). */
+  code: number;
+  reason: string;
+  /** Why we dropped it ourselves (dead keepalive, onOpen failure) or the socket error. */
+  error?: Error;
+  /** Whether this connection had reached `connected`. */
+  wasConnected: boolean;
+}
+
+export type CloseDecision = "reconnect" | "stop";
+
+export interface StateChange {
+  state: ConnectionState;
+  previous: ConnectionState;
+  /** Reconnect attempt number (from 1) while reconnecting. */
+  attempt?: number;
+  delayMs?: number;
+  error?: Error;
+}
+
+export interface RpcWebSocketOptions<M extends RpcMethod, E> {
+  url: string;
+  /** Extra handshake headers (Origin, User-Agent…). */
+  headers?: Record<string, string>;
+  codec: RpcCodec<M, E>;
+  platform?: Platform;
+  /** Default 15 s; per call overridable. */
+  requestTimeoutMs?: number;
+  /** Handshake plus `onOpen` must finish within this (default 30 s). */
+  connectTimeoutMs?: number;
+  keepalive?: KeepaliveOptions<M>;
+  reconnect?: boolean | ReconnectOptions;
+  /** Runs on every new socket before queued requests are released; throwing drops the socket. */
+  onOpen?: (ctx: OpenContext<M>) => Promise<void> | void;
+  /**
+   * Decides whether to reconnect after a drop. Default: stop when the error is a
+   * non-retryable SwitchboardError (e.g. AuthError from onOpen), reconnect otherwise.
+   */
+  onClose?: (info: CloseInfo) => CloseDecision | undefined;
+  /** Default true: requests issued while (re)connecting wait for the connection, up to their timeout. */
+  queueWhileDisconnected?: boolean;
+  /** Bound of that waiting queue (default 1000); beyond it requests fail with TransportError. */
+  maxQueue?: number;
+  /** Largest accepted incoming frame in bytes (ws `maxPayload`). */
+  maxPayload?: number;
+  logger?: Logger;
+}
+
+export type RpcWebSocketEvents<E> = {
+  state: [StateChange];
+  event: [E];
+};
+
+interface Call {
+  method: RpcMethod;
+  payload: unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  conn: Conn | undefined;
+  seq: number;
+  done: boolean;
+}
+
+interface Conn {
+  ws: WebSocket;
+  seq: number;
+  pending: Map<number, Call>;
+  ready: boolean;
+  openTimer: NodeJS.Timeout | undefined;
+  keepaliveTimer: NodeJS.Timeout | undefined;
+  keepaliveInFlight: boolean;
+  lastError: Error | undefined;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_QUEUE = 1000;
+const CLOSE_GRACE_MS = 1000;
+
+function rawToText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString("utf8");
+  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
+  return Buffer.from(data).toString("utf8");
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+/**
+ * Protocol-agnostic request/response transport over one WebSocket: seq matching, timeouts,
+ * abort, keepalive with dead-peer detection, reconnect with backoff, bounded waiting queue.
+ * The platform supplies the codec and the re-login hook.
+ */
+export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends EventEmitter<
+  RpcWebSocketEvents<E>
+> {
+  readonly #o: RpcWebSocketOptions<M, E>;
+  readonly #platform: Platform;
+  readonly #log: Logger;
+  readonly #reconnect: ReconnectOptions;
+  #state: ConnectionState = "disconnected";
+  #conn: Conn | undefined;
+  #queue: Call[] = [];
+  #waiters: Waiter[] = [];
+  #attempt = 0;
+  #everConnected = false;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: RpcWebSocketOptions<M, E>) {
+    super();
+    this.#o = options;
+    this.#platform = options.platform ?? "core";
+    this.#log = options.logger ?? silentLogger;
+    const r = options.reconnect;
+    this.#reconnect = r === undefined || r === true ? {} : r === false ? { enabled: false } : r;
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Requests sent and awaiting an answer on the current socket. */
+  get pendingCount(): number {
+    return this.#conn?.pending.size ?? 0;
+  }
+
+  /** Requests waiting for a connection. */
+  get queuedCount(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Opens the socket (if not already) and resolves once `onOpen` has finished. Rejects when
+   * the transport gives up (reconnect off, classifier said stop, attempts exhausted, close()).
+   */
+  connect(signal?: AbortSignal): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#closedError());
+    if (signal?.aborted) return Promise.reject(new AbortError(this.#platform, signal.reason));
+    if (this.#conn?.ready) return Promise.resolve();
+    const promise = new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+        reject: (error) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      };
+      const onAbort = (): void => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        reject(new AbortError(this.#platform, signal?.reason));
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.push(waiter);
+    });
+    if (this.#state === "disconnected" && !this.#conn && !this.#reconnectTimer) {
+      this.#attempt = 0;
+      this.#open();
+    }
+    return promise;
+  }
+
+  /** Sends a request and resolves with the response payload (decoded by the codec). */
+  request(method: M, payload: unknown, options: CallOptions = {}): Promise<unknown> {
+    const { call, promise } = this.#makeCall(method, payload, options);
+    if (call.done) return promise;
+    const conn = this.#conn;
+    if (conn?.ready) {
+      this.#transmit(conn, call);
+    } else if (this.#closed) {
+      this.#fail(call, this.#closedError());
+    } else if (this.#state === "connecting" || this.#state === "reconnecting") {
+      if (this.#o.queueWhileDisconnected === false) {
+        this.#fail(call, this.#transportError("not connected", "not_connected", method));
+      } else if (this.#queue.length >= (this.#o.maxQueue ?? DEFAULT_MAX_QUEUE)) {
+        this.#fail(call, this.#transportError("queue full", "queue_full", method));
+      } else {
+        this.#queue.push(call);
+      }
+    } else {
+      this.#fail(call, this.#transportError("not connected", "not_connected", method));
+    }
+    return promise;
+  }
+
+  /** Sends a raw frame that expects no answer (acks of server pushes). */
+  sendRaw(text: string): void {
+    const conn = this.#conn;
+    if (!conn?.ready) throw this.#transportError("not connected", "not_connected");
+    conn.ws.send(text);
+  }
+
+  /** Rejects everything pending or queued, stops reconnecting and closes the socket. Final. */
+  close(code = 1000, reason = ""): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closed = true;
+    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
+    const error = this.#closedError();
+    const conn = this.#conn;
+    this.#conn = undefined;
+    if (conn) this.#clearConnTimers(conn);
+    this.#failAll(conn, error);
+    this.#setState("closed", {});
+    this.#closing = conn ? this.#closeSocket(conn.ws, code, reason) : Promise.resolve();
+    return this.#closing;
+  }
+
+  #closeSocket(ws: WebSocket, code: number, reason: string): Promise<void> {
+    if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const grace = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+      ws.once("close", () => {
+        clearTimeout(grace);
+        resolve();
+      });
+      if (ws.readyState === WebSocket.OPEN) ws.close(code, reason);
+      else ws.terminate();
+    });
+  }
+
+  #open(): void {
+    if (this.#closed) return;
+    if (this.#attempt === 0) this.#setState(this.#everConnected ? "reconnecting" : "connecting", {});
+    // ws spreads options over its defaults, so undefined keys must be left out entirely.
+    const wsOptions: WebSocket.ClientOptions = { perMessageDeflate: false };
+    if (this.#o.headers) wsOptions.headers = this.#o.headers;
+    if (this.#o.maxPayload !== undefined) wsOptions.maxPayload = this.#o.maxPayload;
+    const ws = new WebSocket(this.#o.url, wsOptions);
+    const conn: Conn = {
+      ws,
+      seq: 0,
+      pending: new Map(),
+      ready: false,
+      openTimer: undefined,
+      keepaliveTimer: undefined,
+      keepaliveInFlight: false,
+      lastError: undefined,
+    };
+    this.#conn = conn;
+    const connectTimeoutMs = this.#o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    conn.openTimer = setTimeout(() => {
+      conn.openTimer = undefined;
+      this.#kill(
+        conn,
+        new TimeoutError(`connect timed out after ${connectTimeoutMs} ms`, {
+          platform: this.#platform,
+          code: "connect_timeout",
+        }),
+      );
+    }, connectTimeoutMs);
+    // The error listener stays for the socket's life so ws never throws an unhandled 'error'.
+    ws.on("error", (err) => {
+      conn.lastError = err;
+    });
+    ws.on("open", () => {
+      void this.#runOnOpen(conn);
+    });
+    ws.on("message", (data) => {
+      if (conn === this.#conn) this.#onMessage(conn, rawToText(data));
+    });
+    ws.on("close", (code, reason) => {
+      if (conn !== this.#conn) return;
+      this.#drop(conn, {
+        code,
+        reason: reason.toString("utf8"),
+        error: conn.lastError,
+        wasConnected: conn.ready,
+      });
+    });
+  }
+
+  async #runOnOpen(conn: Conn): Promise<void> {
+    if (conn !== this.#conn) return;
+    try {
+      await this.#o.onOpen?.({
+        reconnect: this.#everConnected,
+        request: (method, payload, options = {}) => {
+          const { call, promise } = this.#makeCall(method, payload, options);
+          if (call.done) return promise;
+          if (conn !== this.#conn)
+            this.#fail(call, this.#transportError("connection lost", "connection_lost", method));
+          else this.#transmit(conn, call);
+          return promise;
+        },
+      });
+    } catch (err) {
+      this.#kill(conn, asError(err));
+      return;
+    }
+    if (conn !== this.#conn) return;
+    if (conn.openTimer) clearTimeout(conn.openTimer);
+    conn.openTimer = undefined;
+    conn.ready = true;
+    this.#everConnected = true;
+    this.#attempt = 0;
+    this.#setState("connected", {});
+    this.#startKeepalive(conn);
+    const queued = this.#queue;
+    this.#queue = [];
+    for (const call of queued) {
+      if (conn !== this.#conn) {
+        // Dropped while releasing (send failure): put the rest back for the next socket.
+        this.#queue.push(call);
+      } else if (!call.done) {
+        this.#transmit(conn, call);
+      }
+    }
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.resolve();
+  }
+
+  #startKeepalive(conn: Conn): void {
+    const ka = this.#o.keepalive;
+    if (!ka) return;
+    const deadAfterMs = ka.deadAfterMs ?? this.#o.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    conn.keepaliveTimer = setInterval(() => {
+      if (conn !== this.#conn || conn.keepaliveInFlight) return;
+      const { method, payload } = ka.make();
+      const { call, promise } = this.#makeCall(method, payload, { timeoutMs: deadAfterMs });
+      conn.keepaliveInFlight = true;
+      this.#transmit(conn, call);
+      promise.then(
+        () => {
+          conn.keepaliveInFlight = false;
+        },
+        (err: unknown) => {
+          conn.keepaliveInFlight = false;
+          // An error answer still proves the peer is alive; only silence kills the socket.
+          if (err instanceof TimeoutError) {
+            this.#log.warn(
+              { url: redactUrl(this.#o.url), deadAfterMs },
+              "keepalive unanswered, dropping socket",
+            );
+            this.#kill(
+              conn,
+              new TransportError(`keepalive unanswered for ${deadAfterMs} ms`, {
+                platform: this.#platform,
+                code: "keepalive_timeout",
+              }),
+            );
+          }
+        },
+      );
+    }, ka.intervalMs);
+  }
+
+  #onMessage(conn: Conn, text: string): void {
+    let frame: RpcFrame<E>;
+    try {
+      frame = this.#o.codec.decode(text);
+    } catch (err) {
+      this.#log.warn({ err: asError(err), bytes: text.length }, "undecodable frame dropped");
+      return;
+    }
+    switch (frame.kind) {
+      case "response":
+      case "error": {
+        const call = conn.pending.get(frame.seq);
+        if (!call) {
+          // Late answer to a request that already timed out or was aborted.
+          this.#log.debug({ seq: frame.seq }, "answer for unknown seq ignored");
+          return;
+        }
+        if (frame.kind === "response") this.#succeed(call, frame.payload);
+        else this.#fail(call, frame.error);
+        return;
+      }
+      case "event":
+        try {
+          this.emit("event", frame.event);
+        } catch (err) {
+          this.#log.error({ err: asError(err) }, "event listener threw");
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Drops a socket we judged broken, synchronously, then tears it down. */
+  #kill(conn: Conn, error: Error): void {
+    if (conn !== this.#conn) return;
+    conn.lastError = error;
+    this.#drop(conn, { code: 1006, reason: "", error, wasConnected: conn.ready });
+    conn.ws.terminate();
+  }
+
+  #drop(conn: Conn, info: CloseInfo): void {
+    this.#conn = undefined;
+    this.#clearConnTimers(conn);
+    const lost = new TransportError(`connection lost (close code ${info.code})`, {
+      platform: this.#platform,
+      code: "connection_lost",
+      cause: info.error,
+      details: { closeCode: info.code },
+    });
+    for (const call of [...conn.pending.values()]) this.#fail(call, lost);
+    conn.pending.clear();
+    if (this.#closed) return;
+    this.#log.debug({ url: redactUrl(this.#o.url), code: info.code, error: info.error }, "socket dropped");
+    let decision: CloseDecision | undefined;
+    try {
+      decision = this.#o.onClose?.(info);
+    } catch (err) {
+      this.#log.error({ err: asError(err) }, "onClose classifier threw");
+    }
+    if (decision === undefined) {
+      const e = info.error;
+      decision = e instanceof SwitchboardError && !e.retryable ? "stop" : "reconnect";
+    }
+    if (this.#reconnect.enabled === false || decision === "stop") {
+      this.#stop(info.error instanceof SwitchboardError ? info.error : lost);
+      return;
+    }
+    this.#attempt += 1;
+    const max = this.#reconnect.maxAttempts;
+    if (max !== undefined && this.#attempt > max) {
+      this.#stop(
+        new TransportError(`gave up after ${max} reconnect attempts`, {
+          platform: this.#platform,
+          code: "reconnect_exhausted",
+          cause: info.error,
+        }),
+      );
+      return;
+    }
+    const delayMs = backoffDelay(this.#attempt, this.#reconnect);
+    this.#setState("reconnecting", { attempt: this.#attempt, delayMs, error: info.error });
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      this.#open();
+    }, delayMs);
+  }
+
+  /** Gives up until the caller connects again: everyone waiting learns why. */
+  #stop(error: Error): void {
+    this.#attempt = 0;
+    this.#setState("disconnected", { error });
+    this.#failAll(undefined, error);
+  }
+
+  #failAll(conn: Conn | undefined, error: Error): void {
+    if (conn) {
+      for (const call of [...conn.pending.values()]) this.#fail(call, error);
+      conn.pending.clear();
+    }
+    const queued = this.#queue;
+    this.#queue = [];
+    for (const call of queued) this.#fail(call, error);
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.reject(error);
+  }
+
+  #clearConnTimers(conn: Conn): void {
+    if (conn.openTimer) clearTimeout(conn.openTimer);
+    if (conn.keepaliveTimer) clearInterval(conn.keepaliveTimer);
+    conn.openTimer = undefined;
+    conn.keepaliveTimer = undefined;
+  }
+
+  #makeCall(
+    method: RpcMethod,
+    payload: unknown,
+    options: CallOptions,
+  ): { call: Call; promise: Promise<unknown> } {
+    let resolve!: (value: unknown) => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<unknown>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const call: Call = {
+      method,
+      payload,
+      resolve,
+      reject,
+      timer: undefined,
+      signal: options.signal,
+      onAbort: undefined,
+      conn: undefined,
+      seq: 0,
+      done: false,
+    };
+    const signal = options.signal;
+    if (signal?.aborted) {
+      this.#fail(call, new AbortError(this.#platform, signal.reason));
+      return { call, promise };
+    }
+    const timeoutMs = options.timeoutMs ?? this.#o.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    call.timer = setTimeout(() => {
+      call.timer = undefined;
+      this.#fail(
+        call,
+        new TimeoutError(`request ${String(method)} timed out after ${timeoutMs} ms`, {
+          platform: this.#platform,
+          code: "timeout",
+          details: { method, timeoutMs },
+        }),
+      );
+    }, timeoutMs);
+    if (signal) {
+      call.onAbort = () => this.#fail(call, new AbortError(this.#platform, signal.reason));
+      signal.addEventListener("abort", call.onAbort, { once: true });
+    }
+    return { call, promise };
+  }
+
+  #transmit(conn: Conn, call: Call): void {
+    conn.seq += 1;
+    const seq = conn.seq;
+    let text: string;
+    try {
+      text = this.#o.codec.encode({ seq, method: call.method as M, payload: call.payload });
+    } catch (err) {
+      this.#fail(call, asError(err));
+      return;
+    }
+    call.conn = conn;
+    call.seq = seq;
+    conn.pending.set(seq, call);
+    // A failed write closes the socket; the close handler rejects this call with the rest.
+    conn.ws.send(text, (err) => {
+      if (err) conn.lastError = err;
+    });
+  }
+
+  #settle(call: Call): boolean {
+    if (call.done) return false;
+    call.done = true;
+    if (call.timer) clearTimeout(call.timer);
+    call.timer = undefined;
+    if (call.onAbort) call.signal?.removeEventListener("abort", call.onAbort);
+    if (call.conn) call.conn.pending.delete(call.seq);
+    else {
+      const i = this.#queue.indexOf(call);
+      if (i >= 0) this.#queue.splice(i, 1);
+    }
+    return true;
+  }
+
+  #succeed(call: Call, value: unknown): void {
+    if (this.#settle(call)) call.resolve(value);
+  }
+
+  #fail(call: Call, error: Error): void {
+    if (this.#settle(call)) call.reject(error);
+  }
+
+  #setState(state: ConnectionState, extra: Omit<StateChange, "state" | "previous">): void {
+    const previous = this.#state;
+    this.#state = state;
+    this.#log.debug({ state, previous, attempt: extra.attempt, delayMs: extra.delayMs }, "connection state");
+    try {
+      this.emit("state", { state, previous, ...extra });
+    } catch (err) {
+      this.#log.error({ err: asError(err) }, "state listener threw");
+    }
+  }
+
+  #closedError(): TransportError {
+    return new TransportError("transport closed", {
+      platform: this.#platform,
+      code: "closed",
+      retryable: false,
+    });
+  }
+
+  #transportError(message: string, code: string, method?: RpcMethod): TransportError {
+    return new TransportError(method === undefined ? message : `${message} (request ${String(method)})`, {
+      platform: this.#platform,
+      code,
+      details: method === undefined ? undefined : { method },
+    });
+  }
+}
