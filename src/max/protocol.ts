@@ -338,7 +338,17 @@ export const LoginByTokenPayload = z.looseObject({
 });
 export const QrStartPayload = z.looseObject({});
 export const QrTrackPayload = z.looseObject({ trackId: z.string().min(1) });
-export const QrConfirmPayload = z.looseObject({ qrLink: z.string().optional(), trackId: z.string().optional() });
+export const QrConfirmPayload = z.looseObject({
+  qrLink: z.string().optional(),
+  trackId: z.string().optional(),
+  /** PyMax contact SYNC on the same opcode: `{contactList: {"+7…": {firstName}}}`. */
+  contactList: z
+    .record(
+      z.string().max(32),
+      z.looseObject({ firstName: z.string().max(60).optional(), lastName: z.string().max(60).optional() }),
+    )
+    .optional(),
+});
 export const ChangeProfilePayload = z.looseObject({
   firstName: z.string().min(1).max(60).optional(),
   lastName: z.string().max(60).optional(),
@@ -353,6 +363,11 @@ export const TwoFaManagePayload = z.looseObject({
   password: z.string().min(1).max(256).optional(),
   currentPassword: z.string().optional(),
   hint: z.string().max(100).optional(),
+  /** PyMax AUTH_CONFIRM (registration) on the same opcode: `{firstName, lastName?, token, tokenType:"REGISTER"}`. */
+  firstName: z.string().max(60).optional(),
+  lastName: z.string().max(60).optional(),
+  token: z.string().optional(),
+  tokenType: z.string().optional(),
 });
 export const SessionsPayload = z.looseObject({
   action: z.enum(["LIST", "TERMINATE", "TERMINATE_OTHERS"]).default("LIST"),
@@ -408,7 +423,10 @@ export const ChatSettingsPayload = z.looseObject({
   unpin: z.boolean().optional(),
   options: z.record(z.string(), z.unknown()).optional(),
 });
-export const GetInviteLinkPayload = z.looseObject({ chatId: NumericId, revokePrivateLink: z.boolean().optional() });
+export const GetInviteLinkPayload = z.looseObject({
+  chatId: NumericId,
+  revokePrivateLink: z.boolean().optional(),
+});
 export const LinkPayload = z.looseObject({ link: z.string().min(1).max(512) });
 export const GetMembersPayload = z.looseObject({
   type: z.enum(["MEMBER", "ADMIN"]).default("MEMBER"),
@@ -420,7 +438,10 @@ export const OutgoingMessage = z.looseObject({
   text: z.string().default(""),
   cid: z.number().optional(),
   elements: z.array(Element).max(1000).default([]),
-  attaches: z.array(z.looseObject({ _type: z.string() })).max(100).default([]),
+  attaches: z
+    .array(z.looseObject({ _type: z.string() }))
+    .max(100)
+    .default([]),
   link: z.looseObject({ type: z.string() }).optional(),
 });
 export const SendMessagePayload = z.looseObject({
@@ -443,8 +464,14 @@ export const EditMessagePayload = z.looseObject({
   messageId: MessageId,
   text: z.string().default(""),
   elements: z.array(Element).max(1000).optional(),
-  attaches: z.array(z.looseObject({ _type: z.string() })).max(100).optional(),
-  attachments: z.array(z.looseObject({ _type: z.string() })).max(100).optional(),
+  attaches: z
+    .array(z.looseObject({ _type: z.string() }))
+    .max(100)
+    .optional(),
+  attachments: z
+    .array(z.looseObject({ _type: z.string() }))
+    .max(100)
+    .optional(),
 });
 export const ChatIdPayload = z.looseObject({ chatId: NumericId });
 export const GetMessagesPayload = z.looseObject({
@@ -481,7 +508,9 @@ export const SearchPayload = z.looseObject({
 export const ReactionPayload = z.looseObject({
   chatId: NumericId,
   messageId: MessageId,
-  reaction: z.looseObject({ reactionType: z.string().default("EMOJI"), id: z.string().min(1).max(32) }).optional(),
+  reaction: z
+    .looseObject({ reactionType: z.string().default("EMOJI"), id: z.string().min(1).max(32) })
+    .optional(),
 });
 export const GetReactionsPayload = z.looseObject({
   chatId: NumericId,
@@ -626,7 +655,11 @@ export const PresenceEvent = z.looseObject({
   presence: z.looseObject({ seen: z.number().optional(), on: z.string().optional() }),
   time: z.number().optional(),
 });
-export const TypingEvent = z.looseObject({ chatId: z.number(), userId: z.number(), type: z.string().optional() });
+export const TypingEvent = z.looseObject({
+  chatId: z.number(),
+  userId: z.number(),
+  type: z.string().optional(),
+});
 export const MarkEvent = z.looseObject({
   setAsUnread: z.boolean(),
   chatId: z.number(),

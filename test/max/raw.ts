@@ -2,12 +2,13 @@
  * Raw MAX test peer: speaks packets exactly as the seed writes them, with no code from our
  * client. Used by conformance tests, fuzzing and benchmarks.
  */
-import WebSocket from "ws";
-import { MaxEmulatorServer } from "../../src/max/emulator/server.js";
-import { openStore } from "../../src/sandbox/store.js";
+
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import WebSocket from "ws";
+import { MaxEmulatorServer } from "../../src/max/emulator/server.js";
+import { openStore } from "../../src/sandbox/store.js";
 
 export interface RawPacket {
   ver: number;
@@ -18,7 +19,9 @@ export interface RawPacket {
   payload: any;
 }
 
-export async function startEmulator(options: { smsCode?: string; idleTimeoutMs?: number; file?: string | null } = {}) {
+export async function startEmulator(
+  options: { smsCode?: string; idleTimeoutMs?: number; file?: string | null } = {},
+) {
   const dataDir = mkdtempSync(join(tmpdir(), "sb-max-"));
   const db = openStore({ file: options.file ?? null });
   const server = new MaxEmulatorServer({
@@ -57,7 +60,9 @@ export class RawClient {
         return false;
       });
     });
-    this.closed = new Promise((resolve) => ws.on("close", (code, reason) => resolve({ code, reason: String(reason) })));
+    this.closed = new Promise((resolve) =>
+      ws.on("close", (code, reason) => resolve({ code, reason: String(reason) })),
+    );
   }
 
   static async connect(url: string): Promise<RawClient> {
@@ -100,7 +105,10 @@ export class RawClient {
       return Promise.resolve(existing);
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for packet after ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for packet after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.waiters.push({
         match,
         resolve: (p) => {
@@ -158,7 +166,10 @@ export class RawClient {
 }
 
 /** Creates a user through the admin side and logs a raw client in as them. */
-export async function loggedIn(url: string, phone: string): Promise<{ client: RawClient; userId: number; token: string }> {
+export async function loggedIn(
+  url: string,
+  phone: string,
+): Promise<{ client: RawClient; userId: number; token: string }> {
   const client = await RawClient.connect(url);
   const { token, userId } = await client.smsLogin(phone);
   return { client, userId, token };

@@ -19,11 +19,14 @@ export class AdminError extends Error {
 export class MaxAdmin {
   constructor(private readonly emu: MaxEmulator) {}
 
-  createUser(input: { phone: string; firstName: string; lastName?: string; password?: string }): { userId: number } {
+  createUser(input: { phone: string; firstName: string; lastName?: string; password?: string }): {
+    userId: number;
+  } {
     const phone = normalizePhone(input.phone);
     if (!phone) throw new AdminError(400, "phone must be an international number such as +79001234567");
     if (!input.firstName?.trim()) throw new AdminError(400, "firstName is required");
-    if (this.emu.repos.users.byPhone(phone)) throw new AdminError(409, `a user with phone ${phone} already exists`);
+    if (this.emu.repos.users.byPhone(phone))
+      throw new AdminError(409, `a user with phone ${phone} already exists`);
     const user = createUser(this.emu, { ...input, phone });
     return { userId: user.id };
   }
@@ -59,7 +62,10 @@ export class MaxAdmin {
     return n;
   }
 
-  failNext(count: number, target: { userId?: number; error?: string; message?: string; opcode?: number } = {}): void {
+  failNext(
+    count: number,
+    target: { userId?: number; error?: string; message?: string; opcode?: number } = {},
+  ): void {
     this.emu.faults.failNext(count, { error: target.error ?? ErrorCode.SERVICE, ...target });
   }
 

@@ -42,7 +42,9 @@ export class MaxConnection {
    * a server counter would be taken for the answer to a pending request.
    */
   sendEventRaw(opcode: number, payloadJson: string): void {
-    this.sendRaw(`{"ver":${PROTOCOL_VERSION},"cmd":${Cmd.RESPONSE},"seq":0,"opcode":${opcode},"payload":${payloadJson}}`);
+    this.sendRaw(
+      `{"ver":${PROTOCOL_VERSION},"cmd":${Cmd.RESPONSE},"seq":0,"opcode":${opcode},"payload":${payloadJson}}`,
+    );
   }
 
   sendEvent(opcode: number, payload: unknown): void {

@@ -28,13 +28,22 @@ export class Dispatcher {
     return this.table.has(opcode);
   }
 
-  async onFrame(conn: MaxConnection, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Promise<void> {
+  async onFrame(
+    conn: MaxConnection,
+    data: Buffer | ArrayBuffer | Buffer[],
+    isBinary: boolean,
+  ): Promise<void> {
     const size = Array.isArray(data)
       ? data.reduce((n, b) => n + b.length, 0)
       : (data as Buffer | ArrayBuffer).byteLength;
     conn.lastActivity = Date.now();
     if (size > LIMITS.frameBytes) {
-      return this.fail(conn, 0, 0, new MaxProtocolError(ErrorCode.PROTO_SIZE, `Frame exceeds ${LIMITS.frameBytes} bytes`));
+      return this.fail(
+        conn,
+        0,
+        0,
+        new MaxProtocolError(ErrorCode.PROTO_SIZE, `Frame exceeds ${LIMITS.frameBytes} bytes`),
+      );
     }
     let raw: unknown;
     try {
@@ -44,7 +53,12 @@ export class Dispatcher {
       if (isBinary && !text.startsWith("{")) throw new Error("binary");
       raw = JSON.parse(text);
     } catch {
-      return this.fail(conn, 0, 0, new MaxProtocolError(ErrorCode.PROTO_FORMAT, "Malformed packet: expected a JSON object"));
+      return this.fail(
+        conn,
+        0,
+        0,
+        new MaxProtocolError(ErrorCode.PROTO_FORMAT, "Malformed packet: expected a JSON object"),
+      );
     }
     const envelope = Packet.safeParse(raw);
     if (!envelope.success) {
@@ -69,7 +83,12 @@ export class Dispatcher {
   private async dispatch(conn: MaxConnection, seq: number, opcode: number, payload: unknown): Promise<void> {
     const def = this.table.get(opcode);
     if (!def) {
-      return this.fail(conn, seq, opcode, new MaxProtocolError(ErrorCode.PROTO_OPCODE, `Unknown opcode ${opcode}`, "Не реализовано"));
+      return this.fail(
+        conn,
+        seq,
+        opcode,
+        new MaxProtocolError(ErrorCode.PROTO_OPCODE, `Unknown opcode ${opcode}`, "Не реализовано"),
+      );
     }
     if (STATE_RANK[conn.state] < STATE_RANK[def.state]) {
       const need = def.state === "hello" ? "Must send HELLO (opcode 6) first" : "Must be ONLINE session";
@@ -82,7 +101,11 @@ export class Dispatcher {
         conn,
         seq,
         opcode,
-        new MaxProtocolError(ErrorCode.PROTO_PAYLOAD, `Invalid payload for ${opcodeName(opcode)}: ${describe(parsed.error)}`, "Ошибка валидации"),
+        new MaxProtocolError(
+          ErrorCode.PROTO_PAYLOAD,
+          `Invalid payload for ${opcodeName(opcode)}: ${describe(parsed.error)}`,
+          "Ошибка валидации",
+        ),
       );
     }
     const injected = this.emu.faults.takeFailure(conn.userId, opcode);

@@ -1,4 +1,4 @@
-import { type ErrorCodeValue, ErrorCode } from "../protocol.js";
+import { ErrorCode, type ErrorCodeValue } from "../protocol.js";
 
 /** A protocol-native failure: becomes a `cmd: 3` packet with the seed's error payload. */
 export class MaxProtocolError extends Error {
@@ -12,7 +12,13 @@ export class MaxProtocolError extends Error {
     this.name = "MaxProtocolError";
   }
 
-  toPayload(): { error: string; message: string; localizedMessage: string; title: string; description: string } {
+  toPayload(): {
+    error: string;
+    message: string;
+    localizedMessage: string;
+    title: string;
+    description: string;
+  } {
     return {
       error: this.code,
       message: this.message,
@@ -24,7 +30,9 @@ export class MaxProtocolError extends Error {
 }
 
 export const notFound = (what: string) => new MaxProtocolError(ErrorCode.NOT_FOUND, `${what} not found`);
-export const chatNotFound = () => new MaxProtocolError(ErrorCode.CHAT_NOT_FOUND, "Chat not found", "Чат не найден");
+export const chatNotFound = () =>
+  new MaxProtocolError(ErrorCode.CHAT_NOT_FOUND, "Chat not found", "Чат не найден");
 export const accessDenied = (why = "Access denied") =>
   new MaxProtocolError(ErrorCode.CHAT_NO_ACCESS, why, "Недостаточно прав");
-export const badPayload = (why: string) => new MaxProtocolError(ErrorCode.PROTO_PAYLOAD, why, "Неверный запрос");
+export const badPayload = (why: string) =>
+  new MaxProtocolError(ErrorCode.PROTO_PAYLOAD, why, "Неверный запрос");

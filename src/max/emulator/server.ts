@@ -1,5 +1,5 @@
-import type { AddressInfo } from "node:net";
 import { mkdirSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance } from "fastify";
 import { WebSocketServer } from "ws";
 import { type Logger, silentLogger } from "../../core/log.js";
@@ -16,9 +16,9 @@ import { chatHandlers } from "./handlers/chats.js";
 import { contactHandlers } from "./handlers/contacts.js";
 import { fileHandlers } from "./handlers/files.js";
 import { messageHandlers } from "./handlers/messages.js";
-import { sessionHandlers, onDisconnect } from "./handlers/session.js";
-import { Hub } from "./hub.js";
+import { onDisconnect, sessionHandlers } from "./handlers/session.js";
 import { registerFileRoutes } from "./http.js";
+import { Hub } from "./hub.js";
 import { IdAllocator } from "./ids.js";
 import { createRepos } from "./store/index.js";
 
@@ -78,7 +78,11 @@ export class MaxEmulatorServer {
     registerFileRoutes(this.app, this.emu);
     // Frames over the protocol limit still reach the dispatcher (which answers proto.size)
     // up to this hard cap; beyond it ws closes the socket with 1009.
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.frameBytes * 4, perMessageDeflate: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: LIMITS.frameBytes * 4,
+      perMessageDeflate: false,
+    });
     this.app.server.on("upgrade", (req, socket, head) => {
       const path = (req.url ?? "").split("?")[0];
       if (path !== "/websocket") {

@@ -1,10 +1,10 @@
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { ErrorCode, Opcode } from "../../protocol.js";
-import { handlers, type HandlerContext, type MaxEmulator } from "../context.js";
+import { type HandlerContext, handlers, type MaxEmulator, me } from "../context.js";
 import { MaxProtocolError } from "../errors.js";
 import { checkPassword, normalizePhone, type UserRow } from "../store/users.js";
 import { listChatsForLogin } from "./chats.js";
-import { listContactsForLogin } from "./contacts.js";
+import { contactsPresence, importContacts, listContactsForLogin, settingsOf } from "./contacts.js";
 import { bindSession } from "./session.js";
 
 /** An SMS flow between 17 and 18 (and, with 2FA, 18 → 115). Short-lived, so kept in memory. */
@@ -32,16 +32,24 @@ const CODE_TTL_MS = 5 * 60_000;
 const MAX_CODE_ATTEMPTS = 5;
 export const USER_ID_START = 10_000_001;
 
+/** A just-created account, which PyMax may name with 23 `{tokenType: "REGISTER"}`. */
+interface RegisterFlow {
+  userId: number;
+  loginToken: string;
+  expiresAt: number;
+}
+
 interface AuthState {
   flows: Map<string, AuthFlow>;
   tracks: Map<string, AuthFlow>;
   qr: Map<string, QrFlow>;
+  register: Map<string, RegisterFlow>;
 }
 const states = new WeakMap<MaxEmulator, AuthState>();
 export function authState(emu: MaxEmulator): AuthState {
   let s = states.get(emu);
   if (!s) {
-    s = { flows: new Map(), tracks: new Map(), qr: new Map() };
+    s = { flows: new Map(), tracks: new Map(), qr: new Map(), register: new Map() };
     states.set(emu, s);
   }
   return s;
@@ -100,6 +108,59 @@ function loginAnswer(ctx: HandlerContext, user: UserRow): Record<string, unknown
   return { profile: profileOf(ctx.emu, user), tokenAttrs: { LOGIN: { token } } };
 }
 
+/**
+ * A new phone gets an account at once and a LOGIN token, as the seed's 18 answer has it; the
+ * answer also carries a REGISTER token with which a client may set the real name (PyMax 23
+ * AUTH_CONFIRM). Clients that see LOGIN use it and never need the second step.
+ */
+function registerAnswer(ctx: HandlerContext, user: UserRow): Record<string, unknown> {
+  const loginToken = logIn(ctx, user);
+  const registerToken = randomBytes(32).toString("base64url");
+  authState(ctx.emu).register.set(registerToken, {
+    userId: user.id,
+    loginToken,
+    expiresAt: ctx.emu.now() + CODE_TTL_MS,
+  });
+  return {
+    profile: profileOf(ctx.emu, user),
+    tokenAttrs: { LOGIN: { token: loginToken }, REGISTER: { token: registerToken } },
+  };
+}
+
+/** 23 `{firstName, lastName?, token, tokenType:"REGISTER"}`: names the new account, answers its login token. */
+export function confirmRegistration(
+  ctx: HandlerContext,
+  input: { token: string; firstName: string; lastName?: string },
+): Record<string, unknown> {
+  const { emu } = ctx;
+  const s = authState(emu);
+  const flow = s.register.get(input.token);
+  if (!flow || flow.expiresAt < emu.now()) {
+    s.register.delete(input.token);
+    throw new MaxProtocolError(
+      ErrorCode.CODE_EXPIRED,
+      "Registration token expired",
+      "Этот код устарел, запросите новый",
+    );
+  }
+  const firstName = input.firstName.trim();
+  if (!firstName)
+    throw new MaxProtocolError(ErrorCode.PROTO_PAYLOAD, "firstName is required", "Ошибка валидации");
+  s.register.delete(input.token);
+  const existing = emu.repos.users.byId(flow.userId);
+  if (!existing) throw new MaxProtocolError(ErrorCode.CODE_EXPIRED, "Registration token expired");
+  const user = emu.repos.users.updateProfile(
+    existing,
+    { firstName, lastName: input.lastName?.trim() ?? "" },
+    emu.now(),
+  );
+  const session = emu.repos.users.sessionByToken(flow.loginToken);
+  let token = flow.loginToken;
+  if (!session) token = logIn(ctx, user);
+  else if (ctx.conn.sessionId !== session.id) bindSession(emu, ctx.conn, user.id, session.id);
+  return { token, tokenAttrs: { LOGIN: { token } }, profile: profileOf(emu, user) };
+}
+
 function passwordStep(ctx: HandlerContext, flow: AuthFlow | undefined, password: string | undefined) {
   if (!flow || flow.userId === undefined || flow.expiresAt < ctx.emu.now()) {
     throw new MaxProtocolError(ErrorCode.CODE_EXPIRED, "Code expired", "Этот код устарел, запросите новый");
@@ -142,7 +203,9 @@ function liveQr(emu: MaxEmulator, trackId: string): QrFlow {
 
 /** Confirms a QR login for `userId` (another device of that user, or the sandbox console). */
 export function confirmQr(emu: MaxEmulator, trackIdOrLink: string, userId: number): QrFlow {
-  const trackId = trackIdOrLink.includes("/") ? trackIdOrLink.slice(trackIdOrLink.lastIndexOf("/") + 1) : trackIdOrLink;
+  const trackId = trackIdOrLink.includes("/")
+    ? trackIdOrLink.slice(trackIdOrLink.lastIndexOf("/") + 1)
+    : trackIdOrLink;
   const flow = liveQr(emu, trackId);
   flow.userId = userId;
   return flow;
@@ -150,7 +213,9 @@ export function confirmQr(emu: MaxEmulator, trackIdOrLink: string, userId: numbe
 
 export function pendingQr(emu: MaxEmulator): QrFlow[] {
   const now = emu.now();
-  return [...authState(emu).qr.values()].filter((f) => !f.used && f.userId === undefined && f.expiresAt > now);
+  return [...authState(emu).qr.values()].filter(
+    (f) => !f.used && f.userId === undefined && f.expiresAt > now,
+  );
 }
 
 export const authHandlers = handlers({
@@ -159,14 +224,24 @@ export const authHandlers = handlers({
     handle: ({ emu }, payload) => {
       const phone = normalizePhone(payload.phone);
       if (!phone) {
-        throw new MaxProtocolError(ErrorCode.PHONE_WRONG, "Invalid phone number", "Не нашли этот номер, проверьте цифры");
+        throw new MaxProtocolError(
+          ErrorCode.PHONE_WRONG,
+          "Invalid phone number",
+          "Не нашли этот номер, проверьте цифры",
+        );
       }
       const s = authState(emu);
       for (const f of s.flows.values()) if (f.phone === phone) dropFlow(emu, f);
       const code = sendSms(emu, phone);
       const token = randomBytes(32).toString("base64url");
       s.flows.set(token, { token, phone, code, expiresAt: emu.now() + CODE_TTL_MS, attempts: 0 });
-      return { token, codeLength: 6, requestMaxDuration: 60_000, requestCountLeft: 10, altActionDuration: 60_000 };
+      return {
+        token,
+        codeLength: 6,
+        requestMaxDuration: 60_000,
+        requestCountLeft: 10,
+        altActionDuration: 60_000,
+      };
     },
   },
   [Opcode.VERIFY_CODE]: {
@@ -176,20 +251,34 @@ export const authHandlers = handlers({
       const s = authState(emu);
       const flow = s.flows.get(payload.token);
       if (payload.authTokenType === "CHECK_PASSWORD") {
-        return passwordStep(ctx, flow ?? (payload.trackId ? s.tracks.get(payload.trackId) : undefined), payload.password);
+        return passwordStep(
+          ctx,
+          flow ?? (payload.trackId ? s.tracks.get(payload.trackId) : undefined),
+          payload.password,
+        );
       }
       if (!flow || flow.expiresAt < emu.now()) {
         if (flow) dropFlow(emu, flow);
-        throw new MaxProtocolError(ErrorCode.CODE_EXPIRED, "Code expired", "Этот код устарел, запросите новый");
+        throw new MaxProtocolError(
+          ErrorCode.CODE_EXPIRED,
+          "Code expired",
+          "Этот код устарел, запросите новый",
+        );
       }
       if (payload.verifyCode === undefined || payload.verifyCode !== flow.code) {
         flow.attempts++;
         if (flow.attempts >= MAX_CODE_ATTEMPTS) dropFlow(emu, flow);
         throw new MaxProtocolError(ErrorCode.CODE_WRONG, "Invalid code", "Неверный код");
       }
-      const user =
-        emu.repos.users.byPhone(flow.phone) ??
-        createUser(emu, { phone: flow.phone, firstName: `User ${flow.phone.slice(-4)}` });
+      const known = emu.repos.users.byPhone(flow.phone);
+      if (!known) {
+        dropFlow(emu, flow);
+        return registerAnswer(
+          ctx,
+          createUser(emu, { phone: flow.phone, firstName: `User ${flow.phone.slice(-4)}` }),
+        );
+      }
+      const user = known;
       if (user.password_hash) {
         flow.trackId = randomUUID();
         flow.userId = user.id;
@@ -203,7 +292,8 @@ export const authHandlers = handlers({
   },
   [Opcode.CHECK_PASSWORD]: {
     state: "hello",
-    handle: (ctx, payload) => passwordStep(ctx, authState(ctx.emu).tracks.get(payload.trackId), payload.password),
+    handle: (ctx, payload) =>
+      passwordStep(ctx, authState(ctx.emu).tracks.get(payload.trackId), payload.password),
   },
   [Opcode.LOGIN_BY_TOKEN]: {
     state: "hello",
@@ -212,19 +302,24 @@ export const authHandlers = handlers({
       const session = emu.repos.users.sessionByToken(payload.token);
       const user = session ? emu.repos.users.byId(session.user_id) : undefined;
       if (!session || !user) {
-        throw new MaxProtocolError(ErrorCode.LOGIN_TOKEN, "FAIL_LOGIN_TOKEN", "Ошибка входа. Пожалуйста, авторизируйтесь снова");
+        throw new MaxProtocolError(
+          ErrorCode.LOGIN_TOKEN,
+          "FAIL_LOGIN_TOKEN",
+          "Ошибка входа. Пожалуйста, авторизируйтесь снова",
+        );
       }
       bindSession(emu, conn, user.id, session.id);
       const chats = listChatsForLogin(emu, user.id, payload.chatsCount ?? 40, payload.chatsSync ?? 0);
       const contacts = listContactsForLogin(emu, user.id, payload.contactsSync ?? 0);
+      const settings = settingsOf(user);
       return {
         profile: profileOf(emu, user),
         chats,
         contacts,
         messages: {},
-        presence: {},
+        presence: contactsPresence(emu, user.id),
         drafts: { chats: { discarded: {}, saved: {} }, users: { discarded: {}, saved: {} } },
-        config: { hash: "0", server: {}, user: JSON.parse(user.settings) },
+        config: { hash: "0", server: {}, user: settings.user, chats: settings.chats },
         time: emu.now(),
       };
     },
@@ -243,7 +338,11 @@ export const authHandlers = handlers({
     handle: (ctx, payload) => {
       const flow = liveQr(ctx.emu, payload.trackId);
       if (flow.userId === undefined) {
-        throw new MaxProtocolError(ErrorCode.QR_PENDING, "QR login not confirmed yet", "Вход ещё не подтверждён");
+        throw new MaxProtocolError(
+          ErrorCode.QR_PENDING,
+          "QR login not confirmed yet",
+          "Вход ещё не подтверждён",
+        );
       }
       const user = ctx.emu.repos.users.byId(flow.userId);
       if (!user) throw new MaxProtocolError(ErrorCode.QR_EXPIRED, "QR code expired");
@@ -255,19 +354,19 @@ export const authHandlers = handlers({
   [Opcode.QR_CONFIRM]: {
     state: "online",
     handle: (ctx, payload) => {
-      const raw = payload as Record<string, unknown>;
       // PyMax sends contact SYNC on 21: `{contactList: {"+7…": {firstName}}}`.
-      if (raw.contactList && typeof raw.contactList === "object") return { contacts: [] };
+      if (payload.contactList) return importContacts(ctx.emu, me(ctx), payload.contactList);
       const link = payload.qrLink ?? payload.trackId;
-      if (!link) throw new MaxProtocolError(ErrorCode.PROTO_PAYLOAD, "qrLink is required", "Ошибка валидации");
-      confirmQr(ctx.emu, link, ctx.conn.userId!);
+      if (!link)
+        throw new MaxProtocolError(ErrorCode.PROTO_PAYLOAD, "qrLink is required", "Ошибка валидации");
+      confirmQr(ctx.emu, link, me(ctx));
       return {};
     },
   },
   [Opcode.QR_APPROVE]: {
     state: "online",
     handle: (ctx, payload) => {
-      confirmQr(ctx.emu, payload.qrLink, ctx.conn.userId!);
+      confirmQr(ctx.emu, payload.qrLink, me(ctx));
       return {};
     },
   },

@@ -1,8 +1,7 @@
-import { Opcode } from "../../protocol.js";
+import { ErrorCode, Opcode } from "../../protocol.js";
 import type { MaxConnection } from "../connection.js";
 import { handlers, type MaxEmulator } from "../context.js";
 import { MaxProtocolError } from "../errors.js";
-import { ErrorCode } from "../../protocol.js";
 import { announcePresence } from "./contacts.js";
 
 /** Keepalive (1) and hello (6): the only requests a fresh connection may send. */
@@ -30,14 +29,24 @@ export const sessionHandlers = handlers({
 /** Binds a connection to a user's session: it is ONLINE from now on and receives that user's events. */
 export function bindSession(emu: MaxEmulator, conn: MaxConnection, userId: number, sessionId: number): void {
   const wasOnline = emu.hub.isOnline(userId);
-  if (conn.userId !== undefined && conn.userId !== userId) emu.hub.unbind(conn, conn.userId);
+  if (conn.userId !== undefined && conn.userId !== userId) {
+    // The socket switches accounts: the previous one may have just gone offline.
+    const previous = conn.userId;
+    emu.hub.unbind(conn, previous);
+    wentOffline(emu, previous);
+  }
   conn.userId = userId;
   conn.sessionId = sessionId;
   conn.state = "online";
   emu.hub.bind(conn, userId);
   emu.repos.users.touchSession(
     sessionId,
-    { deviceId: conn.deviceId, deviceType: conn.deviceType, deviceName: conn.deviceName, appVersion: conn.appVersion },
+    {
+      deviceId: conn.deviceId,
+      deviceType: conn.deviceType,
+      deviceName: conn.deviceName,
+      appVersion: conn.appVersion,
+    },
     emu.now(),
   );
   if (!wasOnline) announcePresence(emu, userId, true);
@@ -47,8 +56,33 @@ export function onDisconnect(emu: MaxEmulator, conn: MaxConnection): void {
   const userId = conn.userId;
   if (userId === undefined) return;
   emu.hub.unbind(conn, userId);
-  if (!emu.hub.isOnline(userId)) {
-    emu.repos.users.setLastSeen(userId, emu.now());
-    announcePresence(emu, userId, false);
+  // Sockets still closing after the emulator shut its store down have nothing left to record.
+  if (!emu.db.open) return;
+  wentOffline(emu, userId);
+}
+
+function wentOffline(emu: MaxEmulator, userId: number): void {
+  if (emu.hub.isOnline(userId)) return;
+  // A hidden user's "last seen" stays where it was when they hid.
+  if (!emu.repos.users.byId(userId)?.hidden) emu.repos.users.setLastSeen(userId, emu.now());
+  announcePresence(emu, userId, false);
+}
+
+/** Close code for sockets whose session was terminated from another device (24 / 97). */
+export const SESSION_TERMINATED_CLOSE = 4001;
+
+/**
+ * Ends every socket bound to `sessionId`: they stop being ONLINE at once (so nothing more is
+ * served on them) and are closed; presence goes out when the close completes.
+ */
+export function closeSessionSockets(emu: MaxEmulator, userId: number, sessionId: number): number {
+  let n = 0;
+  for (const conn of [...emu.hub.connectionsOf(userId)]) {
+    if (conn.sessionId !== sessionId) continue;
+    conn.state = "connected";
+    // Let a response queued on this socket go out first.
+    setImmediate(() => conn.close(SESSION_TERMINATED_CLOSE, "session terminated"));
+    n++;
   }
+  return n;
 }

@@ -130,4 +130,42 @@ const initial: Migration = {
   },
 };
 
-export const maxStoreModule: StoreModule = { platform: "max", migrations: [initial] };
+/**
+ * Chats & messages: a dialog is found by its member pair (`dialog_key`, since XOR ids can
+ * collide), the chat remembers the `cid` of the message that created it, members joined with
+ * `showHistory: false` only see messages from `history_from` on.
+ */
+const chatsExtra: Migration = {
+  id: "max:002-chats-extra",
+  up(db) {
+    db.exec(`
+      ALTER TABLE max_chats ADD COLUMN cid INTEGER;
+      ALTER TABLE max_chats ADD COLUMN dialog_key TEXT;
+      CREATE UNIQUE INDEX max_chats_dialog ON max_chats(dialog_key);
+      ALTER TABLE max_members ADD COLUMN history_from INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE max_members ADD COLUMN invited_by INTEGER;
+    `);
+  },
+};
+
+/** Upload bookkeeping for max_files: upload secret, download secret, media facts. */
+const filesUpload: Migration = {
+  id: "max:003-files-upload",
+  up(db) {
+    db.exec(`
+      ALTER TABLE max_files ADD COLUMN upload_key TEXT;
+      ALTER TABLE max_files ADD COLUMN download_key TEXT;
+      ALTER TABLE max_files ADD COLUMN media_type INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE max_files ADD COLUMN width INTEGER;
+      ALTER TABLE max_files ADD COLUMN height INTEGER;
+      ALTER TABLE max_files ADD COLUMN completed_at INTEGER;
+      CREATE INDEX max_files_upload_key ON max_files(upload_key);
+      CREATE UNIQUE INDEX max_files_download_key ON max_files(download_key);
+    `);
+  },
+};
+
+export const maxStoreModule: StoreModule = {
+  platform: "max",
+  migrations: [initial, chatsExtra, filesUpload],
+};

@@ -73,7 +73,9 @@ export class UsersRepo {
         `UPDATE max_users SET first_name = @first_name, last_name = @last_name, description = @description,
          photo_id = @photo_id, updated_at = @now WHERE id = @id`,
       ),
-      setPassword: db.prepare("UPDATE max_users SET password_hash = ?, password_hint = ?, updated_at = ? WHERE id = ?"),
+      setPassword: db.prepare(
+        "UPDATE max_users SET password_hash = ?, password_hint = ?, updated_at = ? WHERE id = ?",
+      ),
       setSettings: db.prepare("UPDATE max_users SET settings = ?, updated_at = ? WHERE id = ?"),
       setHidden: db.prepare("UPDATE max_users SET hidden = ? WHERE id = ?"),
       setLastSeen: db.prepare("UPDATE max_users SET last_seen = ? WHERE id = ?"),
@@ -83,11 +85,17 @@ export class UsersRepo {
       ),
       sessionByToken: db.prepare("SELECT * FROM max_sessions WHERE token_hash = ?"),
       sessionById: db.prepare("SELECT * FROM max_sessions WHERE id = ?"),
-      sessionsOf: db.prepare("SELECT * FROM max_sessions WHERE user_id = ? AND revoked_at IS NULL ORDER BY id"),
-      touchSession: db.prepare("UPDATE max_sessions SET last_active = ?, device_id = ?, device_type = ?, device_name = ?, app_version = ? WHERE id = ?"),
+      sessionsOf: db.prepare(
+        "SELECT * FROM max_sessions WHERE user_id = ? AND revoked_at IS NULL ORDER BY id",
+      ),
+      touchSession: db.prepare(
+        "UPDATE max_sessions SET last_active = ?, device_id = ?, device_type = ?, device_name = ?, app_version = ? WHERE id = ?",
+      ),
       revokeSession: db.prepare("UPDATE max_sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"),
       insertSms: db.prepare("INSERT INTO max_sms (phone, code, created_at) VALUES (?, ?, ?)"),
-      lastSms: db.prepare("SELECT phone, code, created_at FROM max_sms WHERE phone = ? ORDER BY id DESC LIMIT 1"),
+      lastSms: db.prepare(
+        "SELECT phone, code, created_at FROM max_sms WHERE phone = ? ORDER BY id DESC LIMIT 1",
+      ),
     };
   }
 
@@ -103,7 +111,17 @@ export class UsersRepo {
     return this.s.byLink.get(link) as UserRow | undefined;
   }
 
-  create(input: { id: number; phone: string; firstName: string; lastName?: string; password?: string; hint?: string }, now: number): UserRow {
+  create(
+    input: {
+      id: number;
+      phone: string;
+      firstName: string;
+      lastName?: string;
+      password?: string;
+      hint?: string;
+    },
+    now: number,
+  ): UserRow {
     this.s.insert.run({
       id: input.id,
       phone: input.phone,
@@ -116,7 +134,11 @@ export class UsersRepo {
     return this.byId(input.id)!;
   }
 
-  updateProfile(user: UserRow, patch: { firstName?: string; lastName?: string; description?: string; photoId?: number }, now: number): UserRow {
+  updateProfile(
+    user: UserRow,
+    patch: { firstName?: string; lastName?: string; description?: string; photoId?: number },
+    now: number,
+  ): UserRow {
     this.s.updateProfile.run({
       id: user.id,
       first_name: patch.firstName ?? user.first_name,
@@ -144,7 +166,17 @@ export class UsersRepo {
     this.s.setLastSeen.run(time, userId);
   }
 
-  createSession(input: { token: string; userId: number; deviceId: string; deviceType: string; deviceName: string; appVersion: string }, now: number): SessionRow {
+  createSession(
+    input: {
+      token: string;
+      userId: number;
+      deviceId: string;
+      deviceType: string;
+      deviceName: string;
+      appVersion: string;
+    },
+    now: number,
+  ): SessionRow {
     const info = this.s.insertSession.run({
       token_hash: hashToken(input.token),
       user_id: input.userId,
@@ -171,8 +203,19 @@ export class UsersRepo {
     return this.s.sessionsOf.all(userId) as SessionRow[];
   }
 
-  touchSession(id: number, device: { deviceId: string; deviceType: string; deviceName: string; appVersion: string }, now: number): void {
-    this.s.touchSession.run(now, device.deviceId, device.deviceType, device.deviceName, device.appVersion, id);
+  touchSession(
+    id: number,
+    device: { deviceId: string; deviceType: string; deviceName: string; appVersion: string },
+    now: number,
+  ): void {
+    this.s.touchSession.run(
+      now,
+      device.deviceId,
+      device.deviceType,
+      device.deviceName,
+      device.appVersion,
+      id,
+    );
   }
 
   revokeSession(id: number, now: number): boolean {

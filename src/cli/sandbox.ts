@@ -1,0 +1,143 @@
+import { resolve } from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { createLogger, type Logger } from "../core/log.js";
+import {
+  DEFAULT_BASE_PORT,
+  DEFAULT_DATA_FILE,
+  DEFAULT_HOST,
+  type Sandbox,
+  SandboxStartError,
+  startSandbox,
+} from "../sandbox/index.js";
+import type { SeedName } from "../sandbox/seed-demo.js";
+
+interface SandboxFlags {
+  port: number;
+  host: string;
+  data?: string;
+  memory?: boolean;
+  seed: SeedName;
+  smsCode?: string;
+  json?: boolean;
+  logLevel: string;
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+/** If closing hangs (a stuck socket), don't hang the terminal with it. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65_531)
+    throw new InvalidArgumentError("expected 0 or a port number up to 65531");
+  return n;
+}
+
+function parseSmsCode(value: string): string {
+  if (!/^\d{6}$/.test(value)) throw new InvalidArgumentError("expected exactly 6 digits, e.g. 123456");
+  return value;
+}
+
+export function sandboxCommand(): Command {
+  return new Command("sandbox")
+    .description("run every platform emulator and the admin API on local ports")
+    .option(
+      "--port <base>",
+      "base port: console, MAX, MaxIM, WebQQ, VK Live on base+0..4 (0 = random free ports)",
+      parsePort,
+      DEFAULT_BASE_PORT,
+    )
+    .option("--host <host>", "interface to listen on", DEFAULT_HOST)
+    .addOption(
+      new Option(
+        "--data <file>",
+        `SQLite database file; uploads go in a files/ folder beside it (default: ${DEFAULT_DATA_FILE})`,
+      ).conflicts("memory"),
+    )
+    .option("--memory", "keep everything in memory (uploads in a temp dir removed on exit)")
+    .addOption(new Option("--seed <name>", "initial data").choices(["demo", "none"]).default("none"))
+    .option(
+      "--sms-code <digits>",
+      "fixed MAX SMS code for scripts (default: random per request)",
+      parseSmsCode,
+    )
+    .option("--json", "print the endpoints as one JSON line on stdout once everything listens")
+    .addOption(
+      new Option("--log-level <level>", "log level (logs go to stderr)").choices(LOG_LEVELS).default("info"),
+    )
+    .action(async (flags: SandboxFlags) => {
+      await runSandbox(flags);
+    });
+}
+
+async function runSandbox(flags: SandboxFlags): Promise<void> {
+  const log = createLogger({ level: flags.logLevel, name: "sandbox" });
+  const data = flags.memory ? null : resolve(flags.data ?? DEFAULT_DATA_FILE);
+  let sandbox: Sandbox;
+  try {
+    sandbox = await startSandbox({
+      port: flags.port,
+      host: flags.host,
+      data,
+      seed: flags.seed,
+      smsCode: flags.smsCode,
+      log,
+    });
+  } catch (err) {
+    if (!(err instanceof SandboxStartError)) throw err;
+    process.stderr.write(`switchboard sandbox: ${err.message}\n`);
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal} received, shutting down`);
+    setTimeout(() => {
+      process.stderr.write("switchboard sandbox: shutdown took too long, exiting\n");
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    sandbox.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+
+  if (flags.json) process.stdout.write(`${JSON.stringify(sandbox.urls)}\n`);
+  else process.stdout.write(describe(sandbox, flags, log));
+}
+
+/** The human start-up banner: one line per endpoint, where SMS codes show up, the data. */
+function describe(sandbox: Sandbox, flags: SandboxFlags, log: Logger): string {
+  const { urls } = sandbox;
+  const soon = "(not available yet: answers HTTP 501)";
+  const lines = [
+    "Switchboard sandbox is running",
+    `  console + admin API  ${urls.console}`,
+    `  MAX                  ${urls.max}`,
+    `  MaxIM                ${urls.maxim}  ${soon}`,
+    `  WebQQ                ${urls.webqq}  ${soon}`,
+    `  VK Video Live        ${urls.vklive}  ${soon}`,
+  ];
+  const inbox = `GET ${urls.console}/_sandbox/max/sms?phone=<phone>`;
+  if (flags.smsCode) lines.push(`MAX SMS codes: always ${flags.smsCode} (--sms-code); also ${inbox}`);
+  else if (log.isLevelEnabled("info"))
+    lines.push(`MAX SMS codes: in the log below ("SMS code for …") and at ${inbox}`);
+  else lines.push(`MAX SMS codes: ${inbox}`);
+  lines.push(
+    sandbox.dataFile
+      ? `Data: ${sandbox.dataFile} (files in ${sandbox.filesDir})`
+      : "Data: in memory (gone on exit)",
+  );
+  for (const u of sandbox.seeded) {
+    lines.push(`Demo MAX user: ${u.phone} ${u.name}${u.password ? ` (2FA password: ${u.password})` : ""}`);
+  }
+  lines.push("Press Ctrl+C to stop.");
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,220 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import Fastify, { type FastifyInstance } from "fastify";
+import { type Logger, silentLogger } from "../core/log.js";
+import type { Database } from "../core/storage.js";
+import { MaxEmulatorServer } from "../max/emulator/server.js";
+import { registerAdminApi, type SandboxUrls } from "./admin-api.js";
+import { createPlaceholder } from "./placeholder.js";
+import { type SeededUser, type SeedName, seedDemo } from "./seed-demo.js";
+import { openStore } from "./store.js";
+
+export type { SandboxUrls };
+
+export const DEFAULT_BASE_PORT = 8700;
+export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_DATA_FILE = ".switchboard/sandbox.db";
+
+export interface SandboxOptions {
+  /** Base port: the faces listen on base+0..4. `0` picks a random free port for each. Default 8700. */
+  port?: number;
+  /** Interface to bind. Default 127.0.0.1. */
+  host?: string;
+  /** SQLite file; `null` (the default here) keeps everything in memory and files in a temp dir. */
+  data?: string | null;
+  seed?: SeedName;
+  /** Fixed MAX SMS code (6 digits); random per request when unset. */
+  smsCode?: string;
+  log?: Logger;
+  /** MAX: close sockets silent for this long (default 90 s). */
+  idleTimeoutMs?: number;
+}
+
+export interface Sandbox {
+  urls: SandboxUrls;
+  /** Demo accounts (empty unless `seed: "demo"`). */
+  seeded: SeededUser[];
+  /** Absolute database path, or null in memory mode. */
+  dataFile: string | null;
+  /** Where uploaded files are kept. */
+  filesDir: string;
+  max: MaxEmulatorServer;
+  /** Closes every server, then the database (checkpointing the WAL). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Start-up failed (port taken, bad options); nothing is left running when this is thrown. */
+export class SandboxStartError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "SandboxStartError";
+  }
+}
+
+type Face = keyof SandboxUrls;
+const FACES: readonly Face[] = ["console", "max", "maxim", "webqq", "vklive"];
+const FACE_NAMES: Record<Face, string> = {
+  console: "console / admin API",
+  max: "MAX",
+  maxim: "MaxIM",
+  webqq: "WebQQ",
+  vklive: "VK Video Live",
+};
+
+/** Host as it goes into a URL: wildcard binds are reached via loopback, IPv6 needs brackets. */
+function urlHost(host: string): string {
+  if (host === "0.0.0.0" || host === "") return "127.0.0.1";
+  if (host === "::") return "[::1]";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+function listenError(err: unknown, face: Face, port: number, host: string): SandboxStartError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const what = `${FACE_NAMES[face]} port ${port} on ${host}`;
+  if (code === "EADDRINUSE") {
+    return new SandboxStartError(
+      `${what} is already in use (is another sandbox running?). Stop it, or choose another base port with --port <base> (--port 0 picks free ports).`,
+      { cause: err },
+    );
+  }
+  if (code === "EACCES")
+    return new SandboxStartError(`not allowed to listen on ${what}; use a port above 1023`, { cause: err });
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
+    return new SandboxStartError(`cannot listen on ${what}: no such local address`, { cause: err });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new SandboxStartError(`cannot listen on ${what}: ${message}`, { cause: err });
+}
+
+/**
+ * Starts every face of the sandbox on one store: the console with the admin API, the MAX
+ * emulator, and placeholders for the platforms not built yet. Resolves once all listen.
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const base = options.port ?? DEFAULT_BASE_PORT;
+  const host = options.host ?? DEFAULT_HOST;
+  const log = options.log ?? silentLogger;
+  if (!Number.isInteger(base) || base < 0 || (base !== 0 && base + FACES.length - 1 > 65_535)) {
+    throw new SandboxStartError(`--port must be 0 or a base port from 1 to ${65_535 - FACES.length + 1}`);
+  }
+  if (options.smsCode !== undefined && !/^\d{6}$/.test(options.smsCode)) {
+    throw new SandboxStartError("--sms-code must be exactly 6 digits (MAX codes have 6)");
+  }
+
+  const dataFile = options.data ? resolve(options.data) : null;
+  let filesDir: string;
+  let tempFiles = false;
+  if (dataFile) {
+    filesDir = join(dirname(dataFile), "files");
+    mkdirSync(filesDir, { recursive: true });
+  } else {
+    filesDir = mkdtempSync(join(tmpdir(), "switchboard-files-"));
+    tempFiles = true;
+  }
+
+  let db: Database | undefined;
+  const started: FastifyInstance[] = [];
+  let max: MaxEmulatorServer | undefined;
+  const cleanup = async () => {
+    await Promise.allSettled([...started.map((app) => app.close()), max?.close()]);
+    if (db?.open) {
+      // A clean shutdown leaves a single database file: fold the WAL back in, then close.
+      if (dataFile) db.pragma("wal_checkpoint(TRUNCATE)");
+      db.close();
+    }
+    if (tempFiles) rmSync(filesDir, { recursive: true, force: true });
+  };
+
+  try {
+    try {
+      db = openStore({ file: dataFile });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new SandboxStartError(`cannot open the sandbox database ${dataFile}: ${message}`, { cause: err });
+    }
+    max = new MaxEmulatorServer({
+      db,
+      // One folder per platform under the files folder, so later emulators can't collide.
+      dataDir: join(filesDir, "max"),
+      log: log.child({ platform: "max" }),
+      smsCode: options.smsCode,
+      idleTimeoutMs: options.idleTimeoutMs,
+      hooks: {
+        // The sandbox's SMS inbox: codes are meant to be read here (or via the admin API).
+        onSms: (phone, code) => log.info({ phone }, `SMS code for ${phone}: ${code}`),
+        onQrRequested: (trackId) =>
+          log.info(
+            { trackId },
+            `MAX QR login requested (trackId ${trackId}); confirm it with POST /_sandbox/max/qr/confirm`,
+          ),
+      },
+    });
+
+    const urls = {} as SandboxUrls;
+    const consoleApp = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+    const users = max.emu.repos.users;
+    registerAdminApi(consoleApp, {
+      max: max.admin,
+      findMaxUser: (phone) => {
+        const row = users.byPhone(phone);
+        return (
+          row && { userId: row.id, phone: row.phone, firstName: row.first_name, lastName: row.last_name }
+        );
+      },
+      urls: () => urls,
+      log: log.child({ component: "admin" }),
+    });
+    const apps: Record<Exclude<Face, "max">, FastifyInstance> = {
+      console: consoleApp,
+      maxim: createPlaceholder("maxim"),
+      webqq: createPlaceholder("webqq"),
+      vklive: createPlaceholder("vklive"),
+    };
+
+    const shown = urlHost(host);
+    for (const [i, face] of FACES.entries()) {
+      const port = base === 0 ? 0 : base + i;
+      try {
+        if (face === "max") {
+          await max.listen(port, host);
+          const actual = (max.app.server.address() as AddressInfo).port;
+          urls.max = `ws://${shown}:${actual}/websocket`;
+        } else {
+          const app = apps[face];
+          started.push(app);
+          await app.listen({ port, host });
+          urls[face] = `http://${shown}:${(app.server.address() as AddressInfo).port}`;
+        }
+      } catch (err) {
+        throw listenError(err, face, port, host);
+      }
+    }
+
+    const seeded = options.seed === "demo" ? seedDemo(max) : [];
+    for (const u of seeded) {
+      log.info(
+        { phone: u.phone, userId: u.userId },
+        `demo MAX user ${u.name} ${u.phone}${u.created ? "" : " (already there)"}`,
+      );
+    }
+
+    let closing: Promise<void> | undefined;
+    const sandbox: Sandbox = {
+      urls: FACES.reduce((o, f) => Object.assign(o, { [f]: urls[f] }), {} as SandboxUrls),
+      seeded,
+      dataFile,
+      filesDir,
+      max,
+      close: () => {
+        closing ??= cleanup();
+        return closing;
+      },
+    };
+    return sandbox;
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

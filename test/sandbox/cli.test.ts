@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { RawClient } from "../max/raw.js";
+import { api, freeBase, isFree, occupy, release, runCli, type Sandboxed, startCliSandbox } from "./proc.js";
+
+const CONTRACT =
+  /^\{"console":"http:\/\/127\.0\.0\.1:\d+","max":"ws:\/\/127\.0\.0\.1:\d+\/websocket","maxim":"http:\/\/127\.0\.0\.1:\d+","webqq":"http:\/\/127\.0\.0\.1:\d+","vklive":"http:\/\/127\.0\.0\.1:\d+"\}$/;
+
+describe("switchboard sandbox --json (the contract line)", () => {
+  let sb: Sandboxed;
+  beforeAll(async () => {
+    sb = await startCliSandbox(["--memory"]);
+  });
+  afterAll(async () => {
+    await sb?.stop("SIGKILL");
+  });
+
+  it("prints exactly one line with the five endpoints in contract order", async () => {
+    const line = sb.stdout().split("\n")[0]!;
+    expect(line).toMatch(CONTRACT);
+    expect(Object.keys(JSON.parse(line))).toEqual(["console", "max", "maxim", "webqq", "vklive"]);
+    const ports = Object.values(sb.urls).map((u) => Number(new URL(u).port));
+    expect(new Set(ports).size).toBe(5);
+  });
+
+  it("answers health on the console and WebSocket on MAX", async () => {
+    expect(await api(sb.urls.console, "GET", "/_sandbox/health")).toEqual({
+      status: 200,
+      body: { ok: true },
+    });
+    const client = await RawClient.connect(sb.urls.max);
+    await client.hello();
+    client.close();
+  });
+
+  it("answers 501 in each planned platform's own error shape", async () => {
+    const maxim = await api(sb.urls.maxim, "POST", "/user/register/v2", { userId: "u1" });
+    expect(maxim).toEqual({
+      status: 501,
+      body: { code: 501, message: "MaxIM emulator not implemented yet" },
+    });
+    const webqq = await fetch(`${sb.urls.webqq}/channel/login2`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "r=%7B%7D",
+    });
+    expect(webqq.status).toBe(501);
+    expect(await webqq.json()).toMatchObject({ retcode: 501 });
+    const vk = await api(sb.urls.vklive, "GET", "/v1/channel?channel_url=x");
+    expect(vk.status).toBe(501);
+    expect(vk.body).toMatchObject({ error: "not_implemented" });
+    // Centrifugo's WebSocket path is refused with the same answer rather than hanging.
+    const ws = new WebSocket(`${sb.urls.vklive.replace("http", "ws")}/connection/websocket`);
+    ws.on("error", () => {});
+    const status = await new Promise<number>((resolve) =>
+      ws.on("unexpected-response", (req, res) => {
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      }),
+    );
+    expect(status).toBe(501);
+  });
+
+  it("writes nothing else on stdout and exits 0 on SIGTERM, releasing its ports", async () => {
+    const t0 = Date.now();
+    expect(await sb.stop("SIGTERM")).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(sb.stdout()).toBe(`${JSON.stringify(sb.urls)}\n`);
+    expect(await isFree(Number(new URL(sb.urls.console).port))).toBe(true);
+  });
+});
+
+describe("switchboard sandbox process behaviour", () => {
+  it("exits 0 on SIGINT with a client still connected", async () => {
+    const sb = await startCliSandbox(["--memory", "--log-level", "silent"]);
+    const client = await RawClient.connect(sb.urls.max);
+    await client.hello();
+    expect(await sb.stop("SIGINT")).toBe(0);
+    expect((await client.closed).code).toBeGreaterThan(0);
+  });
+
+  it("with a taken port exits 1 with a readable message and leaves nothing listening", async () => {
+    const base = await freeBase();
+    // The last face (VK Live) collides, so four servers had already started and must be undone.
+    const held = await occupy(base + 4);
+    try {
+      const run = runCli(["sandbox", "--port", String(base), "--memory", "--json"]);
+      expect(await run.exited).toBe(1);
+      expect(run.stdout()).toBe("");
+      expect(run.stderr()).toContain(`VK Video Live port ${base + 4} on 127.0.0.1 is already in use`);
+      expect(run.stderr()).toContain("--port");
+      for (const p of [base, base + 1, base + 2, base + 3]) expect(await isFree(p)).toBe(true);
+    } finally {
+      await release(held.server);
+    }
+  });
+
+  it("rejects bad flags with exit code 1", async () => {
+    const bad = runCli(["sandbox", "--sms-code", "12ab", "--memory"]);
+    expect(await bad.exited).toBe(1);
+    expect(bad.stderr()).toContain("6 digits");
+    const both = runCli(["sandbox", "--memory", "--data", "x.db"]);
+    expect(await both.exited).toBe(1);
+    expect(both.stderr()).toContain("cannot be used with");
+  });
+
+  it("without --json prints one readable line per endpoint and where SMS codes appear", async () => {
+    const run = runCli(["sandbox", "--port", "0", "--memory", "--seed", "demo"]);
+    const started = Date.now();
+    while (!run.stdout().includes("Ctrl+C") && Date.now() - started < 15_000) {
+      if (run.proc.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    run.proc.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
+    const out = run.stdout();
+    expect(out).toMatch(/console \+ admin API\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(out).toMatch(/MAX\s+ws:\/\/127\.0\.0\.1:\d+\/websocket/);
+    expect(out).toMatch(/MaxIM\s+http:\/\/127\.0\.0\.1:\d+ {2}\(not available yet/);
+    expect(out).toMatch(/WebQQ\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(out).toMatch(/VK Video Live\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(out).toContain("MAX SMS codes:");
+    expect(out).toContain("+79000000001 Анна Смирнова");
+  });
+});
