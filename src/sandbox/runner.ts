@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { type Logger, silentLogger } from "../core/log.js";
 import type { Database } from "../core/storage.js";
 import { MaxEmulatorServer } from "../max/emulator/server.js";
+import { createMaxImEmulator, type MaxImEmulator } from "../maxim/emulator/server.js";
 import { registerAdminApi, type SandboxUrls } from "./admin-api.js";
 import { createPlaceholder } from "./placeholder.js";
 import { type SeededUser, type SeedName, seedDemo } from "./seed-demo.js";
@@ -41,6 +42,7 @@ export interface Sandbox {
   /** Where uploaded files are kept. */
   filesDir: string;
   max: MaxEmulatorServer;
+  maxim: MaxImEmulator;
   /** Closes every server, then the database (checkpointing the WAL). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -152,6 +154,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
     });
 
+    const maxim = createMaxImEmulator({ db, log: log.child({ platform: "maxim" }) });
+
     const urls = {} as SandboxUrls;
     const consoleApp = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
     const users = max.emu.repos.users;
@@ -168,7 +172,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
     const apps: Record<Exclude<Face, "max">, FastifyInstance> = {
       console: consoleApp,
-      maxim: createPlaceholder("maxim"),
+      maxim: maxim.app,
       webqq: createPlaceholder("webqq"),
       vklive: createPlaceholder("vklive"),
     };
@@ -207,6 +211,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       dataFile,
       filesDir,
       max,
+      maxim,
       close: () => {
         closing ??= cleanup();
         return closing;

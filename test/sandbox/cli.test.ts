@@ -33,12 +33,19 @@ describe("switchboard sandbox --json (the contract line)", () => {
     client.close();
   });
 
-  it("answers 501 in each planned platform's own error shape", async () => {
-    const maxim = await api(sb.urls.maxim, "POST", "/user/register/v2", { userId: "u1" });
-    expect(maxim).toEqual({
-      status: 501,
-      body: { code: 501, message: "MaxIM emulator not implemented yet" },
+  it("serves MaxIM on its port: the seed's register example works there verbatim", async () => {
+    const res = await fetch(`${sb.urls.maxim}/user/register/v2`, {
+      method: "POST",
+      headers: { "content-type": "application/json", app_id: "welovemaxim" },
+      body: JSON.stringify({ username: "test_user", password: "asd" }),
     });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { code: number; data: { user_id: number } };
+    expect(body.code).toBe(200);
+    expect(typeof body.data.user_id).toBe("number");
+  });
+
+  it("answers 501 in each planned platform's own error shape", async () => {
     const webqq = await fetch(`${sb.urls.webqq}/channel/login2`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },

@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
 import { Cmd, PROTOCOL_VERSION } from "../protocol.js";
 
@@ -18,11 +19,21 @@ export class MaxConnection {
   lastActivity = Date.now();
   closed = false;
 
+  /** True while writes of the current event-loop turn are being held back for one syscall. */
+  private corked = false;
+
   constructor(
     readonly id: number,
     readonly ws: WebSocket,
     readonly remote: string,
+    /** The TCP socket under `ws` (from the upgrade), used to coalesce writes. */
+    private readonly socket?: Socket,
   ) {}
+
+  private readonly release = (): void => {
+    this.corked = false;
+    this.socket?.uncork();
+  };
 
   respond(seq: number, opcode: number, payload: unknown): void {
     this.sendRaw(
@@ -57,6 +68,13 @@ export class MaxConnection {
       // A reader this far behind would make the server hold unbounded memory.
       this.close(1008, "slow consumer");
       return;
+    }
+    if (this.socket && !this.corked) {
+      // Answers and events produced in one turn (a batch of 64 sends, a fan-out) leave in a
+      // single write instead of one syscall per frame; released on the next turn.
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(this.release);
     }
     this.ws.send(text);
   }

@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, Socket } from "node:net";
 import Fastify, { type FastifyInstance } from "fastify";
 import { WebSocketServer } from "ws";
 import { type Logger, silentLogger } from "../../core/log.js";
@@ -90,7 +90,8 @@ export class MaxEmulatorServer {
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
-        const conn = new MaxConnection(this.nextConnId++, ws, req.socket.remoteAddress ?? "");
+        const tcp = socket instanceof Socket ? socket : undefined;
+        const conn = new MaxConnection(this.nextConnId++, ws, req.socket.remoteAddress ?? "", tcp);
         this.accept(conn);
       });
     });

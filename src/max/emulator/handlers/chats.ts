@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { Socket } from "node:net";
 import { z } from "zod";
 import { ErrorCode, LIMITS, Opcode, TYPING_EVENT_OPCODE } from "../../protocol.js";
 import type { MaxConnection } from "../connection.js";
@@ -304,38 +303,6 @@ export function storeMessage(
   return wire;
 }
 
-/** The TCP socket under a connection (ws keeps it private; used only to batch writes). */
-function socketOf(conn: MaxConnection): Socket | undefined {
-  const socket = (conn.ws as unknown as { _socket?: unknown })._socket;
-  return socket instanceof Socket && !socket.destroyed ? socket : undefined;
-}
-
-/** Corks the sockets of every online member of the batch's chats. */
-function corkChats(emu: MaxEmulator, rows: readonly MessageRow[]): Socket[] {
-  const corked: Socket[] = [];
-  let last = Number.NaN;
-  const seen = new Set<number>();
-  for (const row of rows) {
-    if (row.chat_id === last || seen.has(row.chat_id)) continue;
-    last = row.chat_id;
-    seen.add(row.chat_id);
-    for (const userId of emu.repos.chats.memberIds(row.chat_id)) {
-      for (const conn of emu.hub.connectionsOf(userId)) {
-        const socket = socketOf(conn);
-        if (socket) {
-          socket.cork();
-          corked.push(socket);
-        }
-      }
-    }
-  }
-  return corked;
-}
-
-function uncork(sockets: readonly Socket[]): void {
-  for (const socket of sockets) socket.uncork();
-}
-
 interface PendingBatch {
   rows: MessageRow[];
   waiters: { resolve: () => void; reject: (err: unknown) => void }[];
@@ -369,11 +336,9 @@ export function storeMessageBatched(
         for (const w of fresh.waiters) w.reject(err);
         return;
       }
-      const corked = corkChats(emu, fresh.rows);
+      // Responses and events of the whole batch go out in the microtasks that follow; each
+      // connection coalesces its share into one socket write (MaxConnection.sendRaw).
       for (const w of fresh.waiters) w.resolve();
-      // Responses and events of the whole batch are written in the microtasks that follow;
-      // uncorking on the next turn sends each socket's share in one write instead of dozens.
-      if (corked.length > 0) setImmediate(() => uncork(corked));
     });
   }
   batch.rows.push(row);
