@@ -5,11 +5,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { type BenchResult, table } from "./lib/report.js";
+import { maxClient } from "./max-client.js";
 import { maxFanout } from "./max-fanout.js";
 import { maxIdle } from "./max-idle.js";
 import { maxSend } from "./max-send.js";
 
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
+  "max-client": maxClient,
   "max-send": maxSend,
   "max-fanout": maxFanout,
   "max-idle": maxIdle,

@@ -1,0 +1,23 @@
+import { createRequire } from "node:module";
+import { Command } from "commander";
+import { registerMaxCommands } from "./max.js";
+import { registerMaxImCommands } from "./maxim.js";
+import { sandboxCommand } from "./sandbox.js";
+
+/** The `switchboard` command line; subcommands live one per file next to this one. */
+export function buildProgram(): Command {
+  const pkg = createRequire(import.meta.url)("../../package.json") as {
+    version: string;
+    description: string;
+  };
+  const program = new Command("switchboard")
+    .description(pkg.description)
+    .version(pkg.version)
+    .showHelpAfterError()
+    .addCommand(sandboxCommand());
+  registerMaxCommands(program);
+  registerMaxImCommands(program);
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

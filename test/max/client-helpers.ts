@@ -1,0 +1,63 @@
+/** Shared setup for MaxClient tests: an emulator, signed-in clients and event waiters. */
+
+import type { MaxEventMap, MaxEventName } from "../../src/max/client/types.js";
+import { MaxClient, type MaxClientOptions } from "../../src/max/client.js";
+import { startEmulator } from "./raw.js";
+
+export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+
+let phoneCounter = 0;
+export function nextPhone(): string {
+  phoneCounter += 1;
+  return `+7900${String(process.pid % 1000).padStart(3, "0")}${String(phoneCounter).padStart(4, "0")}`;
+}
+
+/** A client signed in by SMS as a fresh (or given) phone. */
+export async function signedIn(
+  emu: Emulator,
+  options: MaxClientOptions & { phone?: string } = {},
+): Promise<MaxClient & { phone: string }> {
+  const phone = options.phone ?? nextPhone();
+  const client = new MaxClient({
+    url: emu.url,
+    requestTimeoutMs: 5000,
+    reconnect: { baseMs: 20, maxMs: 200 },
+    ...options,
+  });
+  await client.connect();
+  await client.requestCode(phone);
+  const r = await client.signIn("123456");
+  if (r.status !== "ok") throw new Error("unexpected 2FA");
+  return Object.assign(client, { phone });
+}
+
+/** Resolves with the next event of `type` matching `match`. */
+export function nextEvent<K extends MaxEventName>(
+  client: MaxClient,
+  type: K,
+  match: (data: MaxEventMap[K]) => boolean = () => true,
+  timeoutMs = 5000,
+): Promise<MaxEventMap[K]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no ${type} event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const off = client.on(type, (data) => {
+      if (!match(data)) return;
+      clearTimeout(timer);
+      off();
+      resolve(data);
+    });
+  });
+}
+
+export async function until(check: () => boolean, timeoutMs = 5000, what = "condition"): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export { startEmulator };
