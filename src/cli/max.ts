@@ -63,6 +63,43 @@ class Prompter {
     return String(next.value).trim();
   }
 
+  /**
+   * Asks for a secret. On a terminal nothing is echoed (raw mode, read key by key); piped
+   * input is read as an ordinary line. Ends the prompter: a secret is always the last question.
+   */
+  async askSecret(question: string): Promise<string> {
+    const stdin = process.stdin;
+    if (!stdin.isTTY) return this.ask(question);
+    this.close();
+    process.stderr.write(question);
+    stdin.setRawMode(true);
+    stdin.resume();
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        let value = "";
+        const onData = (chunk: Buffer) => {
+          for (const ch of chunk.toString("utf8")) {
+            if (ch === "\r" || ch === "\n") {
+              stdin.off("data", onData);
+              process.stderr.write("\n");
+              return resolve(value);
+            }
+            if (ch === "\u0003") {
+              stdin.off("data", onData);
+              return reject(new SwitchboardError("cancelled", { platform: "max" }));
+            }
+            if (ch === "\u007f" || ch === "\b") value = value.slice(0, -1);
+            else value += ch;
+          }
+        };
+        stdin.on("data", onData);
+      });
+    } finally {
+      stdin.setRawMode(false);
+      stdin.pause();
+    }
+  }
+
   close(): void {
     this.rl.close();
   }
@@ -192,7 +229,7 @@ export function registerMaxCommands(program: Command): Command {
             const r = await client.signIn(code);
             if (r.status === "password") {
               const password =
-                o.password ?? (await prompt.ask(`2FA password${r.hint ? ` (hint: ${r.hint})` : ""}: `));
+                o.password ?? (await prompt.askSecret(`2FA password${r.hint ? ` (hint: ${r.hint})` : ""}: `));
               name = displayName((await client.checkPassword(password)).contact);
             } else {
               name = displayName(r.profile.contact);
