@@ -331,8 +331,9 @@ export const LoginByTokenPayload = z.looseObject({
   token: z.string().min(1),
   interactive: z.boolean().optional(),
   chatsCount: z.number().int().nonnegative().max(1000).optional(),
-  chatsSync: z.number().nonnegative().optional(),
-  contactsSync: z.number().nonnegative().optional(),
+  // PyMax's web login sends -1 for "never synced" (WebSyncPayload); any value <= 0 means a full sync.
+  chatsSync: z.number().optional(),
+  contactsSync: z.number().optional(),
   presenceSync: z.number().optional(),
   draftsSync: z.number().optional(),
 });
@@ -349,11 +350,15 @@ export const QrConfirmPayload = z.looseObject({
     )
     .optional(),
 });
+/** `null` means "unchanged": vkmax's change_profile sends every field, unset ones as null. */
+const keepIfNull = <T extends z.ZodType>(schema: T) =>
+  schema.nullish().transform((v): z.output<T> | undefined => v ?? undefined);
+
 export const ChangeProfilePayload = z.looseObject({
-  firstName: z.string().min(1).max(60).optional(),
-  lastName: z.string().max(60).optional(),
-  description: z.string().max(400).optional(),
-  photoToken: z.string().optional(),
+  firstName: keepIfNull(z.string().min(1).max(60)),
+  lastName: keepIfNull(z.string().max(60)),
+  description: keepIfNull(z.string().max(400)),
+  photoToken: keepIfNull(z.string()),
 });
 export const SettingsPayload = z.looseObject({
   settings: z.record(z.string(), z.unknown()).optional(),
@@ -391,7 +396,8 @@ export const SetPresencePayload = z.looseObject({
 export const GetChatsPayload = z.looseObject({ chatIds: z.array(NumericId).max(1000) });
 export const GetChatPayload = z.looseObject({
   chatId: NumericId,
-  from: z.number().nonnegative().optional(),
+  /** A time in ms; vkmax-node types it as a string, so digit strings are read as numbers. */
+  from: z.union([z.number().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
   forward: z.number().int().nonnegative().max(1000).default(0),
   backward: z.number().int().nonnegative().max(1000).default(30),
   getMessages: z.boolean().default(true),
@@ -414,9 +420,10 @@ export const ChatsListPayload = z.looseObject({
 });
 export const ChatSettingsPayload = z.looseObject({
   chatId: NumericId,
-  theme: z.string().min(1).max(200).optional(),
-  title: z.string().min(1).max(200).optional(),
-  description: z.string().max(400).optional(),
+  // vkmax's change_group_profile and PyMax send `theme`/`description` as null when unset.
+  theme: keepIfNull(z.string().min(1).max(200)),
+  title: keepIfNull(z.string().min(1).max(200)),
+  description: keepIfNull(z.string().max(400)),
   pinMessageId: MessageId.optional(),
   messageId: MessageId.optional(),
   notifyPin: z.boolean().optional(),
@@ -429,20 +436,25 @@ export const GetInviteLinkPayload = z.looseObject({
 });
 export const LinkPayload = z.looseObject({ link: z.string().min(1).max(512) });
 export const GetMembersPayload = z.looseObject({
-  type: z.enum(["MEMBER", "ADMIN"]).default("MEMBER"),
+  /** JOIN_REQUEST: PyMax get_join_requests (the emulator has no join requests to list). */
+  type: z.enum(["MEMBER", "ADMIN", "JOIN_REQUEST"]).default("MEMBER"),
   chatId: NumericId,
   marker: z.number().nonnegative().optional(),
   count: z.number().int().positive().max(500).default(50),
 });
 export const OutgoingMessage = z.looseObject({
-  text: z.string().default(""),
+  // PyMax leaves `text` (and `link`) None when a message has only attachments.
+  text: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ""),
   cid: z.number().optional(),
   elements: z.array(Element).max(1000).default([]),
   attaches: z
     .array(z.looseObject({ _type: z.string() }))
     .max(100)
     .default([]),
-  link: z.looseObject({ type: z.string() }).optional(),
+  link: keepIfNull(z.looseObject({ type: z.string() })),
 });
 export const SendMessagePayload = z.looseObject({
   chatId: NumericId.optional(),
@@ -462,7 +474,10 @@ export const DeleteMessagePayload = z.looseObject({
 export const EditMessagePayload = z.looseObject({
   chatId: NumericId,
   messageId: MessageId,
-  text: z.string().default(""),
+  text: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ""),
   elements: z.array(Element).max(1000).optional(),
   attaches: z
     .array(z.looseObject({ _type: z.string() }))

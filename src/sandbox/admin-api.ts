@@ -47,6 +47,24 @@ const CreateUserBody = z.object({
   password: z.string().min(1).max(200).nullish(),
 });
 
+const CreateChatBody = z.object({
+  ownerId: UserId,
+  type: z.enum(["CHAT", "CHANNEL"]).default("CHAT"),
+  title: z.string().trim().min(1, "title is required").max(200),
+  memberIds: z.array(UserId).max(10_000).default([]),
+});
+
+const SendMessageBody = z
+  .object({
+    fromUserId: UserId,
+    chatId: z.number().int().optional(),
+    toUserId: UserId.optional(),
+    text: z.string().min(1, "text is required").max(4000),
+  })
+  .refine((b) => (b.chatId === undefined) !== (b.toUserId === undefined), {
+    message: "give exactly one of chatId and toUserId",
+  });
+
 const PhoneQuery = z.object({ phone: z.string().min(1, "phone is required") });
 
 const QrConfirmBody = z
@@ -166,6 +184,10 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
     }
   });
 
+  app.post("/_sandbox/max/chats", async (req) => max.createChat(parse(CreateChatBody, req.body)));
+
+  app.post("/_sandbox/max/messages", async (req) => max.sendMessage(parse(SendMessageBody, req.body)));
+
   app.get("/_sandbox/max/stats", async () => max.stats());
 
   app.get("/", async (_req, reply) => reply.type("text/html; charset=utf-8").send(indexPage(deps.urls())));
@@ -194,6 +216,11 @@ function indexPage(urls: SandboxUrls): string {
     ["GET /_sandbox/max/qr", "pending QR logins"],
     ["POST /_sandbox/max/qr/confirm {trackId | qrLink, userId}", "confirms a QR login as that user"],
     ["POST /_sandbox/max/faults {action: drop | delay | fail | clear, …}", "injects network trouble"],
+    ["POST /_sandbox/max/chats {ownerId, type?: CHAT | CHANNEL, title, memberIds}", '{"chatId"}'],
+    [
+      "POST /_sandbox/max/messages {fromUserId, chatId | toUserId, text}",
+      '{"chatId","messageId"}: sent as that user',
+    ],
     ["GET /_sandbox/max/stats", "connections, online sessions, active faults"],
   ];
   const tr = (cells: string[]) => `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`;

@@ -42,5 +42,36 @@ export function seedDemo(max: MaxEmulatorServer): SeededUser[] {
     }
     out.push({ phone: user.phone, name: `${user.firstName} ${user.lastName}`, userId, created, password });
   }
+  // Conversations only on the first start: a restart must not post them again.
+  if (out.every((u) => u.created))
+    seedDemoChats(
+      max,
+      out.map((u) => u.userId),
+    );
   return out;
+}
+
+/** A team group, a news channel and a dialog, so a fresh login sees a lived-in account. */
+function seedDemoChats(max: MaxEmulatorServer, [anna, boris, sveta, dima]: number[]): void {
+  if (!anna || !boris || !sveta || !dima) return;
+  const { chatId: team } = max.admin.createChat({
+    ownerId: anna,
+    type: "CHAT",
+    title: "Команда проекта",
+    memberIds: [boris, sveta, dima],
+  });
+  const { chatId: news } = max.admin.createChat({
+    ownerId: sveta,
+    type: "CHANNEL",
+    title: "Новости Switchboard",
+    memberIds: [anna, boris, dima],
+  });
+  const say = (fromUserId: number, text: string, to: { chatId: number } | { toUserId: number }) =>
+    max.admin.sendMessage({ fromUserId, text, ...to });
+  say(anna, "Всем привет! Здесь обсуждаем релиз.", { chatId: team });
+  say(boris, "Привет! Сборка готова, тесты зелёные.", { chatId: team });
+  say(dima, "Отлично, завтра выкатываем.", { chatId: team });
+  say(sveta, "Sandbox теперь эмулирует MAX целиком.", { chatId: news });
+  say(boris, "Анна, посмотришь мой PR?", { toUserId: anna });
+  say(anna, "Да, после обеда.", { toUserId: boris });
 }

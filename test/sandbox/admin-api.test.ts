@@ -88,6 +88,81 @@ describe("sandbox admin API", () => {
     expect((await api(base, "GET", "/_sandbox/max/sms?phone=abc")).status).toBe(400);
   });
 
+  it("creates chats and sends messages as any user; a logged-in member receives them live", async () => {
+    const mk = async (phone: string, firstName: string) =>
+      (await api(base, "POST", "/_sandbox/max/users", { phone, firstName })).body.userId as number;
+    const owner = await mk("+79005550001", "Owner");
+    const member = await mk("+79005550002", "Member");
+    const outsider = await mk("+79005550003", "Outsider");
+
+    const chat = await api(base, "POST", "/_sandbox/max/chats", {
+      ownerId: owner,
+      title: "Team",
+      memberIds: [member],
+    });
+    expect(chat.status).toBe(200);
+    const chatId = chat.body.chatId as number;
+    expect(chatId).toBeLessThan(0);
+
+    const c = await RawClient.connect(sb.urls.max);
+    await c.hello();
+    const start = await c.ok(17, { phone: "+79005550002", type: "START_AUTH", language: "ru" });
+    const sms = await api(base, "GET", "/_sandbox/max/sms?phone=%2B79005550002");
+    await c.ok(18, { token: start.token, verifyCode: sms.body.code, authTokenType: "CHECK_CODE" });
+
+    const sent = await api(base, "POST", "/_sandbox/max/messages", {
+      fromUserId: owner,
+      chatId,
+      text: "hello team",
+    });
+    expect(sent.status).toBe(200);
+    const pushed = await c.event(128, (p) => p.payload.message.id === sent.body.messageId);
+    expect(pushed.payload).toMatchObject({ chatId, message: { sender: owner, text: "hello team" } });
+
+    const dm = await api(base, "POST", "/_sandbox/max/messages", {
+      fromUserId: owner,
+      toUserId: member,
+      text: "psst",
+    });
+    expect(dm.status).toBe(200);
+    expect(dm.body.chatId).toBeGreaterThan(0);
+    expect((await c.event(128, (p) => p.payload.message.id === dm.body.messageId)).payload.message.text).toBe(
+      "psst",
+    );
+
+    const history = await c.ok(49, {
+      chatId,
+      from: Date.now() + 1000,
+      forward: 0,
+      backward: 10,
+      getMessages: true,
+    });
+    expect(history.messages.map((m: { text: string }) => m.text)).toContain("hello team");
+    c.close();
+
+    const notMember = await api(base, "POST", "/_sandbox/max/messages", {
+      fromUserId: outsider,
+      chatId,
+      text: "x",
+    });
+    expect(notMember.status).toBe(403);
+    const both = await api(base, "POST", "/_sandbox/max/messages", {
+      fromUserId: owner,
+      chatId,
+      toUserId: member,
+      text: "x",
+    });
+    expect(both.status).toBe(400);
+    const noUser = await api(base, "POST", "/_sandbox/max/chats", { ownerId: 999, title: "x" });
+    expect(noUser.status).toBe(404);
+    const tooLong = await api(base, "POST", "/_sandbox/max/messages", {
+      fromUserId: owner,
+      chatId,
+      text: "x".repeat(4001),
+    });
+    expect(tooLong.status).toBe(400);
+  });
+
   it("lists and confirms QR logins", async () => {
     const { body } = await api(base, "POST", "/_sandbox/max/users", {
       phone: "+79005550202",

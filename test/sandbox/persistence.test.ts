@@ -88,6 +88,17 @@ describe("sandbox --data survives a restart", () => {
         n: number;
       };
       expect(row.n).toBe(4);
+      // The demo conversations were posted once, on the first start only.
+      const chats = db.prepare("SELECT type, count(*) AS n FROM max_chats GROUP BY type ORDER BY type").all();
+      expect(chats).toEqual([
+        { type: "CHANNEL", n: 1 },
+        { type: "CHAT", n: 1 },
+        { type: "DIALOG", n: 1 },
+      ]);
+      const messages = db.prepare("SELECT count(*) AS n FROM max_messages WHERE type = 'USER'").get() as {
+        n: number;
+      };
+      expect(messages.n).toBe(6);
     } finally {
       db.close();
     }

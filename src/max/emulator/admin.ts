@@ -1,6 +1,7 @@
 import { ErrorCode } from "../protocol.js";
 import type { MaxEmulator } from "./context.js";
 import { confirmQr, createUser, pendingQr } from "./handlers/auth.js";
+import { createGroupChat, openDialog, pushChat, pushMessage, storeMessage } from "./handlers/chats.js";
 import { normalizePhone } from "./store/users.js";
 
 export class AdminError extends Error {
@@ -49,6 +50,61 @@ export class MaxAdmin {
     } catch {
       throw new AdminError(404, "no pending QR login with that trackId (expired or already used)");
     }
+  }
+
+  /**
+   * Creates a group or channel owned by `ownerId` with the given members, and tells every member
+   * (135), as if the owner had sent the CONTROL attach.
+   */
+  createChat(input: { ownerId: number; type: "CHAT" | "CHANNEL"; title: string; memberIds?: number[] }): {
+    chatId: number;
+  } {
+    const users = this.emu.repos.users;
+    if (!users.byId(input.ownerId)) throw new AdminError(404, `no MAX user ${input.ownerId}`);
+    for (const id of input.memberIds ?? [])
+      if (!users.byId(id)) throw new AdminError(404, `no MAX user ${id}`);
+    const chat = createGroupChat(this.emu, input.ownerId, {
+      type: input.type,
+      title: input.title,
+      userIds: input.memberIds ?? [],
+    });
+    pushChat(this.emu, chat.id, undefined);
+    return { chatId: chat.id };
+  }
+
+  /**
+   * Sends a text message as `fromUserId` into a chat they belong to, or into their dialog with
+   * `toUserId`: stored, then pushed (128) to every session of every member, the sender's too.
+   */
+  sendMessage(input: { fromUserId: number; chatId?: number; toUserId?: number; text: string }): {
+    chatId: number;
+    messageId: string;
+  } {
+    const { users, chats } = this.emu.repos;
+    if (!users.byId(input.fromUserId)) throw new AdminError(404, `no MAX user ${input.fromUserId}`);
+    if (!input.text.trim()) throw new AdminError(400, "text must not be empty");
+    let chatId: number;
+    if (input.chatId !== undefined) {
+      if (!chats.byId(input.chatId)) throw new AdminError(404, `no MAX chat ${input.chatId}`);
+      if (!chats.roleOf(input.chatId, input.fromUserId)) {
+        throw new AdminError(403, `user ${input.fromUserId} is not a member of chat ${input.chatId}`);
+      }
+      chatId = input.chatId;
+    } else if (input.toUserId !== undefined) {
+      if (!users.byId(input.toUserId) || input.toUserId === input.fromUserId) {
+        throw new AdminError(404, `no other MAX user ${input.toUserId}`);
+      }
+      chatId = openDialog(this.emu, input.fromUserId, input.toUserId).id;
+    } else {
+      throw new AdminError(400, "chatId or toUserId is required");
+    }
+    const message = storeMessage(this.emu, chatId, input.fromUserId, {
+      text: input.text,
+      elements: [],
+      attaches: [],
+    });
+    pushMessage(this.emu, chatId, message, undefined);
+    return { chatId, messageId: message.id };
   }
 
   /** Drops connections abruptly (no close frame), like a network cut. Returns how many. */

@@ -18,6 +18,9 @@ export class MaxConnection {
   appVersion = "";
   lastActivity = Date.now();
   closed = false;
+  /** Requests with seq 0 being served now, and the events held back meanwhile (see holdEvents). */
+  private zeroSeqInFlight = 0;
+  private heldEvents: string[] = [];
 
   /** True while writes of the current event-loop turn are being held back for one syscall. */
   private corked = false;
@@ -53,9 +56,28 @@ export class MaxConnection {
    * a server counter would be taken for the answer to a pending request.
    */
   sendEventRaw(opcode: number, payloadJson: string): void {
-    this.sendRaw(
-      `{"ver":${PROTOCOL_VERSION},"cmd":${Cmd.RESPONSE},"seq":0,"opcode":${opcode},"payload":${payloadJson}}`,
-    );
+    const text = `{"ver":${PROTOCOL_VERSION},"cmd":${Cmd.RESPONSE},"seq":0,"opcode":${opcode},"payload":${payloadJson}}`;
+    if (this.zeroSeqInFlight > 0) {
+      this.heldEvents.push(text);
+      return;
+    }
+    this.sendRaw(text);
+  }
+
+  /**
+   * PyMax numbers requests from 0 (and wraps back to 0) and resolves any cmd-1 frame whose seq
+   * is pending: while one of its seq-0 requests is being served, an event would be taken for
+   * its answer. Events wait until that answer is out.
+   */
+  holdEvents(): void {
+    this.zeroSeqInFlight++;
+  }
+
+  releaseEvents(): void {
+    if (this.zeroSeqInFlight === 0 || --this.zeroSeqInFlight > 0) return;
+    const held = this.heldEvents;
+    this.heldEvents = [];
+    for (const text of held) this.sendRaw(text);
   }
 
   sendEvent(opcode: number, payload: unknown): void {

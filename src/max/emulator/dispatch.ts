@@ -77,7 +77,13 @@ export class Dispatcher {
       // Acks of pushes (cmd 1 from the client) are accepted silently, as the service does.
       return;
     }
-    await this.dispatch(conn, packet.seq, packet.opcode, packet.payload ?? {});
+    if (packet.seq !== 0) return this.dispatch(conn, packet.seq, packet.opcode, packet.payload ?? {});
+    conn.holdEvents();
+    try {
+      await this.dispatch(conn, packet.seq, packet.opcode, packet.payload ?? {});
+    } finally {
+      conn.releaseEvents();
+    }
   }
 
   private async dispatch(conn: MaxConnection, seq: number, opcode: number, payload: unknown): Promise<void> {

@@ -8,6 +8,7 @@ import { pipeline } from "node:stream/promises";
 import busboy from "busboy";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ErrorCode, LIMITS, Opcode } from "../protocol.js";
+import type { MaxConnection } from "./connection.js";
 import type { MaxEmulator } from "./context.js";
 import type { FileKind, FileRow } from "./store/files.js";
 
@@ -446,8 +447,61 @@ function announce(emu: MaxEmulator, rows: FileRow[]): void {
     if (row.kind === "file") payload = { fileId: row.id };
     else if (row.kind === "video") payload = { videoId: row.id, token: row.token };
     else if (row.kind === "audio") payload = { voiceId: row.id, audioId: row.id, token: row.token };
-    if (payload) emu.hub.emit([row.owner_id], Opcode.UPLOAD_COMPLETE, payload);
+    if (!payload) continue;
+    emu.hub.emit([row.owner_id], Opcode.UPLOAD_COMPLETE, payload);
+    rememberAnnounced(emu, row.owner_id, { kind: row.kind, payload, at: emu.now(), repeated: false });
   }
+}
+
+// ── 136 after a late 65 ─────────────────────────────────────────────────────
+
+interface Announced {
+  kind: FileKind;
+  payload: Record<string, unknown>;
+  at: number;
+  repeated: boolean;
+}
+const REANNOUNCE_WINDOW_MS = 60_000;
+const REANNOUNCE_KEEP = 16;
+/** Gap after the 65 answer: a client that starts listening once it has that answer still sees 136. */
+const REANNOUNCE_DELAY_MS = 50;
+const announced = new WeakMap<MaxEmulator, Map<number, Announced[]>>();
+
+function rememberAnnounced(emu: MaxEmulator, userId: number, entry: Announced): void {
+  let byUser = announced.get(emu);
+  if (!byUser) {
+    byUser = new Map();
+    announced.set(emu, byUser);
+  }
+  const cutoff = emu.now() - REANNOUNCE_WINDOW_MS;
+  const list = (byUser.get(userId) ?? []).filter((e) => e.at >= cutoff);
+  list.push(entry);
+  byUser.set(userId, list.slice(-REANNOUNCE_KEEP));
+}
+
+const KIND_OF_NOTICE: Record<string, FileKind> = {
+  FILE: "file",
+  VIDEO: "video",
+  AUDIO: "audio",
+  VOICE: "audio",
+};
+
+/**
+ * vkmax-node sends 65 `{chatId, type:"FILE"}` after its upload POST and only then starts
+ * waiting for 136, which by then has gone out. The uploads of that kind announced in the last
+ * minute are announced once more, to the asking socket only, shortly after its 65 answer.
+ */
+export function reannounceUploads(emu: MaxEmulator, conn: MaxConnection, userId: number, type: string): void {
+  const kind = KIND_OF_NOTICE[type];
+  const list = kind ? announced.get(emu)?.get(userId) : undefined;
+  if (!list) return;
+  const cutoff = emu.now() - REANNOUNCE_WINDOW_MS;
+  const due = list.filter((e) => e.kind === kind && !e.repeated && e.at >= cutoff);
+  if (due.length === 0) return;
+  for (const e of due) e.repeated = true;
+  setTimeout(() => {
+    for (const e of due) conn.sendEvent(Opcode.UPLOAD_COMPLETE, e.payload);
+  }, REANNOUNCE_DELAY_MS);
 }
 
 function answer(reply: FastifyReply, kind: FileKind, rows: FileRow[], multipart: boolean): FastifyReply {

@@ -76,12 +76,19 @@ export function createUser(
   return emu.repos.users.create({ id, ...input }, emu.now());
 }
 
-export function profileOf(emu: MaxEmulator, user: UserRow): { contact: unknown; profileOptions: number[] } {
+export function profileOf(
+  emu: MaxEmulator,
+  user: UserRow,
+): { contact: unknown; profileOptions: number[]; phone?: number } {
   // profileOptions 1 = SECOND_FACTOR_PASSWORD_ENABLED (PyMax ProfileOptions).
-  return {
-    contact: emu.repos.users.toContact(user, { withPhone: true }),
+  const contact = emu.repos.users.toContact(user, { withPhone: true });
+  const profile: { contact: unknown; profileOptions: number[]; phone?: number } = {
+    contact,
     profileOptions: user.password_hash ? [1] : [],
   };
+  // Older vkmax releases and vkmax-node read `profile.phone` after 18 / 19 (newer vkmax: contact.phone).
+  if (contact.phone !== undefined) profile.phone = contact.phone;
+  return profile;
 }
 
 /** Opens a fresh session for `user` on this connection and returns the login token. */

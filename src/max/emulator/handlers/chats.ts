@@ -172,7 +172,10 @@ export function chatWire(
     wire.description = chat.description;
   }
   if (chat.link) wire.link = `https://max.ru/${chat.link}`;
+  // vkmax / vkmax-node join_group_by_link read `chat.cid` (vkmax raises without it) and pass it
+  // as `from` to 49; a chat made outside a client gets its creation time, as clients' cids are.
   if (chat.cid !== null) wire.cid = chat.cid;
+  else if (chat.type !== "DIALOG") wire.cid = chat.created_at;
   if (options.preview) return wire;
   const participants: Record<string, number> = {};
   for (const p of chats.participants(chat.id, PARTICIPANTS_IN_CHAT)) participants[p.user_id] = p.read_mark;
@@ -188,6 +191,16 @@ export function chatWire(
     if (pinned && pinned.status !== "REMOVED") wire.pinnedMessage = messageWire(emu, pinned, v?.userId);
   }
   if (viewer && v) {
+    // A private chat's invite link, for those who may share it (PyMax reads it from `chat.link`
+    // after 55 `{revokePrivateLink}`); never in the neutral form every member receives.
+    if (
+      !chat.link &&
+      chat.invite_hash &&
+      chat.type !== "DIALOG" &&
+      (isAdmin(viewer) || optionOn(chat, "MEMBERS_CAN_SEE_PRIVATE_LINK"))
+    ) {
+      wire.link = `https://max.ru/join/${chat.invite_hash}`;
+    }
     wire.joinTime = viewer.joined_at;
     wire.newMessages = messages.unread(chat.id, v, viewer.read_mark);
     if (viewer.invited_by !== null) wire.invitedBy = viewer.invited_by;
@@ -789,6 +802,12 @@ export const chatHandlers = handlers({
     handle: (ctx, payload) => {
       const { emu } = ctx;
       const m = requireMember(emu, payload.chatId, me(ctx));
+      // Nobody asks to join here (links join at once), so the request list is always empty.
+      if (payload.type === "JOIN_REQUEST") {
+        requireGroup(m);
+        requireAdmin(m);
+        return { members: [] };
+      }
       const adminsOnly = payload.type === "ADMIN";
       if (m.chat.type === "CHANNEL" && !adminsOnly && !isAdmin(m.member)) {
         throw accessDenied("Only channel admins can list subscribers");
@@ -834,6 +853,9 @@ export const chatHandlers = handlers({
       const targets = [...new Set(payload.userIds)];
       const now = emu.now();
       if (payload.type === "ADMIN") {
+        // vkmax's add_admin sends operation "remove" with the new admin's permissions; a real
+        // removal (its remove_admin, PyMax) never carries permissions.
+        const grant = payload.operation === "add" || payload.permissions !== undefined;
         if (m.member.role !== "OWNER" && (m.member.permissions & 4) === 0) {
           throw accessDenied("No permission to manage admins");
         }
@@ -842,8 +864,7 @@ export const chatHandlers = handlers({
             const member = chats.member(chatId, target);
             if (!member) throw notFound(`Member ${target}`);
             if (member.role === "OWNER") continue;
-            if (payload.operation === "add")
-              chats.setRole(chatId, target, "ADMIN", payload.permissions ?? 255);
+            if (grant) chats.setRole(chatId, target, "ADMIN", payload.permissions ?? 255);
             else chats.setRole(chatId, target, "MEMBER", 0);
           }
         })();

@@ -12,6 +12,7 @@ import {
 import type { MaxConnection } from "../connection.js";
 import { type HandlerContext, handlers, type MaxEmulator, me } from "../context.js";
 import { accessDenied, badPayload, MaxProtocolError } from "../errors.js";
+import { reannounceUploads } from "../http.js";
 import type { MemberRow } from "../store/chats.js";
 import type { MessageRow, WireMessage } from "../store/messages.js";
 import {
@@ -289,6 +290,7 @@ export const messageHandlers = handlers({
       const userId = me(ctx);
       requireMember(ctx.emu, payload.chatId, userId);
       notifyTyping(ctx.emu, payload.chatId, userId, payload.type);
+      reannounceUploads(ctx.emu, ctx.conn, userId, payload.type);
       return {};
     },
   },
