@@ -9,12 +9,16 @@ import { maxClient } from "./max-client.js";
 import { maxFanout } from "./max-fanout.js";
 import { maxIdle } from "./max-idle.js";
 import { maxSend } from "./max-send.js";
+import { maximSend } from "./maxim-send.js";
+import { run as webqqPoll } from "./webqq-poll.js";
 
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
   "max-client": maxClient,
   "max-send": maxSend,
   "max-fanout": maxFanout,
   "max-idle": maxIdle,
+  "maxim-send": maximSend,
+  "webqq-poll": webqqPoll,
 };
 /** A bench that overruns this is reported as failed (its children are stopped in its finally). */
 const HARD_LIMIT_MS = 120_000;

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { registerMaxCommands } from "./max.js";
 import { registerMaxImCommands } from "./maxim.js";
 import { sandboxCommand } from "./sandbox.js";
+import { registerWebQQCommands } from "./webqq.js";
 
 /** The `switchboard` command line; subcommands live one per file next to this one. */
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .addCommand(sandboxCommand());
   registerMaxCommands(program);
   registerMaxImCommands(program);
+  registerWebQQCommands(program);
   return program;
 }
 

@@ -26,6 +26,8 @@ export interface AdminApiDeps {
   findMaxUser: (phone: string) => MaxUserInfo | undefined;
   urls: () => SandboxUrls;
   log: Logger;
+  /** Where the plain page listing endpoints and calls is served (default `/`; the web console takes `/`). */
+  indexPath?: string;
 }
 
 /** A 4xx answer with a message meant for the caller. */
@@ -190,7 +192,9 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
 
   app.get("/_sandbox/max/stats", async () => max.stats());
 
-  app.get("/", async (_req, reply) => reply.type("text/html; charset=utf-8").send(indexPage(deps.urls())));
+  app.get(deps.indexPath ?? "/", async (_req, reply) =>
+    reply.type("text/html; charset=utf-8").send(indexPage(deps.urls())),
+  );
 }
 
 const escapeHtml = (s: string) =>
@@ -204,8 +208,8 @@ function indexPage(urls: SandboxUrls): string {
   const rows: [string, string, string][] = [
     ["console + admin API", urls.console, "this page; JSON admin API under /_sandbox/"],
     ["MAX", urls.max, "emulator: WebSocket user API (packets {ver:11, cmd, seq, opcode, payload})"],
-    ["MaxIM", urls.maxim, "not available yet: every request answers HTTP 501"],
-    ["WebQQ", urls.webqq, "not available yet: every request answers HTTP 501"],
+    ["MaxIM", urls.maxim, "emulator: the seed's REST API; admin calls under /_sandbox/maxim/"],
+    ["WebQQ", urls.webqq, "emulator: every host's paths on one port; admin calls under /_sandbox/webqq/"],
     ["VK Video Live", urls.vklive, "not available yet: every request answers HTTP 501"],
   ];
   const api: [string, string][] = [

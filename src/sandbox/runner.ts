@@ -6,8 +6,14 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { type Logger, silentLogger } from "../core/log.js";
 import type { Database } from "../core/storage.js";
 import { MaxEmulatorServer } from "../max/emulator/server.js";
+import { registerMaxImAdmin } from "../maxim/emulator/admin-routes.js";
 import { createMaxImEmulator, type MaxImEmulator } from "../maxim/emulator/server.js";
+import { registerWebQQAdmin } from "../webqq/emulator/admin-routes.js";
+import { createWebQQEmulator, type WebQQEmulator } from "../webqq/emulator/server.js";
 import { registerAdminApi, type SandboxUrls } from "./admin-api.js";
+import { MaxConsoleProvider } from "./console/providers/max.js";
+import { MaxImConsoleProvider } from "./console/providers/maxim.js";
+import { type ConsoleHandle, registerConsole } from "./console/routes.js";
 import { createPlaceholder } from "./placeholder.js";
 import { type SeededUser, type SeedName, seedDemo } from "./seed-demo.js";
 import { openStore } from "./store.js";
@@ -43,6 +49,9 @@ export interface Sandbox {
   filesDir: string;
   max: MaxEmulatorServer;
   maxim: MaxImEmulator;
+  webqq: WebQQEmulator;
+  /** The web console's live hub (traffic log, recording switch). */
+  console: ConsoleHandle;
   /** Closes every server, then the database (checkpointing the WAL). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -119,6 +128,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let db: Database | undefined;
   const started: FastifyInstance[] = [];
   let max: MaxEmulatorServer | undefined;
+  // Created after the emulator it shows; the emulator's hooks reach it late-bound.
+  let maxConsole: MaxConsoleProvider | undefined;
   const cleanup = async () => {
     await Promise.allSettled([...started.map((app) => app.close()), max?.close()]);
     if (db?.open) {
@@ -145,16 +156,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       idleTimeoutMs: options.idleTimeoutMs,
       hooks: {
         // The sandbox's SMS inbox: codes are meant to be read here (or via the admin API).
-        onSms: (phone, code) => log.info({ phone }, `SMS code for ${phone}: ${code}`),
-        onQrRequested: (trackId) =>
+        onSms: (phone, code) => {
+          log.info({ phone }, `SMS code for ${phone}: ${code}`);
+          maxConsole?.onSms(phone, code);
+        },
+        onQrRequested: (trackId, qrLink) => {
           log.info(
             { trackId },
             `MAX QR login requested (trackId ${trackId}); confirm it with POST /_sandbox/max/qr/confirm`,
-          ),
+          );
+          maxConsole?.onQrRequested(trackId, qrLink);
+        },
       },
     });
 
     const maxim = createMaxImEmulator({ db, log: log.child({ platform: "maxim" }) });
+    const webqq = createWebQQEmulator({
+      db,
+      dataDir: join(filesDir, "webqq"),
+      log: log.child({ platform: "webqq" }),
+    });
 
     const urls = {} as SandboxUrls;
     const consoleApp = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
@@ -169,11 +190,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
       urls: () => urls,
       log: log.child({ component: "admin" }),
+      // The web console takes `/`; the plain list of endpoints and calls moves here.
+      indexPath: "/_sandbox/api",
+    });
+    registerMaxImAdmin(consoleApp, maxim.admin);
+    registerWebQQAdmin(consoleApp, webqq.admin);
+    maxConsole = new MaxConsoleProvider(max);
+    const consoleHandle = registerConsole(consoleApp, {
+      providers: [maxConsole, new MaxImConsoleProvider(maxim, db, () => urls.maxim)],
+      planned: [
+        { id: "webqq", title: "WebQQ", url: () => urls.webqq },
+        { id: "vklive", title: "VK Video Live", url: () => urls.vklive },
+      ],
+      urls: () => ({ ...urls }),
     });
     const apps: Record<Exclude<Face, "max">, FastifyInstance> = {
       console: consoleApp,
       maxim: maxim.app,
-      webqq: createPlaceholder("webqq"),
+      webqq: webqq.app,
       vklive: createPlaceholder("vklive"),
     };
 
@@ -212,6 +246,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       filesDir,
       max,
       maxim,
+      webqq,
+      console: consoleHandle,
       close: () => {
         closing ??= cleanup();
         return closing;

@@ -163,6 +163,42 @@ describe("sandbox admin API", () => {
     expect(tooLong.status).toBe(400);
   });
 
+  it("serves the MaxIM and WebQQ minimum of the contract", async () => {
+    const app = await api(base, "POST", "/_sandbox/maxim/apps", { appId: "sandboxapp" });
+    expect(app.status).toBe(200);
+    expect(app.body).toEqual({ appId: "sandboxapp", adminToken: expect.any(String) });
+    // The new admin token works against the MaxIM port: register a user with it.
+    const reg = await fetch(`${sb.urls.maxim}/user/register/v2`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        app_id: "sandboxapp",
+        "access-token": app.body.adminToken,
+      },
+      body: JSON.stringify({ username: "sandbox_user", password: "pw" }),
+    });
+    expect(((await reg.json()) as { code: number }).code).toBe(200);
+
+    const a = await api(base, "POST", "/_sandbox/webqq/accounts", {
+      qq: 123456,
+      password: "pw1",
+      nick: "Alice",
+    });
+    expect(a).toEqual({ status: 200, body: { qq: 123456 } });
+    await api(base, "POST", "/_sandbox/webqq/accounts", { qq: 234567, password: "pw2", nick: "Bob" });
+    expect(await api(base, "POST", "/_sandbox/webqq/friends", { qq: 123456, friend: 234567 })).toEqual({
+      status: 200,
+      body: { ok: true },
+    });
+    const g = await api(base, "POST", "/_sandbox/webqq/groups", {
+      name: "Team",
+      owner: 123456,
+      members: [234567],
+    });
+    expect(g.status).toBe(200);
+    expect(g.body).toMatchObject({ code: expect.any(Number), account: expect.any(Number) });
+  });
+
   it("lists and confirms QR logins", async () => {
     const { body } = await api(base, "POST", "/_sandbox/max/users", {
       phone: "+79005550202",

@@ -45,14 +45,21 @@ describe("switchboard sandbox --json (the contract line)", () => {
     expect(typeof body.data.user_id).toBe("number");
   });
 
-  it("answers 501 in each planned platform's own error shape", async () => {
-    const webqq = await fetch(`${sb.urls.webqq}/channel/login2`, {
+  it("serves WebQQ on its port: login2 without the login cookie answers a retcode, not a crash", async () => {
+    const res = await fetch(`${sb.urls.webqq}/channel/login2`, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        referer: "http://d1.web2.qq.com/proxy.html?v=20151105001&callback=1&id=2",
+      },
       body: "r=%7B%7D",
     });
-    expect(webqq.status).toBe(501);
-    expect(await webqq.json()).toMatchObject({ retcode: 501 });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { retcode: number };
+    expect(body.retcode).not.toBe(0);
+  });
+
+  it("answers 501 in each planned platform's own error shape", async () => {
     const vk = await api(sb.urls.vklive, "GET", "/v1/channel?channel_url=x");
     expect(vk.status).toBe(501);
     expect(vk.body).toMatchObject({ error: "not_implemented" });

@@ -129,6 +129,11 @@ export class MaxAdmin {
     this.emu.faults.delay(ms, durationMs, target);
   }
 
+  /** For `durationMs`, each user may make `limit` requests per `windowMs`; the rest answer error.rate_limited. */
+  rateLimit(limit: number, windowMs: number, durationMs: number, target: { userId?: number } = {}): void {
+    this.emu.faults.rateLimit(limit, windowMs, durationMs, target);
+  }
+
   clearFaults(): void {
     this.emu.faults.clear();
   }

@@ -1,11 +1,90 @@
 import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
-import { Cmd, PROTOCOL_VERSION } from "../protocol.js";
+import { redact, redactUrl } from "../../core/redact.js";
+import { Cmd, opcodeName, PROTOCOL_VERSION } from "../protocol.js";
 
 export type ConnectionState = "connected" | "hello" | "online";
 
 /** Bytes we let queue up for a slow reader before dropping it (the service drops slow sockets too). */
 const MAX_BUFFERED = 8 * 1024 * 1024;
+
+/** One packet as the traffic inspector sees it: parsed, with secrets masked. */
+export interface MaxTrafficRecord {
+  dir: "in" | "out";
+  time: number;
+  /** Bytes of the frame as sent on the wire. */
+  size: number;
+  connId: number;
+  userId: number | undefined;
+  cmd: number | undefined;
+  seq: number | undefined;
+  opcode: number | undefined;
+  opcodeName: string | undefined;
+  /** The payload with secret-looking keys and URL secrets masked; the raw text if it is not JSON. */
+  payload: unknown;
+}
+
+/**
+ * A tap on every frame in and out of the emulator, for the sandbox console. The hot path only
+ * reads `active`: nothing is parsed or copied while nobody listens.
+ */
+export class MaxTrafficTap {
+  private readonly listeners = new Set<(record: MaxTrafficRecord) => void>();
+  active = false;
+
+  subscribe(listener: (record: MaxTrafficRecord) => void): () => void {
+    this.listeners.add(listener);
+    this.active = true;
+    return () => {
+      this.listeners.delete(listener);
+      this.active = this.listeners.size > 0;
+    };
+  }
+
+  record(conn: MaxConnection, dir: "in" | "out", text: string): void {
+    let packet: { cmd?: unknown; seq?: unknown; opcode?: unknown; payload?: unknown } | undefined;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) packet = parsed;
+    } catch {
+      // Not JSON: shown as text (masked like a URL, in case it carries a token).
+    }
+    const int = (v: unknown) => (Number.isInteger(v) ? (v as number) : undefined);
+    const opcode = int(packet?.opcode);
+    const record: MaxTrafficRecord = {
+      dir,
+      time: Date.now(),
+      size: Buffer.byteLength(text),
+      connId: conn.id,
+      userId: conn.userId,
+      cmd: int(packet?.cmd),
+      seq: int(packet?.seq),
+      opcode,
+      opcodeName: opcode === undefined ? undefined : opcodeName(opcode),
+      payload: packet ? maskStrings(redact(packet.payload ?? {})) : redactUrl(text.slice(0, 4096)),
+    };
+    for (const listener of this.listeners) {
+      try {
+        listener(record);
+      } catch {
+        // A failing listener must never break the connection it is watching.
+      }
+    }
+  }
+}
+
+/** Secrets inside string values: upload/download URLs carry their keys in the query or the path. */
+function maskStrings(value: unknown, depth = 0): unknown {
+  if (typeof value === "string")
+    return redactUrl(value)
+      .replace(/(\/download\/\d+\/)[^/?#"\s]+/g, "$1[redacted]")
+      .replace(/(\/i\?r=)[^&#"\s]+/g, "$1[redacted]");
+  if (depth > 8 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => maskStrings(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = maskStrings(v, depth + 1);
+  return out;
+}
 
 /** One client socket and what the server knows about it. */
 export class MaxConnection {
@@ -31,6 +110,8 @@ export class MaxConnection {
     readonly remote: string,
     /** The TCP socket under `ws` (from the upgrade), used to coalesce writes. */
     private readonly socket?: Socket,
+    /** The console's traffic tap (see MaxTrafficTap). */
+    readonly tap?: MaxTrafficTap,
   ) {}
 
   private readonly release = (): void => {
@@ -91,6 +172,7 @@ export class MaxConnection {
       this.close(1008, "slow consumer");
       return;
     }
+    if (this.tap?.active) this.tap.record(this, "out", text);
     if (this.socket && !this.corked) {
       // Answers and events produced in one turn (a batch of 64 sends, a fan-out) leave in a
       // single write instead of one syscall per frame; released on the next turn.

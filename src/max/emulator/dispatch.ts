@@ -116,6 +116,9 @@ export class Dispatcher {
     }
     const injected = this.emu.faults.takeFailure(conn.userId, opcode);
     if (injected) return this.fail(conn, seq, opcode, new MaxProtocolError(injected.error, injected.message));
+    if (this.emu.faults.overRate(conn.userId, conn.id, opcode)) {
+      return this.fail(conn, seq, opcode, new MaxProtocolError(ErrorCode.RATE_LIMIT, "Too many requests"));
+    }
     const delay = opcode === Opcode.KEEPALIVE ? 0 : this.emu.faults.delayFor(conn.userId);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     try {

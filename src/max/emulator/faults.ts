@@ -17,6 +17,15 @@ interface DelayRule extends FaultTarget {
   until: number;
 }
 
+interface RateRule extends FaultTarget {
+  /** Requests served per window (per user, or per connection before login); the rest fail. */
+  limit: number;
+  windowMs: number;
+  until: number;
+  /** Window start and count per user id (or `c<connection id>` for connections without a user). */
+  windows: Map<string, { start: number; count: number }>;
+}
+
 /**
  * Injected network trouble for MAX connections (admin API): delayed responses and
  * failed requests. Drops act directly on sockets (see server.ts `dropConnections`).
@@ -24,6 +33,7 @@ interface DelayRule extends FaultTarget {
 export class Faults {
   private fails: FailRule[] = [];
   private delays: DelayRule[] = [];
+  private rates: RateRule[] = [];
 
   failNext(count: number, target: FaultTarget & { error?: string; message?: string; opcode?: number }): void {
     this.fails.push({
@@ -39,9 +49,40 @@ export class Faults {
     this.delays.push({ ms, until: Date.now() + durationMs, userId: target.userId });
   }
 
+  /** For `durationMs`, at most `limit` requests per `windowMs` are served; the rest get error.rate_limited. */
+  rateLimit(limit: number, windowMs: number, durationMs: number, target: FaultTarget): void {
+    this.rates.push({
+      limit,
+      windowMs,
+      until: Date.now() + durationMs,
+      userId: target.userId,
+      windows: new Map(),
+    });
+  }
+
   clear(): void {
     this.fails = [];
     this.delays = [];
+    this.rates = [];
+  }
+
+  /** Counts one request against the active rate limits; true when it is over a limit. Keepalives are free. */
+  overRate(userId: number | undefined, connId: number, opcode: number): boolean {
+    if (this.rates.length === 0 || opcode === 1) return false;
+    const now = Date.now();
+    this.rates = this.rates.filter((r) => r.until > now);
+    let over = false;
+    for (const r of this.rates) {
+      if (r.userId !== undefined && r.userId !== userId) continue;
+      const key = userId === undefined ? `c${connId}` : String(userId);
+      let w = r.windows.get(key);
+      if (!w || now - w.start >= r.windowMs) {
+        w = { start: now, count: 0 };
+        r.windows.set(key, w);
+      }
+      if (++w.count > r.limit) over = true;
+    }
+    return over;
   }
 
   /** Consumes one matching fail rule, if any. Keepalives are never failed (they'd just drop the link). */
@@ -70,5 +111,11 @@ export class Faults {
 
   snapshot(): { fails: number; delays: number } {
     return { fails: this.fails.reduce((n, r) => n + r.remaining, 0), delays: this.delays.length };
+  }
+
+  /** Rate limits still in force (for the console). */
+  activeRateLimits(): number {
+    const now = Date.now();
+    return this.rates.filter((r) => r.until > now).length;
   }
 }

@@ -6,7 +6,7 @@ import { type Logger, silentLogger } from "../../core/log.js";
 import type { Database } from "../../core/storage.js";
 import { LIMITS } from "../protocol.js";
 import { MaxAdmin } from "./admin.js";
-import { MaxConnection } from "./connection.js";
+import { MaxConnection, MaxTrafficTap } from "./connection.js";
 import type { MaxEmulator, MaxEmulatorConfig, MaxEmulatorHooks } from "./context.js";
 import { Dispatcher } from "./dispatch.js";
 import { Faults } from "./faults.js";
@@ -38,6 +38,8 @@ export class MaxEmulatorServer {
   readonly emu: MaxEmulator;
   readonly app: FastifyInstance;
   readonly admin: MaxAdmin;
+  /** Every frame in and out, for the sandbox console's traffic inspector (idle unless subscribed). */
+  readonly traffic = new MaxTrafficTap();
   private readonly wss: WebSocketServer;
   private readonly dispatcher: Dispatcher;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -91,7 +93,13 @@ export class MaxEmulatorServer {
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         const tcp = socket instanceof Socket ? socket : undefined;
-        const conn = new MaxConnection(this.nextConnId++, ws, req.socket.remoteAddress ?? "", tcp);
+        const conn = new MaxConnection(
+          this.nextConnId++,
+          ws,
+          req.socket.remoteAddress ?? "",
+          tcp,
+          this.traffic,
+        );
         this.accept(conn);
       });
     });
@@ -101,6 +109,7 @@ export class MaxEmulatorServer {
     const { hub } = this.emu;
     hub.add(conn);
     conn.ws.on("message", (data, isBinary) => {
+      if (this.traffic.active) this.traffic.record(conn, "in", frameText(data));
       this.dispatcher.onFrame(conn, data as Buffer, isBinary).catch((err) => {
         this.emu.log.error({ err }, "MAX frame handling failed");
       });
@@ -143,4 +152,9 @@ export class MaxEmulatorServer {
     this.wss.close();
     await this.app.close();
   }
+}
+
+function frameText(data: Buffer | ArrayBuffer | Buffer[]): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
+  return Buffer.from(data as ArrayBuffer).toString("utf8");
 }

@@ -1,0 +1,161 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Statement } from "better-sqlite3";
+import type { z } from "zod";
+import type { Logger } from "../../core/log.js";
+import type { Database } from "../../core/storage.js";
+import { describeError } from "../protocol.js";
+
+/** A business error: answered as HTTP 200 `{code, message, data: null}`. */
+export class MaxImFault extends Error {
+  constructor(
+    readonly code: number,
+    message?: string,
+  ) {
+    super(message ?? describeError(code));
+  }
+}
+
+export function fail(code: number, message?: string): never {
+  throw new MaxImFault(code, message);
+}
+
+export interface AppLimits {
+  /** Groups alive in one app (20007). */
+  appGroups: number;
+  /** Groups one user may own (20008). */
+  userGroups: number;
+  /** Groups one user may be a member of (20009). */
+  joinedGroups: number;
+  /** Members per group (20010). */
+  groupCapacity: number;
+  /** Kicks from one group after which the user may not join it again (20016). */
+  kicks: number;
+  /** Users the app's license allows (30023). */
+  licenseUsers: number;
+}
+
+export interface AppConfig {
+  limits: AppLimits;
+  /** Push feature enabled (else 12006). */
+  push: boolean;
+  /** User token lifetime. */
+  tokenTtlSec: number;
+  /** Group QR code lifetime. */
+  qrTtlMs: number;
+  /** A user is online while one of its unexpired tokens was used within this many seconds. */
+  onlineWindowSec: number;
+}
+
+export const DEFAULT_APP_CONFIG: AppConfig = {
+  limits: {
+    appGroups: 100_000,
+    userGroups: 1000,
+    joinedGroups: 2000,
+    groupCapacity: 2000,
+    kicks: 3,
+    licenseUsers: 1_000_000,
+  },
+  push: true,
+  tokenTtlSec: 7 * 24 * 3600,
+  qrTtlMs: 7 * 24 * 3600_000,
+  onlineWindowSec: 300,
+};
+
+export type License = "valid" | "invalid" | "expired";
+
+export interface AppRecord {
+  appId: string;
+  adminTokenHash: string;
+  license: License;
+  config: AppConfig;
+  /** Secret for QR signatures, derived from the admin token hash. */
+  qrKey: string;
+}
+
+export interface FaultRule {
+  code: number;
+  path?: string;
+  remaining: number;
+}
+
+export interface Emu {
+  db: Database;
+  log: Logger;
+  now(): number;
+  /** Prepared statements cached by SQL text. */
+  q(sql: string): Statement;
+  apps: Map<string, AppRecord>;
+  faults: FaultRule[];
+  nextId(name: "user" | "group" | "message" | "roster"): number;
+  /**
+   * Runs `fn` in a transaction shared with the other writes of this event-loop turn (group
+   * commit), each in its own savepoint: a failing `fn` rolls back alone and rejects. Resolves
+   * only after the shared transaction committed, so an answer never acknowledges unsaved data.
+   */
+  batch<T>(fn: () => T): Promise<T>;
+}
+
+export interface Ctx {
+  emu: Emu;
+  app: AppRecord;
+  /** The access-token is the app's admin token. */
+  admin: boolean;
+  /** The user the request acts as: the user token's owner or the admin's `user_id` header. */
+  actor: number | null;
+  now: number;
+  /** The request's User-Agent (device records). */
+  userAgent: string;
+  requireActor(): number;
+}
+
+export type Method = "GET" | "POST" | "PUT" | "DELETE";
+export type Auth = "none" | "admin" | "token";
+
+/** Envelope extras for paged answers (`cursor`, `version`, `total`). */
+export class Paged {
+  constructor(
+    readonly data: unknown,
+    readonly extra: { cursor?: string; version?: number; total?: number },
+  ) {}
+}
+
+export interface RouteDef {
+  methods: readonly Method[];
+  path: string;
+  auth: Auth;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** Runs on the raw body before schema validation (codes that must win over 10002). */
+  preValidate?(body: unknown): void;
+  handle(ctx: Ctx, query: unknown, body: unknown): unknown;
+}
+
+/** Typed route declaration: the handler sees the schemas' outputs. */
+export function route<
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(def: {
+  methods: readonly Method[];
+  path: string;
+  auth: Auth;
+  query?: Q;
+  body?: B;
+  preValidate?(body: unknown): void;
+  handle(
+    ctx: Ctx,
+    query: Q extends z.ZodType ? z.output<Q> : undefined,
+    body: B extends z.ZodType ? z.output<B> : undefined,
+  ): unknown;
+}): RouteDef {
+  return def as unknown as RouteDef;
+}
+
+export function hashSecret(value: string): string {
+  return createHash("sha256").update(value).digest("hex");
+}
+
+export function newToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+export const bool = (v: number | boolean): boolean => v === true || v === 1;

@@ -1,0 +1,977 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import {
+  AnnouncementEditBody,
+  AnnouncementQuery,
+  FileDeleteBody,
+  FileQuery,
+  FileRenameBody,
+  FileUploadBody,
+  GroupApplyBody,
+  GroupApprovalBody,
+  GroupBanAllBody,
+  GroupBanBody,
+  GroupBoolValueBody,
+  GroupCreateBody,
+  GroupHandleBody,
+  GroupIdBody,
+  GroupInviteBody,
+  GroupListBody,
+  GroupMuteModeBody,
+  GroupPageQuery,
+  GroupPushModeBody,
+  GroupQuery,
+  GroupStringValueBody,
+  GroupTransferBody,
+  GroupUsersBody,
+  PageQuery,
+  QrInviteBody,
+} from "../../protocol.js";
+import { type Ctx, fail, MaxImFault, Paged, type RouteDef, route } from "../context.js";
+import {
+  actingRole,
+  addMember,
+  type GroupRow,
+  member,
+  mustGroup,
+  mustUser,
+  pageOf,
+  Role,
+  requireAdmin,
+  requireMember,
+  requireOwner,
+  serializeGroup,
+} from "../lookups.js";
+import { settingsOf } from "./users.js";
+
+const REQUEST_TTL_MS = 7 * 24 * 3600_000;
+
+type UserResult = { user_id: number; result: "success" | "fail"; reason?: string };
+const ok = (user_id: number, reason?: string): UserResult =>
+  reason ? { result: "success", user_id, reason } : { result: "success", user_id };
+const no = (user_id: number, reason: string | number): UserResult => ({
+  result: "fail",
+  user_id,
+  reason: String(reason),
+});
+
+/** Runs a per-user step; business errors become that user's `fail` entry. */
+function perUser(list: number[], step: (id: number) => UserResult): UserResult[] {
+  return list.map((id) => {
+    try {
+      return step(id);
+    } catch (err) {
+      if (err instanceof MaxImFault) return no(id, err.code);
+      throw err;
+    }
+  });
+}
+
+function touch(ctx: Ctx, groupId: number): void {
+  ctx.emu.q("UPDATE maxim_groups SET updated_at = ? WHERE group_id = ?").run(ctx.now, groupId);
+}
+
+/** Info may be changed by admins, or by any member when `member_modify` is on. */
+function requireModify(ctx: Ctx, g: GroupRow): void {
+  const role = requireMember(ctx, g.group_id);
+  if (role < Role.ADMIN && g.member_modify !== 1) fail(20012);
+}
+
+function setColumn(column: string, path: string, admin: boolean): RouteDef {
+  return route({
+    methods: ["POST", "PUT"],
+    path,
+    auth: "token",
+    body: admin ? GroupBoolValueBody : GroupStringValueBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      if (admin) requireAdmin(ctx, g.group_id);
+      else requireModify(ctx, g);
+      const value = typeof b.value === "boolean" ? (b.value ? 1 : 0) : b.value;
+      ctx.emu
+        .q(`UPDATE maxim_groups SET ${column} = ?, updated_at = ? WHERE group_id = ?`)
+        .run(value, ctx.now, g.group_id);
+      return true;
+    },
+  });
+}
+
+function memberOut(m: { user_id: number; join_time: number; display_name: string; ban_expire: number }) {
+  return {
+    user_id: m.user_id,
+    join_time: m.join_time,
+    display_name: m.display_name,
+    expired_time: m.ban_expire,
+  };
+}
+
+function qrSign(ctx: Ctx, payload: string): string {
+  return createHmac("sha256", ctx.app.qrKey).update(payload).digest("base64url");
+}
+
+interface RequestRow {
+  id: number;
+  group_id: number;
+  user_id: number;
+  inviter_id: number;
+  reason: string | null;
+  status: number;
+  expired_time: number;
+  updated_at: number;
+}
+
+function join(ctx: Ctx, g: GroupRow, userId: number): void {
+  if (!addMember(ctx, g, userId)) fail(20017);
+  touch(ctx, g.group_id);
+}
+
+export const groupRoutes: RouteDef[] = [
+  route({
+    methods: ["POST"],
+    path: "/group/create",
+    auth: "token",
+    body: GroupCreateBody,
+    handle: (ctx, _q, b) => {
+      const owner = mustUser(ctx, ctx.requireActor()).user_id;
+      const { limits } = ctx.app.config;
+      const { emu, app } = ctx;
+      const alive = emu
+        .q("SELECT COUNT(*) AS n FROM maxim_groups WHERE app_id = ? AND status = 0")
+        .get(app.appId) as {
+        n: number;
+      };
+      if (alive.n >= limits.appGroups) fail(20007);
+      const owned = emu
+        .q("SELECT COUNT(*) AS n FROM maxim_groups WHERE owner_id = ? AND status = 0")
+        .get(owner) as {
+        n: number;
+      };
+      if (owned.n >= limits.userGroups) fail(20008);
+      for (const id of b.user_list ?? []) mustUser(ctx, id);
+      return emu.db.transaction(() => {
+        const groupId = emu.nextId("group");
+        emu
+          .q(
+            `INSERT INTO maxim_groups (group_id, app_id, name, description, avatar, type, owner_id, capacity, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            groupId,
+            app.appId,
+            b.name,
+            b.description ?? "",
+            b.avatar ?? "",
+            b.type ?? 0,
+            owner,
+            limits.groupCapacity,
+            ctx.now,
+            ctx.now,
+          );
+        const g = mustGroup(ctx, groupId);
+        addMember(ctx, g, owner, Role.OWNER);
+        for (const id of b.user_list ?? []) if (id !== owner) addMember(ctx, g, id);
+        const out = serializeGroup(ctx, g);
+        return {
+          name: out.name,
+          status: out.status,
+          description: out.description,
+          type: out.type,
+          group_id: out.group_id,
+          owner_id: out.owner_id,
+          created_at: out.created_at,
+          updated_at: out.updated_at,
+          member_invite: out.member_invite,
+          apply_approval: out.apply_approval,
+          read_ack: out.read_ack,
+          history_visible: out.history_visible,
+          member_modify: out.member_modify,
+        };
+      })();
+    },
+  }),
+  route({
+    methods: ["DELETE", "POST"],
+    path: "/group/destroy",
+    auth: "token",
+    query: GroupQuery,
+    handle: (ctx, q) => {
+      const g = mustGroup(ctx, q.group_id);
+      requireOwner(ctx, g.group_id);
+      ctx.emu.db.transaction(() => {
+        ctx.emu
+          .q("UPDATE maxim_groups SET status = 1, updated_at = ? WHERE group_id = ?")
+          .run(ctx.now, g.group_id);
+        ctx.emu.q("DELETE FROM maxim_group_members WHERE group_id = ?").run(g.group_id);
+      })();
+      return true;
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/group/info",
+    auth: "token",
+    query: GroupQuery,
+    handle: (ctx, q) => serializeGroup(ctx, mustGroup(ctx, q.group_id)),
+  }),
+  route({
+    methods: ["GET"],
+    path: "/group/settings",
+    auth: "token",
+    query: GroupQuery,
+    handle: (ctx, q) => serializeGroup(ctx, mustGroup(ctx, q.group_id)),
+  }),
+  route({
+    methods: ["POST"],
+    path: "/group/info/batch",
+    auth: "token",
+    body: GroupListBody,
+    handle: (ctx, _q, b) =>
+      b.group_list.flatMap((id) => {
+        try {
+          const g = serializeGroup(ctx, mustGroup(ctx, id));
+          return [{ ...g, owner: g.owner_id }];
+        } catch {
+          return [];
+        }
+      }),
+  }),
+  setColumn("name", "/group/info/name", false),
+  setColumn("description", "/group/info/description", false),
+  setColumn("avatar", "/group/info/avatar", false),
+  setColumn("ext", "/group/info/ext", false),
+  setColumn("member_invite", "/group/settings/allow_member_invitation", true),
+  setColumn("member_modify", "/group/settings/allow_member_modify", true),
+  setColumn("read_ack", "/group/settings/enable_read_ack", true),
+  setColumn("history_visible", "/group/settings/history_visible", true),
+  route({
+    methods: ["POST", "PUT"],
+    path: "/group/settings/require_admin_approval",
+    auth: "token",
+    body: GroupApprovalBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      requireAdmin(ctx, g.group_id);
+      ctx.emu
+        .q("UPDATE maxim_groups SET apply_approval = ?, updated_at = ? WHERE group_id = ?")
+        .run(b.apply_approval, ctx.now, g.group_id);
+      return true;
+    },
+  }),
+  route({
+    methods: ["POST"],
+    path: "/group/settings/ban_all",
+    auth: "token",
+    body: GroupBanAllBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      requireAdmin(ctx, g.group_id);
+      const until = b.duration < 0 ? -1 : Math.floor(ctx.now / 1000) + b.duration * 60;
+      ctx.emu.q("UPDATE maxim_groups SET ban_expire_time = ? WHERE group_id = ?").run(until, g.group_id);
+      return { ban_expire_time: until };
+    },
+  }),
+  route({
+    methods: ["POST"],
+    path: "/group/settings/unban_all",
+    auth: "token",
+    body: GroupIdBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      requireAdmin(ctx, g.group_id);
+      ctx.emu.q("UPDATE maxim_groups SET ban_expire_time = 0 WHERE group_id = ?").run(g.group_id);
+      return true;
+    },
+  }),
+  route({
+    methods: ["POST", "PUT"],
+    path: "/group/transfer",
+    auth: "token",
+    body: GroupTransferBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      requireOwner(ctx, g.group_id);
+      if (!member(ctx, g.group_id, b.new_owner)) fail(20005);
+      ctx.emu.db.transaction(() => {
+        ctx.emu
+          .q("UPDATE maxim_group_members SET role = 0 WHERE group_id = ? AND user_id = ?")
+          .run(g.group_id, g.owner_id);
+        ctx.emu
+          .q("UPDATE maxim_group_members SET role = 2 WHERE group_id = ? AND user_id = ?")
+          .run(g.group_id, b.new_owner);
+        ctx.emu
+          .q("UPDATE maxim_groups SET owner_id = ?, updated_at = ? WHERE group_id = ?")
+          .run(b.new_owner, ctx.now, g.group_id);
+      })();
+      return ok(b.new_owner);
+    },
+  }),
+  route({
+    methods: ["POST"],
+    path: "/group/admin/add",
+    auth: "token",
+    body: GroupUsersBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      requireOwner(ctx, g.group_id);
+      return ctx.emu.db.transaction(() =>
+        perUser(b.user_list, (id) => {
+          const m = member(ctx, g.group_id, id) ?? fail(20002);
+          if (m.role === Role.MEMBER) {
+            ctx.emu.q("UPDATE maxim_group_members SET role = 1 WHERE seq = ?").run(m.seq);
+          }
+          return ok(id);
+        }),
+      )();
+    },
+  }),
+  route({
+    methods: ["DELETE", "POST"],
+    path: "/group/admin/remove",
+    auth: "token",
+    body: GroupUsersBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      requireOwner(ctx, g.group_id);
+      return ctx.emu.db.transaction(() =>
+        perUser(b.user_list, (id) => {
+          const m = member(ctx, g.group_id, id) ?? fail(20002);
+          if (m.role === Role.ADMIN)
+            ctx.emu.q("UPDATE maxim_group_members SET role = 0 WHERE seq = ?").run(m.seq);
+          return ok(id);
+        }),
+      )();
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/group/admin_list",
+    auth: "token",
+    query: GroupQuery,
+    handle: (ctx, q) => {
+      const g = mustGroup(ctx, q.group_id);
+      requireMember(ctx, g.group_id);
+      return (
+        ctx.emu
+          .q("SELECT * FROM maxim_group_members WHERE group_id = ? AND role = 1 ORDER BY seq")
+          .all(g.group_id) as {
+          user_id: number;
+          join_time: number;
+          display_name: string;
+          ban_expire: number;
+        }[]
+      ).map(memberOut);
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/group/member_list",
+    auth: "token",
+    query: GroupPageQuery,
+    handle: (ctx, q) => {
+      const g = mustGroup(ctx, q.group_id);
+      if (actingRole(ctx, g.group_id) === null) fail(20002);
+      const limit = q.limit ?? 1000;
+      const rows = ctx.emu
+        .q("SELECT * FROM maxim_group_members WHERE group_id = ? AND seq > ? ORDER BY seq LIMIT ?")
+        .all(g.group_id, Number(q.cursor ?? 0), limit + 1) as {
+        seq: number;
+        user_id: number;
+        join_time: number;
+        display_name: string;
+        ban_expire: number;
+      }[];
+      const page = pageOf(rows, limit, (r) => r.seq);
+      const extra: { cursor?: string; version: number } = { version: g.updated_at };
+      if (page.cursor) extra.cursor = page.cursor;
+      return new Paged(
+        page.items.map((m) => ({ user_id: m.user_id, join_time: m.join_time })),
+        extra,
+      );
+    },
+  }),
+  route({
+    methods: ["POST"],
+    path: "/group/members/display_name",
+    auth: "token",
+    body: GroupUsersBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      requireMember(ctx, g.group_id);
+      return b.user_list.flatMap((id) => {
+        const m = member(ctx, g.group_id, id);
+        return m ? [memberOut(m)] : [];
+      });
+    },
+  }),
+  route({
+    methods: ["POST", "PUT"],
+    path: "/group/display_name",
+    auth: "token",
+    body: GroupStringValueBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      const me = ctx.requireActor();
+      const m = member(ctx, g.group_id, me) ?? fail(20002);
+      ctx.emu.q("UPDATE maxim_group_members SET display_name = ? WHERE seq = ?").run(b.value, m.seq);
+      return true;
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/group/user_joined",
+    auth: "token",
+    handle: (ctx) => {
+      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      return (
+        ctx.emu.q("SELECT group_id FROM maxim_group_members WHERE user_id = ? ORDER BY seq").all(me) as {
+          group_id: number;
+        }[]
+      ).map((r) => r.group_id);
+    },
+  }),
+  route({
+    methods: ["POST"],
+    path: "/group/invite",
+    auth: "token",
+    body: GroupInviteBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      const role = requireMember(ctx, g.group_id);
+      if (role < Role.ADMIN && g.member_invite !== 1) fail(20012);
+      const inviter = ctx.actor ?? g.owner_id;
+      return ctx.emu.db.transaction(() =>
+        perUser(b.user_list, (id) => {
+          const u = mustUser(ctx, id);
+          if (member(ctx, g.group_id, id)) fail(20017);
+          if (settingsOf(u).group_confirm) {
+            ctx.emu
+              .q(
+                `INSERT INTO maxim_group_requests (kind, group_id, user_id, inviter_id, reason, created_at, updated_at, expired_time)
+                 VALUES ('invite', ?, ?, ?, ?, ?, ?, ?)`,
+              )
+              .run(g.group_id, id, inviter, b.reason ?? "", ctx.now, ctx.now, ctx.now + REQUEST_TTL_MS);
+            return ok(id, "waiting for the invitee to accept");
+          }
+          addMember(ctx, g, id);
+          return ok(id);
+        }),
+      )();
+    },
+  }),
+  route({
+    methods: ["PUT", "POST"],
+    path: "/group/invite/handle",
+    auth: "token",
+    body: GroupHandleBody,
+    handle: (ctx, _q, b) => {
+      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const g = mustGroup(ctx, b.group_id);
+      const inv = ctx.emu
+        .q(
+          `SELECT * FROM maxim_group_requests WHERE kind = 'invite' AND group_id = ? AND user_id = ? AND inviter_id = ?
+           AND status = 0 AND expired_time > ? ORDER BY id DESC`,
+        )
+        .get(g.group_id, me, b.user_id, ctx.now) as RequestRow | undefined;
+      if (!inv) fail(20015);
+      ctx.emu.db.transaction(() => {
+        ctx.emu
+          .q("UPDATE maxim_group_requests SET status = ?, updated_at = ? WHERE id = ?")
+          .run(b.approval ? 1 : 2, ctx.now, inv.id);
+        if (b.approval) join(ctx, g, me);
+      })();
+      return true;
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/group/invitation_list",
+    auth: "token",
+    query: PageQuery,
+    handle: (ctx, q) => {
+      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const limit = q.limit ?? 100;
+      const rows = ctx.emu
+        .q(
+          "SELECT * FROM maxim_group_requests WHERE kind = 'invite' AND user_id = ? AND id > ? ORDER BY id LIMIT ?",
+        )
+        .all(me, Number(q.cursor ?? 0), limit + 1) as RequestRow[];
+      const page = pageOf(rows, limit, (r) => r.id);
+      return new Paged(
+        page.items.map((r) => ({
+          group_id: r.group_id,
+          inviter_id: r.inviter_id,
+          invitee_id: r.user_id,
+          reason: r.reason,
+          status: r.status,
+          expired_time: r.expired_time,
+          updated_at: String(r.updated_at),
+        })),
+        page.cursor ? { cursor: page.cursor, total: rows.length } : {},
+      );
+    },
+  }),
+  route({
+    methods: ["POST"],
+    path: "/group/apply",
+    auth: "token",
+    body: GroupApplyBody,
+    handle: (ctx, _q, b) => {
+      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const g = mustGroup(ctx, b.group_id);
+      if (member(ctx, g.group_id, me)) fail(20017);
+      if (
+        ctx.emu.q("SELECT 1 FROM maxim_group_blocks WHERE group_id = ? AND user_id = ?").get(g.group_id, me)
+      ) {
+        fail(20018);
+      }
+      if (g.apply_approval === 2) return no(me, "the group rejects all applications");
+      if (g.apply_approval === 0) {
+        ctx.emu.db.transaction(() => join(ctx, g, me))();
+        return ok(me);
+      }
+      ctx.emu
+        .q(
+          `INSERT INTO maxim_group_requests (kind, group_id, user_id, reason, created_at, updated_at, expired_time)
+           VALUES ('apply', ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(g.group_id, me, b.reason ?? "", ctx.now, ctx.now, ctx.now + REQUEST_TTL_MS);
+      return ok(me, "waiting for an admin to approve");
+    },
+  }),
+  route({
+    methods: ["PUT", "POST"],
+    path: "/group/apply/handle",
+    auth: "token",
+    body: GroupHandleBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      requireAdmin(ctx, g.group_id);
+      const app = ctx.emu
+        .q(
+          `SELECT * FROM maxim_group_requests WHERE kind = 'apply' AND group_id = ? AND user_id = ? AND status = 0
+           AND expired_time > ? ORDER BY id DESC`,
+        )
+        .get(g.group_id, b.user_id, ctx.now) as RequestRow | undefined;
+      if (!app) fail(20014);
+      ctx.emu.db.transaction(() => {
+        ctx.emu
+          .q("UPDATE maxim_group_requests SET status = ?, updated_at = ? WHERE id = ?")
+          .run(b.approval ? 1 : 2, ctx.now, app.id);
+        if (b.approval) join(ctx, g, b.user_id);
+      })();
+      return ok(b.user_id);
+    },
+  }),
+  route({
+    methods: ["POST"],
+    path: "/group/application_list",
+    auth: "token",
+    query: PageQuery,
+    body: GroupListBody,
+    handle: (ctx, q, b) => {
+      for (const id of b.group_list) requireAdmin(ctx, mustGroup(ctx, id).group_id);
+      const limit = q.limit ?? 100;
+      const marks = b.group_list.map(() => "?").join(",");
+      const rows = ctx.emu
+        .q(
+          `SELECT * FROM maxim_group_requests WHERE kind = 'apply' AND group_id IN (${marks}) AND id > ? ORDER BY id LIMIT ?`,
+        )
+        .all(...b.group_list, Number(q.cursor ?? 0), limit + 1) as RequestRow[];
+      const page = pageOf(rows, limit, (r) => r.id);
+      return new Paged(
+        page.items.map((r) => ({
+          applicant_id: r.user_id,
+          group_id: r.group_id,
+          reason: r.reason,
+          status: r.status,
+          expired_time: r.expired_time,
+        })),
+        page.cursor ? { cursor: page.cursor } : {},
+      );
+    },
+  }),
+  route({
+    methods: ["DELETE", "POST"],
+    path: "/group/kick",
+    auth: "token",
+    body: GroupUsersBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      const role = requireAdmin(ctx, g.group_id);
+      return ctx.emu.db.transaction(() => {
+        const out = perUser(b.user_list, (id) => {
+          const m = member(ctx, g.group_id, id) ?? fail(20002);
+          if (m.role >= role) fail(role === Role.ADMIN ? 20013 : 20012);
+          ctx.emu.q("DELETE FROM maxim_group_members WHERE seq = ?").run(m.seq);
+          ctx.emu
+            .q(
+              `INSERT INTO maxim_group_kicks (group_id, user_id, count) VALUES (?, ?, 1)
+               ON CONFLICT (group_id, user_id) DO UPDATE SET count = count + 1`,
+            )
+            .run(g.group_id, id);
+          return ok(id);
+        });
+        touch(ctx, g.group_id);
+        return out;
+      })();
+    },
+  }),
+  route({
+    methods: ["DELETE", "POST"],
+    path: "/group/leave",
+    auth: "token",
+    query: GroupQuery,
+    handle: (ctx, q) => {
+      const g = mustGroup(ctx, q.group_id);
+      const me = ctx.requireActor();
+      const m = member(ctx, g.group_id, me) ?? fail(20002);
+      if (m.role === Role.OWNER) fail(20004);
+      ctx.emu.q("DELETE FROM maxim_group_members WHERE seq = ?").run(m.seq);
+      touch(ctx, g.group_id);
+      return true;
+    },
+  }),
+  route({
+    methods: ["POST"],
+    path: "/group/block",
+    auth: "token",
+    body: GroupUsersBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      const role = requireAdmin(ctx, g.group_id);
+      return ctx.emu.db.transaction(() =>
+        perUser(b.user_list, (id) => {
+          mustUser(ctx, id);
+          const m = member(ctx, g.group_id, id);
+          if (m && m.role >= role) fail(20013);
+          if (
+            ctx.emu
+              .q("SELECT 1 FROM maxim_group_blocks WHERE group_id = ? AND user_id = ?")
+              .get(g.group_id, id)
+          ) {
+            fail(20018);
+          }
+          if (m) ctx.emu.q("DELETE FROM maxim_group_members WHERE seq = ?").run(m.seq);
+          ctx.emu.q("INSERT INTO maxim_group_blocks VALUES (?, ?, ?)").run(g.group_id, id, ctx.now);
+          return ok(id);
+        }),
+      )();
+    },
+  }),
+  route({
+    methods: ["DELETE", "POST"],
+    path: "/group/unblock",
+    auth: "token",
+    body: GroupUsersBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      requireAdmin(ctx, g.group_id);
+      return ctx.emu.db.transaction(() =>
+        perUser(b.user_list, (id) => {
+          const r = ctx.emu
+            .q("DELETE FROM maxim_group_blocks WHERE group_id = ? AND user_id = ?")
+            .run(g.group_id, id);
+          return r.changes ? ok(id) : no(id, "not blacklisted");
+        }),
+      )();
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/group/blocked_list",
+    auth: "token",
+    query: GroupPageQuery,
+    handle: (ctx, q) => {
+      const g = mustGroup(ctx, q.group_id);
+      requireAdmin(ctx, g.group_id);
+      const rows = ctx.emu
+        .q("SELECT * FROM maxim_group_blocks WHERE group_id = ? ORDER BY created_at")
+        .all(g.group_id) as { group_id: number; user_id: number; created_at: number }[];
+      return new Paged(
+        rows.map((r) => ({ group_id: r.group_id, user_id: r.user_id, created_at: String(r.created_at) })),
+        { total: rows.length },
+      );
+    },
+  }),
+  route({
+    methods: ["POST"],
+    path: "/group/ban",
+    auth: "token",
+    body: GroupBanBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      const role = requireAdmin(ctx, g.group_id);
+      const until = b.duration < 0 ? -1 : ctx.now + b.duration * 60_000;
+      return ctx.emu.db.transaction(() =>
+        perUser(b.user_list, (id) => {
+          const m = member(ctx, g.group_id, id) ?? fail(20002);
+          if (m.role >= role) fail(20013);
+          ctx.emu.q("UPDATE maxim_group_members SET ban_expire = ? WHERE seq = ?").run(until, m.seq);
+          return ok(id);
+        }),
+      )();
+    },
+  }),
+  route({
+    methods: ["POST"],
+    path: "/group/unban",
+    auth: "token",
+    body: GroupUsersBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      requireAdmin(ctx, g.group_id);
+      return ctx.emu.db.transaction(() =>
+        perUser(b.user_list, (id) => {
+          const m = member(ctx, g.group_id, id) ?? fail(20002);
+          ctx.emu.q("UPDATE maxim_group_members SET ban_expire = 0 WHERE seq = ?").run(m.seq);
+          return ok(id);
+        }),
+      )();
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/group/banned_list",
+    auth: "token",
+    query: GroupPageQuery,
+    handle: (ctx, q) => {
+      const g = mustGroup(ctx, q.group_id);
+      requireMember(ctx, g.group_id);
+      const rows = ctx.emu
+        .q(
+          "SELECT * FROM maxim_group_members WHERE group_id = ? AND (ban_expire = -1 OR ban_expire > ?) ORDER BY seq",
+        )
+        .all(g.group_id, ctx.now) as {
+        user_id: number;
+        join_time: number;
+        display_name: string;
+        ban_expire: number;
+      }[];
+      return new Paged(rows.map(memberOut), { total: rows.length });
+    },
+  }),
+  route({
+    methods: ["POST", "PUT"],
+    path: "/group/msg/push_mode",
+    auth: "token",
+    body: GroupPushModeBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      const m = member(ctx, g.group_id, ctx.requireActor()) ?? fail(20002);
+      if (b.msg_push_mode < 0 || b.msg_push_mode > 4) fail(20003);
+      ctx.emu.q("UPDATE maxim_group_members SET msg_push_mode = ? WHERE seq = ?").run(b.msg_push_mode, m.seq);
+      return true;
+    },
+  }),
+  route({
+    methods: ["POST", "PUT"],
+    path: "/group/msg/mute_mode",
+    auth: "token",
+    body: GroupMuteModeBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      const m = member(ctx, g.group_id, ctx.requireActor()) ?? fail(20002);
+      ctx.emu.q("UPDATE maxim_group_members SET msg_mute_mode = ? WHERE seq = ?").run(b.msg_mute_mode, m.seq);
+      return true;
+    },
+  }),
+  // ---- announcements
+  route({
+    methods: ["POST"],
+    path: "/group/announcement/edit",
+    auth: "token",
+    body: AnnouncementEditBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      requireAdmin(ctx, g.group_id);
+      const author = ctx.actor ?? g.owner_id;
+      const r = ctx.emu
+        .q(
+          "INSERT INTO maxim_group_announcements (group_id, author, title, content, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .run(g.group_id, author, b.title, b.content, ctx.now);
+      return {
+        id: Number(r.lastInsertRowid),
+        group_id: g.group_id,
+        author,
+        title: b.title,
+        content: b.content,
+        created_at: ctx.now,
+      };
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/group/announcement",
+    auth: "token",
+    query: AnnouncementQuery,
+    handle: (ctx, q) => {
+      const g = mustGroup(ctx, q.group_id);
+      requireMember(ctx, g.group_id);
+      return (
+        ctx.emu
+          .q("SELECT * FROM maxim_group_announcements WHERE id = ? AND group_id = ?")
+          .get(q.announcement_id, g.group_id) ?? fail(20020)
+      );
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/group/announcement/last",
+    auth: "token",
+    query: GroupQuery,
+    handle: (ctx, q) => {
+      const g = mustGroup(ctx, q.group_id);
+      requireMember(ctx, g.group_id);
+      return (
+        ctx.emu
+          .q("SELECT * FROM maxim_group_announcements WHERE group_id = ? ORDER BY id DESC LIMIT 1")
+          .get(g.group_id) ?? fail(20020)
+      );
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/group/announcement/list",
+    auth: "token",
+    query: GroupQuery,
+    handle: (ctx, q) => {
+      const g = mustGroup(ctx, q.group_id);
+      requireMember(ctx, g.group_id);
+      return ctx.emu
+        .q("SELECT * FROM maxim_group_announcements WHERE group_id = ? ORDER BY id DESC")
+        .all(g.group_id);
+    },
+  }),
+  route({
+    methods: ["DELETE", "POST"],
+    path: "/group/announcement/delete",
+    auth: "token",
+    query: AnnouncementQuery,
+    handle: (ctx, q) => {
+      const g = mustGroup(ctx, q.group_id);
+      requireAdmin(ctx, g.group_id);
+      const r = ctx.emu
+        .q("DELETE FROM maxim_group_announcements WHERE id = ? AND group_id = ?")
+        .run(q.announcement_id, g.group_id);
+      if (!r.changes) fail(20020);
+      return true;
+    },
+  }),
+  // ---- shared files
+  route({
+    methods: ["POST"],
+    path: "/group/file/upload",
+    auth: "token",
+    body: FileUploadBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      requireMember(ctx, g.group_id);
+      const uploader = ctx.actor ?? g.owner_id;
+      const r = ctx.emu
+        .q(
+          `INSERT INTO maxim_group_files (group_id, uploader, name, size, type, url, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(g.group_id, uploader, b.name, b.size, b.type ?? "", b.url, ctx.now, ctx.now);
+      return ctx.emu.q("SELECT * FROM maxim_group_files WHERE file_id = ?").get(r.lastInsertRowid);
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/group/file/list",
+    auth: "token",
+    query: GroupQuery,
+    handle: (ctx, q) => {
+      const g = mustGroup(ctx, q.group_id);
+      requireMember(ctx, g.group_id);
+      return ctx.emu.q("SELECT * FROM maxim_group_files WHERE group_id = ? ORDER BY file_id").all(g.group_id);
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/group/file",
+    auth: "token",
+    query: FileQuery,
+    handle: (ctx, q) => {
+      const g = mustGroup(ctx, q.group_id);
+      requireMember(ctx, g.group_id);
+      return (
+        ctx.emu
+          .q("SELECT * FROM maxim_group_files WHERE file_id = ? AND group_id = ?")
+          .get(q.file_id, g.group_id) ?? fail(20022)
+      );
+    },
+  }),
+  route({
+    methods: ["DELETE", "POST"],
+    path: "/group/file/delete",
+    auth: "token",
+    body: FileDeleteBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      const role = requireMember(ctx, g.group_id);
+      return ctx.emu.db.transaction(() =>
+        b.file_list.map((fileId) => {
+          const f = ctx.emu
+            .q("SELECT uploader FROM maxim_group_files WHERE file_id = ? AND group_id = ?")
+            .get(fileId, g.group_id) as { uploader: number } | undefined;
+          if (!f) return { file_id: fileId, result: "fail", reason: "20022" };
+          if (role < Role.ADMIN && f.uploader !== ctx.actor)
+            return { file_id: fileId, result: "fail", reason: "20023" };
+          ctx.emu.q("DELETE FROM maxim_group_files WHERE file_id = ?").run(fileId);
+          return { file_id: fileId, result: "success" };
+        }),
+      )();
+    },
+  }),
+  route({
+    methods: ["PUT", "POST"],
+    path: "/group/file/update_name",
+    auth: "token",
+    body: FileRenameBody,
+    handle: (ctx, _q, b) => {
+      const g = mustGroup(ctx, b.group_id);
+      const role = requireMember(ctx, g.group_id);
+      const f = (ctx.emu
+        .q("SELECT uploader FROM maxim_group_files WHERE file_id = ? AND group_id = ?")
+        .get(b.file_id, g.group_id) ?? fail(20022)) as { uploader: number };
+      if (role < Role.ADMIN && f.uploader !== ctx.actor) fail(20023);
+      ctx.emu
+        .q("UPDATE maxim_group_files SET name = ?, updated_at = ? WHERE file_id = ?")
+        .run(b.name, ctx.now, b.file_id);
+      return true;
+    },
+  }),
+  // ---- QR invitations
+  route({
+    methods: ["GET"],
+    path: "/group/qrcode/sign",
+    auth: "token",
+    query: GroupQuery,
+    handle: (ctx, q) => {
+      const g = mustGroup(ctx, q.group_id);
+      requireMember(ctx, g.group_id);
+      const expireAt = ctx.now + ctx.app.config.qrTtlMs;
+      const payload = `${g.group_id}.${expireAt}`;
+      return { qr_info: `${payload}.${qrSign(ctx, payload)}`, create_at: ctx.now, expire_at: expireAt };
+    },
+  }),
+  route({
+    methods: ["POST"],
+    path: "/group/qrcode/invite",
+    auth: "token",
+    body: QrInviteBody,
+    handle: (ctx, _q, b) => {
+      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const m = /^([0-9]{1,16})\.([0-9]{1,16})\.([A-Za-z0-9_-]{43})$/.exec(b.qr_info) ?? fail(20024);
+      const payload = `${m[1]}.${m[2]}`;
+      const want = Buffer.from(qrSign(ctx, payload));
+      const got = Buffer.from(m[3] as string);
+      if (want.length !== got.length || !timingSafeEqual(want, got)) fail(20024);
+      if (Number(m[2]) <= ctx.now) fail(20025);
+      const g = mustGroup(ctx, Number(m[1]));
+      ctx.emu.db.transaction(() => join(ctx, g, me))();
+      return true;
+    },
+  }),
+];

@@ -1,0 +1,384 @@
+import { z } from "zod";
+import {
+  AddRosterBody,
+  MayMessageQuery,
+  PageQuery,
+  Relation,
+  RosterApplyBatchBody,
+  RosterApplyBody,
+  RosterDeclineBody,
+  RosterExtBody,
+  TargetUserQuery,
+} from "../../protocol.js";
+import { type Ctx, fail, MaxImFault, Paged, type RouteDef, route } from "../context.js";
+import { findUser, mustUser, pageOf, type UserRow } from "../lookups.js";
+import { settingsOf } from "./users.js";
+
+const APPLY_TTL_MS = 7 * 24 * 3600_000;
+
+interface RosterRow {
+  user_id: number;
+  friend_id: number;
+  alias: string | null;
+  ext: string | null;
+  mute_notification: number;
+  seq: number;
+}
+
+function isFriend(ctx: Ctx, a: number, b: number): RosterRow | undefined {
+  return ctx.emu.q("SELECT * FROM maxim_rosters WHERE user_id = ? AND friend_id = ?").get(a, b) as
+    | RosterRow
+    | undefined;
+}
+
+function blocked(ctx: Ctx, owner: number, other: number): boolean {
+  return !!ctx.emu
+    .q("SELECT 1 FROM maxim_roster_blocks WHERE user_id = ? AND blocked_id = ?")
+    .get(owner, other);
+}
+
+/** Friendship is mutual: two rows, one per side, in one transaction. */
+function befriend(ctx: Ctx, a: number, b: number, aliasForB?: string): void {
+  const ins = ctx.emu.q(
+    "INSERT OR IGNORE INTO maxim_rosters (user_id, friend_id, alias, seq, created_at) VALUES (?, ?, ?, ?, ?)",
+  );
+  ins.run(a, b, aliasForB ?? null, ctx.emu.nextId("roster"), ctx.now);
+  ins.run(b, a, null, ctx.emu.nextId("roster"), ctx.now);
+}
+
+function rosterInfo(ctx: Ctx, owner: number | null, u: UserRow): Record<string, unknown> {
+  const r = owner === null ? undefined : isFriend(ctx, owner, u.user_id);
+  const s = settingsOf(u);
+  const relation = r
+    ? Relation.FRIEND
+    : owner !== null && blocked(ctx, owner, u.user_id)
+      ? Relation.BLOCKED
+      : Relation.STRANGER;
+  return {
+    user_id: u.user_id,
+    username: u.username,
+    nick_name: u.nick_name ?? "",
+    alias: r?.alias ?? "",
+    ext: r?.ext ?? "",
+    mute_notification: r ? r.mute_notification === 1 : false,
+    auth_mode: s.auth_mode,
+    auth_question: s.auth_question,
+    avatar: u.avatar ?? "",
+    description: u.description ?? "",
+    public_info: u.public_info ?? "",
+    relation,
+  };
+}
+
+/**
+ * One friend application from `me` following the target's `auth_mode`: 0 befriends at once,
+ * 1 files an application, 2 befriends on the right answer (else 10001), 3 refuses (10012).
+ * Every check comes before the first write, so a refused application writes nothing.
+ */
+function apply(
+  ctx: Ctx,
+  me: number,
+  b: {
+    user_id: number;
+    reason?: string | undefined;
+    alias?: string | undefined;
+    auth_answer?: string | undefined;
+  },
+): void {
+  const target = mustUser(ctx, b.user_id);
+  if (target.user_id === me) fail(10002, "cannot add yourself");
+  if (isFriend(ctx, me, target.user_id)) fail(10005);
+  if (blocked(ctx, target.user_id, me)) fail(10006);
+  const s = settingsOf(target);
+  if (s.auth_mode === 3) fail(10012);
+  if (s.auth_mode === 2 && (b.auth_answer ?? "") !== s.auth_answer) fail(10001);
+  if (s.auth_mode === 0 || s.auth_mode === 2) befriend(ctx, me, target.user_id, b.alias);
+  else if (!pendingApply(ctx, me, target.user_id)) {
+    ctx.emu
+      .q(
+        `INSERT INTO maxim_roster_applies (from_id, to_id, reason, alias, created_at, expired_time)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(me, target.user_id, b.reason ?? "", b.alias ?? null, ctx.now, ctx.now + APPLY_TTL_MS);
+  }
+}
+
+function pendingApply(ctx: Ctx, from: number, to: number): { id: number } | undefined {
+  return ctx.emu
+    .q(
+      "SELECT id FROM maxim_roster_applies WHERE from_id = ? AND to_id = ? AND status = 0 AND expired_time > ?",
+    )
+    .get(from, to, ctx.now) as { id: number } | undefined;
+}
+
+export const rosterRoutes: RouteDef[] = [
+  route({
+    methods: ["POST"],
+    path: "/user/add_roster",
+    auth: "token",
+    body: AddRosterBody,
+    handle: (ctx, _q, b) => {
+      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      if (!ctx.admin) fail(10010);
+      for (const id of b.list) {
+        mustUser(ctx, id);
+        if (id === me) fail(10002, "cannot add yourself");
+      }
+      ctx.emu.db.transaction(() => {
+        for (const id of b.list) befriend(ctx, me, id);
+      })();
+      return true;
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/user/rosters",
+    auth: "token",
+    handle: (ctx) => {
+      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const rows = ctx.emu
+        .q(
+          `SELECT u.user_id, COALESCE(NULLIF(r.alias, ''), NULLIF(u.nick_name, ''), u.username) AS name
+           FROM maxim_rosters r JOIN maxim_users u ON u.user_id = r.friend_id WHERE r.user_id = ? ORDER BY r.seq`,
+        )
+        .all(me) as { user_id: number; name: string }[];
+      return rows;
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/roster/list",
+    auth: "token",
+    query: PageQuery,
+    handle: (ctx, q) => {
+      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const limit = q.limit ?? 1000;
+      const rows = ctx.emu
+        .q("SELECT friend_id, seq FROM maxim_rosters WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?")
+        .all(me, Number(q.cursor ?? 0), limit + 1) as { friend_id: number; seq: number }[];
+      const page = pageOf(rows, limit, (r) => r.seq);
+      return new Paged(
+        page.items.map((r) => r.friend_id),
+        page.cursor ? { cursor: page.cursor } : {},
+      );
+    },
+  }),
+  route({
+    methods: ["POST"],
+    path: "/roster/list",
+    auth: "token",
+    body: z.object({ list: z.array(z.number().int().positive()).min(1).max(500) }),
+    handle: (ctx, _q, b) => {
+      const owner = ctx.actor;
+      return b.list.flatMap((id) => {
+        const u = findUser(ctx, id);
+        return u ? [rosterInfo(ctx, owner, u)] : [];
+      });
+    },
+  }),
+  route({
+    methods: ["POST"],
+    path: "/roster/apply",
+    auth: "token",
+    body: RosterApplyBody,
+    handle: (ctx, _q, b) => {
+      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      ctx.emu.db.transaction(() => apply(ctx, me, b))();
+      return true;
+    },
+  }),
+  route({
+    methods: ["POST"],
+    path: "/roster/apply/batch",
+    auth: "token",
+    body: RosterApplyBatchBody,
+    handle: (ctx, _q, list) => {
+      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const success: number[] = [];
+      const fails: { user_id: number; reason: string }[] = [];
+      // Each application stands alone: a refused one is reported, the others go through.
+      ctx.emu.db.transaction(() => {
+        for (const item of list) {
+          try {
+            apply(ctx, me, item);
+            success.push(item.user_id);
+          } catch (err) {
+            if (!(err instanceof MaxImFault)) throw err;
+            fails.push({ user_id: item.user_id, reason: String(err.code) });
+          }
+        }
+      })();
+      return { success, fails };
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/roster/may_message",
+    auth: "token",
+    query: MayMessageQuery,
+    handle: (ctx, q) => {
+      mustUser(ctx, q.user_id);
+      mustUser(ctx, q.roster_id);
+      // `user_id` may write to `roster_id` unless `roster_id` has blacklisted it.
+      return !blocked(ctx, q.roster_id, q.user_id);
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/roster/apply/list",
+    auth: "token",
+    query: PageQuery,
+    handle: (ctx, q) => {
+      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const limit = q.limit ?? 100;
+      const rows = ctx.emu
+        .q(
+          `SELECT id, from_id, reason, status, expired_time FROM maxim_roster_applies
+           WHERE to_id = ? AND id > ? ORDER BY id LIMIT ?`,
+        )
+        .all(me, Number(q.cursor ?? 0), limit + 1) as {
+        id: number;
+        from_id: number;
+        reason: string;
+        status: number;
+        expired_time: number;
+      }[];
+      const page = pageOf(rows, limit, (r) => r.id);
+      return new Paged(
+        page.items.map((r) => ({
+          user_id: r.from_id,
+          reason: r.reason,
+          status: r.status,
+          expired_time: r.expired_time,
+        })),
+        page.cursor ? { cursor: page.cursor } : {},
+      );
+    },
+  }),
+  route({
+    methods: ["POST", "PUT"],
+    path: "/roster/accept",
+    auth: "token",
+    query: TargetUserQuery,
+    handle: (ctx, q) => {
+      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const apply = pendingApply(ctx, q.user_id, me) ?? fail(10007);
+      ctx.emu.db.transaction(() => {
+        ctx.emu.q("UPDATE maxim_roster_applies SET status = 1 WHERE id = ?").run(apply.id);
+        befriend(ctx, q.user_id, me);
+      })();
+      return true;
+    },
+  }),
+  route({
+    methods: ["POST", "PUT"],
+    path: "/roster/decline",
+    auth: "token",
+    body: RosterDeclineBody,
+    handle: (ctx, _q, b) => {
+      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const apply = pendingApply(ctx, b.user_id, me) ?? fail(10007);
+      ctx.emu.q("UPDATE maxim_roster_applies SET status = 2 WHERE id = ?").run(apply.id);
+      return true;
+    },
+  }),
+  route({
+    methods: ["POST", "DELETE"],
+    path: "/roster/delete",
+    auth: "token",
+    query: TargetUserQuery,
+    handle: (ctx, q) => {
+      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      if (!isFriend(ctx, me, q.user_id)) fail(10007);
+      ctx.emu.db.transaction(() => {
+        ctx.emu.q("DELETE FROM maxim_rosters WHERE user_id = ? AND friend_id = ?").run(me, q.user_id);
+        ctx.emu.q("DELETE FROM maxim_rosters WHERE user_id = ? AND friend_id = ?").run(q.user_id, me);
+      })();
+      return true;
+    },
+  }),
+  route({
+    methods: ["POST", "PUT"],
+    path: "/roster/ext",
+    auth: "token",
+    body: RosterExtBody,
+    handle: (ctx, _q, b) => {
+      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      if (!isFriend(ctx, me, b.user_id)) fail(10007);
+      ctx.emu
+        .q(
+          `UPDATE maxim_rosters SET alias = COALESCE(?, alias), ext = COALESCE(?, ext),
+           mute_notification = COALESCE(?, mute_notification) WHERE user_id = ? AND friend_id = ?`,
+        )
+        .run(
+          b.alias ?? null,
+          b.ext ?? null,
+          b.mute_notification === undefined ? null : b.mute_notification ? 1 : 0,
+          me,
+          b.user_id,
+        );
+      return true;
+    },
+  }),
+  route({
+    methods: ["POST", "PUT"],
+    path: "/roster/block",
+    auth: "token",
+    query: TargetUserQuery,
+    handle: (ctx, q) => {
+      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      mustUser(ctx, q.user_id);
+      if (blocked(ctx, me, q.user_id)) fail(10006);
+      ctx.emu.q("INSERT INTO maxim_roster_blocks VALUES (?, ?, ?)").run(me, q.user_id, ctx.now);
+      return true;
+    },
+  }),
+  route({
+    methods: ["POST", "DELETE"],
+    path: "/roster/unblock",
+    auth: "token",
+    query: TargetUserQuery,
+    handle: (ctx, q) => {
+      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const r = ctx.emu
+        .q("DELETE FROM maxim_roster_blocks WHERE user_id = ? AND blocked_id = ?")
+        .run(me, q.user_id);
+      if (r.changes === 0) fail(10007);
+      return true;
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/roster/blocked_list",
+    auth: "token",
+    handle: (ctx) => {
+      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      return (
+        ctx.emu
+          .q("SELECT blocked_id FROM maxim_roster_blocks WHERE user_id = ? ORDER BY created_at")
+          .all(me) as {
+          blocked_id: number;
+        }[]
+      ).map((r) => r.blocked_id);
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/roster/id",
+    auth: "token",
+    query: TargetUserQuery,
+    handle: (ctx, q) => rosterInfo(ctx, ctx.actor, mustUser(ctx, q.user_id)),
+  }),
+  route({
+    methods: ["GET"],
+    path: "/roster/name",
+    auth: "token",
+    query: z.object({ username: z.string().min(1).max(64) }),
+    handle: (ctx, q) => {
+      const u = ctx.emu
+        .q("SELECT * FROM maxim_users WHERE app_id = ? AND username = ?")
+        .get(ctx.app.appId, q.username) as UserRow | undefined;
+      return rosterInfo(ctx, ctx.actor, u ?? fail(10000));
+    },
+  }),
+];

@@ -1,0 +1,576 @@
+import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import {
+  AdminPasswordBody,
+  AvatarBody,
+  ChangePasswordBody,
+  DevicePlatform,
+  DeviceQuery,
+  KickQuery,
+  LIMITS,
+  MobileQuery,
+  NicknameQuery,
+  Password,
+  ProfileUpdateBody,
+  PushAliasBody,
+  RegisterBatchBody,
+  RegisterBody,
+  SettingsUpdateBody,
+  TagsBody,
+  TokenIdBody,
+  TokenLoginBody,
+  TokenUserBody,
+  UserIdListBody,
+  UserListQuery,
+  Username,
+  UsernameQuery,
+} from "../../protocol.js";
+import { type Ctx, fail, hashSecret, newToken, Paged, type RouteDef, route } from "../context.js";
+import { findUser, mustUser, pageOf, type UserRow } from "../lookups.js";
+
+interface Settings {
+  auto_download: boolean;
+  group_confirm: boolean;
+  no_sounds: boolean;
+  no_push: boolean;
+  vibratory: boolean;
+  no_push_detail: boolean;
+  auth_mode: number;
+  no_push_start_hour: number;
+  no_push_end_hour: number;
+  auth_question: string;
+  auth_answer: string;
+  push_nick_name: string;
+}
+
+const DEFAULT_SETTINGS: Settings = {
+  auto_download: false,
+  group_confirm: false,
+  no_sounds: false,
+  no_push: false,
+  vibratory: false,
+  no_push_detail: false,
+  auth_mode: 0,
+  no_push_start_hour: 0,
+  no_push_end_hour: 0,
+  auth_question: "",
+  auth_answer: "",
+  push_nick_name: "",
+};
+
+export function settingsOf(row: Pick<UserRow, "settings">): Settings {
+  return { ...DEFAULT_SETTINGS, ...(JSON.parse(row.settings) as Partial<Settings>) };
+}
+
+/** The register response's field order (seed); the answer to the question stays private. */
+export function serializeSettings(userId: number, s: Settings, full = false): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    user_id: userId,
+    auto_download: s.auto_download,
+    group_confirm: s.group_confirm,
+    no_sounds: s.no_sounds,
+    no_push: s.no_push,
+    vibratory: s.vibratory,
+    no_push_detail: s.no_push_detail,
+    auth_mode: s.auth_mode,
+    no_push_start_hour: s.no_push_start_hour,
+    no_push_end_hour: s.no_push_end_hour,
+  };
+  if (full) {
+    out.auth_question = s.auth_question;
+    out.push_nick_name = s.push_nick_name;
+  }
+  return out;
+}
+
+export function hashPassword(password: string): string {
+  const salt = randomBytes(8);
+  return `${salt.toString("hex")}:${scryptSync(password, salt, 32, { N: 1024 }).toString("hex")}`;
+}
+
+function checkPassword(password: string, stored: string): boolean {
+  const [salt, hash] = stored.split(":");
+  if (!salt || !hash) return false;
+  const got = scryptSync(password, Buffer.from(salt, "hex"), 32, { N: 1024 });
+  return timingSafeEqual(got, Buffer.from(hash, "hex"));
+}
+
+/** Device platform from the User-Agent (the server API has no platform field). */
+function platformOf(userAgent: string): number {
+  const ua = userAgent.toLowerCase();
+  if (/iphone|ipad|ios/.test(ua)) return DevicePlatform.IOS;
+  if (ua.includes("android")) return DevicePlatform.ANDROID;
+  if (ua.includes("windows")) return DevicePlatform.WINDOWS;
+  if (/mac ?os|macintosh|darwin/.test(ua)) return DevicePlatform.MAC;
+  if (ua.includes("linux")) return DevicePlatform.LINUX;
+  return DevicePlatform.WEB;
+}
+
+/**
+ * The device a login names by `device_guid`: created on first use with the next `device_sn` and
+ * a push token bound to the user (so push audiences reach it).
+ */
+function deviceFor(ctx: Ctx, userId: number, guid: string): { device_sn: number; push_token: string } {
+  const { emu } = ctx;
+  const found = emu
+    .q("SELECT device_sn, push_token FROM maxim_devices WHERE user_id = ? AND device_guid = ?")
+    .get(userId, guid) as { device_sn: number; push_token: string } | undefined;
+  if (found) return found;
+  const sn =
+    (
+      emu.q("SELECT MAX(device_sn) AS n FROM maxim_devices WHERE user_id = ?").get(userId) as {
+        n: number | null;
+      }
+    ).n ?? 0;
+  const device = { device_sn: sn + 1, push_token: newToken() };
+  emu
+    .q(
+      `INSERT INTO maxim_devices (user_id, device_sn, app_id, device_guid, platform, user_agent, push_token, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      userId,
+      device.device_sn,
+      ctx.app.appId,
+      guid,
+      platformOf(ctx.userAgent),
+      ctx.userAgent.slice(0, 512),
+      device.push_token,
+      ctx.now,
+    );
+  emu
+    .q("INSERT INTO maxim_push_bindings (app_id, push_token, user_id, device_sn) VALUES (?, ?, ?, ?)")
+    .run(ctx.app.appId, device.push_token, userId, device.device_sn);
+  return device;
+}
+
+/** Checks the password and hands out a user token (stored hashed; its use marks the user online). */
+function login(ctx: Ctx, u: UserRow | undefined, password: string, guid: string | undefined) {
+  if (!u) fail(10000);
+  if (!checkPassword(password, u.password_hash)) fail(10010, "Incorrect username or password");
+  if (u.disabled) fail(10010, "User is disabled");
+  const token = newToken();
+  const expire = ctx.now + ctx.app.config.tokenTtlSec * 1000;
+  return ctx.emu.db.transaction(() => {
+    const device = guid === undefined ? undefined : deviceFor(ctx, u.user_id, guid);
+    ctx.emu
+      .q(
+        `INSERT INTO maxim_tokens (token_hash, app_id, user_id, expire, created_at, device_sn, last_used)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(hashSecret(token), ctx.app.appId, u.user_id, expire, ctx.now, device?.device_sn ?? 0, ctx.now);
+    const out: Record<string, unknown> = { token, user_id: u.user_id, expire };
+    if (device) out.push_token = device.push_token;
+    return out;
+  })();
+}
+
+/**
+ * Online = an unexpired user token of this user was used (issued, or sent as `access-token`)
+ * within the app's `onlineWindowSec` (default 5 min). Kick, device removal and disable delete
+ * tokens, so they take the user offline at once.
+ */
+export function isOnline(ctx: Ctx, userId: number): boolean {
+  const since = ctx.now - ctx.app.config.onlineWindowSec * 1000;
+  return !!ctx.emu
+    .q(
+      "SELECT 1 FROM maxim_tokens WHERE user_id = ? AND app_id = ? AND expire > ? AND last_used >= ? LIMIT 1",
+    )
+    .get(userId, ctx.app.appId, ctx.now, since);
+}
+
+function byName(ctx: Ctx, column: "username" | "mobile" | "email", value: string): UserRow | undefined {
+  return ctx.emu
+    .q(`SELECT * FROM maxim_users WHERE app_id = ? AND ${column} = ? ORDER BY user_id LIMIT 1`)
+    .get(ctx.app.appId, value) as UserRow | undefined;
+}
+
+function createUser(ctx: Ctx, username: string, password: string): number {
+  const { emu, app } = ctx;
+  if (emu.q("SELECT 1 FROM maxim_users WHERE app_id = ? AND username = ?").get(app.appId, username))
+    fail(10004);
+  const count = (
+    emu.q("SELECT COUNT(*) AS n FROM maxim_users WHERE app_id = ?").get(app.appId) as { n: number }
+  ).n;
+  if (count >= app.config.limits.licenseUsers) fail(30023);
+  const userId = emu.nextId("user");
+  emu
+    .q(
+      "INSERT INTO maxim_users (user_id, app_id, username, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .run(userId, app.appId, username, hashPassword(password), ctx.now);
+  return userId;
+}
+
+/** The user a request is about: the actor (user token, or admin + `user_id` header). */
+function self(ctx: Ctx): UserRow {
+  return mustUser(ctx, ctx.requireActor());
+}
+
+function profileOf(u: UserRow): Record<string, unknown> {
+  return {
+    user_id: u.user_id,
+    username: u.username,
+    nick_name: u.nick_name ?? "",
+    avatar: u.avatar ?? "",
+    description: u.description ?? "",
+    email: u.email ?? "",
+    mobile: u.mobile ?? "",
+    public_info: u.public_info ?? "",
+    private_info: u.private_info ?? "",
+  };
+}
+
+function setDisabled(ctx: Ctx, list: number[], disabled: 0 | 1): boolean {
+  for (const id of list) mustUser(ctx, id);
+  ctx.emu.db.transaction(() => {
+    for (const id of list) {
+      ctx.emu.q("UPDATE maxim_users SET disabled = ? WHERE user_id = ?").run(disabled, id);
+      if (disabled) ctx.emu.q("DELETE FROM maxim_tokens WHERE user_id = ?").run(id);
+    }
+  })();
+  return true;
+}
+
+export const userRoutes: RouteDef[] = [
+  route({
+    methods: ["POST"],
+    path: "/user/register/v2",
+    auth: "none",
+    body: RegisterBody,
+    handle: (ctx, _q, b) => {
+      const userId = createUser(ctx, b.username, b.password);
+      return serializeSettings(userId, DEFAULT_SETTINGS);
+    },
+  }),
+  route({
+    methods: ["POST"],
+    path: "/user/register/batch",
+    auth: "admin",
+    body: RegisterBatchBody,
+    handle: (ctx, _q, b) =>
+      ctx.emu.db.transaction(() =>
+        b.list.map((item) => {
+          const username = typeof item.username === "string" ? item.username : "";
+          const u = Username.safeParse(item.username);
+          const p = Password.safeParse(item.password);
+          if (!u.success || !p.success) return { success: false, username, reason: "10002" };
+          try {
+            return { success: true, username, user_id: createUser(ctx, u.data, p.data) };
+          } catch (err) {
+            if (err instanceof Error && "code" in err && typeof err.code === "number") {
+              return { success: false, username, reason: String(err.code) };
+            }
+            throw err;
+          }
+        }),
+      )(),
+  }),
+  route({
+    methods: ["POST"],
+    path: "/token/user",
+    auth: "none",
+    body: TokenUserBody,
+    handle: (ctx, _q, b) => login(ctx, byName(ctx, "username", b.name), b.password, b.device_guid),
+  }),
+  route({
+    methods: ["POST"],
+    path: "/token/id",
+    auth: "none",
+    body: TokenIdBody,
+    handle: (ctx, _q, b) => login(ctx, findUser(ctx, b.user_id), b.password, b.device_guid),
+  }),
+  route({
+    methods: ["POST"],
+    path: "/token/login",
+    auth: "none",
+    body: TokenLoginBody,
+    handle: (ctx, _q, b) => {
+      const u =
+        byName(ctx, "username", b.login_name) ??
+        byName(ctx, "mobile", b.login_name) ??
+        byName(ctx, "email", b.login_name);
+      return login(ctx, u, b.password, b.device_guid);
+    },
+  }),
+  route({ methods: ["GET"], path: "/user/profile", auth: "token", handle: (ctx) => profileOf(self(ctx)) }),
+  route({
+    methods: ["POST", "PUT"],
+    path: "/user/profile",
+    auth: "token",
+    body: ProfileUpdateBody,
+    handle: (ctx, _q, b) => {
+      const u = self(ctx);
+      ctx.emu
+        .q(
+          `UPDATE maxim_users SET nick_name = COALESCE(?, nick_name), description = COALESCE(?, description),
+           public_info = COALESCE(?, public_info), private_info = COALESCE(?, private_info), avatar = COALESCE(?, avatar)
+           WHERE user_id = ?`,
+        )
+        .run(
+          b.nick_name ?? null,
+          b.description ?? null,
+          b.public_info ?? null,
+          b.private_info ?? null,
+          b.avatar ?? null,
+          u.user_id,
+        );
+      return true;
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/user/settings",
+    auth: "token",
+    handle: (ctx) => {
+      const u = self(ctx);
+      return serializeSettings(u.user_id, settingsOf(u), true);
+    },
+  }),
+  route({
+    methods: ["POST", "PUT"],
+    path: "/user/settings",
+    auth: "token",
+    body: SettingsUpdateBody,
+    handle: (ctx, _q, b) => {
+      const u = self(ctx);
+      const next = { ...settingsOf(u) };
+      for (const [k, v] of Object.entries(b)) if (v !== undefined) (next as Record<string, unknown>)[k] = v;
+      ctx.emu.q("UPDATE maxim_users SET settings = ? WHERE user_id = ?").run(JSON.stringify(next), u.user_id);
+      return true;
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/user/online_status",
+    auth: "token",
+    handle: (ctx) => ({ online: isOnline(ctx, self(ctx).user_id) }),
+  }),
+  route({
+    methods: ["PUT", "POST"],
+    path: "/user/disable",
+    auth: "admin",
+    body: UserIdListBody,
+    handle: (ctx, _q, b) => setDisabled(ctx, b.list, 1),
+  }),
+  route({
+    methods: ["PUT", "POST"],
+    path: "/user/enable",
+    auth: "admin",
+    body: UserIdListBody,
+    handle: (ctx, _q, b) => setDisabled(ctx, b.list, 0),
+  }),
+  route({
+    methods: ["POST", "PUT"],
+    path: "/user/kick",
+    auth: "token",
+    query: KickQuery,
+    handle: (ctx, q) => {
+      const u = self(ctx);
+      // No device_sn: every device (reference: "not set means kick all devices").
+      if (q.device_sn === undefined) ctx.emu.q("DELETE FROM maxim_tokens WHERE user_id = ?").run(u.user_id);
+      else
+        ctx.emu.q("DELETE FROM maxim_tokens WHERE user_id = ? AND device_sn = ?").run(u.user_id, q.device_sn);
+      return true;
+    },
+  }),
+  route({
+    methods: ["POST"],
+    path: "/user/push/alias",
+    auth: "token",
+    body: PushAliasBody,
+    handle: (ctx, _q, b) => {
+      const u = self(ctx);
+      const bound = ctx.emu
+        .q("SELECT user_id FROM maxim_push_bindings WHERE app_id = ? AND push_token = ?")
+        .get(ctx.app.appId, b.push_token) as { user_id: number } | undefined;
+      if (bound && bound.user_id !== u.user_id) fail(10011);
+      ctx.emu
+        .q(
+          `INSERT INTO maxim_push_bindings (app_id, push_token, user_id, alias) VALUES (?, ?, ?, ?)
+           ON CONFLICT (app_id, push_token) DO UPDATE SET alias = excluded.alias`,
+        )
+        .run(ctx.app.appId, b.push_token, u.user_id, b.alias ?? null);
+      return true;
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/user/push/tag",
+    auth: "token",
+    handle: (ctx) =>
+      (
+        ctx.emu
+          .q("SELECT tag FROM maxim_user_tags WHERE user_id = ? ORDER BY tag")
+          .all(self(ctx).user_id) as {
+          tag: string;
+        }[]
+      ).map((r) => r.tag),
+  }),
+  route({
+    methods: ["POST"],
+    path: "/user/push/tag",
+    auth: "token",
+    body: TagsBody,
+    handle: (ctx, _q, b) => {
+      const u = self(ctx);
+      ctx.emu.db.transaction(() => {
+        for (const t of b.tags)
+          ctx.emu.q("INSERT OR IGNORE INTO maxim_user_tags VALUES (?, ?)").run(u.user_id, t);
+      })();
+      return true;
+    },
+  }),
+  route({
+    methods: ["DELETE"],
+    path: "/user/push/tag",
+    auth: "token",
+    body: TagsBody,
+    handle: (ctx, _q, b) => {
+      const u = self(ctx);
+      ctx.emu.db.transaction(() => {
+        for (const t of b.tags)
+          ctx.emu.q("DELETE FROM maxim_user_tags WHERE user_id = ? AND tag = ?").run(u.user_id, t);
+      })();
+      return true;
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/user/list",
+    auth: "admin",
+    query: UserListQuery,
+    handle: (ctx, q) => {
+      const size = q.page_size ?? LIMITS.userPageDefault;
+      // `cursor` (the last user_id seen) wins over `page_num`: it stays stable while users register.
+      const rows = (
+        q.cursor !== undefined
+          ? ctx.emu
+              .q(
+                "SELECT user_id, username, disabled FROM maxim_users WHERE app_id = ? AND user_id > ? ORDER BY user_id LIMIT ?",
+              )
+              .all(ctx.app.appId, Number(q.cursor), size + 1)
+          : ctx.emu
+              .q(
+                "SELECT user_id, username, disabled FROM maxim_users WHERE app_id = ? ORDER BY user_id LIMIT ? OFFSET ?",
+              )
+              .all(ctx.app.appId, size + 1, ((q.page_num ?? 1) - 1) * size)
+      ) as { user_id: number; username: string; disabled: number }[];
+      const page = pageOf(rows, size, (r) => r.user_id);
+      return new Paged(
+        page.items.map((r) => ({ user_id: r.user_id, username: r.username, status: r.disabled ? 1 : 0 })),
+        page.cursor ? { cursor: page.cursor } : {},
+      );
+    },
+  }),
+  route({
+    methods: ["POST", "PUT"],
+    path: "/user/avatar",
+    auth: "token",
+    body: AvatarBody,
+    handle: (ctx, _q, b) => {
+      ctx.emu.q("UPDATE maxim_users SET avatar = ? WHERE user_id = ?").run(b.avatar, self(ctx).user_id);
+      return true;
+    },
+  }),
+  route({
+    methods: ["POST", "PUT"],
+    path: "/user/mobile",
+    auth: "token",
+    query: MobileQuery,
+    handle: (ctx, q) => {
+      const u = self(ctx);
+      // Mobile numbers log in (`/token/login`), so one number names one user.
+      const other = byName(ctx, "mobile", q.mobile);
+      if (other && other.user_id !== u.user_id) fail(10004);
+      ctx.emu.q("UPDATE maxim_users SET mobile = ? WHERE user_id = ?").run(q.mobile, u.user_id);
+      return true;
+    },
+  }),
+  route({
+    methods: ["POST", "PUT"],
+    path: "/user/nickname",
+    auth: "token",
+    query: NicknameQuery,
+    handle: (ctx, q) => {
+      ctx.emu.q("UPDATE maxim_users SET nick_name = ? WHERE user_id = ?").run(q.nick_name, self(ctx).user_id);
+      return true;
+    },
+  }),
+  route({
+    methods: ["POST", "PUT"],
+    path: "/user/username",
+    auth: "token",
+    query: UsernameQuery,
+    handle: (ctx, q) => {
+      const u = self(ctx);
+      const other = byName(ctx, "username", q.username);
+      if (other && other.user_id !== u.user_id) fail(10004);
+      ctx.emu.q("UPDATE maxim_users SET username = ? WHERE user_id = ?").run(q.username, u.user_id);
+      return true;
+    },
+  }),
+  route({
+    methods: ["POST"],
+    path: "/user/change_password",
+    auth: "token",
+    body: ChangePasswordBody,
+    handle: (ctx, _q, b) => {
+      const u = self(ctx);
+      if (!checkPassword(b.old_password, u.password_hash)) fail(10010, "Incorrect old password");
+      ctx.emu
+        .q("UPDATE maxim_users SET password_hash = ? WHERE user_id = ?")
+        .run(hashPassword(b.new_password), u.user_id);
+      return true;
+    },
+  }),
+  route({
+    methods: ["POST"],
+    path: "/user/change_password_admin",
+    auth: "admin",
+    body: AdminPasswordBody,
+    handle: (ctx, _q, b) => {
+      const u = self(ctx);
+      ctx.emu
+        .q("UPDATE maxim_users SET password_hash = ? WHERE user_id = ?")
+        .run(hashPassword(b.password), u.user_id);
+      return true;
+    },
+  }),
+  route({
+    methods: ["GET"],
+    path: "/user/device/list",
+    auth: "token",
+    handle: (ctx) => {
+      const u = self(ctx);
+      const rows = ctx.emu
+        .q(
+          "SELECT device_sn, platform, user_agent, user_id FROM maxim_devices WHERE user_id = ? ORDER BY device_sn",
+        )
+        .all(u.user_id) as { device_sn: number; platform: number; user_agent: string; user_id: number }[];
+      // Devices per user are few: one page, so no cursor (the reference's "last page").
+      return new Paged(rows, { version: rows.length });
+    },
+  }),
+  route({
+    methods: ["POST", "DELETE"],
+    path: "/user/device/remove",
+    auth: "token",
+    query: DeviceQuery,
+    handle: (ctx, q) => {
+      const u = self(ctx);
+      ctx.emu.db.transaction(() => {
+        const r = ctx.emu
+          .q("DELETE FROM maxim_devices WHERE user_id = ? AND device_sn = ?")
+          .run(u.user_id, q.device_sn);
+        if (r.changes === 0) fail(10002, "device does not exist");
+        ctx.emu.q("DELETE FROM maxim_tokens WHERE user_id = ? AND device_sn = ?").run(u.user_id, q.device_sn);
+        ctx.emu
+          .q("DELETE FROM maxim_push_bindings WHERE user_id = ? AND device_sn = ?")
+          .run(u.user_id, q.device_sn);
+      })();
+      return true;
+    },
+  }),
+];
+
+export { findUser };

@@ -1,0 +1,146 @@
+import type { ConsoleInboxItem, ConsoleSink, TrafficRecord } from "./provider.js";
+
+/** One message of the live feed (an SSE event: `event: <type>`, `data: <json>`). */
+export interface LiveEvent {
+  type: "traffic" | "inbox" | "changed" | "notice";
+  platform: string;
+  data: unknown;
+}
+
+export type LiveListener = (event: LiveEvent) => void;
+
+/** How many packets the inspector keeps (oldest dropped first). */
+export const TRAFFIC_LIMIT = 2000;
+
+/**
+ * The console's live hub: providers report into a per-platform sink, pages subscribe. Traffic
+ * is kept in a bounded ring and captured only while someone watches (a page's live feed, or
+ * recording switched on), so an unwatched sandbox pays nothing for it.
+ */
+export class ConsoleBus {
+  private readonly listeners = new Set<LiveListener>();
+  private readonly ring: TrafficRecord[] = [];
+  private nextId = 1;
+  private recording = false;
+  private capturing = false;
+  private readonly pendingChanges = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly onCapture: (on: boolean) => void) {}
+
+  /** The sink one provider reports into. */
+  sink(platform: string): ConsoleSink {
+    return {
+      traffic: (record) => this.traffic({ ...record, platform }),
+      inbox: (item: ConsoleInboxItem) => this.publish({ type: "inbox", platform, data: item }),
+      // Coalesced: a burst of packets becomes one refetch per chat.
+      changed: (scope) => {
+        const key = `${platform}:${scope.chatId ?? ""}`;
+        if (this.pendingChanges.has(key)) return;
+        const timer = setTimeout(() => {
+          this.pendingChanges.delete(key);
+          this.publish({ type: "changed", platform, data: scope });
+        }, 50);
+        timer.unref();
+        this.pendingChanges.set(key, timer);
+      },
+      notice: (text) => this.publish({ type: "notice", platform, data: { text, time: Date.now() } }),
+    };
+  }
+
+  subscribe(listener: LiveListener): () => void {
+    this.listeners.add(listener);
+    this.updateCapture();
+    return () => {
+      this.listeners.delete(listener);
+      this.updateCapture();
+    };
+  }
+
+  get watchers(): number {
+    return this.listeners.size;
+  }
+
+  /** Keep capturing traffic with no page open (for scripts that read `GET /_sandbox/console/traffic`). */
+  setRecording(on: boolean): void {
+    this.recording = on;
+    this.updateCapture();
+  }
+
+  get isRecording(): boolean {
+    return this.recording;
+  }
+
+  get isCapturing(): boolean {
+    return this.capturing;
+  }
+
+  traffic(record: TrafficRecord): void {
+    const stored = { ...record, id: this.nextId++ };
+    this.ring.push(stored);
+    if (this.ring.length > TRAFFIC_LIMIT) this.ring.splice(0, this.ring.length - TRAFFIC_LIMIT);
+    this.publish({ type: "traffic", platform: record.platform, data: stored });
+  }
+
+  /** Stored traffic, oldest first, filtered. */
+  trafficLog(filter: TrafficFilter = {}): TrafficRecord[] {
+    const out: TrafficRecord[] = [];
+    for (const r of this.ring) if (matchTraffic(r, filter)) out.push(r);
+    return filter.limit !== undefined && out.length > filter.limit ? out.slice(-filter.limit) : out;
+  }
+
+  clearTraffic(): void {
+    this.ring.length = 0;
+  }
+
+  close(): void {
+    for (const t of this.pendingChanges.values()) clearTimeout(t);
+    this.pendingChanges.clear();
+    this.listeners.clear();
+    this.updateCapture();
+  }
+
+  private publish(event: LiveEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // One broken page must not stop the others.
+      }
+    }
+  }
+
+  private updateCapture(): void {
+    const on = this.recording || this.listeners.size > 0;
+    if (on === this.capturing) return;
+    this.capturing = on;
+    this.onCapture(on);
+  }
+}
+
+export interface TrafficFilter {
+  platform?: string;
+  account?: string;
+  /** Opcode number or (part of) its name, case-insensitive. */
+  opcode?: string;
+  /** Part of the HTTP path. */
+  path?: string;
+  dir?: "in" | "out";
+  /** Only records with an id above this one (for incremental reads). */
+  after?: number;
+  limit?: number;
+}
+
+export function matchTraffic(r: TrafficRecord, f: TrafficFilter): boolean {
+  if (f.platform && r.platform !== f.platform) return false;
+  if (f.account && r.account !== f.account) return false;
+  if (f.dir && r.dir !== f.dir) return false;
+  if (f.after !== undefined && (r.id ?? 0) <= f.after) return false;
+  if (f.opcode) {
+    const want = f.opcode.trim().toLowerCase();
+    const byNumber = /^\d+$/.test(want);
+    if (byNumber ? String(r.opcode) !== want : !(r.opcodeName ?? "").toLowerCase().includes(want))
+      return false;
+  }
+  if (f.path && !(r.path ?? "").includes(f.path)) return false;
+  return true;
+}

@@ -1,0 +1,291 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { redact, redactUrl } from "../../../core/redact.js";
+import type { MaxImEmulator, MessageRecord } from "../../../maxim/emulator/server.js";
+import { ERROR_CODES, Header } from "../../../maxim/protocol.js";
+import {
+  type ConsoleAccount,
+  type ConsoleChat,
+  ConsoleError,
+  type ConsoleMessage,
+  type ConsoleProvider,
+  type ConsoleSink,
+  type ConsoleTable,
+  type FaultAction,
+} from "../provider.js";
+
+const FaultBody = z.discriminatedUnion("action", [
+  z.object({
+    action: z.literal("fail"),
+    code: z.coerce
+      .number()
+      .int()
+      .refine((c) => c in ERROR_CODES, "code must be a MaxIM error code of the seed's table"),
+    path: z.string().startsWith("/").max(256).optional(),
+    times: z.coerce.number().int().min(1).max(10_000).default(1),
+  }),
+  z.object({ action: z.literal("clear") }),
+]);
+
+/** Bodies larger than this are cut in the inspector (the wire still carries all of it). */
+const BODY_PREVIEW = 16 * 1024;
+
+/**
+ * The MaxIM emulator in the console, as far as its admin shows it: apps, users and groups
+ * (read from its tables), messages sent (grouped into conversations) and pushes, every REST
+ * exchange in the inspector (captured by hooks on its Fastify app), and `fail next` faults.
+ * Writing as a MaxIM user from the console is not offered (the admin has no call for it yet).
+ */
+export class MaxImConsoleProvider implements ConsoleProvider {
+  readonly id = "maxim";
+  readonly title = "MaxIM";
+  private sink: ConsoleSink | undefined;
+  private capture = false;
+  private readonly q;
+
+  constructor(
+    private readonly maxim: MaxImEmulator,
+    db: import("../../../core/storage.js").Database,
+    private readonly baseUrl: () => string,
+  ) {
+    this.q = {
+      apps: db.prepare(
+        `SELECT a.app_id, a.license, a.created_at,
+           (SELECT COUNT(*) FROM maxim_users u WHERE u.app_id = a.app_id) AS users
+         FROM maxim_apps a ORDER BY a.created_at`,
+      ),
+      users: db.prepare(
+        "SELECT user_id, app_id, username, nick_name, mobile, disabled FROM maxim_users ORDER BY user_id LIMIT 1000",
+      ),
+      groups: db.prepare(
+        `SELECT g.group_id, g.app_id, g.name, g.owner_id, g.status,
+           (SELECT COUNT(*) FROM maxim_group_members m WHERE m.group_id = g.group_id) AS members
+         FROM maxim_groups g ORDER BY g.group_id LIMIT 500`,
+      ),
+    };
+  }
+
+  url(): string {
+    return this.baseUrl();
+  }
+
+  /** Must run before the MaxIM app listens (Fastify takes hooks only until then). */
+  attach(sink: ConsoleSink): void {
+    this.sink = sink;
+    // Callback style: no promise per request while nobody captures.
+    this.maxim.app.addHook("onSend", (req, reply, payload, done) => {
+      if (this.capture) this.record(req, reply, payload);
+      done(null, payload);
+    });
+  }
+
+  setTraffic(on: boolean): void {
+    this.capture = on;
+  }
+
+  private record(req: FastifyRequest, reply: FastifyReply, payload: unknown): void {
+    const sink = this.sink;
+    if (!sink) return;
+    const account = req.headers[Header.USER_ID];
+    const path = redactUrl(req.url);
+    const inSize = Number(req.headers["content-length"] ?? 0) || 0;
+    const headers = redact({
+      [Header.APP_ID]: req.headers[Header.APP_ID],
+      [Header.ACCESS_TOKEN]: req.headers[Header.ACCESS_TOKEN],
+      [Header.USER_ID]: req.headers[Header.USER_ID],
+    });
+    const now = Date.now();
+    const base = {
+      platform: this.id,
+      time: now,
+      account: typeof account === "string" ? account : undefined,
+      method: req.method,
+      path,
+    };
+    const body = typeof req.body === "symbol" ? "(malformed JSON)" : redact(req.body ?? null);
+    sink.traffic({
+      ...base,
+      dir: "in",
+      size: inSize,
+      summary: `${req.method} ${path}`,
+      payload: { headers, body },
+    });
+    const text =
+      typeof payload === "string" ? payload : Buffer.isBuffer(payload) ? payload.toString("utf8") : "";
+    let out: unknown = text.slice(0, BODY_PREVIEW);
+    try {
+      out = redact(JSON.parse(text));
+    } catch {
+      // Not JSON: shown as text.
+    }
+    sink.traffic({
+      ...base,
+      dir: "out",
+      size: Buffer.byteLength(text),
+      status: reply.statusCode,
+      summary: `${reply.statusCode} ${path}`,
+      payload: out,
+    });
+    if (req.method !== "GET" && reply.statusCode < 300) sink.changed({});
+  }
+
+  accounts(): ConsoleAccount[] {
+    return (
+      this.q.users.all() as {
+        user_id: number;
+        app_id: string;
+        username: string;
+        nick_name: string | null;
+        mobile: string | null;
+      }[]
+    ).map((u) => ({
+      id: String(u.user_id),
+      name: u.nick_name || u.username,
+      detail: `${u.app_id} · ${u.username}${u.mobile ? ` · ${u.mobile}` : ""}`,
+    }));
+  }
+
+  /** Conversations that have messages: `u:<a>:<b>` between two users, `g:<group>` for groups. */
+  chats(as?: string): ConsoleChat[] {
+    const groups = new Map(
+      (this.q.groups.all() as { group_id: number; name: string; members: number }[]).map((g) => [
+        g.group_id,
+        g,
+      ]),
+    );
+    const names = new Map(this.accounts().map((a) => [a.id, a.name]));
+    const out = new Map<string, ConsoleChat>();
+    for (const g of groups.values()) {
+      out.set(`g:${g.group_id}`, { id: `g:${g.group_id}`, kind: "group", title: g.name, members: g.members });
+    }
+    for (const m of this.maxim.admin.messages()) {
+      const id = chatKey(m);
+      if (as && m.toType === 1 && String(m.from) !== as && String(m.to) !== as) continue;
+      const existing = out.get(id);
+      if (existing) {
+        existing.lastActivity = Math.max(existing.lastActivity ?? 0, m.createdAt);
+        continue;
+      }
+      out.set(id, {
+        id,
+        kind: m.toType === 2 ? "group" : "direct",
+        title:
+          m.toType === 2
+            ? `group ${m.to}`
+            : `${names.get(String(m.from)) ?? m.from} ↔ ${names.get(String(m.to)) ?? m.to}`,
+        lastActivity: m.createdAt,
+      });
+    }
+    return [...out.values()].sort((a, b) => (b.lastActivity ?? 0) - (a.lastActivity ?? 0));
+  }
+
+  messages(chatId: string, options: { as?: string; limit: number }): ConsoleMessage[] {
+    if (!/^(u:\d+:\d+|g:\d+)$/.test(chatId)) throw new ConsoleError(404, `no MaxIM conversation ${chatId}`);
+    const names = new Map(this.accounts().map((a) => [a.id, a.name]));
+    const all = this.maxim.admin.messages().filter((m) => chatKey(m) === chatId);
+    return all.slice(-options.limit).map((m) => ({
+      id: String(m.msgId),
+      chatId,
+      authorId: String(m.from),
+      authorName: names.get(String(m.from)) ?? String(m.from),
+      time: m.createdAt,
+      text: m.recalled ? "(recalled)" : m.content,
+      attachments: m.attachment
+        ? [{ type: `content type ${m.contentType}`, name: m.attachment.slice(0, 200) }]
+        : [],
+    }));
+  }
+
+  tables(): ConsoleTable[] {
+    return [
+      {
+        id: "apps",
+        title: "Apps",
+        columns: ["app_id", "license", "users", "created_at"],
+        rows: this.q.apps.all() as Record<string, unknown>[],
+      },
+      {
+        id: "users",
+        title: "Users",
+        columns: ["user_id", "app_id", "username", "nick_name", "mobile", "disabled"],
+        rows: this.q.users.all() as Record<string, unknown>[],
+      },
+      {
+        id: "groups",
+        title: "Groups",
+        columns: ["group_id", "app_id", "name", "owner_id", "members", "status"],
+        rows: this.q.groups.all() as Record<string, unknown>[],
+      },
+      {
+        id: "pushes",
+        title: "Pushes sent",
+        columns: ["id", "appId", "audience", "message", "users", "suppressed", "createdAt"],
+        rows: this.maxim.admin
+          .pushes()
+          .slice(-200)
+          .reverse()
+          .map((p) => ({ ...p, users: p.users.join(", "), suppressed: p.suppressed.length })),
+      },
+      {
+        id: "messages",
+        title: "Messages sent",
+        columns: ["msgId", "appId", "kind", "from", "to", "toType", "contentType", "content", "createdAt"],
+        rows: this.maxim.admin
+          .messages()
+          .slice(-200)
+          .reverse()
+          .map((m) => ({ ...m })),
+      },
+    ];
+  }
+
+  faultActions(): FaultAction[] {
+    return [
+      {
+        action: "fail",
+        label: "Fail next N requests",
+        fields: [
+          { name: "code", label: "code", type: "select", options: Object.keys(ERROR_CODES) },
+          { name: "times", label: "N", type: "number", default: 1 },
+          { name: "path", label: "only path (e.g. /message/send)", type: "text", optional: true },
+        ],
+      },
+      { action: "clear", label: "Clear all faults", fields: [] },
+    ];
+  }
+
+  applyFault(input: unknown): Record<string, unknown> {
+    const cleaned =
+      input && typeof input === "object" && !Array.isArray(input)
+        ? Object.fromEntries(Object.entries(input).filter(([, v]) => v !== "" && v !== null))
+        : input;
+    const parsed = FaultBody.safeParse(cleaned);
+    if (!parsed.success) {
+      throw new ConsoleError(
+        400,
+        parsed.error.issues
+          .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
+          .join("; "),
+      );
+    }
+    const body = parsed.data;
+    if (body.action === "clear") {
+      this.maxim.admin.clearFaults();
+      this.sink?.notice("MaxIM faults cleared");
+    } else {
+      this.maxim.admin.failNext(
+        body.code,
+        body.path === undefined ? { times: body.times } : { path: body.path, times: body.times },
+      );
+      this.sink?.notice(
+        `next ${body.times} MaxIM request(s)${body.path ? ` to ${body.path}` : ""} answer code ${body.code}`,
+      );
+    }
+    return { ok: true };
+  }
+}
+
+function chatKey(m: MessageRecord): string {
+  if (m.toType === 2) return `g:${m.to}`;
+  return m.from < m.to ? `u:${m.from}:${m.to}` : `u:${m.to}:${m.from}`;
+}

@@ -1,0 +1,306 @@
+import { createHash, randomInt } from "node:crypto";
+import { type ContentItem, decodeContent, MSG_TYPE } from "../protocol.js";
+import { areFriends, discuMembers, groupMembers, groupOf, storeAndFanOut } from "./channel.js";
+import { type Emu, type GroupRow, sha256 } from "./context.js";
+import type { LoginState, PendingQr } from "./login.js";
+
+/** Admin mistakes (unknown account, bad input): the admin API answers them as HTTP 4xx. */
+export class WebQQAdminError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface SendAsInput {
+  from: number;
+  /** Exactly one target: a friend's QQ, a group (gid, code or number) or a discussion id. */
+  to?: number;
+  group?: number;
+  discu?: number;
+  text?: string;
+  /** Items instead of text (faces etc.). */
+  content?: ContentItem[];
+}
+
+export interface WebQQAdmin {
+  createAccount(input: { qq: number; password: string; nick: string; longNick?: string; face?: number }): {
+    qq: number;
+  };
+  addFriend(qq: number, friend: number, opts?: { markname?: string }): void;
+  createGroup(input: { name: string; owner: number; members: number[] }): {
+    gid: number;
+    code: number;
+    account: number;
+  };
+  createDiscussion(input: { name: string; owner: number; members: number[] }): { did: number };
+  setCaptcha(qq: number, required: boolean): void;
+  /** The code of the captcha picture last shown for `qq` (sandbox inbox). */
+  captcha(qq: number): string | undefined;
+  setBlocked(qq: number, blocked: boolean): void;
+  sendAs(input: SendAsInput): { ok: true };
+  typing(from: number, to: number): void;
+  pendingQr(): { token: number; state: PendingQr["state"] }[];
+  /** Confirms (or only scans) the newest pending QR login, or the one with `token`. */
+  confirmQr(qq: number, opts?: { token?: number; scanOnly?: boolean }): { token: number };
+  failPolls(input: {
+    retcode?: number;
+    drop?: boolean;
+    duplicate?: boolean;
+    times?: number;
+    probability?: number;
+    qq?: number;
+  }): void;
+  failSends(input: { times?: number; delivered?: boolean; probability?: number; qq?: number }): void;
+  clearFaults(): void;
+  /** Kicks every live session of `qq` (kick_message, then 121). */
+  kick(qq: number): number;
+  stats(): { sessions: number; polling: number; accounts: number; messages: number };
+}
+
+const need = (cond: unknown, status: number, message: string): void => {
+  if (!cond) throw new WebQQAdminError(status, message);
+};
+const validQq = (qq: number) => Number.isInteger(qq) && qq >= 10_000 && qq <= 0xffffffff;
+
+export function createAdmin(emu: Emu, login: LoginState, uinMin: number): WebQQAdmin {
+  const exists = (qq: number) => {
+    need(emu.account(qq), 404, `no WebQQ account ${qq}`);
+  };
+  const freshId = (table: string, col: string, min: number, max: number): number => {
+    for (;;) {
+      const id = min + randomInt(max - min);
+      if (!emu.q(`SELECT 1 FROM ${table} WHERE ${col} = ?`).get(id)) return id;
+    }
+  };
+
+  return {
+    createAccount({ qq, password, nick, longNick, face }) {
+      need(validQq(qq), 400, "qq must be an integer from 10000 to 4294967295");
+      need(
+        typeof password === "string" && password.length > 0 && password.length <= 64,
+        400,
+        "password: 1-64 chars",
+      );
+      need(typeof nick === "string" && nick.length > 0 && nick.length <= 64, 400, "nick: 1-64 chars");
+      need(!emu.account(qq), 409, `account ${qq} exists`);
+      const uin = freshId("webqq_accounts", "uin", uinMin, 0xffffffff);
+      const md5 = createHash("md5").update(password).digest("hex");
+      emu.db.transaction(() => {
+        emu
+          .q(
+            `INSERT INTO webqq_accounts (qq, uin, password_md5, nick, face, long_nick, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(qq, uin, md5, nick, face ?? 0, longNick ?? "", emu.now());
+        emu.q("INSERT INTO webqq_categories (qq, idx, name) VALUES (?, 0, 'My Friends')").run(qq);
+      })();
+      return { qq };
+    },
+    addFriend(qq, friend, opts = {}) {
+      exists(qq);
+      exists(friend);
+      need(qq !== friend, 400, "an account can't befriend itself");
+      const ins = emu.q(
+        "INSERT OR IGNORE INTO webqq_friends (qq, friend, category, markname, created_at) VALUES (?, ?, 0, ?, ?)",
+      );
+      emu.db.transaction(() => {
+        ins.run(qq, friend, opts.markname ?? null, emu.now());
+        ins.run(friend, qq, null, emu.now());
+      })();
+    },
+    createGroup({ name, owner, members }) {
+      need(typeof name === "string" && name.length > 0 && name.length <= 64, 400, "name: 1-64 chars");
+      exists(owner);
+      const all = [...new Set([owner, ...members])];
+      for (const m of all) exists(m);
+      const gid = freshId("webqq_groups", "gid", 2_000_000_000, 0xffffffff);
+      const code = freshId("webqq_groups", "code", 2_000_000_000, 0xffffffff);
+      const account = freshId("webqq_groups", "account", 100_000_000, 999_999_999);
+      emu.db.transaction(() => {
+        emu
+          .q(
+            "INSERT INTO webqq_groups (gid, code, account, name, owner, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+          )
+          .run(gid, code, account, name, owner, emu.now());
+        const ins = emu.q("INSERT INTO webqq_group_members (gid, qq, mflag) VALUES (?, ?, ?)");
+        for (const m of all) ins.run(gid, m, m === owner ? 21 : 20);
+      })();
+      return { gid, code, account };
+    },
+    createDiscussion({ name, owner, members }) {
+      need(typeof name === "string" && name.length > 0 && name.length <= 64, 400, "name: 1-64 chars");
+      exists(owner);
+      const all = [...new Set([owner, ...members])];
+      for (const m of all) exists(m);
+      const did = freshId("webqq_discus", "did", 1_000_000_000, 0xffffffff);
+      emu.db.transaction(() => {
+        emu
+          .q("INSERT INTO webqq_discus (did, name, owner, created_at) VALUES (?, ?, ?, ?)")
+          .run(did, name, owner, emu.now());
+        const ins = emu.q("INSERT INTO webqq_discu_members (did, qq) VALUES (?, ?)");
+        for (const m of all) ins.run(did, m);
+      })();
+      return { did };
+    },
+    setCaptcha(qq, required) {
+      exists(qq);
+      emu.q("UPDATE webqq_accounts SET captcha = ? WHERE qq = ?").run(required ? 1 : 0, qq);
+    },
+    captcha(qq) {
+      let code: string | undefined;
+      for (const c of login.checks.values()) if (c.qq === qq && c.captcha) code = c.captcha;
+      return code;
+    },
+    setBlocked(qq, blocked) {
+      exists(qq);
+      emu.q("UPDATE webqq_accounts SET blocked = ? WHERE qq = ?").run(blocked ? 1 : 0, qq);
+    },
+    sendAs(input) {
+      exists(input.from);
+      const items: ContentItem[] =
+        input.content ?? (input.text !== undefined ? (decodeContent([input.text])?.items ?? []) : []);
+      need(items.length > 0, 400, "text or content is required");
+      const targets = [input.to, input.group, input.discu].filter((x) => x !== undefined);
+      need(targets.length === 1, 400, "exactly one of to, group, discu");
+      const clientMsgId = randomInt(1, 2 ** 47);
+      if (input.to !== undefined) {
+        exists(input.to);
+        need(areFriends(emu, input.from, input.to), 400, `${input.from} and ${input.to} are not friends`);
+        storeAndFanOut(
+          emu,
+          { kind: "buddy", from: input.from, target: input.to, items, font: undefined },
+          "sandbox",
+          clientMsgId,
+        );
+      } else if (input.group !== undefined) {
+        const g = groupOf(emu, input.group) as GroupRow | undefined;
+        need(g, 404, `no group ${input.group}`);
+        need(
+          groupMembers(emu, (g as GroupRow).gid).some((m) => m.qq === input.from),
+          400,
+          `${input.from} is not in the group`,
+        );
+        storeAndFanOut(
+          emu,
+          { kind: "group", from: input.from, target: (g as GroupRow).gid, items, font: undefined },
+          "sandbox",
+          clientMsgId,
+        );
+      } else {
+        const did = input.discu as number;
+        need(discuMembers(emu, did).includes(input.from), 400, `${input.from} is not in discussion ${did}`);
+        storeAndFanOut(
+          emu,
+          { kind: "discu", from: input.from, target: did, items, font: undefined },
+          "sandbox",
+          clientMsgId,
+        );
+      }
+      return { ok: true };
+    },
+    typing(from, to) {
+      exists(from);
+      exists(to);
+      emu.deliver(to, (s) => ({
+        poll_type: "input_notify",
+        value: {
+          msg_id: emu.nextMsgId(),
+          from_uin: emu.uinFor(s.qq, from),
+          to_uin: s.qq,
+          msg_id2: emu.nextMsgId(),
+          msg_type: MSG_TYPE.input_notify,
+          reply_ip: 0,
+          time: Math.floor(emu.now() / 1000),
+        },
+      }));
+    },
+    pendingQr() {
+      return [...login.qrs.values()]
+        .filter((q) => q.expires >= emu.now() && q.state !== "confirmed")
+        .map((q) => ({ token: q.token, state: q.state }));
+    },
+    confirmQr(qq, opts = {}) {
+      exists(qq);
+      const live = [...login.qrs.values()].filter((q) => q.expires >= emu.now() && q.state !== "confirmed");
+      const qr = opts.token !== undefined ? live.find((q) => q.token === opts.token) : live[live.length - 1];
+      need(qr, 404, "no pending QR login");
+      const q = qr as PendingQr;
+      q.qq = qq;
+      q.state = opts.scanOnly ? "scanned" : "confirmed";
+      return { token: q.token };
+    },
+    failPolls(input) {
+      const kind = input.drop ? "drop" : input.duplicate ? "duplicate" : "retcode";
+      need(
+        kind !== "retcode" || Number.isInteger(input.retcode),
+        400,
+        "retcode, drop or duplicate is required",
+      );
+      need(
+        input.probability === undefined || (input.probability > 0 && input.probability <= 1),
+        400,
+        "probability in (0,1]",
+      );
+      emu.pollFaults.push({
+        kind,
+        ...(input.retcode !== undefined ? { retcode: input.retcode } : {}),
+        remaining: input.times ?? 1,
+        probability: input.probability ?? 1,
+        ...(input.qq !== undefined ? { qq: input.qq } : {}),
+      });
+    },
+    failSends(input) {
+      need(
+        input.probability === undefined || (input.probability > 0 && input.probability <= 1),
+        400,
+        "probability in (0,1]",
+      );
+      emu.sendFaults.push({
+        remaining: input.times ?? 1,
+        probability: input.probability ?? 1,
+        delivered: input.delivered ?? false,
+        ...(input.qq !== undefined ? { qq: input.qq } : {}),
+      });
+    },
+    clearFaults() {
+      emu.pollFaults.length = 0;
+      emu.sendFaults.length = 0;
+    },
+    kick(qq) {
+      const list = emu.hub.active(qq);
+      for (const s of list) {
+        s.state = "kicked";
+        emu
+          .q("UPDATE webqq_sessions SET state = 'kicked' WHERE psessionid_hash = ?")
+          .run(sha256(s.psessionid));
+        emu.hub.push(s, {
+          poll_type: "kick_message",
+          value: {
+            reply_ip: 0,
+            msg_type: MSG_TYPE.kick_message,
+            msg_id: emu.nextMsgId(),
+            reason: "xxxx for force logout",
+            msg_id2: emu.nextMsgId(),
+            from_uin: 10000,
+            show_reason: 1,
+            to_uin: s.qq,
+          },
+        });
+      }
+      return list.length;
+    },
+    stats() {
+      let polling = 0;
+      for (const s of emu.hub.byPsession.values()) if (s.waiter) polling++;
+      const n = (sql: string) => (emu.q(sql).get() as { n: number }).n;
+      return {
+        sessions: emu.hub.byPsession.size,
+        polling,
+        accounts: n("SELECT COUNT(*) AS n FROM webqq_accounts"),
+        messages: n("SELECT COUNT(*) AS n FROM webqq_messages"),
+      };
+    },
+  };
+}

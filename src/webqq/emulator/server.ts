@@ -1,0 +1,264 @@
+import { createHash, randomInt } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import type { Statement } from "better-sqlite3";
+import Busboy from "busboy";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { type Logger, silentLogger } from "../../core/log.js";
+import { redactUrl } from "../../core/redact.js";
+import type { Database } from "../../core/storage.js";
+import { MSG_TYPE, Retcode } from "../protocol.js";
+import { createAdmin, type WebQQAdmin } from "./admin.js";
+import { broadcastStatus, newChannelState, registerChannelRoutes } from "./channel.js";
+import { type AccountRow, type Emu, faultBody, QQFault, sha256 } from "./context.js";
+import { Hub } from "./hub.js";
+import { newLoginState, registerLoginRoutes } from "./login.js";
+import { apiSession, fields } from "./request.js";
+
+export interface WebQQEmulatorOptions {
+  db: Database;
+  log?: Logger;
+  /** Accepted for symmetry with the other emulators; pictures are kept in the store. */
+  dataDir?: string;
+  /** How long poll2 is held before 102 (default 30 s). */
+  pollTimeoutMs?: number;
+  /** Idle time after which a session answers 100012 (default 24 h). */
+  sessionTtlMs?: number;
+  now?: () => number;
+}
+
+export interface WebQQEmulator {
+  app: FastifyInstance;
+  admin: WebQQAdmin;
+  listen(port: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const BODY_LIMIT = 2 * 1024 * 1024;
+const UIN_MIN = 3_000_000_000;
+
+/**
+ * The WebQQ emulator: every host's paths on one port. Business errors are HTTP 200 with the
+ * platform's `retcode`; login steps answer the JS callbacks (`ptui_checkVC`, `ptuiCB`).
+ */
+export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulator {
+  const { db } = options;
+  const log = options.log ?? silentLogger;
+  const statements = new Map<string, Statement>();
+  let msgSeq = 10_000 + randomInt(10_000);
+  const hub = new Hub();
+  const emu: Emu = {
+    db,
+    log,
+    hub,
+    now: options.now ?? Date.now,
+    pollTimeoutMs: options.pollTimeoutMs ?? 30_000,
+    sessionTtlMs: options.sessionTtlMs ?? 24 * 3600_000,
+    pollFaults: [],
+    sendFaults: [],
+    closing: false,
+    q(sql) {
+      let st = statements.get(sql);
+      if (!st) {
+        st = db.prepare(sql);
+        statements.set(sql, st);
+      }
+      return st;
+    },
+    nextMsgId: () => ++msgSeq,
+    account: (qq) => emu.q("SELECT * FROM webqq_accounts WHERE qq = ?").get(qq) as AccountRow | undefined,
+    uinFor(viewer, qq) {
+      if (viewer === qq) return qq;
+      return emu.account(qq)?.uin ?? qq;
+    },
+    qqOfUin(viewer, uin) {
+      if (uin === viewer) return viewer;
+      const row = emu.q("SELECT qq FROM webqq_accounts WHERE uin = ?").get(uin) as { qq: number } | undefined;
+      return row?.qq;
+    },
+    deliver(qq, make) {
+      for (const s of hub.active(qq)) hub.push(s, make(s));
+    },
+  };
+  const login = newLoginState();
+  const channel = newChannelState();
+
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT });
+  // Held polls would keep close() waiting for their time-out: answer them (102) first, so
+  // closing the bare app (as the sandbox runner does) is as quick as close().
+  app.addHook("preClose", (done) => {
+    emu.closing = true;
+    hub.closeAll();
+    done();
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("multipart/form-data", { parseAs: "buffer" }, (_req, body, done) =>
+    done(null, body),
+  );
+  // Forms (and anything else, since old clients send "Content-Type: utf-8") are read as urlencoded.
+  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    const out: Record<string, string> = {};
+    try {
+      for (const [k, v] of new URLSearchParams(text)) out[k] = v;
+    } catch {
+      // URLSearchParams never throws on strings; kept for safety against future changes.
+    }
+    done(null, out);
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof QQFault) return reply.code(200).send(faultBody(err));
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) {
+      log.error({ err, url: redactUrl(req.url) }, "WebQQ emulator error");
+      return reply.code(500).send({ retcode: 100000, errmsg: "internal error" });
+    }
+    return reply
+      .code(200)
+      .send({ retcode: Retcode.BAD_REQUEST, errmsg: status === 413 ? "body too large" : "" });
+  });
+  app.setNotFoundHandler((_req, reply) =>
+    reply.code(404).send({ retcode: Retcode.BAD_REQUEST, errmsg: "no such path" }),
+  );
+
+  registerLoginRoutes(app, emu, login, {
+    onLogin2(s, previous) {
+      for (const old of previous) {
+        if (old.clientid === s.clientid) {
+          // A relink of the same client: its undelivered items move to the new session.
+          s.queue.push(...old.queue);
+          old.queue = [];
+          old.state = "closed";
+          hub.remove(old);
+        } else {
+          old.state = "kicked";
+          emu
+            .q("UPDATE webqq_sessions SET state = 'kicked' WHERE psessionid_hash = ?")
+            .run(sha256(old.psessionid));
+          hub.push(old, {
+            poll_type: "kick_message",
+            value: {
+              reply_ip: 0,
+              msg_type: MSG_TYPE.kick_message,
+              msg_id: emu.nextMsgId(),
+              reason: "您的帐号在另一地点登录，您已被迫下线。",
+              msg_id2: emu.nextMsgId(),
+              from_uin: 10000,
+              show_reason: 1,
+              to_uin: old.qq,
+            },
+          });
+        }
+      }
+      emu
+        .q(
+          "UPDATE webqq_sessions SET state = 'closed' WHERE qq = ? AND state = 'active' AND psessionid_hash <> ?",
+        )
+        .run(s.qq, sha256(s.psessionid));
+      if (previous.length === 0) broadcastStatus(emu, s.qq, s.status);
+    },
+  });
+  registerChannelRoutes(app, emu, login, channel);
+
+  const upload = async (req: FastifyRequest) => {
+    const body = req.body;
+    const ct = req.headers["content-type"] ?? "";
+    if (!(body instanceof Buffer) || !ct.startsWith("multipart/form-data"))
+      throw new QQFault(Retcode.BAD_REQUEST);
+    const form: Record<string, string> = {};
+    let file: Buffer | undefined;
+    let fileName = "";
+    await new Promise<void>((resolve, reject) => {
+      let bb: Busboy.Busboy;
+      try {
+        bb = Busboy({ headers: req.headers, limits: { files: 1, fileSize: BODY_LIMIT, fields: 50 } });
+      } catch {
+        reject(new QQFault(Retcode.BAD_REQUEST));
+        return;
+      }
+      bb.on("field", (k, v) => {
+        form[k] = v;
+      });
+      bb.on("file", (_name, stream, info) => {
+        const parts: Buffer[] = [];
+        fileName = info.filename ?? "";
+        stream.on("data", (c: Buffer) => parts.push(c));
+        stream.on("end", () => {
+          file = Buffer.concat(parts);
+        });
+      });
+      bb.on("error", () => reject(new QQFault(Retcode.BAD_REQUEST)));
+      bb.on("close", () => resolve());
+      bb.end(body);
+    });
+    if (!file || file.length === 0) throw new QQFault(Retcode.BAD_REQUEST);
+    const merged = { ...fields(req), ...form };
+    return { form: merged, file, fileName };
+  };
+
+  const ext = (name: string) => {
+    const m = /\.([A-Za-z0-9]{1,5})$/.exec(name);
+    return m ? (m[1] as string) : "jpg";
+  };
+
+  app.post("/cgi-bin/cface_upload", async (req, reply: FastifyReply) => {
+    const { form, file, fileName } = await upload(req);
+    const s = apiSession(emu, req, form.vfwebqq);
+    const md5 = createHash("md5").update(file).digest("hex").toUpperCase();
+    const name = `${md5}.${ext(fileName)}`;
+    const r = emu
+      .q(
+        `INSERT OR IGNORE INTO webqq_files (name, kind, owner, data, size, created_at) VALUES (?, 'cface', ?, ?, ?, ?)`,
+      )
+      .run(name, s.qq, file, file.length, emu.now());
+    const cb =
+      form.f && /^[A-Za-z0-9_.]{1,80}$/.test(form.f) ? form.f : "EQQ.Model.ChatMsg.callbackSendPicGroup";
+    const payload = r.changes === 1 ? { ret: 0, msg: name } : { ret: 4, msg: `${name} -6102` };
+    return reply
+      .type("text/html; charset=utf-8")
+      .send(
+        `<head><script type="text/javascript">document.domain='qq.com';parent.${cb}(${JSON.stringify(payload)});</script></head><body></body>`,
+      );
+  });
+
+  app.post("/ftn_access/upload_offline_pic", async (req, reply: FastifyReply) => {
+    const { form, file, fileName } = await upload(req);
+    const s = apiSession(emu, req, form.vfwebqq);
+    const md5 = createHash("md5").update(file).digest("hex");
+    const filePath = `/${randomInt(1e9)}-${md5}`;
+    emu
+      .q(
+        `INSERT INTO webqq_files (name, kind, owner, data, size, created_at) VALUES (?, 'offpic', ?, ?, ?, ?)`,
+      )
+      .run(filePath, s.qq, file, file.length, emu.now());
+    const payload = {
+      retcode: 0,
+      result: "OK",
+      progress: 100,
+      filesize: file.length,
+      fileid: 1,
+      filename: fileName || `${md5}.${ext(fileName)}`,
+      filepath: filePath,
+    };
+    return reply
+      .type("text/html; charset=utf-8")
+      .send(
+        `<head><script type="text/javascript">document.domain='qq.com';parent.EQQ.Model.ChatMsg.callbackSendPic(${JSON.stringify(payload)});</script></head><body></body>`,
+      );
+  });
+
+  const admin = createAdmin(emu, login, UIN_MIN);
+
+  return {
+    app,
+    admin,
+    async listen(port, host = "127.0.0.1") {
+      await app.listen({ port, host });
+      const address = app.server.address() as AddressInfo;
+      return `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+    },
+    async close() {
+      await app.close();
+    },
+  };
+}

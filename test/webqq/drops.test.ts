@@ -1,0 +1,64 @@
+/**
+ * Exactly-once under faults: 1,000 messages while the sandbox fails polls at random (102, 103,
+ * 116, 120, dropped connections, duplicated batches) and answers sends with 1202 (delivered or
+ * not) → every message arrives exactly once.
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { WebQQClient } from "../../src/webqq/client.js";
+import { ALICE, BOB, type Harness, loggedIn, seedWorld, startEmulator, until } from "./harness.js";
+
+let h: Harness;
+let a: WebQQClient;
+let b: WebQQClient;
+beforeAll(async () => {
+  h = await startEmulator({ pollTimeoutMs: 200 });
+  seedWorld(h.emu);
+  a = await loggedIn(h.base, ALICE, "1234567890", { backoffBaseMs: 2, sendAttempts: 20 });
+  b = await loggedIn(h.base, BOB, "pw-bob", { backoffBaseMs: 2 });
+});
+afterAll(async () => {
+  await b.stop();
+  await h.close();
+});
+
+it("1,000 messages with random poll and send failures are each delivered exactly once", async () => {
+  const N = 1000;
+  const counts = new Map<string, number>();
+  const errors: Error[] = [];
+  b.on("message", (v) => {
+    const t = String(v.content[1]);
+    counts.set(t, (counts.get(t) ?? 0) + 1);
+  });
+  b.on("error", (e) => errors.push(e));
+  let sessionChanges = 0;
+  b.on("session", () => sessionChanges++);
+  const admin = h.emu.admin;
+  const many = 1_000_000;
+  admin.failPolls({ retcode: 102, probability: 0.1, times: many, qq: BOB });
+  admin.failPolls({ retcode: 103, probability: 0.05, times: many, qq: BOB });
+  admin.failPolls({ retcode: 120, probability: 0.05, times: many, qq: BOB });
+  admin.failPolls({ retcode: 116, probability: 0.05, times: many, qq: BOB });
+  admin.failPolls({ drop: true, probability: 0.05, times: many, qq: BOB });
+  admin.failPolls({ duplicate: true, probability: 0.2, times: many, qq: BOB });
+  admin.failSends({ delivered: true, probability: 0.05, times: many, qq: ALICE });
+  admin.failSends({ delivered: false, probability: 0.05, times: many, qq: ALICE });
+  b.start();
+  const bobUin = (await a.friends()).info.find((i) => i.nick.startsWith("呼吸"))!.uin;
+  let next = 0;
+  const worker = async () => {
+    while (next < N) {
+      const i = next++;
+      await a.sendBuddy(bobUin, [{ type: "text", text: `m-${i}` }]);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  await until(() => counts.size === N, 30_000);
+  await new Promise((r) => setTimeout(r, 300));
+  admin.clearFaults();
+  expect(counts.size).toBe(N);
+  expect([...counts.values()].every((c) => c === 1)).toBe(true);
+  expect(h.emu.admin.stats().messages).toBe(N);
+  expect(errors).toEqual([]);
+  // The faults really happened: relinks (103 / 120) and ptwebqq updates (116) changed the session.
+  expect(sessionChanges).toBeGreaterThan(3);
+}, 60_000);
