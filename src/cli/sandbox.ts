@@ -119,10 +119,10 @@ function describe(sandbox: Sandbox, flags: SandboxFlags, log: Logger): string {
   const soon = "(not available yet: answers HTTP 501)";
   const lines = [
     "Switchboard sandbox is running",
-    `  console + admin API  ${urls.console}`,
+    `  console + admin API  ${urls.console}  (web console: open it in a browser)`,
     `  MAX                  ${urls.max}`,
-    `  MaxIM                ${urls.maxim}  ${soon}`,
-    `  WebQQ                ${urls.webqq}  ${soon}`,
+    `  MaxIM                ${urls.maxim}`,
+    `  WebQQ                ${urls.webqq}`,
     `  VK Video Live        ${urls.vklive}  ${soon}`,
   ];
   const inbox = `GET ${urls.console}/_sandbox/max/sms?phone=<phone>`;

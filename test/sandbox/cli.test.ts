@@ -130,7 +130,7 @@ describe("switchboard sandbox process behaviour", () => {
     const out = run.stdout();
     expect(out).toMatch(/console \+ admin API\s+http:\/\/127\.0\.0\.1:\d+/);
     expect(out).toMatch(/MAX\s+ws:\/\/127\.0\.0\.1:\d+\/websocket/);
-    expect(out).toMatch(/MaxIM\s+http:\/\/127\.0\.0\.1:\d+ {2}\(not available yet/);
+    expect(out).toMatch(/MaxIM\s+http:\/\/127\.0\.0\.1:\d+\n/);
     expect(out).toMatch(/WebQQ\s+http:\/\/127\.0\.0\.1:\d+/);
     expect(out).toMatch(/VK Video Live\s+http:\/\/127\.0\.0\.1:\d+/);
     expect(out).toContain("MAX SMS codes:");
