@@ -10,6 +10,7 @@ import { maxFanout } from "./max-fanout.js";
 import { maxIdle } from "./max-idle.js";
 import { maxSend } from "./max-send.js";
 import { maximSend } from "./maxim-send.js";
+import { run as vkliveFanout } from "./vklive-fanout.js";
 import { run as webqqPoll } from "./webqq-poll.js";
 
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
@@ -19,6 +20,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   "max-idle": maxIdle,
   "maxim-send": maximSend,
   "webqq-poll": webqqPoll,
+  "vklive-fanout": vkliveFanout,
 };
 /** A bench that overruns this is reported as failed (its children are stopped in its finally). */
 const HARD_LIMIT_MS = 120_000;

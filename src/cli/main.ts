@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { registerMaxCommands } from "./max.js";
 import { registerMaxImCommands } from "./maxim.js";
 import { sandboxCommand } from "./sandbox.js";
+import { registerVkLiveCommands } from "./vklive.js";
 import { registerWebQQCommands } from "./webqq.js";
 
 /** The `switchboard` command line; subcommands live one per file next to this one. */
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerMaxCommands(program);
   registerMaxImCommands(program);
   registerWebQQCommands(program);
+  registerVkLiveCommands(program);
   return program;
 }
 

@@ -116,14 +116,13 @@ async function runSandbox(flags: SandboxFlags): Promise<void> {
 /** The human start-up banner: one line per endpoint, where SMS codes show up, the data. */
 function describe(sandbox: Sandbox, flags: SandboxFlags, log: Logger): string {
   const { urls } = sandbox;
-  const soon = "(not available yet: answers HTTP 501)";
   const lines = [
     "Switchboard sandbox is running",
     `  console + admin API  ${urls.console}  (web console: open it in a browser)`,
     `  MAX                  ${urls.max}`,
     `  MaxIM                ${urls.maxim}`,
     `  WebQQ                ${urls.webqq}`,
-    `  VK Video Live        ${urls.vklive}  ${soon}`,
+    `  VK Video Live        ${urls.vklive}`,
   ];
   const inbox = `GET ${urls.console}/_sandbox/max/sms?phone=<phone>`;
   if (flags.smsCode) lines.push(`MAX SMS codes: always ${flags.smsCode} (--sms-code); also ${inbox}`);

@@ -210,7 +210,11 @@ function indexPage(urls: SandboxUrls): string {
     ["MAX", urls.max, "emulator: WebSocket user API (packets {ver:11, cmd, seq, opcode, payload})"],
     ["MaxIM", urls.maxim, "emulator: the seed's REST API; admin calls under /_sandbox/maxim/"],
     ["WebQQ", urls.webqq, "emulator: every host's paths on one port; admin calls under /_sandbox/webqq/"],
-    ["VK Video Live", urls.vklive, "not available yet: every request answers HTTP 501"],
+    [
+      "VK Video Live",
+      urls.vklive,
+      "emulator: OAuth, REST DevAPI, Centrifugo; admin calls under /_sandbox/vklive/",
+    ],
   ];
   const api: [string, string][] = [
     ["GET /_sandbox/health", '{"ok":true}'],

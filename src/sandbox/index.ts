@@ -1,5 +1,4 @@
 export type { SandboxUrls } from "./admin-api.js";
-export { notImplementedBody, type PlaceholderPlatform } from "./placeholder.js";
 export {
   DEFAULT_BASE_PORT,
   DEFAULT_DATA_FILE,

@@ -8,13 +8,15 @@ import type { Database } from "../core/storage.js";
 import { MaxEmulatorServer } from "../max/emulator/server.js";
 import { registerMaxImAdmin } from "../maxim/emulator/admin-routes.js";
 import { createMaxImEmulator, type MaxImEmulator } from "../maxim/emulator/server.js";
+import { registerVkLiveAdmin } from "../vklive/emulator/admin-routes.js";
+import { createVkLiveEmulator, type VkLiveEmulator } from "../vklive/emulator/server.js";
 import { registerWebQQAdmin } from "../webqq/emulator/admin-routes.js";
 import { createWebQQEmulator, type WebQQEmulator } from "../webqq/emulator/server.js";
 import { registerAdminApi, type SandboxUrls } from "./admin-api.js";
 import { MaxConsoleProvider } from "./console/providers/max.js";
 import { MaxImConsoleProvider } from "./console/providers/maxim.js";
+import { WebQQConsoleProvider } from "./console/providers/webqq.js";
 import { type ConsoleHandle, registerConsole } from "./console/routes.js";
-import { createPlaceholder } from "./placeholder.js";
 import { type SeededUser, type SeedName, seedDemo } from "./seed-demo.js";
 import { openStore } from "./store.js";
 
@@ -50,6 +52,7 @@ export interface Sandbox {
   max: MaxEmulatorServer;
   maxim: MaxImEmulator;
   webqq: WebQQEmulator;
+  vklive: VkLiveEmulator;
   /** The web console's live hub (traffic log, recording switch). */
   console: ConsoleHandle;
   /** Closes every server, then the database (checkpointing the WAL). Safe to call twice. */
@@ -101,7 +104,7 @@ function listenError(err: unknown, face: Face, port: number, host: string): Sand
 
 /**
  * Starts every face of the sandbox on one store: the console with the admin API, the MAX
- * emulator, and placeholders for the platforms not built yet. Resolves once all listen.
+ * emulator and the MaxIM, WebQQ and VK Live emulators. Resolves once all listen.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const base = options.port ?? DEFAULT_BASE_PORT;
@@ -176,6 +179,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       dataDir: join(filesDir, "webqq"),
       log: log.child({ platform: "webqq" }),
     });
+    const vklive = createVkLiveEmulator({ db, log: log.child({ platform: "vklive" }) });
 
     const urls = {} as SandboxUrls;
     const consoleApp = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
@@ -195,20 +199,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
     registerMaxImAdmin(consoleApp, maxim.admin);
     registerWebQQAdmin(consoleApp, webqq.admin);
+    registerVkLiveAdmin(consoleApp, vklive.admin);
     maxConsole = new MaxConsoleProvider(max);
     const consoleHandle = registerConsole(consoleApp, {
-      providers: [maxConsole, new MaxImConsoleProvider(maxim, db, () => urls.maxim)],
-      planned: [
-        { id: "webqq", title: "WebQQ", url: () => urls.webqq },
-        { id: "vklive", title: "VK Video Live", url: () => urls.vklive },
+      providers: [
+        maxConsole,
+        new MaxImConsoleProvider(maxim, db, () => urls.maxim),
+        new WebQQConsoleProvider(webqq, db, () => urls.webqq),
       ],
+      planned: [{ id: "vklive", title: "VK Video Live", url: () => urls.vklive }],
       urls: () => ({ ...urls }),
     });
     const apps: Record<Exclude<Face, "max">, FastifyInstance> = {
       console: consoleApp,
       maxim: maxim.app,
       webqq: webqq.app,
-      vklive: createPlaceholder("vklive"),
+      vklive: vklive.app,
     };
 
     const shown = urlHost(host);
@@ -247,6 +253,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       max,
       maxim,
       webqq,
+      vklive,
       console: consoleHandle,
       close: () => {
         closing ??= cleanup();

@@ -4,10 +4,16 @@ import Sqlite from "better-sqlite3";
 import type { Database, StoreModule } from "../core/storage.js";
 import { maxStoreModule } from "../max/emulator/store/schema.js";
 import { maximStoreModule } from "../maxim/emulator/store/schema.js";
+import { vkliveStoreModule } from "../vklive/emulator/store/schema.js";
 import { webqqStoreModule } from "../webqq/emulator/store/schema.js";
 
 /** Every platform's store module; each owns its own `<platform>_*` tables. */
-export const STORE_MODULES: readonly StoreModule[] = [maxStoreModule, maximStoreModule, webqqStoreModule];
+export const STORE_MODULES: readonly StoreModule[] = [
+  maxStoreModule,
+  maximStoreModule,
+  webqqStoreModule,
+  vkliveStoreModule,
+];
 
 export interface OpenStoreOptions {
   /** SQLite file path, or `null` for an in-memory database (`--memory`). */

@@ -74,7 +74,7 @@ describe("sandbox console routes", () => {
     ]);
     expect(byId.maxim).toMatchObject({ available: true, url: sb.urls.maxim });
     expect(byId.maxim.features).not.toContain("send");
-    expect(byId.webqq).toMatchObject({ available: false, features: [] });
+    expect(byId.webqq).toMatchObject({ available: true, url: sb.urls.webqq });
     expect(body.traffic).toEqual({ capturing: false, recording: false });
   });
 

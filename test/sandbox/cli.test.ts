@@ -59,20 +59,22 @@ describe("switchboard sandbox --json (the contract line)", () => {
     expect(body.retcode).not.toBe(0);
   });
 
-  it("answers 501 in each planned platform's own error shape", async () => {
+  it("serves VK Video Live on its port: REST errors in its shape, Centrifugo answers a connect", async () => {
     const vk = await api(sb.urls.vklive, "GET", "/v1/channel?channel_url=x");
-    expect(vk.status).toBe(501);
-    expect(vk.body).toMatchObject({ error: "not_implemented" });
-    // Centrifugo's WebSocket path is refused with the same answer rather than hanging.
-    const ws = new WebSocket(`${sb.urls.vklive.replace("http", "ws")}/connection/websocket`);
-    ws.on("error", () => {});
-    const status = await new Promise<number>((resolve) =>
-      ws.on("unexpected-response", (req, res) => {
-        resolve(res.statusCode ?? 0);
-        req.destroy();
-      }),
+    expect(vk.status).toBe(401);
+    expect(vk.body).toMatchObject({ error: "unauthorized" });
+    // Centrifugo's WebSocket path upgrades; a connect without a token is refused in-protocol.
+    const ws = new WebSocket(
+      `${sb.urls.vklive.replace("http", "ws")}/connection/websocket?cf_protocol_version=v2`,
     );
-    expect(status).toBe(501);
+    await new Promise<void>((resolve, reject) => ws.once("open", () => resolve()).once("error", reject));
+    ws.send(JSON.stringify({ id: 1, connect: {} }));
+    const answer = await new Promise<string>((resolve) => {
+      ws.once("message", (d) => resolve(String(d)));
+      ws.once("close", (code) => resolve(`closed ${code}`));
+    });
+    expect(answer).toMatch(/error|closed/);
+    ws.close();
   });
 
   it("writes nothing else on stdout and exits 0 on SIGTERM, releasing its ports", async () => {

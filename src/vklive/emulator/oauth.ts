@@ -1,0 +1,394 @@
+/**
+ * The OAuth server: the consent page at /app/oauth2/authorize (CodeFlow and ImplicitFlow),
+ * /oauth/server/token (authorization_code, refresh_token, client_credentials) and
+ * /oauth/server/revoke. Codes and tokens are stored hashed; refresh rotates the grant.
+ */
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { SCOPES, type Scope } from "../protocol.js";
+import { type Emu, fail, hashSecret, newToken, sec, type UserRow } from "./context.js";
+
+export interface AppRow {
+  client_id: string;
+  secret_hash: string;
+  signature_key: string;
+  redirect_uri: string;
+  webhook_url: string | null;
+  created_at: number;
+}
+
+export type Flow = "code" | "implicit" | "client_credentials" | "admin";
+
+export interface Issued {
+  access_token: string;
+  refresh_token?: string;
+  expires_in: number;
+  grantId: string;
+}
+
+export function getApp(emu: Emu, clientId: string): AppRow | undefined {
+  return emu.q("SELECT * FROM vklive_apps WHERE client_id = ?").get(clientId) as AppRow | undefined;
+}
+
+/** `scope` as the window takes it: comma separated (spaces tolerated). Unknown names → undefined. */
+export function parseScopes(raw: string | undefined): Scope[] | undefined {
+  if (raw === undefined || raw.trim() === "") return [];
+  const names = raw
+    .split(/[,\s]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const known = new Set<string>(SCOPES);
+  if (names.some((n) => !known.has(n))) return undefined;
+  return [...new Set(names)] as Scope[];
+}
+
+export function issueTokens(
+  emu: Emu,
+  o: {
+    clientId: string;
+    userId: number | null;
+    scopes: readonly Scope[];
+    flow: Flow;
+    redirectUri?: string | null;
+    refresh: boolean;
+    ttlSec?: number;
+  },
+): Issued {
+  const now = emu.now();
+  const ttl = o.ttlSec ?? emu.config.tokenTtlSec;
+  const grantId = randomUUID();
+  const access = newToken();
+  const insert = emu.q(
+    `INSERT INTO vklive_tokens (token_hash, kind, grant_id, client_id, user_id, scopes, flow, redirect_uri,
+       expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const scopes = o.scopes.join(",");
+  insert.run(
+    hashSecret(access),
+    "access",
+    grantId,
+    o.clientId,
+    o.userId,
+    scopes,
+    o.flow,
+    o.redirectUri ?? null,
+    now + ttl * 1000,
+    now,
+  );
+  const out: Issued = { access_token: access, expires_in: ttl, grantId };
+  if (o.refresh) {
+    const refresh = newToken();
+    insert.run(
+      hashSecret(refresh),
+      "refresh",
+      grantId,
+      o.clientId,
+      o.userId,
+      scopes,
+      o.flow,
+      o.redirectUri ?? null,
+      now + emu.config.refreshTtlSec * 1000,
+      now,
+    );
+    out.refresh_token = refresh;
+  }
+  return out;
+}
+
+/** Client authentication of the token/revoke endpoints: Basic header, or form fields. */
+export function authenticateClient(
+  emu: Emu,
+  authorization: string | undefined,
+  form: Record<string, string>,
+): AppRow {
+  let clientId: string | undefined;
+  let secret: string | undefined;
+  if (authorization?.startsWith("Basic ")) {
+    const decoded = Buffer.from(authorization.slice(6).trim(), "base64").toString("utf8");
+    const i = decoded.indexOf(":");
+    if (i > 0) {
+      clientId = decoded.slice(0, i);
+      secret = decoded.slice(i + 1);
+    }
+  } else if (form.client_id !== undefined && form.client_secret !== undefined) {
+    clientId = form.client_id;
+    secret = form.client_secret;
+  }
+  if (clientId === undefined || secret === undefined) fail("unauthorized");
+  const app = getApp(emu, clientId);
+  if (!app || app.secret_hash !== hashSecret(secret)) fail("unauthorized");
+  return app;
+}
+
+function need(form: Record<string, string>, key: string): string {
+  const v = form[key];
+  if (v === undefined || v === "") fail("missing_param", `${key} is required`);
+  return v;
+}
+
+/** POST /oauth/server/token. */
+export function tokenGrant(emu: Emu, app: AppRow, form: Record<string, string>): Record<string, unknown> {
+  const grant = need(form, "grant_type");
+  emu.stats.tokenRequests[grant] = (emu.stats.tokenRequests[grant] ?? 0) + 1;
+  const now = emu.now();
+  if (grant === "authorization_code") {
+    const code = need(form, "code");
+    const redirectUri = need(form, "redirect_uri");
+    const row = emu.q("SELECT * FROM vklive_codes WHERE code_hash = ?").get(hashSecret(code)) as
+      | {
+          code_hash: string;
+          client_id: string;
+          user_id: number;
+          redirect_uri: string;
+          scopes: string;
+          expires_at: number;
+          used: number;
+        }
+      | undefined;
+    if (!row || row.client_id !== app.client_id || row.used || row.expires_at <= now) {
+      fail("invalid_grant", "code is invalid, expired or already used");
+    }
+    if (row.redirect_uri !== redirectUri)
+      fail("invalid_grant", "redirect_uri does not match the authorization");
+    emu.q("UPDATE vklive_codes SET used = 1 WHERE code_hash = ?").run(row.code_hash);
+    const t = issueTokens(emu, {
+      clientId: app.client_id,
+      userId: row.user_id,
+      scopes: row.scopes ? (row.scopes.split(",") as Scope[]) : [],
+      flow: "code",
+      redirectUri: row.redirect_uri,
+      refresh: true,
+    });
+    return {
+      access_token: t.access_token,
+      refresh_token: t.refresh_token,
+      expires_in: t.expires_in,
+      token_type: "Bearer",
+    };
+  }
+  if (grant === "refresh_token") {
+    const refresh = need(form, "refresh_token");
+    const row = emu
+      .q("SELECT * FROM vklive_tokens WHERE token_hash = ? AND kind = 'refresh'")
+      .get(hashSecret(refresh)) as
+      | {
+          grant_id: string;
+          client_id: string;
+          user_id: number | null;
+          scopes: string;
+          flow: Flow;
+          redirect_uri: string | null;
+          expires_at: number;
+          revoked: number;
+        }
+      | undefined;
+    if (!row || row.client_id !== app.client_id || row.revoked || row.expires_at <= now) {
+      fail("invalid_grant", "refresh_token is invalid, expired or revoked");
+    }
+    const redirect = form.redirect_uri;
+    if (
+      redirect !== undefined &&
+      redirect !== "" &&
+      row.redirect_uri !== null &&
+      redirect !== row.redirect_uri
+    ) {
+      fail("invalid_grant", "redirect_uri does not match the authorization");
+    }
+    // Rotation: the old pair stops working, a reused refresh token is an invalid grant.
+    emu.q("UPDATE vklive_tokens SET revoked = 1 WHERE grant_id = ?").run(row.grant_id);
+    const t = issueTokens(emu, {
+      clientId: app.client_id,
+      userId: row.user_id,
+      scopes: row.scopes ? (row.scopes.split(",") as Scope[]) : [],
+      flow: row.flow,
+      redirectUri: row.redirect_uri,
+      refresh: true,
+    });
+    return {
+      access_token: t.access_token,
+      refresh_token: t.refresh_token,
+      expires_in: t.expires_in,
+      token_type: "Bearer",
+    };
+  }
+  if (grant === "client_credentials") {
+    const t = issueTokens(emu, {
+      clientId: app.client_id,
+      userId: null,
+      scopes: [],
+      flow: "client_credentials",
+      refresh: false,
+    });
+    const out: Record<string, unknown> = {
+      access_token: t.access_token,
+      expire_time: t.expires_in,
+      token_type: "Bearer",
+    };
+    if (form.state !== undefined) out.state = form.state;
+    return out;
+  }
+  fail("unsupported_grant_type", `grant_type ${grant.slice(0, 64)} is not supported`);
+}
+
+/** POST /oauth/server/revoke: revokes the whole grant of the token (access and refresh). */
+export function revokeToken(emu: Emu, app: AppRow, form: Record<string, string>): Record<string, never> {
+  const token = need(form, "token");
+  const hint = form.token_type_hint;
+  if (hint !== undefined && hint !== "" && hint !== "access_token" && hint !== "refresh_token") {
+    fail("invalid_param", "token_type_hint must be access_token or refresh_token");
+  }
+  const row = emu
+    .q("SELECT grant_id, client_id FROM vklive_tokens WHERE token_hash = ?")
+    .get(hashSecret(token)) as { grant_id: string; client_id: string } | undefined;
+  // RFC 7009: unknown tokens (or other apps' tokens) answer success without effect.
+  if (row && row.client_id === app.client_id) {
+    emu.q("UPDATE vklive_tokens SET revoked = 1 WHERE grant_id = ?").run(row.grant_id);
+  }
+  return {};
+}
+
+// ---------- the authorize window ----------
+
+export interface AuthorizeParams {
+  client_id: string;
+  redirect_uri: string;
+  response_type: "code" | "token";
+  scope: Scope[];
+  state?: string;
+}
+
+/** Problems shown on the page itself (never redirected: the redirect target isn't trusted). */
+export class PageError extends Error {}
+
+/** Validates the window's query; errors the redirect may carry come back as `redirectError`. */
+export function checkAuthorize(
+  emu: Emu,
+  q: Record<string, unknown>,
+): { params: AuthorizeParams; redirectError?: "invalid_scope" | "unsupported_response_type" } {
+  const str = (k: string) => (typeof q[k] === "string" ? (q[k] as string) : undefined);
+  const clientId = str("client_id");
+  const redirectUri = str("redirect_uri");
+  if (!clientId) throw new PageError("client_id is required");
+  const app = getApp(emu, clientId);
+  if (!app) throw new PageError("Unknown client_id");
+  if (!redirectUri) throw new PageError("redirect_uri is required");
+  if (redirectUri !== app.redirect_uri) throw new PageError("redirect_uri does not match the application's");
+  const rt = str("response_type") ?? "code";
+  const scopes = parseScopes(str("scope"));
+  const params: AuthorizeParams = {
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    response_type: rt === "token" ? "token" : "code",
+    scope: scopes ?? [],
+  };
+  const state = str("state");
+  if (state !== undefined) params.state = state.slice(0, 2048);
+  if (rt !== "code" && rt !== "token") return { params, redirectError: "unsupported_response_type" };
+  if (scopes === undefined) return { params, redirectError: "invalid_scope" };
+  return { params };
+}
+
+function withParams(uri: string, params: Record<string, string | undefined>, fragment: boolean): string {
+  const sp = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) sp.set(k, v);
+  if (fragment) return `${uri.split("#")[0]}#${sp.toString()}`;
+  return uri + (uri.includes("?") ? "&" : "?") + sp.toString();
+}
+
+export function errorRedirect(p: AuthorizeParams, error: string): string {
+  return withParams(p.redirect_uri, { error, state: p.state }, p.response_type === "token");
+}
+
+/** The user's decision → the redirect location (code in the query, token in the fragment). */
+export function consent(emu: Emu, p: AuthorizeParams, userId: number, allow: boolean): string {
+  if (!allow) return errorRedirect(p, "access_denied");
+  const user = emu.q("SELECT id FROM vklive_users WHERE id = ?").get(userId);
+  if (!user) throw new PageError("Unknown user");
+  const now = emu.now();
+  if (p.response_type === "code") {
+    const code = newToken(24);
+    emu
+      .q(
+        `INSERT INTO vklive_codes (code_hash, client_id, user_id, redirect_uri, scopes, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        hashSecret(code),
+        p.client_id,
+        userId,
+        p.redirect_uri,
+        p.scope.join(","),
+        now + emu.config.codeTtlSec * 1000,
+      );
+    return withParams(p.redirect_uri, { code, state: p.state }, false);
+  }
+  const t = issueTokens(emu, {
+    clientId: p.client_id,
+    userId,
+    scopes: p.scope,
+    flow: "implicit",
+    redirectUri: p.redirect_uri,
+    refresh: false,
+  });
+  return withParams(
+    p.redirect_uri,
+    {
+      access_token: t.access_token,
+      state: p.state,
+      expire_time: String(sec(now) + t.expires_in),
+      token_type: "Bearer",
+    },
+    true,
+  );
+}
+
+/** Binds the consent form to its parameters so another site can't post a forged decision. */
+export function consentMac(emu: Emu, p: AuthorizeParams): string {
+  return createHmac("sha256", emu.jwtSecret)
+    .update(
+      JSON.stringify([p.client_id, p.redirect_uri, p.response_type, p.scope.join(","), p.state ?? null]),
+    )
+    .digest("base64url");
+}
+
+export function checkConsentMac(emu: Emu, p: AuthorizeParams, mac: string | undefined): boolean {
+  if (!mac) return false;
+  const want = Buffer.from(consentMac(emu, p));
+  const got = Buffer.from(mac);
+  return want.length === got.length && timingSafeEqual(want, got);
+}
+
+const esc = (s: string) =>
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
+  );
+
+export function consentPage(emu: Emu, p: AuthorizeParams): string {
+  const users = emu.q("SELECT * FROM vklive_users ORDER BY id LIMIT 200").all() as UserRow[];
+  const hidden = (k: string, v: string | undefined) =>
+    v === undefined ? "" : `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`;
+  const options = users.map((u) => `<option value="${u.id}">${esc(u.nick)} (id ${u.id})</option>`).join("");
+  const scopes = p.scope.length
+    ? `<ul>${p.scope.map((s) => `<li><code>${esc(s)}</code></li>`).join("")}</ul>`
+    : "<p>No extra permissions.</p>";
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>VK Video Live — authorize ${esc(p.client_id)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}
+button{padding:.5rem 1.2rem;margin-right:.5rem}select{padding:.3rem}</style></head>
+<body><h1>Authorize application</h1>
+<p>The application <strong>${esc(p.client_id)}</strong> asks to act on your behalf (sandbox).</p>
+<p>Requested permissions:</p>${scopes}
+<form method="post" action="/app/oauth2/authorize">
+${hidden("client_id", p.client_id)}${hidden("redirect_uri", p.redirect_uri)}${hidden("response_type", p.response_type)}
+${hidden("scope", p.scope.join(","))}${hidden("state", p.state)}${hidden("consent", consentMac(emu, p))}
+<p><label>Sign in as <select name="user_id" required>${options}</select></label></p>
+${users.length ? "" : "<p><em>No sandbox users yet: create one with POST /_sandbox/vklive/users.</em></p>"}
+<p><button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny">Deny</button></p>
+</form></body></html>`;
+}
+
+export function errorPage(message: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorization error</title></head>
+<body><h1>Authorization error</h1><p>${esc(message)}</p></body></html>`;
+}

@@ -1,0 +1,741 @@
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import type { Statement } from "better-sqlite3";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { z } from "zod";
+import { type Logger, silentLogger } from "../../core/log.js";
+import { redactUrl } from "../../core/redact.js";
+import type { Database } from "../../core/storage.js";
+import { ERROR_DESCRIPTION, ERROR_STATUS, type ErrorCode, LIMITS, SCOPES, type Scope } from "../protocol.js";
+import { CentrifugoHub } from "./centrifugo.js";
+import {
+  type ChannelRow,
+  chatMessage,
+  DEFAULT_CONFIG,
+  type Emu,
+  type EmulatorConfig,
+  emitEvent,
+  type FaultRule,
+  fail,
+  getUser,
+  hashSecret,
+  liveStream,
+  type MessageRow,
+  newToken,
+  type Principal,
+  streamInfo,
+  userShort,
+  VkFault,
+} from "./context.js";
+import {
+  type AuthorizeParams,
+  authenticateClient,
+  checkAuthorize,
+  checkConsentMac,
+  consent,
+  consentPage,
+  errorPage,
+  errorRedirect,
+  getApp,
+  issueTokens,
+  PageError,
+  parseScopes,
+  revokeToken,
+  tokenGrant,
+} from "./oauth.js";
+import { CATEGORIES, type Ctx, ROUTES, type RouteDef } from "./rest.js";
+import { type DeliveryRecord, WebhookDispatcher } from "./webhooks.js";
+
+export interface VkLiveEmulatorOptions {
+  db: Database;
+  log?: Logger;
+  /** Clock override (token expiry, chat timeouts). */
+  now?: () => number;
+  config?: Partial<EmulatorConfig>;
+  /** HMAC key of Centrifugo tokens; random per start unless given (tokens survive restarts then). */
+  jwtSecret?: string;
+}
+
+export interface VkLiveAdmin {
+  createApp(o: { redirectUri: string; webhookUrl?: string | null; clientId?: string }): {
+    clientId: string;
+    secret: string;
+    signatureKey: string;
+  };
+  setWebhook(clientId: string, url: string | null): void;
+  createUser(o: { nick: string; nickColor?: number }): { userId: number };
+  createChannel(o: { ownerId: number; url: string }): { channelId: number; url: string };
+  issueToken(o: { clientId: string; userId: number; scopes: readonly string[]; expiresIn?: number }): {
+    access_token: string;
+    refresh_token: string;
+    expires_in: number;
+  };
+  /** What the consent page does when `userId` clicks Allow (or Deny): the redirect location. */
+  consent(o: {
+    clientId: string;
+    userId: number;
+    redirectUri: string;
+    scopes?: readonly string[];
+    responseType?: "code" | "token";
+    state?: string;
+    allow?: boolean;
+  }): { location: string };
+  startStream(o: { channelUrl: string; title?: string; categoryId?: string; viewers?: number }): {
+    streamId: string;
+  };
+  stopStream(o: { channelUrl: string }): { streamId: string | null };
+  postMessage(o: { channelUrl: string; userId: number; text: string }): { messageId: number };
+  deleteMessage(o: { channelUrl: string; messageId: number }): void;
+  follow(o: { channelUrl: string; userId: number }): void;
+  raid(o: { channelUrl: string; fromChannelUrl: string; viewers?: number }): void;
+  addModerator(o: { channelUrl: string; userId: number }): void;
+  createReward(o: {
+    channelUrl: string;
+    name: string;
+    price: number;
+    description?: string;
+    messageRequired?: boolean;
+  }): { rewardId: string };
+  grantPoints(o: { channelUrl: string; userId: number; amount: number }): { balance: number };
+  demandReward(o: { channelUrl: string; userId: number; rewardId: string; text?: string }): {
+    demandId: string;
+  };
+  banChannel(o: { channelUrl: string; banned: boolean }): void;
+  /** The next `times` REST/OAuth requests (optionally only to `path`) answer `error`. */
+  failNext(error: ErrorCode, o?: { path?: string; times?: number }): void;
+  deliveries(clientId?: string): DeliveryRecord[];
+  redeliver(id: number): boolean;
+  /** Drops realtime connections (of one user id, "" for app connections, or all). */
+  dropConnections(userId?: number | ""): number;
+  stats(): { tokenRequests: Record<string, number>; connections: number; published: number };
+}
+
+export interface VkLiveEmulator {
+  app: FastifyInstance;
+  admin: VkLiveAdmin;
+  hub: CentrifugoHub;
+  listen(port: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const BAD_BODY = Symbol("bad body");
+const WithQuery = z.looseObject({});
+
+type FormLike = Record<string, string>;
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Parsed request body: JSON object, form fields, or BAD_BODY. */
+function bodyFields(body: unknown): FormLike | typeof BAD_BODY | undefined {
+  if (body === undefined) return undefined;
+  if (body === BAD_BODY) return BAD_BODY;
+  if (body !== null && typeof body === "object" && !Array.isArray(body)) {
+    const out: FormLike = {};
+    for (const [k, v] of Object.entries(body)) {
+      if (typeof v === "string") out[k] = v;
+      else if (typeof v === "number" || typeof v === "boolean") out[k] = String(v);
+      else return BAD_BODY;
+    }
+    return out;
+  }
+  return BAD_BODY;
+}
+
+/**
+ * The VK Video Live emulator on one port: OAuth window and server, the DevAPI REST methods,
+ * a Centrifugo-compatible pubsub at /connection/websocket, and signed webhook delivery.
+ */
+export function createVkLiveEmulator(options: VkLiveEmulatorOptions): VkLiveEmulator {
+  const { db } = options;
+  const log = options.log ?? silentLogger;
+  const config: EmulatorConfig = { ...DEFAULT_CONFIG, ...options.config };
+  const now = options.now ?? Date.now;
+  const statements = new Map<string, Statement>();
+  let deferred: (() => void)[] = [];
+  const jwtSecret = options.jwtSecret ?? randomBytes(32).toString("hex");
+  const webhooks = new WebhookDispatcher(() => emu);
+  const hub = new CentrifugoHub({
+    secret: jwtSecret,
+    now,
+    pingIntervalSec: config.pingIntervalSec,
+    log,
+    channelExists: (name) => {
+      const id = Number(name.slice(name.lastIndexOf(":") + 1));
+      const row = emu.q("SELECT status FROM vklive_channels WHERE id = ?").get(id) as
+        | { status: string }
+        | undefined;
+      return row !== undefined && row.status !== "banned";
+    },
+  });
+  const emu: Emu = {
+    db,
+    log,
+    now,
+    config,
+    jwtSecret,
+    faults: [],
+    stats: { tokenRequests: {} },
+    hub,
+    webhooks,
+    q(sql) {
+      let st = statements.get(sql);
+      if (!st) {
+        st = db.prepare(sql);
+        statements.set(sql, st);
+      }
+      return st;
+    },
+    defer(fn) {
+      deferred.push(fn);
+    },
+  };
+
+  /** One transaction; deferred pushes run only after it committed. */
+  const run = <T>(fn: () => T): T => {
+    deferred = [];
+    let out: T;
+    try {
+      out = db.transaction(fn)();
+    } catch (err) {
+      deferred = [];
+      throw err;
+    }
+    const todo = deferred;
+    deferred = [];
+    for (const f of todo) {
+      try {
+        f();
+      } catch (err) {
+        log.error({ err }, "vklive deferred action failed");
+      }
+    }
+    return out;
+  };
+
+  // ---------- HTTP ----------
+
+  const app = Fastify({ logger: false, bodyLimit: LIMITS.bodyBytes });
+  app.removeAllContentTypeParsers();
+  // Any content type is read as text: JSON bodies for /v1, forms for /oauth (JSON tolerated).
+  app.addContentTypeParser("*", { parseAs: "string" }, (req, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text.trim() === "") return done(null, undefined);
+    const type = String(req.headers["content-type"] ?? "").toLowerCase();
+    if (type.startsWith("application/x-www-form-urlencoded")) {
+      return done(null, Object.fromEntries(new URLSearchParams(text)));
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(null, BAD_BODY);
+    }
+  });
+
+  const sendError = (reply: FastifyReply, error: ErrorCode, description?: string, retryAfterSec?: number) => {
+    if (retryAfterSec !== undefined) reply.header("retry-after", String(retryAfterSec));
+    return reply
+      .code(ERROR_STATUS[error])
+      .type("application/json")
+      .send({ error, error_description: description ?? ERROR_DESCRIPTION[error] });
+  };
+
+  app.setErrorHandler((err, req, reply) => {
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) log.error({ err, url: redactUrl(req.url) }, "VK Live emulator error");
+    if (status === 413) return sendError(reply, "invalid_param", "Request body too large");
+    return sendError(reply, status < 500 ? "invalid_param" : "internal_server_error");
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, req.url.startsWith("/v1/") ? "unknown_api_method" : "not_found"),
+  );
+
+  const takeFault = (path: string): ErrorCode | undefined => {
+    const i = emu.faults.findIndex((f) => f.path === undefined || f.path === path);
+    if (i < 0) return undefined;
+    const f = emu.faults[i] as FaultRule;
+    f.remaining -= 1;
+    if (f.remaining <= 0) emu.faults.splice(i, 1);
+    return f.error;
+  };
+
+  // Fixed-window rate limit per token (or per app for Basic).
+  const windows = new Map<string, { start: number; count: number }>();
+  const rateLimit = (key: string): number | undefined => {
+    const t = now();
+    const { requests, windowMs } = config.rateLimit;
+    let w = windows.get(key);
+    if (!w || t - w.start >= windowMs) {
+      if (windows.size > 10_000) windows.clear();
+      w = { start: t, count: 0 };
+      windows.set(key, w);
+    }
+    w.count += 1;
+    if (w.count > requests) return Math.max(1, Math.ceil((w.start + windowMs - t) / 1000));
+    return undefined;
+  };
+
+  const authenticate = (req: FastifyRequest): Principal => {
+    const auth = header(req, "authorization")?.trim();
+    if (!auth) fail("unauthorized");
+    if (/^bearer /i.test(auth)) {
+      const token = auth.slice(7).trim();
+      const hash = hashSecret(token);
+      const row = emu.q("SELECT * FROM vklive_tokens WHERE token_hash = ? AND kind = 'access'").get(hash) as
+        | { client_id: string; user_id: number | null; scopes: string; expires_at: number; revoked: number }
+        | undefined;
+      if (!row || row.revoked || row.expires_at <= now()) fail("unauthorized");
+      return {
+        clientId: row.client_id,
+        userId: row.user_id,
+        scopes: new Set((row.scopes ? row.scopes.split(",") : []) as Scope[]),
+        kind: row.user_id === null ? "app" : "user",
+        key: hash,
+        expiresAt: row.expires_at,
+      };
+    }
+    if (/^basic /i.test(auth)) {
+      const a = authenticateClient(emu, `Basic ${auth.slice(6).trim()}`, {});
+      return {
+        clientId: a.client_id,
+        userId: null,
+        scopes: new Set(),
+        kind: "basic",
+        key: a.client_id,
+        expiresAt: null,
+      };
+    }
+    fail("unauthorized");
+  };
+
+  const origin = (req: FastifyRequest) => `${req.protocol}://${req.headers.host ?? "127.0.0.1"}`;
+
+  const parseParams = (schema: z.ZodType, raw: unknown, where: "query" | "body") => {
+    const r = schema.safeParse(raw ?? {});
+    if (r.success) return r.data;
+    const issue = r.error.issues[0];
+    const path = issue?.path.map(String) ?? [];
+    // Walk the raw input: a key that isn't there at all is a missing parameter.
+    let cur: unknown = raw;
+    let missing = false;
+    for (const k of path) {
+      if (cur === null || typeof cur !== "object" || !(k in (cur as object))) {
+        missing = true;
+        break;
+      }
+      cur = (cur as Record<string, unknown>)[k];
+    }
+    const name = path.join(".") || where;
+    if (missing && issue?.code === "invalid_type") fail("missing_param", `${name} is required`);
+    fail("invalid_param", `${name}: ${issue?.message ?? "invalid"}`);
+  };
+
+  const byKey = new Map<string, RouteDef>();
+  for (const def of ROUTES) byKey.set(`${def.method} ${def.path}`, def);
+
+  const handleRest = async (req: FastifyRequest, reply: FastifyReply) => {
+    const path = req.url.split("?")[0] ?? "";
+    if (req.method === "OPTIONS") {
+      return reply
+        .code(204)
+        .header("access-control-allow-methods", "GET, POST")
+        .header("access-control-allow-headers", "authorization, content-type")
+        .header("access-control-max-age", "600")
+        .send();
+    }
+    const def = byKey.get(`${req.method} ${path}`);
+    if (!def) return sendError(reply, "unknown_api_method");
+    try {
+      const fault = takeFault(def.path);
+      if (fault !== undefined)
+        return sendError(reply, fault, undefined, fault === "ratelimit_exceeded" ? 1 : undefined);
+      const p = authenticate(req);
+      const retry = rateLimit(p.key);
+      if (retry !== undefined) return sendError(reply, "ratelimit_exceeded", undefined, retry);
+      if (def.auth === "user" && p.kind !== "user") fail("forbidden");
+      if (def.scope && !p.scopes.has(def.scope)) fail("invalid_scope", `Scope ${def.scope} is required`);
+      const query = def.query ? parseParams(def.query, WithQuery.parse(req.query ?? {}), "query") : undefined;
+      let body: unknown;
+      if (def.body) {
+        if (req.body === BAD_BODY) fail("invalid_param", "Malformed JSON body");
+        if (req.body === undefined) fail("missing_param", "Request body is required");
+        body = parseParams(def.body, req.body, "body");
+      }
+      const ctx: Ctx = { emu, p, now: now(), origin: origin(req) };
+      const result = run(() => def.handle(ctx, query, body));
+      return reply.type("application/json").send(def.raw ? result : { data: result });
+    } catch (err) {
+      if (err instanceof VkFault) return sendError(reply, err.error, err.message);
+      log.error({ err, path: def.path }, "VK Live handler failed");
+      return sendError(reply, "internal_server_error");
+    }
+  };
+  // ImplicitFlow apps call the DevAPI from the browser: allow cross-origin calls with a Bearer.
+  app.addHook("onSend", async (req, reply) => {
+    if (req.url.startsWith("/v1/")) reply.header("access-control-allow-origin", "*");
+  });
+  app.all("/v1/*", handleRest);
+
+  // OAuth server
+  const oauthEndpoint = (fn: (a: ReturnType<typeof getApp> & object, form: FormLike) => unknown) => {
+    return async (req: FastifyRequest, reply: FastifyReply) => {
+      try {
+        const fault = takeFault(req.url.split("?")[0] ?? "");
+        if (fault !== undefined) return sendError(reply, fault);
+        const fields = bodyFields(req.body);
+        if (fields === BAD_BODY) fail("invalid_param", "Malformed request body");
+        const form = fields ?? {};
+        const a = authenticateClient(emu, header(req, "authorization")?.trim(), form);
+        const out = run(() => fn(a, form));
+        return reply.header("cache-control", "no-store").type("application/json").send(out);
+      } catch (err) {
+        if (err instanceof VkFault) return sendError(reply, err.error, err.message);
+        log.error({ err }, "VK Live OAuth failed");
+        return sendError(reply, "internal_server_error");
+      }
+    };
+  };
+  app.post(
+    "/oauth/server/token",
+    oauthEndpoint((a, form) => tokenGrant(emu, a, form)),
+  );
+  app.post(
+    "/oauth/server/revoke",
+    oauthEndpoint((a, form) => revokeToken(emu, a, form)),
+  );
+
+  // The consent window
+  const html = (reply: FastifyReply, status: number, body: string) =>
+    reply
+      .code(status)
+      .header("cache-control", "no-store")
+      .header("x-frame-options", "DENY")
+      .type("text/html; charset=utf-8")
+      .send(body);
+  app.get("/app/oauth2/authorize", async (req, reply) => {
+    try {
+      const { params, redirectError } = checkAuthorize(emu, (req.query ?? {}) as Record<string, unknown>);
+      if (redirectError) return reply.redirect(errorRedirect(params, redirectError), 302);
+      return html(reply, 200, consentPage(emu, params));
+    } catch (err) {
+      if (err instanceof PageError) return html(reply, 400, errorPage(err.message));
+      throw err;
+    }
+  });
+  app.post("/app/oauth2/authorize", async (req, reply) => {
+    try {
+      const fields = bodyFields(req.body);
+      if (fields === BAD_BODY || fields === undefined) throw new PageError("Malformed form");
+      const { params, redirectError } = checkAuthorize(emu, fields);
+      if (redirectError) return reply.redirect(errorRedirect(params, redirectError), 302);
+      if (!checkConsentMac(emu, params, fields.consent))
+        throw new PageError("The form expired or was tampered with");
+      const userId = Number(fields.user_id);
+      if (!Number.isSafeInteger(userId) || userId <= 0) throw new PageError("Choose a user");
+      const location = run(() => consent(emu, params, userId, fields.decision === "allow"));
+      return reply.redirect(location, 302);
+    } catch (err) {
+      if (err instanceof PageError) return html(reply, 400, errorPage(err.message));
+      throw err;
+    }
+  });
+
+  app.server.on("upgrade", (req, socket, head) => hub.handleUpgrade(req, socket, head));
+  // Whoever closes the Fastify app (the sandbox runner does) also stops pubsub and deliveries.
+  app.addHook("preClose", async () => {
+    webhooks.close();
+    hub.close();
+  });
+
+  // ---------- admin ----------
+
+  const channel = (url: string): ChannelRow => {
+    const row = emu.q("SELECT * FROM vklive_channels WHERE url = ?").get(url) as ChannelRow | undefined;
+    if (!row) throw new VkFault("channel_not_found");
+    return row;
+  };
+  const user = (id: number) => getUser(emu, id) ?? fail("not_found", `User ${id} not found`);
+
+  const admin: VkLiveAdmin = {
+    createApp(o) {
+      if (!/^https?:\/\/[^\s#]+$/.test(o.redirectUri))
+        fail("invalid_param", "redirectUri must be an http(s) URL");
+      const clientId = o.clientId ?? `app${randomBytes(6).toString("hex")}`;
+      const secret = newToken(24);
+      const signatureKey = newToken(24);
+      run(() =>
+        emu
+          .q(
+            `INSERT INTO vklive_apps (client_id, secret_hash, signature_key, redirect_uri, webhook_url, created_at)
+             VALUES (?, ?, ?, ?, ?, ?)`,
+          )
+          .run(clientId, hashSecret(secret), signatureKey, o.redirectUri, o.webhookUrl ?? null, now()),
+      );
+      return { clientId, secret, signatureKey };
+    },
+    setWebhook(clientId, url) {
+      if (!getApp(emu, clientId)) fail("not_found", "Unknown clientId");
+      emu.q("UPDATE vklive_apps SET webhook_url = ? WHERE client_id = ?").run(url, clientId);
+    },
+    createUser(o) {
+      const info = emu
+        .q("INSERT INTO vklive_users (nick, nick_color, created_at) VALUES (?, ?, ?)")
+        .run(o.nick, o.nickColor ?? 0, now());
+      return { userId: Number(info.lastInsertRowid) };
+    },
+    createChannel(o) {
+      user(o.ownerId);
+      if (!/^[A-Za-z0-9_.-]{1,100}$/.test(o.url))
+        fail("invalid_param", "url must be 1-100 of [A-Za-z0-9_.-]");
+      if (emu.q("SELECT 1 FROM vklive_channels WHERE url = ?").get(o.url))
+        fail("invalid_param", "url is taken");
+      const info = emu
+        .q("INSERT INTO vklive_channels (url, owner_id, stream_key, created_at) VALUES (?, ?, ?, ?)")
+        .run(o.url, o.ownerId, newToken(16), now());
+      return { channelId: Number(info.lastInsertRowid), url: o.url };
+    },
+    issueToken(o) {
+      if (!getApp(emu, o.clientId)) fail("not_found", "Unknown clientId");
+      user(o.userId);
+      const scopes =
+        parseScopes(o.scopes.join(",")) ?? fail("invalid_scope", `scopes must be of ${SCOPES.join(", ")}`);
+      const t = run(() =>
+        issueTokens(emu, {
+          clientId: o.clientId,
+          userId: o.userId,
+          scopes,
+          flow: "admin",
+          refresh: true,
+          ttlSec: o.expiresIn,
+        }),
+      );
+      return { access_token: t.access_token, refresh_token: t.refresh_token ?? "", expires_in: t.expires_in };
+    },
+    consent(o) {
+      const query: Record<string, unknown> = {
+        client_id: o.clientId,
+        redirect_uri: o.redirectUri,
+        response_type: o.responseType ?? "code",
+        scope: (o.scopes ?? []).join(","),
+      };
+      if (o.state !== undefined) query.state = o.state;
+      try {
+        const { params, redirectError } = checkAuthorize(emu, query);
+        if (redirectError) return { location: errorRedirect(params, redirectError) };
+        return { location: run(() => consent(emu, params as AuthorizeParams, o.userId, o.allow !== false)) };
+      } catch (err) {
+        if (err instanceof PageError) fail("invalid_param", err.message);
+        throw err;
+      }
+    },
+    startStream(o) {
+      const ch = channel(o.channelUrl);
+      const category = o.categoryId
+        ? (CATEGORIES.find((c) => c.id === o.categoryId) ?? fail("invalid_param", "unknown categoryId"))
+        : ch.category
+          ? JSON.parse(ch.category)
+          : CATEGORIES[0];
+      return run(() => {
+        const old = liveStream(emu, ch.id);
+        if (old) return { streamId: old.id };
+        const id = randomBytes(8).toString("hex");
+        emu
+          .q(
+            `INSERT INTO vklive_streams (id, channel_id, title, category, started_at, viewers) VALUES (?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            id,
+            ch.id,
+            o.title ?? (ch.stream_title || `${ch.url} live`),
+            JSON.stringify(category),
+            now(),
+            o.viewers ?? 0,
+          );
+        const row = liveStream(emu, ch.id);
+        if (row) emitEvent(emu, ch, "channel_stream_start", { stream: streamInfo(row), channel_url: ch.url });
+        return { streamId: id };
+      });
+    },
+    stopStream(o) {
+      const ch = channel(o.channelUrl);
+      return run(() => {
+        const live = liveStream(emu, ch.id);
+        if (!live) return { streamId: null };
+        emu
+          .q("UPDATE vklive_streams SET ended_at = ? WHERE id = ?")
+          .run(Math.max(now(), live.started_at + 1), live.id);
+        const row = emu.q("SELECT * FROM vklive_streams WHERE id = ?").get(live.id) as typeof live;
+        emitEvent(emu, ch, "channel_stream_end", { stream: streamInfo(row), channel_url: ch.url });
+        return { streamId: live.id };
+      });
+    },
+    postMessage(o) {
+      const ch = channel(o.channelUrl);
+      user(o.userId);
+      if (o.text.length === 0 || o.text.length > LIMITS.messageLength) fail("message_too_long");
+      return run(() => {
+        const parts = JSON.stringify([{ text: { content: o.text } }]);
+        const info = emu
+          .q(
+            `INSERT INTO vklive_messages (channel_id, stream_id, author_id, parts, text, created_at)
+             VALUES (?, ?, ?, ?, ?, ?)`,
+          )
+          .run(ch.id, liveStream(emu, ch.id)?.id ?? null, o.userId, parts, o.text, now());
+        const row = emu
+          .q("SELECT * FROM vklive_messages WHERE id = ?")
+          .get(info.lastInsertRowid) as MessageRow;
+        emitEvent(emu, ch, "channel_chat_message_send", {
+          chat_message: chatMessage(emu, row, ch),
+          channel_url: ch.url,
+        });
+        return { messageId: row.id };
+      });
+    },
+    deleteMessage(o) {
+      const ch = channel(o.channelUrl);
+      run(() => {
+        const r = emu
+          .q("UPDATE vklive_messages SET deleted = 1 WHERE id = ? AND channel_id = ? AND deleted = 0")
+          .run(o.messageId, ch.id);
+        if (r.changes === 0) fail("not_found", "Message not found");
+        emitEvent(emu, ch, "channel_chat_message_delete", {
+          chat_message: { id: o.messageId },
+          channel_url: ch.url,
+        });
+      });
+    },
+    follow(o) {
+      const ch = channel(o.channelUrl);
+      const u = user(o.userId);
+      run(() => {
+        const r = emu
+          .q("INSERT OR IGNORE INTO vklive_follows (channel_id, user_id, created_at) VALUES (?, ?, ?)")
+          .run(ch.id, u.id, now());
+        if (r.changes)
+          emitEvent(emu, ch, "channel_follow_create", { user: userShort(emu, u, ch), channel_url: ch.url });
+      });
+    },
+    raid(o) {
+      const ch = channel(o.channelUrl);
+      const from = channel(o.fromChannelUrl);
+      const owner = getUser(emu, from.owner_id);
+      run(() =>
+        emitEvent(emu, ch, "channel_raid_income", {
+          from_channel: { id: from.id, url: from.url, nick: owner?.nick },
+          viewers: o.viewers ?? 0,
+          channel_url: ch.url,
+        }),
+      );
+    },
+    addModerator(o) {
+      const ch = channel(o.channelUrl);
+      user(o.userId);
+      emu
+        .q("INSERT OR IGNORE INTO vklive_moderators (channel_id, user_id) VALUES (?, ?)")
+        .run(ch.id, o.userId);
+    },
+    createReward(o) {
+      const ch = channel(o.channelUrl);
+      if (!Number.isSafeInteger(o.price) || o.price < 0)
+        fail("invalid_param", "price must be a non-negative integer");
+      const id = randomBytes(6).toString("hex");
+      emu
+        .q(
+          `INSERT INTO vklive_rewards (id, channel_id, name, description, price, is_message_required)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+        )
+        .run(id, ch.id, o.name, o.description ?? "", o.price, o.messageRequired ? 1 : 0);
+      return { rewardId: id };
+    },
+    grantPoints(o) {
+      const ch = channel(o.channelUrl);
+      user(o.userId);
+      const row = emu
+        .q(
+          `INSERT INTO vklive_balances (channel_id, user_id, balance) VALUES (?, ?, ?)
+           ON CONFLICT (channel_id, user_id) DO UPDATE SET balance = balance + excluded.balance RETURNING balance`,
+        )
+        .get(ch.id, o.userId, o.amount) as { balance: number };
+      return { balance: row.balance };
+    },
+    demandReward(o) {
+      const ch = channel(o.channelUrl);
+      const u = user(o.userId);
+      const reward = emu
+        .q("SELECT * FROM vklive_rewards WHERE id = ? AND channel_id = ?")
+        .get(o.rewardId, ch.id) as
+        | {
+            id: string;
+            name: string;
+            description: string;
+            price: number;
+            is_enabled: number;
+            is_message_required: number;
+          }
+        | undefined;
+      if (!reward) fail("not_found", "Reward not found");
+      return run(() => {
+        const id = randomBytes(8).toString("hex");
+        const parts = o.text ? [{ text: { content: o.text } }] : null;
+        emu
+          .q(
+            `INSERT INTO vklive_demands (id, channel_id, reward_id, user_id, message, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+          )
+          .run(id, ch.id, reward.id, u.id, parts ? JSON.stringify(parts) : null, now());
+        emitEvent(emu, ch, "channel_points_reward_demand_create", {
+          demand: {
+            id,
+            reward: {
+              id: reward.id,
+              name: reward.name,
+              description: reward.description,
+              price: reward.price,
+              is_enabled: reward.is_enabled === 1,
+              is_message_required: reward.is_message_required === 1,
+            },
+            user: userShort(emu, u, ch),
+            message: parts ? { parts } : null,
+            status: "pending",
+            created_at: Math.floor(now() / 1000),
+          },
+          channel_url: ch.url,
+        });
+        return { demandId: id };
+      });
+    },
+    banChannel(o) {
+      const ch = channel(o.channelUrl);
+      emu.q("UPDATE vklive_channels SET status = ? WHERE id = ?").run(o.banned ? "banned" : "active", ch.id);
+    },
+    failNext(error, o = {}) {
+      const rule: FaultRule = { error, remaining: o.times ?? 1 };
+      if (o.path !== undefined) rule.path = o.path;
+      emu.faults.push(rule);
+    },
+    deliveries: (clientId) => webhooks.list(clientId),
+    redeliver: (id) => webhooks.redeliver(id),
+    dropConnections: (userId) => hub.drop(userId === undefined ? undefined : String(userId)),
+    stats: () => ({
+      tokenRequests: { ...emu.stats.tokenRequests },
+      connections: hub.connections,
+      published: hub.published,
+    }),
+  };
+
+  return {
+    app,
+    admin,
+    hub,
+    async listen(port, host = "127.0.0.1") {
+      await app.listen({ port, host });
+      const address = app.server.address() as AddressInfo;
+      const shown = host === "0.0.0.0" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+      return `http://${shown}:${address.port}`;
+    },
+    async close() {
+      await app.close();
+    },
+  };
+}

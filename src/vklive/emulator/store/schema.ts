@@ -1,0 +1,136 @@
+import type { Migration, StoreModule } from "../../../core/storage.js";
+
+/**
+ * Tables owned by the VK Video Live emulator (prefix `vklive_`). Secrets that are looked up
+ * (access / refresh tokens, codes, app secrets) are stored as SHA-256 hashes; the webhook
+ * signature key is kept because the emulator must sign with it.
+ */
+const initial: Migration = {
+  id: "vklive:001-initial",
+  up(db) {
+    db.exec(`
+      CREATE TABLE vklive_apps (
+        client_id TEXT PRIMARY KEY,
+        secret_hash TEXT NOT NULL,
+        signature_key TEXT NOT NULL,
+        redirect_uri TEXT NOT NULL,
+        webhook_url TEXT,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE vklive_users (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        nick TEXT NOT NULL,
+        nick_color INTEGER NOT NULL DEFAULT 0,
+        avatar_url TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE vklive_channels (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        url TEXT NOT NULL UNIQUE,
+        owner_id INTEGER NOT NULL REFERENCES vklive_users(id),
+        status TEXT NOT NULL DEFAULT 'active',
+        stream_title TEXT NOT NULL DEFAULT '',
+        category TEXT,
+        planned_at INTEGER,
+        stream_key TEXT NOT NULL,
+        chat_settings TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE vklive_moderators (
+        channel_id INTEGER NOT NULL REFERENCES vklive_channels(id),
+        user_id INTEGER NOT NULL REFERENCES vklive_users(id),
+        PRIMARY KEY (channel_id, user_id)
+      );
+      CREATE TABLE vklive_follows (
+        channel_id INTEGER NOT NULL REFERENCES vklive_channels(id),
+        user_id INTEGER NOT NULL REFERENCES vklive_users(id),
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (channel_id, user_id)
+      );
+      CREATE TABLE vklive_streams (
+        id TEXT PRIMARY KEY,
+        channel_id INTEGER NOT NULL REFERENCES vklive_channels(id),
+        title TEXT NOT NULL,
+        category TEXT,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        viewers INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX vklive_streams_channel ON vklive_streams (channel_id, started_at);
+      CREATE TABLE vklive_messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel_id INTEGER NOT NULL REFERENCES vklive_channels(id),
+        stream_id TEXT,
+        author_id INTEGER NOT NULL REFERENCES vklive_users(id),
+        parts TEXT NOT NULL,
+        text TEXT NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX vklive_messages_channel ON vklive_messages (channel_id, id);
+      CREATE INDEX vklive_messages_author ON vklive_messages (channel_id, author_id, id);
+      CREATE TABLE vklive_codes (
+        code_hash TEXT PRIMARY KEY,
+        client_id TEXT NOT NULL,
+        user_id INTEGER NOT NULL,
+        redirect_uri TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE vklive_tokens (
+        token_hash TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        grant_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        user_id INTEGER,
+        scopes TEXT NOT NULL,
+        flow TEXT NOT NULL,
+        redirect_uri TEXT,
+        expires_at INTEGER NOT NULL,
+        revoked INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX vklive_tokens_grant ON vklive_tokens (grant_id);
+      CREATE INDEX vklive_tokens_user ON vklive_tokens (client_id, user_id);
+      CREATE TABLE vklive_rewards (
+        id TEXT PRIMARY KEY,
+        channel_id INTEGER NOT NULL REFERENCES vklive_channels(id),
+        name TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        price INTEGER NOT NULL,
+        is_enabled INTEGER NOT NULL DEFAULT 1,
+        is_message_required INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE vklive_balances (
+        channel_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        balance INTEGER NOT NULL,
+        PRIMARY KEY (channel_id, user_id)
+      );
+      CREATE TABLE vklive_demands (
+        id TEXT PRIMARY KEY,
+        channel_id INTEGER NOT NULL REFERENCES vklive_channels(id),
+        reward_id TEXT NOT NULL,
+        user_id INTEGER NOT NULL,
+        message TEXT,
+        status TEXT NOT NULL DEFAULT 'pending',
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE vklive_webhook_deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        client_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        url TEXT NOT NULL,
+        event TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        reply_status TEXT,
+        last_error TEXT,
+        created_at INTEGER NOT NULL
+      );
+    `);
+  },
+};
+
+export const vkliveStoreModule: StoreModule = { platform: "vklive", migrations: [initial] };
