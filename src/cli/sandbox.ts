@@ -9,14 +9,13 @@ import {
   SandboxStartError,
   startSandbox,
 } from "../sandbox/index.js";
-import type { SeedName } from "../sandbox/seed-demo.js";
 
 interface SandboxFlags {
   port: number;
   host: string;
   data?: string;
   memory?: boolean;
-  seed: SeedName;
+  seed: string;
   smsCode?: string;
   json?: boolean;
   logLevel: string;
@@ -31,6 +30,16 @@ function parsePort(value: string): number {
   if (!/^\d+$/.test(value) || n > 65_531)
     throw new InvalidArgumentError("expected 0 or a port number up to 65531");
   return n;
+}
+
+/** `--seed`: demo, none, or a seed file (checked in full at start, before anything listens). */
+function parseSeed(value: string): string {
+  if (value === "demo" || value === "none") return value;
+  if (!/\.ya?ml$/i.test(value))
+    throw new InvalidArgumentError(
+      "expected demo, none or a path to a .yaml/.yml seed file (see docs/seeds.md)",
+    );
+  return resolve(value);
 }
 
 function parseSmsCode(value: string): string {
@@ -55,7 +64,12 @@ export function sandboxCommand(): Command {
       ).conflicts("memory"),
     )
     .option("--memory", "keep everything in memory (uploads in a temp dir removed on exit)")
-    .addOption(new Option("--seed <name>", "initial data").choices(["demo", "none"]).default("none"))
+    .option(
+      "--seed <demo|none|file.yaml>",
+      "initial data: the demo world, nothing, or a seed file (format: docs/seeds.md)",
+      parseSeed,
+      "none",
+    )
     .option(
       "--sms-code <digits>",
       "fixed MAX SMS code for scripts (default: random per request)",
@@ -134,8 +148,18 @@ function describe(sandbox: Sandbox, flags: SandboxFlags, log: Logger): string {
       ? `Data: ${sandbox.dataFile} (files in ${sandbox.filesDir})`
       : "Data: in memory (gone on exit)",
   );
-  for (const u of sandbox.seeded) {
-    lines.push(`Demo MAX user: ${u.phone} ${u.name}${u.password ? ` (2FA password: ${u.password})` : ""}`);
+  const report = sandbox.seedReport;
+  if (report) {
+    const what = report.source === "demo" ? "Demo" : "Seeded";
+    const faces = { max: "MAX", maxim: "MaxIM", webqq: "WebQQ", vklive: "VK Live" } as const;
+    for (const a of report.accounts) {
+      const secret = a.password
+        ? ` (${a.platform === "max" ? "2FA password" : "password"}: ${a.password})`
+        : "";
+      const name = a.name !== a.login ? ` ${a.name}` : "";
+      lines.push(`${what} ${faces[a.platform]} user: ${a.login}${name}${secret}`);
+    }
+    for (const note of report.notes) lines.push(`${what}: ${note}`);
   }
   lines.push("Press Ctrl+C to stop.");
   return `${lines.join("\n")}\n`;

@@ -8,5 +8,17 @@ export {
   SandboxStartError,
   startSandbox,
 } from "./runner.js";
-export { DEMO_MAX_USERS, type SeededUser, type SeedName } from "./seed-demo.js";
+export {
+  applySeed,
+  type LoadedSeed,
+  loadSeedFile,
+  parseSeed,
+  SeedError,
+  type SeededAccount,
+  type SeededUser,
+  type SeedReport,
+  validateSeed,
+} from "./seed/apply.js";
+export { type Seed, SeedFile, type SeedInput } from "./seed/schema.js";
+export { DEMO_MAX_USERS, DEMO_SEED_FILE, resolveSeed, type SeedName } from "./seed-demo.js";
 export { openStore } from "./store.js";

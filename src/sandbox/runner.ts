@@ -15,9 +15,11 @@ import { createWebQQEmulator, type WebQQEmulator } from "../webqq/emulator/serve
 import { registerAdminApi, type SandboxUrls } from "./admin-api.js";
 import { MaxConsoleProvider } from "./console/providers/max.js";
 import { MaxImConsoleProvider } from "./console/providers/maxim.js";
+import { VkLiveConsoleProvider } from "./console/providers/vklive.js";
 import { WebQQConsoleProvider } from "./console/providers/webqq.js";
 import { type ConsoleHandle, registerConsole } from "./console/routes.js";
-import { type SeededUser, type SeedName, seedDemo } from "./seed-demo.js";
+import { applySeed, type LoadedSeed, SeedError, type SeededAccount, type SeedReport } from "./seed/apply.js";
+import { resolveSeed, type SeededUser, type SeedName } from "./seed-demo.js";
 import { openStore } from "./store.js";
 
 export type { SandboxUrls };
@@ -33,7 +35,8 @@ export interface SandboxOptions {
   host?: string;
   /** SQLite file; `null` (the default here) keeps everything in memory and files in a temp dir. */
   data?: string | null;
-  seed?: SeedName;
+  /** `demo`, `none` (the default), a path to a .yaml/.yml seed file, or a loaded seed. */
+  seed?: SeedName | (string & {}) | LoadedSeed;
   /** Fixed MAX SMS code (6 digits); random per request when unset. */
   smsCode?: string;
   log?: Logger;
@@ -43,8 +46,10 @@ export interface SandboxOptions {
 
 export interface Sandbox {
   urls: SandboxUrls;
-  /** Demo accounts (empty unless `seed: "demo"`). */
+  /** MAX accounts of the seed, in file order (empty without a seed). */
   seeded: SeededUser[];
+  /** Every platform's seeded accounts, and notes (admin tokens, live channels) for the banner. */
+  seedReport: SeedReport | null;
   /** Absolute database path, or null in memory mode. */
   dataFile: string | null;
   /** Where uploaded files are kept. */
@@ -115,6 +120,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
   if (options.smsCode !== undefined && !/^\d{6}$/.test(options.smsCode)) {
     throw new SandboxStartError("--sms-code must be exactly 6 digits (MAX codes have 6)");
+  }
+
+  // A bad seed file stops the start before anything is opened or listens.
+  let seed: LoadedSeed | undefined;
+  try {
+    seed = resolveSeed(options.seed);
+  } catch (err) {
+    if (err instanceof SeedError) throw new SandboxStartError(err.message, { cause: err });
+    throw err;
   }
 
   const dataFile = options.data ? resolve(options.data) : null;
@@ -206,8 +220,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         maxConsole,
         new MaxImConsoleProvider(maxim, db, () => urls.maxim),
         new WebQQConsoleProvider(webqq, db, () => urls.webqq),
+        new VkLiveConsoleProvider(vklive, db, () => urls.vklive),
       ],
-      planned: [{ id: "vklive", title: "VK Video Live", url: () => urls.vklive }],
       urls: () => ({ ...urls }),
     });
     const apps: Record<Exclude<Face, "max">, FastifyInstance> = {
@@ -236,18 +250,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
     }
 
-    const seeded = options.seed === "demo" ? seedDemo(max) : [];
-    for (const u of seeded) {
-      log.info(
-        { phone: u.phone, userId: u.userId },
-        `demo MAX user ${u.name} ${u.phone}${u.created ? "" : " (already there)"}`,
-      );
+    let seedReport: SeedReport | null = null;
+    if (seed) {
+      try {
+        seedReport = await applySeed(seed, { db, max, maxim, webqq, vklive });
+      } catch (err) {
+        if (err instanceof SeedError) throw new SandboxStartError(err.message, { cause: err });
+        throw err;
+      }
+      for (const a of seedReport.accounts) logSeeded(log, seedReport.source, a);
     }
+    const seeded = seedReport?.maxUsers ?? [];
 
     let closing: Promise<void> | undefined;
     const sandbox: Sandbox = {
       urls: FACES.reduce((o, f) => Object.assign(o, { [f]: urls[f] }), {} as SandboxUrls),
       seeded,
+      seedReport,
       dataFile,
       filesDir,
       max,
@@ -265,4 +284,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await cleanup();
     throw err;
   }
+}
+
+function logSeeded(log: Logger, source: string, a: SeededAccount): void {
+  const what = `${source === "demo" ? "demo" : "seeded"} ${FACE_NAMES[a.platform]} account ${a.login}`;
+  log.info(
+    { platform: a.platform, id: a.id },
+    `${what}${a.name !== a.login ? ` (${a.name})` : ""}${a.created ? "" : " (already there)"}`,
+  );
 }

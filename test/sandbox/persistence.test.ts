@@ -99,6 +99,22 @@ describe("sandbox --data survives a restart", () => {
         n: number;
       };
       expect(messages.n).toBe(6);
+      // The other platforms' demo worlds, once too.
+      const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+      expect(n("SELECT count(*) AS n FROM maxim_users WHERE app_id = 'switchboard-demo'")).toBe(3);
+      expect(n("SELECT count(*) AS n FROM maxim_groups WHERE app_id = 'switchboard-demo'")).toBe(1);
+      expect(n("SELECT count(*) AS n FROM maxim_messages WHERE app_id = 'switchboard-demo'")).toBe(4);
+      // No throwaway admin token of the seeding is left behind.
+      expect(n("SELECT count(*) AS n FROM maxim_admin_tokens WHERE app_id = 'switchboard-demo'")).toBe(0);
+      expect(n("SELECT count(*) AS n FROM webqq_accounts")).toBe(3);
+      expect(n("SELECT count(*) AS n FROM webqq_groups")).toBe(1);
+      expect(n("SELECT count(*) AS n FROM webqq_discus")).toBe(1);
+      expect(n("SELECT count(*) AS n FROM webqq_messages")).toBe(4);
+      expect(n("SELECT count(*) AS n FROM vklive_users")).toBe(4);
+      expect(n("SELECT count(*) AS n FROM vklive_channels")).toBe(1);
+      expect(n("SELECT count(*) AS n FROM vklive_streams")).toBe(1);
+      expect(n("SELECT count(*) AS n FROM vklive_messages")).toBe(4);
+      expect(n("SELECT count(*) AS n FROM vklive_follows")).toBe(3);
     } finally {
       db.close();
     }
