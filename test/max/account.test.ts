@@ -3,39 +3,14 @@
  * 2FA management (23), sessions (24, PyMax 96/97).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loggedIn, RawClient, type RawPacket, startEmulator } from "./raw.js";
+import { emulatorFixture, expectErrorPacket } from "./raw.js";
 
-let emu: Awaited<ReturnType<typeof startEmulator>>;
-const clients: RawClient[] = [];
-let phoneSeq = 0;
-const nextPhone = () => `+7922000${String(++phoneSeq).padStart(4, "0")}`;
+const world = emulatorFixture("922000");
+const { nextPhone, login, connect } = world;
+const expectError = expectErrorPacket;
 
-async function login(phone = nextPhone()) {
-  const r = await loggedIn(emu.url, phone);
-  clients.push(r.client);
-  return { ...r, phone };
-}
-
-async function connect(): Promise<RawClient> {
-  const c = await RawClient.connect(emu.url);
-  clients.push(c);
-  return c;
-}
-
-function expectError(p: RawPacket, opcode: number, code: string): void {
-  expect(p.cmd).toBe(3);
-  expect(p.opcode).toBe(opcode);
-  expect(p.payload.error).toBe(code);
-}
-
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await emu.close();
-});
+beforeAll(world.start);
+afterAll(world.stop);
 
 describe("16 CHANGE_PROFILE", () => {
   it("changes names and description and answers the profile", async () => {

@@ -4,46 +4,25 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isBlocked } from "../../src/max/emulator/handlers/contacts.js";
-import { loggedIn, RawClient, type RawPacket, startEmulator } from "./raw.js";
+import { emulatorFixture, expectErrorPacket } from "./raw.js";
 
-let emu: Awaited<ReturnType<typeof startEmulator>>;
-const clients: RawClient[] = [];
-let phoneSeq = 0;
-const nextPhone = () => `+7933000${String(++phoneSeq).padStart(4, "0")}`;
+const world = emulatorFixture("933000");
+const { nextPhone, login, connect } = world;
+const expectError = expectErrorPacket;
 
-async function login(phone = nextPhone()) {
-  const r = await loggedIn(emu.url, phone);
-  clients.push(r.client);
-  return { ...r, phone };
-}
-
-async function connect(): Promise<RawClient> {
-  const c = await RawClient.connect(emu.url);
-  clients.push(c);
-  return c;
-}
-
-function expectError(p: RawPacket, opcode: number, code: string): void {
-  expect(p.cmd).toBe(3);
-  expect(p.opcode).toBe(opcode);
-  expect(p.payload.error).toBe(code);
-}
+beforeAll(world.start);
+afterAll(world.stop);
 
 const settle = () => new Promise((r) => setTimeout(r, 100));
-
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await emu.close();
-});
 
 describe("32 GET_CONTACTS", () => {
   it("answers the known users and skips unknown ids", async () => {
     const a = await login();
-    const { userId: bId } = emu.admin.createUser({ phone: nextPhone(), firstName: "Bob", lastName: "Stone" });
+    const { userId: bId } = world.emu.admin.createUser({
+      phone: nextPhone(),
+      firstName: "Bob",
+      lastName: "Stone",
+    });
     const res = await a.client.ok(32, { contactIds: [bId, 999, String(bId)] });
     expect(res.contacts).toHaveLength(1);
     expect(res.contacts[0]).toMatchObject({
@@ -61,7 +40,7 @@ describe("34 CONTACT_ACTION", () => {
   it("adds, renames, blocks, unblocks and removes", async () => {
     const a = await login();
     const bPhone = nextPhone();
-    const { userId: bId } = emu.admin.createUser({ phone: bPhone, firstName: "Bea" });
+    const { userId: bId } = world.emu.admin.createUser({ phone: bPhone, firstName: "Bea" });
 
     const added = await a.client.ok(34, { contactId: bId, action: "ADD", firstName: "Bestie" });
     expect(added.contact.id).toBe(bId);
@@ -88,12 +67,12 @@ describe("34 CONTACT_ACTION", () => {
 
     const blocked = await a.client.ok(34, { contactId: bId, action: "BLOCK" });
     expect(blocked.contact.status).toBe("BLOCKED");
-    expect(isBlocked(emu.server.emu, a.userId, bId)).toBe(true);
-    expect(isBlocked(emu.server.emu, bId, a.userId)).toBe(false);
+    expect(isBlocked(world.emu.server.emu, a.userId, bId)).toBe(true);
+    expect(isBlocked(world.emu.server.emu, bId, a.userId)).toBe(false);
 
     const unblocked = await a.client.ok(34, { contactId: bId, action: "UNBLOCK" });
     expect(unblocked.contact.status).toBeUndefined();
-    expect(isBlocked(emu.server.emu, a.userId, bId)).toBe(false);
+    expect(isBlocked(world.emu.server.emu, a.userId, bId)).toBe(false);
 
     const removed = await a.client.ok(34, { contactId: bId, action: "REMOVE" });
     expect(removed.contact.names).toHaveLength(1);
@@ -104,10 +83,10 @@ describe("34 CONTACT_ACTION", () => {
 
   it("blocks a stranger who is not a contact", async () => {
     const a = await login();
-    const { userId: bId } = emu.admin.createUser({ phone: nextPhone(), firstName: "Spam" });
+    const { userId: bId } = world.emu.admin.createUser({ phone: nextPhone(), firstName: "Spam" });
     const res = await a.client.ok(34, { contactId: bId, action: "BLOCK" });
     expect(res.contact.status).toBe("BLOCKED");
-    expect(isBlocked(emu.server.emu, a.userId, bId)).toBe(true);
+    expect(isBlocked(world.emu.server.emu, a.userId, bId)).toBe(true);
   });
 
   it("rejects unknown users, oneself and unknown actions", async () => {
@@ -122,7 +101,7 @@ describe("21 SYNC (PyMax contact import)", () => {
   it("adds the users behind known phones under the given names", async () => {
     const a = await login();
     const bPhone = nextPhone();
-    const { userId: bId } = emu.admin.createUser({ phone: bPhone, firstName: "Real" });
+    const { userId: bId } = world.emu.admin.createUser({ phone: bPhone, firstName: "Real" });
     const shyPhone = nextPhone();
     const shy = await login(shyPhone);
     await shy.client.ok(22, { settings: { user: { SEARCH_BY_PHONE: "NOBODY" } } });
@@ -145,7 +124,7 @@ describe("presence", () => {
   it("35 answers presence: online users with status 1, offline ones with seen only", async () => {
     const a = await login();
     const b = await login();
-    const { userId: offId } = emu.admin.createUser({ phone: nextPhone(), firstName: "Off" });
+    const { userId: offId } = world.emu.admin.createUser({ phone: nextPhone(), firstName: "Off" });
     const res = await a.client.ok(35, { contactIds: [b.userId, offId, 777], subscribe: true });
     expect(Object.keys(res.presence).sort()).toEqual([String(b.userId), String(offId)].sort());
     expect(res.presence[String(b.userId)]).toEqual({ seen: expect.any(Number), status: 1 });
@@ -157,7 +136,7 @@ describe("presence", () => {
     const watcher = await login();
     const { userId, phone } = await (async () => {
       const p = nextPhone();
-      return { phone: p, ...emu.admin.createUser({ phone: p, firstName: "Target" }) };
+      return { phone: p, ...world.emu.admin.createUser({ phone: p, firstName: "Target" }) };
     })();
     await watcher.client.ok(35, { contactIds: [userId], subscribe: true });
 
@@ -202,7 +181,7 @@ describe("presence", () => {
   it("contacts hear presence without subscribing", async () => {
     const owner = await login();
     const p = nextPhone();
-    const { userId } = emu.admin.createUser({ phone: p, firstName: "Friend" });
+    const { userId } = world.emu.admin.createUser({ phone: p, firstName: "Friend" });
     await owner.client.ok(34, { contactId: userId, action: "ADD" });
     const friend = await connect();
     await friend.smsLogin(p);

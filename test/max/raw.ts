@@ -174,3 +174,49 @@ export async function loggedIn(
   const { token, userId } = await client.smsLogin(phone);
   return { client, userId, token };
 }
+
+/** Asserts an error packet (`cmd: 3`) for `opcode` with the given `error` code. */
+export function expectErrorPacket(p: RawPacket, opcode: number, code: string): void {
+  if (p.cmd !== 3 || p.opcode !== opcode || p.payload?.error !== code) {
+    throw new Error(`expected error ${code} for opcode ${opcode}, got ${JSON.stringify(p)}`);
+  }
+}
+
+/**
+ * One emulator per test file with fresh phones (`+7<prefix><4 digits>`) and every socket closed
+ * at the end: call `start()` in beforeAll and `stop()` in afterAll.
+ */
+export function emulatorFixture(phonePrefix: string) {
+  let emu: Awaited<ReturnType<typeof startEmulator>> | undefined;
+  const clients: RawClient[] = [];
+  let seq = 0;
+  const fixture = {
+    get emu() {
+      if (!emu) throw new Error("emulatorFixture: start() has not run");
+      return emu;
+    },
+    nextPhone: (): string => `+7${phonePrefix}${String(++seq).padStart(4, "0")}`,
+    async start() {
+      emu = await startEmulator();
+    },
+    async stop() {
+      for (const c of clients) c.close();
+      await emu?.close();
+    },
+    /** A new account logged in over SMS on its own socket. */
+    async login(
+      phone: string = fixture.nextPhone(),
+    ): Promise<{ client: RawClient; userId: number; token: string; phone: string }> {
+      const r = await loggedIn(fixture.emu.url, phone);
+      clients.push(r.client);
+      return { ...r, phone };
+    },
+    /** A bare socket (no hello yet). */
+    async connect(): Promise<RawClient> {
+      const c = await RawClient.connect(fixture.emu.url);
+      clients.push(c);
+      return c;
+    },
+  };
+  return fixture;
+}
