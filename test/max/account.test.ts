@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emulatorFixture, expectErrorPacket } from "./raw.js";
 
 const world = emulatorFixture("922000");
-const { nextPhone, login, connect } = world;
+const { login, connect } = world;
 const expectError = expectErrorPacket;
 
 beforeAll(world.start);
