@@ -1,4 +1,4 @@
-import { type Ctx, fail } from "./context.js";
+import { type Ctx, fail, Paged } from "./context.js";
 
 /** Lookups shared by the handlers; every one is scoped to the request's app. */
 export interface UserRow {
@@ -61,6 +61,11 @@ export function findUser(ctx: Ctx, userId: number): UserRow | undefined {
 
 export function mustUser(ctx: Ctx, userId: number): UserRow {
   return findUser(ctx, userId) ?? fail(10000);
+}
+
+/** The user a request acts as (user token, or admin + `user_id` header); it must exist (10000). */
+export function actingUser(ctx: Ctx): UserRow {
+  return mustUser(ctx, ctx.requireActor());
 }
 
 export function mustGroup(ctx: Ctx, groupId: number): GroupRow {
@@ -174,4 +179,22 @@ export function pageOf<T>(
     return { items, cursor: String(key(items[items.length - 1] as T)) };
   }
   return { items: rows };
+}
+
+/**
+ * A paged answer over `rows` read with `limit + 1`: the first `limit` rows through `out`, and
+ * `extra` plus a `cursor` when more remain.
+ */
+export function cursorPaged<T>(
+  rows: T[],
+  limit: number,
+  key: (row: T) => number,
+  out: (row: T) => unknown,
+  extra: { version?: number } = {},
+): Paged {
+  const page = pageOf(rows, limit, key);
+  return new Paged(
+    page.items.map((row) => out(row)),
+    page.cursor ? { ...extra, cursor: page.cursor } : extra,
+  );
 }

@@ -21,7 +21,7 @@ import {
   type RouteDef,
 } from "./context.js";
 import { groupRoutes } from "./handlers/groups.js";
-import { messageRoutes } from "./handlers/messages.js";
+import { type MessageRow, messageRoutes } from "./handlers/messages.js";
 import { pushRoutes } from "./handlers/push.js";
 import { rosterRoutes } from "./handlers/roster.js";
 import { hashPassword, userRoutes } from "./handlers/users.js";
@@ -327,21 +327,7 @@ export function createMaxImEmulator(options: MaxImEmulatorOptions): MaxImEmulato
     messages(appId) {
       const rows = emu
         .q("SELECT * FROM maxim_messages WHERE (? IS NULL OR app_id = ?) ORDER BY msg_id")
-        .all(appId ?? null, appId ?? null) as {
-        msg_id: number;
-        app_id: string;
-        from_id: number;
-        to_id: number;
-        to_type: number;
-        content_type: number;
-        content: string;
-        attachment: string | null;
-        ext: string | null;
-        config: string | null;
-        recalled: number;
-        kind: string;
-        created_at: number;
-      }[];
+        .all(appId ?? null, appId ?? null) as (MessageRow & { app_id: string; kind: string })[];
       return rows.map((r) => ({
         msgId: r.msg_id,
         appId: r.app_id,

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import type { z } from "zod";
 import {
   AnnouncementEditBody,
   AnnouncementQuery,
@@ -26,11 +27,14 @@ import {
   PageQuery,
   QrInviteBody,
 } from "../../protocol.js";
-import { type Ctx, fail, MaxImFault, Paged, type RouteDef, route } from "../context.js";
+import { type Ctx, fail, MaxImFault, type Method, Paged, type RouteDef, route } from "../context.js";
 import {
   actingRole,
+  actingUser,
   addMember,
+  cursorPaged,
   type GroupRow,
+  type MemberRow,
   member,
   mustGroup,
   mustUser,
@@ -70,22 +74,79 @@ function touch(ctx: Ctx, groupId: number): void {
   ctx.emu.q("UPDATE maxim_groups SET updated_at = ? WHERE group_id = ?").run(ctx.now, groupId);
 }
 
+/** Checks the actor may act on the group (else throws its code) and returns the acting role. */
+type Guard = (ctx: Ctx, g: GroupRow) => number;
+
+const asMember: Guard = (ctx, g) => requireMember(ctx, g.group_id);
+const asAdmin: Guard = (ctx, g) => requireAdmin(ctx, g.group_id);
+const asOwner: Guard = (ctx, g) => requireOwner(ctx, g.group_id);
 /** Info may be changed by admins, or by any member when `member_modify` is on. */
-function requireModify(ctx: Ctx, g: GroupRow): void {
+const asModifier: Guard = (ctx, g) => {
   const role = requireMember(ctx, g.group_id);
   if (role < Role.ADMIN && g.member_modify !== 1) fail(20012);
+  return role;
+};
+/** Invitations come from admins, or from any member when `member_invite` is on. */
+const asInviter: Guard = (ctx, g) => {
+  const role = requireMember(ctx, g.group_id);
+  if (role < Role.ADMIN && g.member_invite !== 1) fail(20012);
+  return role;
+};
+
+/**
+ * A route on one group, named by `group_id` in its query or body: the group must exist (20001),
+ * then pass `guard`; `handle` gets the group and the acting role.
+ */
+function groupRoute<T extends { group_id: number }>(
+  def: { methods: readonly Method[]; path: string; guard: Guard } & (
+    | { query: z.ZodType<T> }
+    | { body: z.ZodType<T> }
+  ) & { handle(ctx: Ctx, g: GroupRow, input: T, role: number): unknown },
+): RouteDef {
+  const run = (ctx: Ctx, input: T) => {
+    const g = mustGroup(ctx, input.group_id);
+    return def.handle(ctx, g, input, def.guard(ctx, g));
+  };
+  const { methods, path } = def;
+  return "query" in def
+    ? { methods, path, auth: "token", query: def.query, handle: (ctx, q) => run(ctx, q as T) }
+    : { methods, path, auth: "token", body: def.body, handle: (ctx, _q, b) => run(ctx, b as T) };
+}
+
+/**
+ * A group route over `user_list`: after the guard, `each(ctx, g, b, role)` gives the step run for
+ * every user in one transaction (a business error is that user's `fail`); `touchGroup` then
+ * marks the group updated in the same transaction.
+ */
+function perUserRoute<T extends { group_id: number; user_list: number[] }>(def: {
+  methods: readonly Method[];
+  path: string;
+  body: z.ZodType<T>;
+  guard: Guard;
+  touchGroup?: boolean;
+  each(ctx: Ctx, g: GroupRow, b: T, role: number): (id: number) => UserResult;
+}): RouteDef {
+  return groupRoute({
+    methods: def.methods,
+    path: def.path,
+    body: def.body,
+    guard: def.guard,
+    handle: (ctx, g, b, role) =>
+      ctx.emu.db.transaction(() => {
+        const out = perUser(b.user_list, def.each(ctx, g, b, role));
+        if (def.touchGroup) touch(ctx, g.group_id);
+        return out;
+      })(),
+  });
 }
 
 function setColumn(column: string, path: string, admin: boolean): RouteDef {
-  return route({
+  return groupRoute<{ group_id: number; value: string | boolean }>({
     methods: ["POST", "PUT"],
     path,
-    auth: "token",
     body: admin ? GroupBoolValueBody : GroupStringValueBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      if (admin) requireAdmin(ctx, g.group_id);
-      else requireModify(ctx, g);
+    guard: admin ? asAdmin : asModifier,
+    handle: (ctx, g, b) => {
       const value = typeof b.value === "boolean" ? (b.value ? 1 : 0) : b.value;
       ctx.emu
         .q(`UPDATE maxim_groups SET ${column} = ?, updated_at = ? WHERE group_id = ?`)
@@ -95,7 +156,60 @@ function setColumn(column: string, path: string, admin: boolean): RouteDef {
   });
 }
 
-function memberOut(m: { user_id: number; join_time: number; display_name: string; ban_expire: number }) {
+/** The actor's own membership of the group (20002 if none). */
+function ownMember(ctx: Ctx, g: GroupRow): MemberRow {
+  return member(ctx, g.group_id, ctx.requireActor()) ?? fail(20002);
+}
+
+/**
+ * `POST|PUT path` sets `column` of the actor's own membership of the body's group to `value(b)`,
+ * which runs after the membership check and may fail with its own code.
+ */
+function setOwnMember<T extends { group_id: number }>(
+  path: string,
+  column: "display_name" | "msg_push_mode" | "msg_mute_mode",
+  body: z.ZodType<T>,
+  value: (b: T) => string | number,
+): RouteDef {
+  return route({
+    methods: ["POST", "PUT"],
+    path,
+    auth: "token",
+    body,
+    handle: (ctx, _q, b) => {
+      const m = ownMember(ctx, mustGroup(ctx, b.group_id));
+      ctx.emu.q(`UPDATE maxim_group_members SET ${column} = ? WHERE seq = ?`).run(value(b), m.seq);
+      return true;
+    },
+  });
+}
+
+const ITEMS = {
+  announcement: { table: "maxim_group_announcements", key: "id", missing: 20020 },
+  file: { table: "maxim_group_files", key: "file_id", missing: 20022 },
+} as const;
+
+/** `columns` of one of the group's announcements or shared files (20020 / 20022 if none). */
+function groupItem(
+  ctx: Ctx,
+  g: GroupRow,
+  kind: keyof typeof ITEMS,
+  id: number,
+  columns: "*" | "uploader",
+): unknown {
+  const { table, key, missing } = ITEMS[kind];
+  return (
+    ctx.emu.q(`SELECT ${columns} FROM ${table} WHERE ${key} = ? AND group_id = ?`).get(id, g.group_id) ??
+    fail(missing)
+  );
+}
+
+/** Members under an admin may only change the files they uploaded. */
+function mayChangeFile(ctx: Ctx, role: number, uploader: number): boolean {
+  return role >= Role.ADMIN || uploader === ctx.actor;
+}
+
+function memberOut(m: MemberRow) {
   return {
     user_id: m.user_id,
     join_time: m.join_time,
@@ -131,7 +245,7 @@ export const groupRoutes: RouteDef[] = [
     auth: "token",
     body: GroupCreateBody,
     handle: (ctx, _q, b) => {
-      const owner = mustUser(ctx, ctx.requireActor()).user_id;
+      const owner = actingUser(ctx).user_id;
       const { limits } = ctx.app.config;
       const { emu, app } = ctx;
       const alive = emu
@@ -188,14 +302,12 @@ export const groupRoutes: RouteDef[] = [
       })();
     },
   }),
-  route({
+  groupRoute({
     methods: ["DELETE", "POST"],
     path: "/group/destroy",
-    auth: "token",
     query: GroupQuery,
-    handle: (ctx, q) => {
-      const g = mustGroup(ctx, q.group_id);
-      requireOwner(ctx, g.group_id);
+    guard: asOwner,
+    handle: (ctx, g) => {
       ctx.emu.db.transaction(() => {
         ctx.emu
           .q("UPDATE maxim_groups SET status = 1, updated_at = ? WHERE group_id = ?")
@@ -242,53 +354,45 @@ export const groupRoutes: RouteDef[] = [
   setColumn("member_modify", "/group/settings/allow_member_modify", true),
   setColumn("read_ack", "/group/settings/enable_read_ack", true),
   setColumn("history_visible", "/group/settings/history_visible", true),
-  route({
+  groupRoute({
     methods: ["POST", "PUT"],
     path: "/group/settings/require_admin_approval",
-    auth: "token",
     body: GroupApprovalBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      requireAdmin(ctx, g.group_id);
+    guard: asAdmin,
+    handle: (ctx, g, b) => {
       ctx.emu
         .q("UPDATE maxim_groups SET apply_approval = ?, updated_at = ? WHERE group_id = ?")
         .run(b.apply_approval, ctx.now, g.group_id);
       return true;
     },
   }),
-  route({
+  groupRoute({
     methods: ["POST"],
     path: "/group/settings/ban_all",
-    auth: "token",
     body: GroupBanAllBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      requireAdmin(ctx, g.group_id);
+    guard: asAdmin,
+    handle: (ctx, g, b) => {
       const until = b.duration < 0 ? -1 : Math.floor(ctx.now / 1000) + b.duration * 60;
       ctx.emu.q("UPDATE maxim_groups SET ban_expire_time = ? WHERE group_id = ?").run(until, g.group_id);
       return { ban_expire_time: until };
     },
   }),
-  route({
+  groupRoute({
     methods: ["POST"],
     path: "/group/settings/unban_all",
-    auth: "token",
     body: GroupIdBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      requireAdmin(ctx, g.group_id);
+    guard: asAdmin,
+    handle: (ctx, g) => {
       ctx.emu.q("UPDATE maxim_groups SET ban_expire_time = 0 WHERE group_id = ?").run(g.group_id);
       return true;
     },
   }),
-  route({
+  groupRoute({
     methods: ["POST", "PUT"],
     path: "/group/transfer",
-    auth: "token",
     body: GroupTransferBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      requireOwner(ctx, g.group_id);
+    guard: asOwner,
+    handle: (ctx, g, b) => {
       if (!member(ctx, g.group_id, b.new_owner)) fail(20005);
       ctx.emu.db.transaction(() => {
         ctx.emu
@@ -304,123 +408,82 @@ export const groupRoutes: RouteDef[] = [
       return ok(b.new_owner);
     },
   }),
-  route({
+  perUserRoute({
     methods: ["POST"],
     path: "/group/admin/add",
-    auth: "token",
     body: GroupUsersBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      requireOwner(ctx, g.group_id);
-      return ctx.emu.db.transaction(() =>
-        perUser(b.user_list, (id) => {
-          const m = member(ctx, g.group_id, id) ?? fail(20002);
-          if (m.role === Role.MEMBER) {
-            ctx.emu.q("UPDATE maxim_group_members SET role = 1 WHERE seq = ?").run(m.seq);
-          }
-          return ok(id);
-        }),
-      )();
+    guard: asOwner,
+    each: (ctx, g) => (id) => {
+      const m = member(ctx, g.group_id, id) ?? fail(20002);
+      if (m.role === Role.MEMBER) {
+        ctx.emu.q("UPDATE maxim_group_members SET role = 1 WHERE seq = ?").run(m.seq);
+      }
+      return ok(id);
     },
   }),
-  route({
+  perUserRoute({
     methods: ["DELETE", "POST"],
     path: "/group/admin/remove",
-    auth: "token",
     body: GroupUsersBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      requireOwner(ctx, g.group_id);
-      return ctx.emu.db.transaction(() =>
-        perUser(b.user_list, (id) => {
-          const m = member(ctx, g.group_id, id) ?? fail(20002);
-          if (m.role === Role.ADMIN)
-            ctx.emu.q("UPDATE maxim_group_members SET role = 0 WHERE seq = ?").run(m.seq);
-          return ok(id);
-        }),
-      )();
+    guard: asOwner,
+    each: (ctx, g) => (id) => {
+      const m = member(ctx, g.group_id, id) ?? fail(20002);
+      if (m.role === Role.ADMIN)
+        ctx.emu.q("UPDATE maxim_group_members SET role = 0 WHERE seq = ?").run(m.seq);
+      return ok(id);
     },
   }),
-  route({
+  groupRoute({
     methods: ["GET"],
     path: "/group/admin_list",
-    auth: "token",
     query: GroupQuery,
-    handle: (ctx, q) => {
-      const g = mustGroup(ctx, q.group_id);
-      requireMember(ctx, g.group_id);
-      return (
+    guard: asMember,
+    handle: (ctx, g) =>
+      (
         ctx.emu
           .q("SELECT * FROM maxim_group_members WHERE group_id = ? AND role = 1 ORDER BY seq")
-          .all(g.group_id) as {
-          user_id: number;
-          join_time: number;
-          display_name: string;
-          ban_expire: number;
-        }[]
-      ).map(memberOut);
-    },
+          .all(g.group_id) as MemberRow[]
+      ).map(memberOut),
   }),
-  route({
+  groupRoute({
     methods: ["GET"],
     path: "/group/member_list",
-    auth: "token",
     query: GroupPageQuery,
-    handle: (ctx, q) => {
-      const g = mustGroup(ctx, q.group_id);
-      if (actingRole(ctx, g.group_id) === null) fail(20002);
+    // Listing members is for members: a stranger gets 20002, not requireMember's 20011.
+    guard: (ctx, g) => actingRole(ctx, g.group_id) ?? fail(20002),
+    handle: (ctx, g, q) => {
       const limit = q.limit ?? 1000;
       const rows = ctx.emu
         .q("SELECT * FROM maxim_group_members WHERE group_id = ? AND seq > ? ORDER BY seq LIMIT ?")
-        .all(g.group_id, Number(q.cursor ?? 0), limit + 1) as {
-        seq: number;
-        user_id: number;
-        join_time: number;
-        display_name: string;
-        ban_expire: number;
-      }[];
-      const page = pageOf(rows, limit, (r) => r.seq);
-      const extra: { cursor?: string; version: number } = { version: g.updated_at };
-      if (page.cursor) extra.cursor = page.cursor;
-      return new Paged(
-        page.items.map((m) => ({ user_id: m.user_id, join_time: m.join_time })),
-        extra,
+        .all(g.group_id, Number(q.cursor ?? 0), limit + 1) as MemberRow[];
+      return cursorPaged(
+        rows,
+        limit,
+        (r) => r.seq,
+        (m) => ({ user_id: m.user_id, join_time: m.join_time }),
+        { version: g.updated_at },
       );
     },
   }),
-  route({
+  groupRoute({
     methods: ["POST"],
     path: "/group/members/display_name",
-    auth: "token",
     body: GroupUsersBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      requireMember(ctx, g.group_id);
+    guard: asMember,
+    handle: (ctx, g, b) => {
       return b.user_list.flatMap((id) => {
         const m = member(ctx, g.group_id, id);
         return m ? [memberOut(m)] : [];
       });
     },
   }),
-  route({
-    methods: ["POST", "PUT"],
-    path: "/group/display_name",
-    auth: "token",
-    body: GroupStringValueBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      const me = ctx.requireActor();
-      const m = member(ctx, g.group_id, me) ?? fail(20002);
-      ctx.emu.q("UPDATE maxim_group_members SET display_name = ? WHERE seq = ?").run(b.value, m.seq);
-      return true;
-    },
-  }),
+  setOwnMember("/group/display_name", "display_name", GroupStringValueBody, (b) => b.value),
   route({
     methods: ["GET"],
     path: "/group/user_joined",
     auth: "token",
     handle: (ctx) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       return (
         ctx.emu.q("SELECT group_id FROM maxim_group_members WHERE user_id = ? ORDER BY seq").all(me) as {
           group_id: number;
@@ -428,33 +491,28 @@ export const groupRoutes: RouteDef[] = [
       ).map((r) => r.group_id);
     },
   }),
-  route({
+  perUserRoute({
     methods: ["POST"],
     path: "/group/invite",
-    auth: "token",
     body: GroupInviteBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      const role = requireMember(ctx, g.group_id);
-      if (role < Role.ADMIN && g.member_invite !== 1) fail(20012);
+    guard: asInviter,
+    each: (ctx, g, b) => {
       const inviter = ctx.actor ?? g.owner_id;
-      return ctx.emu.db.transaction(() =>
-        perUser(b.user_list, (id) => {
-          const u = mustUser(ctx, id);
-          if (member(ctx, g.group_id, id)) fail(20017);
-          if (settingsOf(u).group_confirm) {
-            ctx.emu
-              .q(
-                `INSERT INTO maxim_group_requests (kind, group_id, user_id, inviter_id, reason, created_at, updated_at, expired_time)
-                 VALUES ('invite', ?, ?, ?, ?, ?, ?, ?)`,
-              )
-              .run(g.group_id, id, inviter, b.reason ?? "", ctx.now, ctx.now, ctx.now + REQUEST_TTL_MS);
-            return ok(id, "waiting for the invitee to accept");
-          }
-          addMember(ctx, g, id);
-          return ok(id);
-        }),
-      )();
+      return (id) => {
+        const u = mustUser(ctx, id);
+        if (member(ctx, g.group_id, id)) fail(20017);
+        if (settingsOf(u).group_confirm) {
+          ctx.emu
+            .q(
+              `INSERT INTO maxim_group_requests (kind, group_id, user_id, inviter_id, reason, created_at, updated_at, expired_time)
+               VALUES ('invite', ?, ?, ?, ?, ?, ?, ?)`,
+            )
+            .run(g.group_id, id, inviter, b.reason ?? "", ctx.now, ctx.now, ctx.now + REQUEST_TTL_MS);
+          return ok(id, "waiting for the invitee to accept");
+        }
+        addMember(ctx, g, id);
+        return ok(id);
+      };
     },
   }),
   route({
@@ -463,7 +521,7 @@ export const groupRoutes: RouteDef[] = [
     auth: "token",
     body: GroupHandleBody,
     handle: (ctx, _q, b) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       const g = mustGroup(ctx, b.group_id);
       const inv = ctx.emu
         .q(
@@ -487,7 +545,7 @@ export const groupRoutes: RouteDef[] = [
     auth: "token",
     query: PageQuery,
     handle: (ctx, q) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       const limit = q.limit ?? 100;
       const rows = ctx.emu
         .q(
@@ -515,7 +573,7 @@ export const groupRoutes: RouteDef[] = [
     auth: "token",
     body: GroupApplyBody,
     handle: (ctx, _q, b) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       const g = mustGroup(ctx, b.group_id);
       if (member(ctx, g.group_id, me)) fail(20017);
       if (
@@ -537,14 +595,12 @@ export const groupRoutes: RouteDef[] = [
       return ok(me, "waiting for an admin to approve");
     },
   }),
-  route({
+  groupRoute({
     methods: ["PUT", "POST"],
     path: "/group/apply/handle",
-    auth: "token",
     body: GroupHandleBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      requireAdmin(ctx, g.group_id);
+    guard: asAdmin,
+    handle: (ctx, g, b) => {
       const app = ctx.emu
         .q(
           `SELECT * FROM maxim_group_requests WHERE kind = 'apply' AND group_id = ? AND user_id = ? AND status = 0
@@ -576,43 +632,37 @@ export const groupRoutes: RouteDef[] = [
           `SELECT * FROM maxim_group_requests WHERE kind = 'apply' AND group_id IN (${marks}) AND id > ? ORDER BY id LIMIT ?`,
         )
         .all(...b.group_list, Number(q.cursor ?? 0), limit + 1) as RequestRow[];
-      const page = pageOf(rows, limit, (r) => r.id);
-      return new Paged(
-        page.items.map((r) => ({
+      return cursorPaged(
+        rows,
+        limit,
+        (r) => r.id,
+        (r) => ({
           applicant_id: r.user_id,
           group_id: r.group_id,
           reason: r.reason,
           status: r.status,
           expired_time: r.expired_time,
-        })),
-        page.cursor ? { cursor: page.cursor } : {},
+        }),
       );
     },
   }),
-  route({
+  perUserRoute({
     methods: ["DELETE", "POST"],
     path: "/group/kick",
-    auth: "token",
     body: GroupUsersBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      const role = requireAdmin(ctx, g.group_id);
-      return ctx.emu.db.transaction(() => {
-        const out = perUser(b.user_list, (id) => {
-          const m = member(ctx, g.group_id, id) ?? fail(20002);
-          if (m.role >= role) fail(role === Role.ADMIN ? 20013 : 20012);
-          ctx.emu.q("DELETE FROM maxim_group_members WHERE seq = ?").run(m.seq);
-          ctx.emu
-            .q(
-              `INSERT INTO maxim_group_kicks (group_id, user_id, count) VALUES (?, ?, 1)
-               ON CONFLICT (group_id, user_id) DO UPDATE SET count = count + 1`,
-            )
-            .run(g.group_id, id);
-          return ok(id);
-        });
-        touch(ctx, g.group_id);
-        return out;
-      })();
+    guard: asAdmin,
+    touchGroup: true,
+    each: (ctx, g, _b, role) => (id) => {
+      const m = member(ctx, g.group_id, id) ?? fail(20002);
+      if (m.role >= role) fail(role === Role.ADMIN ? 20013 : 20012);
+      ctx.emu.q("DELETE FROM maxim_group_members WHERE seq = ?").run(m.seq);
+      ctx.emu
+        .q(
+          `INSERT INTO maxim_group_kicks (group_id, user_id, count) VALUES (?, ?, 1)
+           ON CONFLICT (group_id, user_id) DO UPDATE SET count = count + 1`,
+        )
+        .run(g.group_id, id);
+      return ok(id);
     },
   }),
   route({
@@ -622,67 +672,50 @@ export const groupRoutes: RouteDef[] = [
     query: GroupQuery,
     handle: (ctx, q) => {
       const g = mustGroup(ctx, q.group_id);
-      const me = ctx.requireActor();
-      const m = member(ctx, g.group_id, me) ?? fail(20002);
+      const m = ownMember(ctx, g);
       if (m.role === Role.OWNER) fail(20004);
       ctx.emu.q("DELETE FROM maxim_group_members WHERE seq = ?").run(m.seq);
       touch(ctx, g.group_id);
       return true;
     },
   }),
-  route({
+  perUserRoute({
     methods: ["POST"],
     path: "/group/block",
-    auth: "token",
     body: GroupUsersBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      const role = requireAdmin(ctx, g.group_id);
-      return ctx.emu.db.transaction(() =>
-        perUser(b.user_list, (id) => {
-          mustUser(ctx, id);
-          const m = member(ctx, g.group_id, id);
-          if (m && m.role >= role) fail(20013);
-          if (
-            ctx.emu
-              .q("SELECT 1 FROM maxim_group_blocks WHERE group_id = ? AND user_id = ?")
-              .get(g.group_id, id)
-          ) {
-            fail(20018);
-          }
-          if (m) ctx.emu.q("DELETE FROM maxim_group_members WHERE seq = ?").run(m.seq);
-          ctx.emu.q("INSERT INTO maxim_group_blocks VALUES (?, ?, ?)").run(g.group_id, id, ctx.now);
-          return ok(id);
-        }),
-      )();
+    guard: asAdmin,
+    each: (ctx, g, _b, role) => (id) => {
+      mustUser(ctx, id);
+      const m = member(ctx, g.group_id, id);
+      if (m && m.role >= role) fail(20013);
+      if (
+        ctx.emu.q("SELECT 1 FROM maxim_group_blocks WHERE group_id = ? AND user_id = ?").get(g.group_id, id)
+      ) {
+        fail(20018);
+      }
+      if (m) ctx.emu.q("DELETE FROM maxim_group_members WHERE seq = ?").run(m.seq);
+      ctx.emu.q("INSERT INTO maxim_group_blocks VALUES (?, ?, ?)").run(g.group_id, id, ctx.now);
+      return ok(id);
     },
   }),
-  route({
+  perUserRoute({
     methods: ["DELETE", "POST"],
     path: "/group/unblock",
-    auth: "token",
     body: GroupUsersBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      requireAdmin(ctx, g.group_id);
-      return ctx.emu.db.transaction(() =>
-        perUser(b.user_list, (id) => {
-          const r = ctx.emu
-            .q("DELETE FROM maxim_group_blocks WHERE group_id = ? AND user_id = ?")
-            .run(g.group_id, id);
-          return r.changes ? ok(id) : no(id, "not blacklisted");
-        }),
-      )();
+    guard: asAdmin,
+    each: (ctx, g) => (id) => {
+      const r = ctx.emu
+        .q("DELETE FROM maxim_group_blocks WHERE group_id = ? AND user_id = ?")
+        .run(g.group_id, id);
+      return r.changes ? ok(id) : no(id, "not blacklisted");
     },
   }),
-  route({
+  groupRoute({
     methods: ["GET"],
     path: "/group/blocked_list",
-    auth: "token",
     query: GroupPageQuery,
-    handle: (ctx, q) => {
-      const g = mustGroup(ctx, q.group_id);
-      requireAdmin(ctx, g.group_id);
+    guard: asAdmin,
+    handle: (ctx, g) => {
       const rows = ctx.emu
         .q("SELECT * FROM maxim_group_blocks WHERE group_id = ? ORDER BY created_at")
         .all(g.group_id) as { group_id: number; user_id: number; created_at: number }[];
@@ -692,97 +725,57 @@ export const groupRoutes: RouteDef[] = [
       );
     },
   }),
-  route({
+  perUserRoute({
     methods: ["POST"],
     path: "/group/ban",
-    auth: "token",
     body: GroupBanBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      const role = requireAdmin(ctx, g.group_id);
+    guard: asAdmin,
+    each: (ctx, g, b, role) => {
       const until = b.duration < 0 ? -1 : ctx.now + b.duration * 60_000;
-      return ctx.emu.db.transaction(() =>
-        perUser(b.user_list, (id) => {
-          const m = member(ctx, g.group_id, id) ?? fail(20002);
-          if (m.role >= role) fail(20013);
-          ctx.emu.q("UPDATE maxim_group_members SET ban_expire = ? WHERE seq = ?").run(until, m.seq);
-          return ok(id);
-        }),
-      )();
+      return (id) => {
+        const m = member(ctx, g.group_id, id) ?? fail(20002);
+        if (m.role >= role) fail(20013);
+        ctx.emu.q("UPDATE maxim_group_members SET ban_expire = ? WHERE seq = ?").run(until, m.seq);
+        return ok(id);
+      };
     },
   }),
-  route({
+  perUserRoute({
     methods: ["POST"],
     path: "/group/unban",
-    auth: "token",
     body: GroupUsersBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      requireAdmin(ctx, g.group_id);
-      return ctx.emu.db.transaction(() =>
-        perUser(b.user_list, (id) => {
-          const m = member(ctx, g.group_id, id) ?? fail(20002);
-          ctx.emu.q("UPDATE maxim_group_members SET ban_expire = 0 WHERE seq = ?").run(m.seq);
-          return ok(id);
-        }),
-      )();
+    guard: asAdmin,
+    each: (ctx, g) => (id) => {
+      const m = member(ctx, g.group_id, id) ?? fail(20002);
+      ctx.emu.q("UPDATE maxim_group_members SET ban_expire = 0 WHERE seq = ?").run(m.seq);
+      return ok(id);
     },
   }),
-  route({
+  groupRoute({
     methods: ["GET"],
     path: "/group/banned_list",
-    auth: "token",
     query: GroupPageQuery,
-    handle: (ctx, q) => {
-      const g = mustGroup(ctx, q.group_id);
-      requireMember(ctx, g.group_id);
+    guard: asMember,
+    handle: (ctx, g) => {
       const rows = ctx.emu
         .q(
           "SELECT * FROM maxim_group_members WHERE group_id = ? AND (ban_expire = -1 OR ban_expire > ?) ORDER BY seq",
         )
-        .all(g.group_id, ctx.now) as {
-        user_id: number;
-        join_time: number;
-        display_name: string;
-        ban_expire: number;
-      }[];
+        .all(g.group_id, ctx.now) as MemberRow[];
       return new Paged(rows.map(memberOut), { total: rows.length });
     },
   }),
-  route({
-    methods: ["POST", "PUT"],
-    path: "/group/msg/push_mode",
-    auth: "token",
-    body: GroupPushModeBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      const m = member(ctx, g.group_id, ctx.requireActor()) ?? fail(20002);
-      if (b.msg_push_mode < 0 || b.msg_push_mode > 4) fail(20003);
-      ctx.emu.q("UPDATE maxim_group_members SET msg_push_mode = ? WHERE seq = ?").run(b.msg_push_mode, m.seq);
-      return true;
-    },
-  }),
-  route({
-    methods: ["POST", "PUT"],
-    path: "/group/msg/mute_mode",
-    auth: "token",
-    body: GroupMuteModeBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      const m = member(ctx, g.group_id, ctx.requireActor()) ?? fail(20002);
-      ctx.emu.q("UPDATE maxim_group_members SET msg_mute_mode = ? WHERE seq = ?").run(b.msg_mute_mode, m.seq);
-      return true;
-    },
-  }),
+  setOwnMember("/group/msg/push_mode", "msg_push_mode", GroupPushModeBody, (b) =>
+    b.msg_push_mode < 0 || b.msg_push_mode > 4 ? fail(20003) : b.msg_push_mode,
+  ),
+  setOwnMember("/group/msg/mute_mode", "msg_mute_mode", GroupMuteModeBody, (b) => b.msg_mute_mode),
   // ---- announcements
-  route({
+  groupRoute({
     methods: ["POST"],
     path: "/group/announcement/edit",
-    auth: "token",
     body: AnnouncementEditBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      requireAdmin(ctx, g.group_id);
+    guard: asAdmin,
+    handle: (ctx, g, b) => {
       const author = ctx.actor ?? g.owner_id;
       const r = ctx.emu
         .q(
@@ -799,29 +792,19 @@ export const groupRoutes: RouteDef[] = [
       };
     },
   }),
-  route({
+  groupRoute({
     methods: ["GET"],
     path: "/group/announcement",
-    auth: "token",
     query: AnnouncementQuery,
-    handle: (ctx, q) => {
-      const g = mustGroup(ctx, q.group_id);
-      requireMember(ctx, g.group_id);
-      return (
-        ctx.emu
-          .q("SELECT * FROM maxim_group_announcements WHERE id = ? AND group_id = ?")
-          .get(q.announcement_id, g.group_id) ?? fail(20020)
-      );
-    },
+    guard: asMember,
+    handle: (ctx, g, q) => groupItem(ctx, g, "announcement", q.announcement_id, "*"),
   }),
-  route({
+  groupRoute({
     methods: ["GET"],
     path: "/group/announcement/last",
-    auth: "token",
     query: GroupQuery,
-    handle: (ctx, q) => {
-      const g = mustGroup(ctx, q.group_id);
-      requireMember(ctx, g.group_id);
+    guard: asMember,
+    handle: (ctx, g) => {
       return (
         ctx.emu
           .q("SELECT * FROM maxim_group_announcements WHERE group_id = ? ORDER BY id DESC LIMIT 1")
@@ -829,27 +812,23 @@ export const groupRoutes: RouteDef[] = [
       );
     },
   }),
-  route({
+  groupRoute({
     methods: ["GET"],
     path: "/group/announcement/list",
-    auth: "token",
     query: GroupQuery,
-    handle: (ctx, q) => {
-      const g = mustGroup(ctx, q.group_id);
-      requireMember(ctx, g.group_id);
+    guard: asMember,
+    handle: (ctx, g) => {
       return ctx.emu
         .q("SELECT * FROM maxim_group_announcements WHERE group_id = ? ORDER BY id DESC")
         .all(g.group_id);
     },
   }),
-  route({
+  groupRoute({
     methods: ["DELETE", "POST"],
     path: "/group/announcement/delete",
-    auth: "token",
     query: AnnouncementQuery,
-    handle: (ctx, q) => {
-      const g = mustGroup(ctx, q.group_id);
-      requireAdmin(ctx, g.group_id);
+    guard: asAdmin,
+    handle: (ctx, g, q) => {
       const r = ctx.emu
         .q("DELETE FROM maxim_group_announcements WHERE id = ? AND group_id = ?")
         .run(q.announcement_id, g.group_id);
@@ -858,14 +837,12 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   // ---- shared files
-  route({
+  groupRoute({
     methods: ["POST"],
     path: "/group/file/upload",
-    auth: "token",
     body: FileUploadBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      requireMember(ctx, g.group_id);
+    guard: asMember,
+    handle: (ctx, g, b) => {
       const uploader = ctx.actor ?? g.owner_id;
       const r = ctx.emu
         .q(
@@ -876,47 +853,35 @@ export const groupRoutes: RouteDef[] = [
       return ctx.emu.q("SELECT * FROM maxim_group_files WHERE file_id = ?").get(r.lastInsertRowid);
     },
   }),
-  route({
+  groupRoute({
     methods: ["GET"],
     path: "/group/file/list",
-    auth: "token",
     query: GroupQuery,
-    handle: (ctx, q) => {
-      const g = mustGroup(ctx, q.group_id);
-      requireMember(ctx, g.group_id);
+    guard: asMember,
+    handle: (ctx, g) => {
       return ctx.emu.q("SELECT * FROM maxim_group_files WHERE group_id = ? ORDER BY file_id").all(g.group_id);
     },
   }),
-  route({
+  groupRoute({
     methods: ["GET"],
     path: "/group/file",
-    auth: "token",
     query: FileQuery,
-    handle: (ctx, q) => {
-      const g = mustGroup(ctx, q.group_id);
-      requireMember(ctx, g.group_id);
-      return (
-        ctx.emu
-          .q("SELECT * FROM maxim_group_files WHERE file_id = ? AND group_id = ?")
-          .get(q.file_id, g.group_id) ?? fail(20022)
-      );
-    },
+    guard: asMember,
+    handle: (ctx, g, q) => groupItem(ctx, g, "file", q.file_id, "*"),
   }),
-  route({
+  groupRoute({
     methods: ["DELETE", "POST"],
     path: "/group/file/delete",
-    auth: "token",
     body: FileDeleteBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      const role = requireMember(ctx, g.group_id);
+    guard: asMember,
+    handle: (ctx, g, b, role) => {
       return ctx.emu.db.transaction(() =>
         b.file_list.map((fileId) => {
           const f = ctx.emu
             .q("SELECT uploader FROM maxim_group_files WHERE file_id = ? AND group_id = ?")
             .get(fileId, g.group_id) as { uploader: number } | undefined;
           if (!f) return { file_id: fileId, result: "fail", reason: "20022" };
-          if (role < Role.ADMIN && f.uploader !== ctx.actor)
+          if (!mayChangeFile(ctx, role, f.uploader))
             return { file_id: fileId, result: "fail", reason: "20023" };
           ctx.emu.q("DELETE FROM maxim_group_files WHERE file_id = ?").run(fileId);
           return { file_id: fileId, result: "success" };
@@ -924,18 +889,14 @@ export const groupRoutes: RouteDef[] = [
       )();
     },
   }),
-  route({
+  groupRoute({
     methods: ["PUT", "POST"],
     path: "/group/file/update_name",
-    auth: "token",
     body: FileRenameBody,
-    handle: (ctx, _q, b) => {
-      const g = mustGroup(ctx, b.group_id);
-      const role = requireMember(ctx, g.group_id);
-      const f = (ctx.emu
-        .q("SELECT uploader FROM maxim_group_files WHERE file_id = ? AND group_id = ?")
-        .get(b.file_id, g.group_id) ?? fail(20022)) as { uploader: number };
-      if (role < Role.ADMIN && f.uploader !== ctx.actor) fail(20023);
+    guard: asMember,
+    handle: (ctx, g, b, role) => {
+      const f = groupItem(ctx, g, "file", b.file_id, "uploader") as { uploader: number };
+      if (!mayChangeFile(ctx, role, f.uploader)) fail(20023);
       ctx.emu
         .q("UPDATE maxim_group_files SET name = ?, updated_at = ? WHERE file_id = ?")
         .run(b.name, ctx.now, b.file_id);
@@ -943,14 +904,12 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   // ---- QR invitations
-  route({
+  groupRoute({
     methods: ["GET"],
     path: "/group/qrcode/sign",
-    auth: "token",
     query: GroupQuery,
-    handle: (ctx, q) => {
-      const g = mustGroup(ctx, q.group_id);
-      requireMember(ctx, g.group_id);
+    guard: asMember,
+    handle: (ctx, g) => {
       const expireAt = ctx.now + ctx.app.config.qrTtlMs;
       const payload = `${g.group_id}.${expireAt}`;
       return { qr_info: `${payload}.${qrSign(ctx, payload)}`, create_at: ctx.now, expire_at: expireAt };
@@ -962,7 +921,7 @@ export const groupRoutes: RouteDef[] = [
     auth: "token",
     body: QrInviteBody,
     handle: (ctx, _q, b) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       const m = /^([0-9]{1,16})\.([0-9]{1,16})\.([A-Za-z0-9_-]{43})$/.exec(b.qr_info) ?? fail(20024);
       const payload = `${m[1]}.${m[2]}`;
       const want = Buffer.from(qrSign(ctx, payload));

@@ -11,9 +11,9 @@ import {
   TargetType,
 } from "../../protocol.js";
 import { type Ctx, fail, type RouteDef, route } from "../context.js";
-import { findUser, type GroupRow, member, mustGroup, mustUser, Role } from "../lookups.js";
+import { actingUser, findUser, type GroupRow, member, mustGroup, mustUser, Role } from "../lookups.js";
 
-interface MessageRow {
+export interface MessageRow {
   msg_id: number;
   from_id: number;
   to_id: number;
@@ -171,7 +171,7 @@ export const messageRoutes: RouteDef[] = [
     auth: "token",
     query: ConversationQuery,
     handle: (ctx, q) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       const start = q.msg_id_start === 0 ? Number.MAX_SAFE_INTEGER : q.msg_id_start;
       const after = clearedUpTo(ctx, me, q.opposite_id);
       let rows: MessageRow[];
@@ -219,7 +219,7 @@ export const messageRoutes: RouteDef[] = [
     path: "/message/unread",
     auth: "token",
     handle: (ctx) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       const rows = ctx.emu
         .q(
           `SELECT i.conversation_id AS uid, COUNT(*) AS num FROM maxim_inbox i JOIN maxim_messages m ON m.msg_id = i.msg_id
@@ -235,7 +235,7 @@ export const messageRoutes: RouteDef[] = [
     auth: "token",
     query: AckQuery,
     handle: (ctx, q) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       ctx.emu
         .q("UPDATE maxim_inbox SET read = 1 WHERE user_id = ? AND conversation_id = ? AND msg_id <= ?")
         .run(me, q.conversation_id, q.msg_id ?? Number.MAX_SAFE_INTEGER);
@@ -248,7 +248,7 @@ export const messageRoutes: RouteDef[] = [
     auth: "token",
     query: ConversationDeleteQuery,
     handle: (ctx, q) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       const id = q.conversation_id;
       if (id !== 0 && !findUser(ctx, id)) mustGroup(ctx, id);
       const last = ctx.emu

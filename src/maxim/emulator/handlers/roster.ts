@@ -10,8 +10,8 @@ import {
   RosterExtBody,
   TargetUserQuery,
 } from "../../protocol.js";
-import { type Ctx, fail, MaxImFault, Paged, type RouteDef, route } from "../context.js";
-import { findUser, mustUser, pageOf, type UserRow } from "../lookups.js";
+import { type Ctx, fail, MaxImFault, type RouteDef, route } from "../context.js";
+import { actingUser, cursorPaged, findUser, mustUser, type UserRow } from "../lookups.js";
 import { settingsOf } from "./users.js";
 
 const APPLY_TTL_MS = 7 * 24 * 3600_000;
@@ -118,7 +118,7 @@ export const rosterRoutes: RouteDef[] = [
     auth: "token",
     body: AddRosterBody,
     handle: (ctx, _q, b) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       if (!ctx.admin) fail(10010);
       for (const id of b.list) {
         mustUser(ctx, id);
@@ -135,7 +135,7 @@ export const rosterRoutes: RouteDef[] = [
     path: "/user/rosters",
     auth: "token",
     handle: (ctx) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       const rows = ctx.emu
         .q(
           `SELECT u.user_id, COALESCE(NULLIF(r.alias, ''), NULLIF(u.nick_name, ''), u.username) AS name
@@ -151,15 +151,16 @@ export const rosterRoutes: RouteDef[] = [
     auth: "token",
     query: PageQuery,
     handle: (ctx, q) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       const limit = q.limit ?? 1000;
       const rows = ctx.emu
         .q("SELECT friend_id, seq FROM maxim_rosters WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?")
         .all(me, Number(q.cursor ?? 0), limit + 1) as { friend_id: number; seq: number }[];
-      const page = pageOf(rows, limit, (r) => r.seq);
-      return new Paged(
-        page.items.map((r) => r.friend_id),
-        page.cursor ? { cursor: page.cursor } : {},
+      return cursorPaged(
+        rows,
+        limit,
+        (r) => r.seq,
+        (r) => r.friend_id,
       );
     },
   }),
@@ -182,7 +183,7 @@ export const rosterRoutes: RouteDef[] = [
     auth: "token",
     body: RosterApplyBody,
     handle: (ctx, _q, b) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       ctx.emu.db.transaction(() => apply(ctx, me, b))();
       return true;
     },
@@ -193,7 +194,7 @@ export const rosterRoutes: RouteDef[] = [
     auth: "token",
     body: RosterApplyBatchBody,
     handle: (ctx, _q, list) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       const success: number[] = [];
       const fails: { user_id: number; reason: string }[] = [];
       // Each application stands alone: a refused one is reported, the others go through.
@@ -229,7 +230,7 @@ export const rosterRoutes: RouteDef[] = [
     auth: "token",
     query: PageQuery,
     handle: (ctx, q) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       const limit = q.limit ?? 100;
       const rows = ctx.emu
         .q(
@@ -243,15 +244,11 @@ export const rosterRoutes: RouteDef[] = [
         status: number;
         expired_time: number;
       }[];
-      const page = pageOf(rows, limit, (r) => r.id);
-      return new Paged(
-        page.items.map((r) => ({
-          user_id: r.from_id,
-          reason: r.reason,
-          status: r.status,
-          expired_time: r.expired_time,
-        })),
-        page.cursor ? { cursor: page.cursor } : {},
+      return cursorPaged(
+        rows,
+        limit,
+        (r) => r.id,
+        (r) => ({ user_id: r.from_id, reason: r.reason, status: r.status, expired_time: r.expired_time }),
       );
     },
   }),
@@ -261,7 +258,7 @@ export const rosterRoutes: RouteDef[] = [
     auth: "token",
     query: TargetUserQuery,
     handle: (ctx, q) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       const apply = pendingApply(ctx, q.user_id, me) ?? fail(10007);
       ctx.emu.db.transaction(() => {
         ctx.emu.q("UPDATE maxim_roster_applies SET status = 1 WHERE id = ?").run(apply.id);
@@ -276,7 +273,7 @@ export const rosterRoutes: RouteDef[] = [
     auth: "token",
     body: RosterDeclineBody,
     handle: (ctx, _q, b) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       const apply = pendingApply(ctx, b.user_id, me) ?? fail(10007);
       ctx.emu.q("UPDATE maxim_roster_applies SET status = 2 WHERE id = ?").run(apply.id);
       return true;
@@ -288,7 +285,7 @@ export const rosterRoutes: RouteDef[] = [
     auth: "token",
     query: TargetUserQuery,
     handle: (ctx, q) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       if (!isFriend(ctx, me, q.user_id)) fail(10007);
       ctx.emu.db.transaction(() => {
         ctx.emu.q("DELETE FROM maxim_rosters WHERE user_id = ? AND friend_id = ?").run(me, q.user_id);
@@ -303,7 +300,7 @@ export const rosterRoutes: RouteDef[] = [
     auth: "token",
     body: RosterExtBody,
     handle: (ctx, _q, b) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       if (!isFriend(ctx, me, b.user_id)) fail(10007);
       ctx.emu
         .q(
@@ -326,7 +323,7 @@ export const rosterRoutes: RouteDef[] = [
     auth: "token",
     query: TargetUserQuery,
     handle: (ctx, q) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       mustUser(ctx, q.user_id);
       if (blocked(ctx, me, q.user_id)) fail(10006);
       ctx.emu.q("INSERT INTO maxim_roster_blocks VALUES (?, ?, ?)").run(me, q.user_id, ctx.now);
@@ -339,7 +336,7 @@ export const rosterRoutes: RouteDef[] = [
     auth: "token",
     query: TargetUserQuery,
     handle: (ctx, q) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       const r = ctx.emu
         .q("DELETE FROM maxim_roster_blocks WHERE user_id = ? AND blocked_id = ?")
         .run(me, q.user_id);
@@ -352,7 +349,7 @@ export const rosterRoutes: RouteDef[] = [
     path: "/roster/blocked_list",
     auth: "token",
     handle: (ctx) => {
-      const me = mustUser(ctx, ctx.requireActor()).user_id;
+      const me = actingUser(ctx).user_id;
       return (
         ctx.emu
           .q("SELECT blocked_id FROM maxim_roster_blocks WHERE user_id = ? ORDER BY created_at")

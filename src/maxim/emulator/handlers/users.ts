@@ -1,4 +1,5 @@
 import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import type { z } from "zod";
 import {
   AdminPasswordBody,
   AvatarBody,
@@ -25,7 +26,7 @@ import {
   UsernameQuery,
 } from "../../protocol.js";
 import { type Ctx, fail, hashSecret, newToken, Paged, type RouteDef, route } from "../context.js";
-import { findUser, mustUser, pageOf, type UserRow } from "../lookups.js";
+import { actingUser, cursorPaged, findUser, mustUser, type UserRow } from "../lookups.js";
 
 interface Settings {
   auto_download: boolean;
@@ -201,11 +202,6 @@ function createUser(ctx: Ctx, username: string, password: string): number {
   return userId;
 }
 
-/** The user a request is about: the actor (user token, or admin + `user_id` header). */
-function self(ctx: Ctx): UserRow {
-  return mustUser(ctx, ctx.requireActor());
-}
-
 function profileOf(u: UserRow): Record<string, unknown> {
   return {
     user_id: u.user_id,
@@ -229,6 +225,64 @@ function setDisabled(ctx: Ctx, list: number[], disabled: 0 | 1): boolean {
     }
   })();
   return true;
+}
+
+function setPassword(ctx: Ctx, userId: number, password: string): true {
+  ctx.emu.q("UPDATE maxim_users SET password_hash = ? WHERE user_id = ?").run(hashPassword(password), userId);
+  return true;
+}
+
+/**
+ * `POST|PUT path` sets the acting user's `column` from the field of that name. Usernames and
+ * mobile numbers log in (`/token/login`), so one value names one user (else 10004).
+ */
+function setProfileColumn<C extends "avatar" | "nick_name" | "mobile" | "username">(
+  path: string,
+  column: C,
+  input: { query: z.ZodType<Record<C, string>> } | { body: z.ZodType<Record<C, string>> },
+): RouteDef {
+  const handle = (ctx: Ctx, values: Record<C, string>): true => {
+    const u = actingUser(ctx);
+    const value = values[column];
+    if (column === "mobile" || column === "username") {
+      const other = byName(ctx, column as "mobile" | "username", value);
+      if (other && other.user_id !== u.user_id) fail(10004);
+    }
+    ctx.emu.q(`UPDATE maxim_users SET ${column} = ? WHERE user_id = ?`).run(value, u.user_id);
+    return true;
+  };
+  return "query" in input
+    ? {
+        methods: ["POST", "PUT"],
+        path,
+        auth: "token",
+        query: input.query,
+        handle: (ctx, q) => handle(ctx, q as Record<C, string>),
+      }
+    : {
+        methods: ["POST", "PUT"],
+        path,
+        auth: "token",
+        body: input.body,
+        handle: (ctx, _q, b) => handle(ctx, b as Record<C, string>),
+      };
+}
+
+/** `method /user/push/tag`: runs `sql` (user_id, tag) for each of the acting user's `tags`. */
+function tagRoute(method: "POST" | "DELETE", sql: string): RouteDef {
+  return route({
+    methods: [method],
+    path: "/user/push/tag",
+    auth: "token",
+    body: TagsBody,
+    handle: (ctx, _q, b) => {
+      const u = actingUser(ctx);
+      ctx.emu.db.transaction(() => {
+        for (const t of b.tags) ctx.emu.q(sql).run(u.user_id, t);
+      })();
+      return true;
+    },
+  });
 }
 
 export const userRoutes: RouteDef[] = [
@@ -292,14 +346,19 @@ export const userRoutes: RouteDef[] = [
       return login(ctx, u, b.password, b.device_guid);
     },
   }),
-  route({ methods: ["GET"], path: "/user/profile", auth: "token", handle: (ctx) => profileOf(self(ctx)) }),
+  route({
+    methods: ["GET"],
+    path: "/user/profile",
+    auth: "token",
+    handle: (ctx) => profileOf(actingUser(ctx)),
+  }),
   route({
     methods: ["POST", "PUT"],
     path: "/user/profile",
     auth: "token",
     body: ProfileUpdateBody,
     handle: (ctx, _q, b) => {
-      const u = self(ctx);
+      const u = actingUser(ctx);
       ctx.emu
         .q(
           `UPDATE maxim_users SET nick_name = COALESCE(?, nick_name), description = COALESCE(?, description),
@@ -322,7 +381,7 @@ export const userRoutes: RouteDef[] = [
     path: "/user/settings",
     auth: "token",
     handle: (ctx) => {
-      const u = self(ctx);
+      const u = actingUser(ctx);
       return serializeSettings(u.user_id, settingsOf(u), true);
     },
   }),
@@ -332,7 +391,7 @@ export const userRoutes: RouteDef[] = [
     auth: "token",
     body: SettingsUpdateBody,
     handle: (ctx, _q, b) => {
-      const u = self(ctx);
+      const u = actingUser(ctx);
       const next = { ...settingsOf(u) };
       for (const [k, v] of Object.entries(b)) if (v !== undefined) (next as Record<string, unknown>)[k] = v;
       ctx.emu.q("UPDATE maxim_users SET settings = ? WHERE user_id = ?").run(JSON.stringify(next), u.user_id);
@@ -343,29 +402,29 @@ export const userRoutes: RouteDef[] = [
     methods: ["GET"],
     path: "/user/online_status",
     auth: "token",
-    handle: (ctx) => ({ online: isOnline(ctx, self(ctx).user_id) }),
+    handle: (ctx) => ({ online: isOnline(ctx, actingUser(ctx).user_id) }),
   }),
-  route({
-    methods: ["PUT", "POST"],
-    path: "/user/disable",
-    auth: "admin",
-    body: UserIdListBody,
-    handle: (ctx, _q, b) => setDisabled(ctx, b.list, 1),
-  }),
-  route({
-    methods: ["PUT", "POST"],
-    path: "/user/enable",
-    auth: "admin",
-    body: UserIdListBody,
-    handle: (ctx, _q, b) => setDisabled(ctx, b.list, 0),
-  }),
+  ...(
+    [
+      ["/user/disable", 1],
+      ["/user/enable", 0],
+    ] as const
+  ).map(([path, disabled]) =>
+    route({
+      methods: ["PUT", "POST"],
+      path,
+      auth: "admin",
+      body: UserIdListBody,
+      handle: (ctx, _q, b) => setDisabled(ctx, b.list, disabled),
+    }),
+  ),
   route({
     methods: ["POST", "PUT"],
     path: "/user/kick",
     auth: "token",
     query: KickQuery,
     handle: (ctx, q) => {
-      const u = self(ctx);
+      const u = actingUser(ctx);
       // No device_sn: every device (reference: "not set means kick all devices").
       if (q.device_sn === undefined) ctx.emu.q("DELETE FROM maxim_tokens WHERE user_id = ?").run(u.user_id);
       else
@@ -379,7 +438,7 @@ export const userRoutes: RouteDef[] = [
     auth: "token",
     body: PushAliasBody,
     handle: (ctx, _q, b) => {
-      const u = self(ctx);
+      const u = actingUser(ctx);
       const bound = ctx.emu
         .q("SELECT user_id FROM maxim_push_bindings WHERE app_id = ? AND push_token = ?")
         .get(ctx.app.appId, b.push_token) as { user_id: number } | undefined;
@@ -401,39 +460,13 @@ export const userRoutes: RouteDef[] = [
       (
         ctx.emu
           .q("SELECT tag FROM maxim_user_tags WHERE user_id = ? ORDER BY tag")
-          .all(self(ctx).user_id) as {
+          .all(actingUser(ctx).user_id) as {
           tag: string;
         }[]
       ).map((r) => r.tag),
   }),
-  route({
-    methods: ["POST"],
-    path: "/user/push/tag",
-    auth: "token",
-    body: TagsBody,
-    handle: (ctx, _q, b) => {
-      const u = self(ctx);
-      ctx.emu.db.transaction(() => {
-        for (const t of b.tags)
-          ctx.emu.q("INSERT OR IGNORE INTO maxim_user_tags VALUES (?, ?)").run(u.user_id, t);
-      })();
-      return true;
-    },
-  }),
-  route({
-    methods: ["DELETE"],
-    path: "/user/push/tag",
-    auth: "token",
-    body: TagsBody,
-    handle: (ctx, _q, b) => {
-      const u = self(ctx);
-      ctx.emu.db.transaction(() => {
-        for (const t of b.tags)
-          ctx.emu.q("DELETE FROM maxim_user_tags WHERE user_id = ? AND tag = ?").run(u.user_id, t);
-      })();
-      return true;
-    },
-  }),
+  tagRoute("POST", "INSERT OR IGNORE INTO maxim_user_tags VALUES (?, ?)"),
+  tagRoute("DELETE", "DELETE FROM maxim_user_tags WHERE user_id = ? AND tag = ?"),
   route({
     methods: ["GET"],
     path: "/user/list",
@@ -455,72 +488,27 @@ export const userRoutes: RouteDef[] = [
               )
               .all(ctx.app.appId, size + 1, ((q.page_num ?? 1) - 1) * size)
       ) as { user_id: number; username: string; disabled: number }[];
-      const page = pageOf(rows, size, (r) => r.user_id);
-      return new Paged(
-        page.items.map((r) => ({ user_id: r.user_id, username: r.username, status: r.disabled ? 1 : 0 })),
-        page.cursor ? { cursor: page.cursor } : {},
+      return cursorPaged(
+        rows,
+        size,
+        (r) => r.user_id,
+        (r) => ({ user_id: r.user_id, username: r.username, status: r.disabled ? 1 : 0 }),
       );
     },
   }),
-  route({
-    methods: ["POST", "PUT"],
-    path: "/user/avatar",
-    auth: "token",
-    body: AvatarBody,
-    handle: (ctx, _q, b) => {
-      ctx.emu.q("UPDATE maxim_users SET avatar = ? WHERE user_id = ?").run(b.avatar, self(ctx).user_id);
-      return true;
-    },
-  }),
-  route({
-    methods: ["POST", "PUT"],
-    path: "/user/mobile",
-    auth: "token",
-    query: MobileQuery,
-    handle: (ctx, q) => {
-      const u = self(ctx);
-      // Mobile numbers log in (`/token/login`), so one number names one user.
-      const other = byName(ctx, "mobile", q.mobile);
-      if (other && other.user_id !== u.user_id) fail(10004);
-      ctx.emu.q("UPDATE maxim_users SET mobile = ? WHERE user_id = ?").run(q.mobile, u.user_id);
-      return true;
-    },
-  }),
-  route({
-    methods: ["POST", "PUT"],
-    path: "/user/nickname",
-    auth: "token",
-    query: NicknameQuery,
-    handle: (ctx, q) => {
-      ctx.emu.q("UPDATE maxim_users SET nick_name = ? WHERE user_id = ?").run(q.nick_name, self(ctx).user_id);
-      return true;
-    },
-  }),
-  route({
-    methods: ["POST", "PUT"],
-    path: "/user/username",
-    auth: "token",
-    query: UsernameQuery,
-    handle: (ctx, q) => {
-      const u = self(ctx);
-      const other = byName(ctx, "username", q.username);
-      if (other && other.user_id !== u.user_id) fail(10004);
-      ctx.emu.q("UPDATE maxim_users SET username = ? WHERE user_id = ?").run(q.username, u.user_id);
-      return true;
-    },
-  }),
+  setProfileColumn("/user/avatar", "avatar", { body: AvatarBody }),
+  setProfileColumn("/user/mobile", "mobile", { query: MobileQuery }),
+  setProfileColumn("/user/nickname", "nick_name", { query: NicknameQuery }),
+  setProfileColumn("/user/username", "username", { query: UsernameQuery }),
   route({
     methods: ["POST"],
     path: "/user/change_password",
     auth: "token",
     body: ChangePasswordBody,
     handle: (ctx, _q, b) => {
-      const u = self(ctx);
+      const u = actingUser(ctx);
       if (!checkPassword(b.old_password, u.password_hash)) fail(10010, "Incorrect old password");
-      ctx.emu
-        .q("UPDATE maxim_users SET password_hash = ? WHERE user_id = ?")
-        .run(hashPassword(b.new_password), u.user_id);
-      return true;
+      return setPassword(ctx, u.user_id, b.new_password);
     },
   }),
   route({
@@ -528,20 +516,14 @@ export const userRoutes: RouteDef[] = [
     path: "/user/change_password_admin",
     auth: "admin",
     body: AdminPasswordBody,
-    handle: (ctx, _q, b) => {
-      const u = self(ctx);
-      ctx.emu
-        .q("UPDATE maxim_users SET password_hash = ? WHERE user_id = ?")
-        .run(hashPassword(b.password), u.user_id);
-      return true;
-    },
+    handle: (ctx, _q, b) => setPassword(ctx, actingUser(ctx).user_id, b.password),
   }),
   route({
     methods: ["GET"],
     path: "/user/device/list",
     auth: "token",
     handle: (ctx) => {
-      const u = self(ctx);
+      const u = actingUser(ctx);
       const rows = ctx.emu
         .q(
           "SELECT device_sn, platform, user_agent, user_id FROM maxim_devices WHERE user_id = ? ORDER BY device_sn",
@@ -557,7 +539,7 @@ export const userRoutes: RouteDef[] = [
     auth: "token",
     query: DeviceQuery,
     handle: (ctx, q) => {
-      const u = self(ctx);
+      const u = actingUser(ctx);
       ctx.emu.db.transaction(() => {
         const r = ctx.emu
           .q("DELETE FROM maxim_devices WHERE user_id = ? AND device_sn = ?")
