@@ -91,6 +91,13 @@ const FaultBody = z.discriminatedUnion("action", [
     message: z.string().min(1).max(1000).optional(),
     opcode: z.number().int().min(0).optional(),
   }),
+  z.object({
+    action: z.literal("rate-limit"),
+    userId: UserId.optional(),
+    limit: z.number().int().min(0).max(100_000),
+    windowMs: z.number().int().positive().max(3_600_000).default(1000),
+    durationMs: z.number().int().positive().max(3_600_000).default(60_000),
+  }),
   z.object({ action: z.literal("clear") }),
 ]);
 
@@ -180,6 +187,9 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
           opcode: body.opcode,
         });
         return { ok: true };
+      case "rate-limit":
+        max.rateLimit(body.limit, body.windowMs, body.durationMs, target);
+        return { ok: true };
       case "clear":
         max.clearFaults();
         return { ok: true };
@@ -223,7 +233,14 @@ function indexPage(urls: SandboxUrls): string {
     ["GET /_sandbox/max/sms?phone=+79001234567", '{"phone","code"}: the last SMS code sent to that phone'],
     ["GET /_sandbox/max/qr", "pending QR logins"],
     ["POST /_sandbox/max/qr/confirm {trackId | qrLink, userId}", "confirms a QR login as that user"],
-    ["POST /_sandbox/max/faults {action: drop | delay | fail | clear, …}", "injects network trouble"],
+    [
+      "POST /_sandbox/max/faults {action: drop | delay | fail | rate-limit | clear, …}",
+      "injects network trouble",
+    ],
+    [
+      "POST /_sandbox/{maxim,webqq,vklive}/faults/http {action: delay | fail | rate-limit | drop | clear, …}",
+      "HTTP network trouble on the other emulators (docs/sandbox.md)",
+    ],
     ["POST /_sandbox/max/chats {ownerId, type?: CHAT | CHANNEL, title, memberIds}", '{"chatId"}'],
     [
       "POST /_sandbox/max/messages {fromUserId, chatId | toUserId, text}",

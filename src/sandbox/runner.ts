@@ -18,6 +18,12 @@ import { MaxImConsoleProvider } from "./console/providers/maxim.js";
 import { VkLiveConsoleProvider } from "./console/providers/vklive.js";
 import { WebQQConsoleProvider } from "./console/providers/webqq.js";
 import { type ConsoleHandle, registerConsole } from "./console/routes.js";
+import {
+  maximHttpFaults,
+  registerHttpFaultRoutes,
+  vkliveHttpFaults,
+  webqqHttpFaults,
+} from "./http-faults.js";
 import { applySeed, type LoadedSeed, SeedError, type SeededAccount, type SeedReport } from "./seed/apply.js";
 import { resolveSeed, type SeededUser, type SeedName } from "./seed-demo.js";
 import { openStore } from "./store.js";
@@ -194,6 +200,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       log: log.child({ platform: "webqq" }),
     });
     const vklive = createVkLiveEmulator({ db, log: log.child({ platform: "vklive" }) });
+    // Network faults (delay, fail, rate-limit, drop) on the HTTP emulators: hooks, before they listen.
+    const httpFaults = [maximHttpFaults(maxim), webqqHttpFaults(webqq), vkliveHttpFaults(vklive, db)];
 
     const urls = {} as SandboxUrls;
     const consoleApp = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
@@ -214,6 +222,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     registerMaxImAdmin(consoleApp, maxim.admin);
     registerWebQQAdmin(consoleApp, webqq.admin);
     registerVkLiveAdmin(consoleApp, vklive.admin);
+    for (const layer of httpFaults) registerHttpFaultRoutes(consoleApp, layer);
     maxConsole = new MaxConsoleProvider(max);
     const consoleHandle = registerConsole(consoleApp, {
       providers: [

@@ -75,7 +75,16 @@ describe("console: WebQQ", () => {
         "applyFault",
       ]),
     );
-    expect(webqq.faults.map((f: Any) => f.action)).toEqual(["failPolls", "failSends", "kick", "clear"]);
+    expect(webqq.faults.map((f: Any) => f.action)).toEqual([
+      "failPolls",
+      "failSends",
+      "fail",
+      "delay",
+      "ratelimit",
+      "drop",
+      "kick",
+      "clear",
+    ]);
   });
 
   it("lists accounts, and chats (friends, groups, discussions) as an account sees them", async () => {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { redact, redactUrl } from "../../../core/redact.js";
 import type { MaxImEmulator, MessageRecord } from "../../../maxim/emulator/server.js";
 import { ERROR_CODES, Header } from "../../../maxim/protocol.js";
+import { applyConsoleHttpFault, consoleHttpFaultActions, maximHttpFaults } from "../../http-faults.js";
 import {
   type ConsoleAccount,
   type ConsoleChat,
@@ -72,6 +73,8 @@ export class MaxImConsoleProvider implements ConsoleProvider {
   /** Must run before the MaxIM app listens (Fastify takes hooks only until then). */
   attach(sink: ConsoleSink): void {
     this.sink = sink;
+    // Delay, rate limit and drop: the sandbox's shared HTTP fault layer (installed once per app).
+    maximHttpFaults(this.maxim);
     // Callback style: no promise per request while nobody captures.
     this.maxim.app.addHook("onSend", (req, reply, payload, done) => {
       if (this.capture) this.record(req, reply, payload);
@@ -250,6 +253,7 @@ export class MaxImConsoleProvider implements ConsoleProvider {
           { name: "path", label: "only path (e.g. /message/send)", type: "text", optional: true },
         ],
       },
+      ...consoleHttpFaultActions({ accountLabel: "user_id (empty = everyone)" }),
       { action: "clear", label: "Clear all faults", fields: [] },
     ];
   }
@@ -259,6 +263,8 @@ export class MaxImConsoleProvider implements ConsoleProvider {
       input && typeof input === "object" && !Array.isArray(input)
         ? Object.fromEntries(Object.entries(input).filter(([, v]) => v !== "" && v !== null))
         : input;
+    const shared = applyConsoleHttpFault(maximHttpFaults(this.maxim), cleaned, this.sink);
+    if (shared) return shared;
     const parsed = FaultBody.safeParse(cleaned);
     if (!parsed.success) {
       throw new ConsoleError(
@@ -270,6 +276,7 @@ export class MaxImConsoleProvider implements ConsoleProvider {
     }
     const body = parsed.data;
     if (body.action === "clear") {
+      maximHttpFaults(this.maxim).clear();
       this.maxim.admin.clearFaults();
       this.sink?.notice("MaxIM faults cleared");
     } else {

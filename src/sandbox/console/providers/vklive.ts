@@ -6,7 +6,8 @@ import { REDACTED, redact, redactUrl } from "../../../core/redact.js";
 import type { Database } from "../../../core/storage.js";
 import { hashSecret, VkFault } from "../../../vklive/emulator/context.js";
 import type { VkLiveEmulator } from "../../../vklive/emulator/server.js";
-import { ERROR_DESCRIPTION, ERROR_STATUS, type ErrorCode } from "../../../vklive/protocol.js";
+import { ERROR_STATUS, type ErrorCode } from "../../../vklive/protocol.js";
+import { type HttpFaults, vkliveAnswer, vkliveHttpFaults } from "../../http-faults.js";
 import {
   type ConsoleAccount,
   type ConsoleChat,
@@ -67,13 +68,6 @@ interface ConsentRequest {
   userId?: number;
 }
 
-interface OwnFail {
-  error: ErrorCode;
-  status: number;
-  path?: string;
-  remaining: number;
-}
-
 /** `redact`, plus VK Live secrets it doesn't know: OAuth codes (strings; numeric Centrifugo codes stay), the consent form's MAC, stream keys. */
 function mask<T>(value: T): T {
   const v = redact(value);
@@ -121,8 +115,6 @@ const isLoopback = (url: string): boolean => {
   }
 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * The VK Video Live emulator in the console: sandbox users, channels' stream chats (chat id =
  * channel url) with their history, writing as any user (the admin's `postMessage`: stored,
@@ -139,21 +131,12 @@ export class VkLiveConsoleProvider implements ConsoleProvider {
   private readonly consents = new Map<string, ConsentRequest>();
   private consentSeq = 0;
   private connSeq = 0;
-  // The console's own faults (the emulator's admin has fail-next and drop only).
-  private ownFails: OwnFail[] = [];
-  private delay: { ms: number; until: number } | undefined;
-  private limit:
-    | {
-        limit: number;
-        windowMs: number;
-        until: number;
-        windows: Map<string, { start: number; count: number }>;
-      }
-    | undefined;
+  // Delay, rate limit and fail with a chosen status: the sandbox's shared HTTP fault layer.
+  private faults: HttpFaults | undefined;
 
   constructor(
     private readonly vk: VkLiveEmulator,
-    db: Database,
+    private readonly db: Database,
     private readonly baseUrl: () => string,
   ) {
     this.q = {
@@ -214,10 +197,8 @@ export class VkLiveConsoleProvider implements ConsoleProvider {
   attach(sink: ConsoleSink): void {
     this.sink = sink;
     const app = this.vk.app;
-    // Faults of the console's own (delay, rate limit, fail with a chosen status): cheap checks.
-    app.addHook("onRequest", async (req, reply) => {
-      if (this.delay || this.limit || this.ownFails.length) return this.ownFault(req, reply);
-    });
+    // The shared HTTP fault layer (installed by the sandbox runner already, or here).
+    this.faults = vkliveHttpFaults(this.vk, this.db);
     // Callback style: no promise per request while nobody captures.
     app.addHook("onSend", (req, reply, payload, done) => {
       try {
@@ -236,50 +217,9 @@ export class VkLiveConsoleProvider implements ConsoleProvider {
     this.capture = on;
   }
 
-  // ── faults of the console's own ──
-
-  private async ownFault(req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-    const path = req.url.split("?")[0] ?? "";
-    const api = path.startsWith("/v1/") || path.startsWith("/oauth/server/");
-    const now = Date.now();
-    if (this.delay) {
-      if (now >= this.delay.until) this.delay = undefined;
-      else if (this.delay.ms > 0) await sleep(this.delay.ms);
-    }
-    if (!api || req.method === "OPTIONS") return;
-    const i = this.ownFails.findIndex((f) => f.path === undefined || f.path === path);
-    const rule = this.ownFails[i];
-    if (rule) {
-      rule.remaining -= 1;
-      if (rule.remaining <= 0) this.ownFails.splice(i, 1);
-      if (rule.error === "ratelimit_exceeded") reply.header("retry-after", "1");
-      return reply
-        .code(rule.status)
-        .type("application/json")
-        .send({ error: rule.error, error_description: ERROR_DESCRIPTION[rule.error] });
-    }
-    const rl = this.limit;
-    if (rl) {
-      if (now >= rl.until) {
-        this.limit = undefined;
-        return;
-      }
-      const key = String(req.headers.authorization ?? req.ip);
-      let w = rl.windows.get(key);
-      if (!w || now - w.start >= rl.windowMs) {
-        if (rl.windows.size > 10_000) rl.windows.clear();
-        w = { start: now, count: 0 };
-        rl.windows.set(key, w);
-      }
-      w.count += 1;
-      if (w.count > rl.limit) {
-        return reply
-          .code(429)
-          .header("retry-after", String(Math.max(1, Math.ceil((w.start + rl.windowMs - now) / 1000))))
-          .type("application/json")
-          .send({ error: "ratelimit_exceeded", error_description: ERROR_DESCRIPTION.ratelimit_exceeded });
-      }
-    }
+  private layer(): HttpFaults {
+    this.faults ??= vkliveHttpFaults(this.vk, this.db);
+    return this.faults;
   }
 
   // ── consent windows ──
@@ -640,20 +580,7 @@ export class VkLiveConsoleProvider implements ConsoleProvider {
 
   tables(): ConsoleTable[] {
     const stats = this.vk.admin.stats();
-    const own: Record<string, unknown>[] = [
-      ...this.ownFails.map((f) => ({
-        fault: "fail",
-        detail: `${f.error} (${f.status})${f.path ? ` on ${f.path}` : ""}`,
-        remaining: f.remaining,
-      })),
-    ];
-    if (this.delay) own.push({ fault: "delay", detail: `${this.delay.ms} ms`, until: this.delay.until });
-    if (this.limit)
-      own.push({
-        fault: "ratelimit",
-        detail: `${this.limit.limit} per ${this.limit.windowMs} ms`,
-        until: this.limit.until,
-      });
+    const own: Record<string, unknown>[] = (this.faults?.rows() ?? []).map((r) => ({ ...r }));
     return [
       {
         id: "apps",
@@ -776,7 +703,7 @@ export class VkLiveConsoleProvider implements ConsoleProvider {
       },
       {
         action: "drop",
-        label: "Drop Centrifugo connections",
+        label: "Drop connections (Centrifugo, open HTTP requests)",
         fields: [{ name: "account", label: "user (empty = all)", type: "account", optional: true }],
       },
       {
@@ -806,7 +733,6 @@ export class VkLiveConsoleProvider implements ConsoleProvider {
       );
     }
     const body = parsed.data;
-    const now = Date.now();
     switch (body.action) {
       case "fail": {
         const where = body.path ? ` to ${body.path}` : "";
@@ -817,42 +743,32 @@ export class VkLiveConsoleProvider implements ConsoleProvider {
             body.path === undefined ? { times: body.times } : { path: body.path, times: body.times },
           );
         } else {
-          const rule: OwnFail = { error: body.error, status: body.status, remaining: body.times };
-          if (body.path !== undefined) rule.path = body.path;
-          this.ownFails.push(rule);
+          this.layer().fail(body.times, vkliveAnswer(body.error, body.status), { path: body.path });
         }
         const status = body.status ?? ERROR_STATUS[body.error];
         this.sink?.notice(`next ${body.times} VK Live request(s)${where} answer ${status} ${body.error}`);
         return { ok: true };
       }
       case "ratelimit":
-        this.limit = {
-          limit: body.limit,
-          windowMs: body.windowMs,
-          until: now + body.durationMs,
-          windows: new Map(),
-        };
+        this.layer().rateLimit(body.limit, body.windowMs, body.durationMs);
         this.sink?.notice(
           `VK Live rate limit: ${body.limit} request(s) per ${body.windowMs} ms per token for ${body.durationMs} ms`,
         );
         return { ok: true };
       case "drop": {
-        const dropped = this.vk.admin.dropConnections(
-          body.account === undefined ? undefined : Number(body.account),
-        );
+        // Centrifugo sockets and the HTTP requests being answered (the shared layer's drop).
+        const dropped = this.layer().drop(0, body.account === undefined ? {} : { account: body.account });
         this.sink?.notice(
-          `dropped ${dropped} VK Live Centrifugo connection(s)${body.account ? ` of user ${body.account}` : ""}`,
+          `dropped ${dropped} VK Live connection(s)${body.account ? ` of user ${body.account}` : ""}`,
         );
         return { ok: true, dropped };
       }
       case "delay":
-        this.delay = { ms: body.ms, until: now + body.durationMs };
+        this.layer().delay(body.ms, body.durationMs);
         this.sink?.notice(`VK Live HTTP responses delayed ${body.ms} ms for ${body.durationMs} ms`);
         return { ok: true };
       case "clear":
-        this.ownFails = [];
-        this.delay = undefined;
-        this.limit = undefined;
+        this.layer().clear();
         this.sink?.notice(
           "VK Live console faults cleared (the emulator's fail-next rules run out by themselves)",
         );

@@ -5,6 +5,7 @@ import type { Database } from "../../../core/storage.js";
 import { type WebQQAdmin, WebQQAdminError } from "../../../webqq/emulator/admin.js";
 import type { WebQQEmulator } from "../../../webqq/emulator/server.js";
 import { type ContentItem, contentText, hash33, Retcode } from "../../../webqq/protocol.js";
+import { applyConsoleHttpFault, consoleHttpFaultActions, webqqHttpFaults } from "../../http-faults.js";
 import {
   type ConsoleAccount,
   type ConsoleAttachment,
@@ -335,6 +336,8 @@ export class WebQQConsoleProvider implements ConsoleProvider {
   attach(sink: ConsoleSink): void {
     this.sink = sink;
     const app = this.webqq.app;
+    // Fail any path, delay, rate limit, drop: the sandbox's shared HTTP fault layer.
+    webqqHttpFaults(this.webqq);
     // Callback style: no promise per request while nobody captures.
     app.addHook("preHandler", (req, _reply, done) => {
       if (this.capture) {
@@ -845,6 +848,17 @@ export class WebQQConsoleProvider implements ConsoleProvider {
           account,
         ],
       },
+      ...consoleHttpFaultActions({
+        fail: [
+          {
+            name: "retcode",
+            label: "retcode",
+            type: "select",
+            options: [...POLL_RETCODES, "1202"],
+            default: "100006",
+          },
+        ],
+      }),
       {
         action: "kick",
         label: "Kick an account",
@@ -859,6 +873,13 @@ export class WebQQConsoleProvider implements ConsoleProvider {
       input && typeof input === "object" && !Array.isArray(input)
         ? Object.fromEntries(Object.entries(input).filter(([, v]) => v !== "" && v !== null))
         : input;
+    const shared = applyConsoleHttpFault(webqqHttpFaults(this.webqq), cleaned, this.sink, [
+      "fail",
+      "delay",
+      "ratelimit",
+      "drop",
+    ]);
+    if (shared) return shared;
     const parsed = FaultBody.safeParse(cleaned);
     if (!parsed.success) {
       throw new ConsoleError(
@@ -902,6 +923,7 @@ export class WebQQConsoleProvider implements ConsoleProvider {
         }
         case "clear":
           this.admin.clearFaults();
+          webqqHttpFaults(this.webqq).clear();
           this.sink?.notice("WebQQ faults cleared");
           break;
       }
