@@ -163,7 +163,7 @@ describe("sandbox admin API", () => {
     expect(tooLong.status).toBe(400);
   });
 
-  it("serves the MaxIM and WebQQ minimum of the contract", async () => {
+  it("serves the MaxIM, WebQQ and VK Live minimum of the contract", async () => {
     const app = await api(base, "POST", "/_sandbox/maxim/apps", { appId: "sandboxapp" });
     expect(app.status).toBe(200);
     expect(app.body).toEqual({ appId: "sandboxapp", adminToken: expect.any(String) });
@@ -197,6 +197,36 @@ describe("sandbox admin API", () => {
     });
     expect(g.status).toBe(200);
     expect(g.body).toMatchObject({ code: expect.any(Number), account: expect.any(Number) });
+
+    // VK Live: app, user, channel, token, then the token opens the channel over REST.
+    const vkApp = await api(base, "POST", "/_sandbox/vklive/apps", { redirectUri: "http://localhost:9/cb" });
+    expect(vkApp.body).toEqual({
+      clientId: expect.any(String),
+      secret: expect.any(String),
+      signatureKey: expect.any(String),
+    });
+    const vkUser = await api(base, "POST", "/_sandbox/vklive/users", { nick: "streamer" });
+    expect(vkUser.body).toEqual({ userId: expect.any(Number) });
+    const channel = await api(base, "POST", "/_sandbox/vklive/channels", {
+      ownerId: vkUser.body.userId,
+      url: "streamer",
+    });
+    expect(channel.body).toEqual({ channelId: expect.any(Number), url: "streamer" });
+    const token = await api(base, "POST", "/_sandbox/vklive/tokens", {
+      clientId: vkApp.body.clientId,
+      userId: vkUser.body.userId,
+      scopes: ["channel:credentials"],
+    });
+    expect(token.body).toEqual({
+      access_token: expect.any(String),
+      refresh_token: expect.any(String),
+      expires_in: expect.any(Number),
+    });
+    const res = await fetch(`${sb.urls.vklive}/v1/channel?channel_url=streamer`, {
+      headers: { authorization: `Bearer ${token.body.access_token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { data: { channel: { url: string } } }).data.channel.url).toBe("streamer");
   });
 
   it("lists and confirms QR logins", async () => {
