@@ -73,7 +73,7 @@ describe("sandbox console routes", () => {
       "clear",
     ]);
     expect(byId.maxim).toMatchObject({ available: true, url: sb.urls.maxim });
-    expect(byId.maxim.features).not.toContain("send");
+    expect(byId.maxim.features).toEqual(expect.arrayContaining(["send", "createChat"]));
     expect(byId.webqq).toMatchObject({ available: true, url: sb.urls.webqq });
     expect(body.traffic).toEqual({ capturing: false, recording: false });
   });
@@ -104,13 +104,12 @@ describe("sandbox console routes", () => {
     expect(denied.status).toBe(403);
     expect((await api(base, "GET", "/_sandbox/console/max/chats/12345/messages")).status).toBe(404);
     expect((await api(base, "GET", "/_sandbox/console/nope/accounts")).status).toBe(404);
-    const noSend = await api(base, "POST", "/_sandbox/console/maxim/messages", {
+    const noCreate = await api(base, "POST", "/_sandbox/console/vklive/chats", {
       as: "1",
-      chatId: "g:1",
-      text: "x",
+      title: "x",
     });
-    expect(noSend.status).toBe(404);
-    expect(noSend.body.error).toContain("MaxIM has no send");
+    expect(noCreate.status).toBe(404);
+    expect(noCreate.body.error).toContain("has no createChat");
   });
 
   it("writes as a user: the message reaches a logged-in client and the live feed says the chat changed", async () => {

@@ -79,13 +79,10 @@ export interface ConsoleFile {
   previewUrl: string;
 }
 
-/** A file to stream from disk. */
-export interface ConsoleFileContent {
-  path: string;
-  mime: string;
-  name: string;
-  size: number;
-}
+/** A file to stream from disk (`path`), or one whose bytes the emulator keeps elsewhere (`bytes`, e.g. in SQLite). */
+export type ConsoleFileContent =
+  | { path: string; mime: string; name: string; size: number }
+  | { bytes: Uint8Array; mime: string; name: string };
 
 /** One packet (WebSocket frame) or HTTP exchange, with secrets already masked by the provider. */
 export interface TrafficRecord {
@@ -163,13 +160,18 @@ export interface ConsoleProvider {
   chats?(as?: string): ConsoleChat[];
   messages?(chatId: string, options: { as?: string; limit: number }): ConsoleMessage[];
   /** Writes as an account into a chat, or into its direct chat with `to`. */
-  send?(input: { as: string; chatId?: string; to?: string; text: string }): {
-    chatId: string;
-    messageId: string;
-  };
-  createChat?(input: { as: string; kind: "group" | "channel"; title: string; members: string[] }): {
-    chatId: string;
-  };
+  send?(input: {
+    as: string;
+    chatId?: string;
+    to?: string;
+    text: string;
+  }): { chatId: string; messageId: string } | Promise<{ chatId: string; messageId: string }>;
+  createChat?(input: {
+    as: string;
+    kind: "group" | "channel";
+    title: string;
+    members: string[];
+  }): { chatId: string } | Promise<{ chatId: string }>;
   inbox?(): ConsoleInboxItem[];
   confirm?(itemId: string, as: string): void;
   files?(): ConsoleFile[];

@@ -226,15 +226,20 @@ export function registerConsole(app: FastifyInstance, options: ConsoleOptions): 
     "/_sandbox/console/:platform/files/:id",
     route(({ params }, reply) => {
       const f = need(params.platform, "file")(params.id);
-      if (!f || !existsSync(f.path)) throw new ConsoleError(404, `no stored file ${params.id}`);
+      if (!f || ("path" in f && !existsSync(f.path)))
+        throw new ConsoleError(404, `no stored file ${params.id}`);
       // Shown inline, but never as a page of this origin: a stored HTML file must not run here.
       return reply
         .type(f.mime || "application/octet-stream")
-        .header("content-length", f.size)
+        .header("content-length", "path" in f ? f.size : f.bytes.byteLength)
         .header("content-disposition", `inline; filename*=UTF-8''${encodeURIComponent(f.name)}`)
         .header("content-security-policy", "sandbox; default-src 'none'; img-src 'self'; media-src 'self'")
         .header("x-content-type-options", "nosniff")
-        .send(createReadStream(f.path));
+        .send(
+          "path" in f
+            ? createReadStream(f.path)
+            : Buffer.from(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength),
+        );
     }),
   );
 

@@ -5,7 +5,6 @@
  * with an admin token, in-process) and is idempotent: whatever a natural key already names is
  * kept as it is, and messages are posted only when a platform's accounts were all created now.
  */
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
@@ -15,10 +14,10 @@ import type { MaxEmulatorServer } from "../../max/emulator/server.js";
 import { normalizePhone } from "../../max/emulator/store/users.js";
 import { hashSecret as maxImHash } from "../../maxim/emulator/context.js";
 import type { MaxImEmulator } from "../../maxim/emulator/server.js";
-import { Header } from "../../maxim/protocol.js";
 import { hashSecret as vkHash } from "../../vklive/emulator/context.js";
 import type { VkLiveEmulator } from "../../vklive/emulator/server.js";
 import type { WebQQEmulator } from "../../webqq/emulator/server.js";
+import { withMaxImAdmin } from "../maxim-admin.js";
 import { checkReferences, type Seed, SeedFile, type SeedIssue } from "./schema.js";
 
 /** A seed file that can't be read, parsed, validated or applied. */
@@ -284,27 +283,7 @@ async function applyMaxIm(m: NonNullable<Seed["maxim"]>, t: SeedTargets, report:
     });
     if (app.adminToken) report.notes.push(`MaxIM app ${app.appId}: admin token ${app.adminToken}`);
     // A throwaway admin token for the calls below, removed afterwards.
-    const token = `seed-${randomBytes(16).toString("hex")}`;
-    const tokenHash = maxImHash(token);
-    t.db
-      .prepare("INSERT INTO maxim_admin_tokens (token_hash, app_id, created_at) VALUES (?, ?, ?)")
-      .run(tokenHash, app.appId, Date.now());
-    try {
-      const call = async (method: "GET" | "POST", url: string, body?: unknown, asUser?: number) => {
-        const headers: Record<string, string> = { [Header.APP_ID]: app.appId, [Header.ACCESS_TOKEN]: token };
-        if (asUser !== undefined) headers[Header.USER_ID] = String(asUser);
-        if (body !== undefined) headers["content-type"] = "application/json";
-        const res = await t.maxim.app.inject({
-          method,
-          url,
-          headers,
-          ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-        });
-        const out = res.json() as { code: number; message?: string; data: unknown };
-        if (out.code !== 200)
-          throw new Error(`MaxIM ${url} answered ${out.code} ${out.message ?? ""}`.trim());
-        return out.data;
-      };
+    await withMaxImAdmin(t.maxim, t.db, app.appId, "seed", async (call) => {
       const ids = new Map<string, number>();
       let allNew = app.users.length > 0;
       for (const [i, u] of app.users.entries()) {
@@ -366,7 +345,7 @@ async function applyMaxIm(m: NonNullable<Seed["maxim"]>, t: SeedTargets, report:
           ).group_id;
         groups.set(g.name, groupId);
       }
-      if (!allNew) continue;
+      if (!allNew) return;
       for (const [i, msg] of app.messages.entries()) {
         const target =
           msg.group !== undefined
@@ -381,9 +360,7 @@ async function applyMaxIm(m: NonNullable<Seed["maxim"]>, t: SeedTargets, report:
           }),
         );
       }
-    } finally {
-      t.db.prepare("DELETE FROM maxim_admin_tokens WHERE token_hash = ?").run(tokenHash);
-    }
+    });
   }
 }
 

@@ -4,6 +4,7 @@ import { redact, redactUrl } from "../../../core/redact.js";
 import type { MaxImEmulator, MessageRecord } from "../../../maxim/emulator/server.js";
 import { ERROR_CODES, Header } from "../../../maxim/protocol.js";
 import { applyConsoleHttpFault, consoleHttpFaultActions, maximHttpFaults } from "../../http-faults.js";
+import { type MaxImAdminCall, MaxImCallError, withMaxImAdmin } from "../../maxim-admin.js";
 import {
   type ConsoleAccount,
   type ConsoleChat,
@@ -35,7 +36,9 @@ const BODY_PREVIEW = 16 * 1024;
  * The MaxIM emulator in the console, as far as its admin shows it: apps, users and groups
  * (read from its tables), messages sent (grouped into conversations) and pushes, every REST
  * exchange in the inspector (captured by hooks on its Fastify app), and `fail next` faults.
- * Writing as a MaxIM user from the console is not offered (the admin has no call for it yet).
+ * Writing as a user (and creating a group owned by them) goes through MaxIM's own REST API
+ * in-process with a throwaway admin token (`from_user_id` on /message/send), so it is checked,
+ * stored and delivered exactly like an app server's call.
  */
 export class MaxImConsoleProvider implements ConsoleProvider {
   readonly id = "maxim";
@@ -46,10 +49,15 @@ export class MaxImConsoleProvider implements ConsoleProvider {
 
   constructor(
     private readonly maxim: MaxImEmulator,
-    db: import("../../../core/storage.js").Database,
+    private readonly db: import("../../../core/storage.js").Database,
     private readonly baseUrl: () => string,
   ) {
     this.q = {
+      user: db.prepare("SELECT user_id, app_id FROM maxim_users WHERE user_id = ?"),
+      group: db.prepare("SELECT group_id, app_id FROM maxim_groups WHERE group_id = ?"),
+      lastSent: db.prepare(
+        "SELECT MAX(msg_id) AS id FROM maxim_messages WHERE app_id = ? AND from_id = ? AND to_id = ? AND to_type = ?",
+      ),
       apps: db.prepare(
         `SELECT a.app_id, a.license, a.created_at,
            (SELECT COUNT(*) FROM maxim_users u WHERE u.app_id = a.app_id) AS users
@@ -197,6 +205,103 @@ export class MaxImConsoleProvider implements ConsoleProvider {
         ? [{ type: `content type ${m.contentType}`, name: m.attachment.slice(0, 200) }]
         : [],
     }));
+  }
+
+  /** A MaxIM user by its id as the console gives it: 400 when it is no id, 404 when unknown. */
+  private user(value: string, what: string): { id: number; appId: string } {
+    const id = Number(value);
+    if (!/^\d{1,16}$/.test(value) || !Number.isSafeInteger(id))
+      throw new ConsoleError(400, `${what} must be a MaxIM user id`);
+    const row = this.q.user.get(id) as { user_id: number; app_id: string } | undefined;
+    if (!row) throw new ConsoleError(404, `no MaxIM user ${value}`);
+    return { id, appId: row.app_id };
+  }
+
+  /** Runs admin calls for `appId`; MaxIM error codes become console errors naming the code. */
+  private async admin<T>(appId: string, fn: (call: MaxImAdminCall) => Promise<T>): Promise<T> {
+    try {
+      return await withMaxImAdmin(this.maxim, this.db, appId, "console", fn);
+    } catch (err) {
+      if (err instanceof MaxImCallError) {
+        const status = err.code === 20002 || err.code === 10010 ? 403 : err.code === 20001 ? 404 : 400;
+        throw new ConsoleError(
+          status,
+          `MaxIM answered ${err.code}: ${err.detail ?? (ERROR_CODES as Record<number, string>)[err.code] ?? ""}`,
+        );
+      }
+      throw err;
+    }
+  }
+
+  /** Writes as `as` into a conversation (`u:<a>:<b>` they are in, or `g:<group>`), or to user `to`. */
+  async send(input: { as: string; chatId?: string; to?: string; text: string }): Promise<{
+    chatId: string;
+    messageId: string;
+  }> {
+    const from = this.user(input.as, "as");
+    let target: number;
+    let type: 1 | 2;
+    if (input.chatId === undefined) {
+      const to = this.user(input.to ?? "", "to");
+      if (to.appId !== from.appId)
+        throw new ConsoleError(400, `${to.id} is a user of app ${to.appId}, not of ${from.appId}`);
+      target = to.id;
+      type = 1;
+    } else {
+      const m = /^(?:u:(\d+):(\d+)|g:(\d+))$/.exec(input.chatId);
+      if (!m) throw new ConsoleError(404, `no MaxIM conversation ${input.chatId}`);
+      if (m[3] !== undefined) {
+        const g = this.q.group.get(Number(m[3])) as { group_id: number; app_id: string } | undefined;
+        if (!g) throw new ConsoleError(404, `no MaxIM group ${m[3]}`);
+        if (g.app_id !== from.appId)
+          throw new ConsoleError(403, `${from.id} is not in chat ${input.chatId} (another app)`);
+        target = g.group_id;
+        type = 2;
+      } else {
+        const [a, b] = [Number(m[1]), Number(m[2])];
+        if (a !== from.id && b !== from.id)
+          throw new ConsoleError(403, `${from.id} is not in chat ${input.chatId}`);
+        target = a === from.id ? b : a;
+        type = 1;
+        this.user(String(target), "the other user");
+      }
+    }
+    await this.admin(from.appId, (call) =>
+      call("POST", "/message/send", {
+        targets: [target],
+        type,
+        content_type: 0,
+        content: input.text,
+        from_user_id: from.id,
+      }),
+    );
+    const row = this.q.lastSent.get(from.appId, from.id, target, type) as { id: number | null } | undefined;
+    const chatId =
+      type === 2 ? `g:${target}` : from.id < target ? `u:${from.id}:${target}` : `u:${target}:${from.id}`;
+    this.sink?.changed({ chatId });
+    return { chatId, messageId: String(row?.id ?? "") };
+  }
+
+  /** A group owned by `as` with `members` (users of the same app); MaxIM has no channels. */
+  async createChat(input: {
+    as: string;
+    kind: "group" | "channel";
+    title: string;
+    members: string[];
+  }): Promise<{
+    chatId: string;
+  }> {
+    if (input.kind !== "group") throw new ConsoleError(400, "MaxIM has groups only (no channels)");
+    const owner = this.user(input.as, "as");
+    const members = [...new Set(input.members.map((m) => this.user(m, "members").id))].filter(
+      (id) => id !== owner.id,
+    );
+    const data = (await this.admin(owner.appId, (call) =>
+      call("POST", "/group/create", { name: input.title, user_list: members }, owner.id),
+    )) as { group_id: number };
+    const chatId = `g:${data.group_id}`;
+    this.sink?.changed({ chatId });
+    return { chatId };
   }
 
   tables(): ConsoleTable[] {

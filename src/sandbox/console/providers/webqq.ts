@@ -11,6 +11,8 @@ import {
   type ConsoleAttachment,
   type ConsoleChat,
   ConsoleError,
+  type ConsoleFile,
+  type ConsoleFileContent,
   type ConsoleInboxItem,
   type ConsoleMessage,
   type ConsoleProvider,
@@ -18,6 +20,49 @@ import {
   type ConsoleTable,
   type FaultAction,
 } from "../provider.js";
+
+/**
+ * Console ids of stored pictures: `cface-<MD5.ext>` and `offpic-<n-md5>` (the offline path
+ * `/n-md5` without its slash), so they fit in one URL segment.
+ */
+function fileId(kind: string, name: string): string | undefined {
+  if (kind === "cface" && /^[A-Za-z0-9._-]{1,120}$/.test(name)) return `cface-${name}`;
+  if (kind === "offpic" && /^\/[A-Za-z0-9._-]{1,120}$/.test(name)) return `offpic-${name.slice(1)}`;
+  return undefined;
+}
+
+function parseFileId(id: string): { kind: "cface" | "offpic"; name: string } | undefined {
+  const m = /^(cface|offpic)-([A-Za-z0-9._-]{1,120})$/.exec(id);
+  if (!m) return undefined;
+  const kind = m[1] as "cface" | "offpic";
+  return { kind, name: kind === "offpic" ? `/${m[2]}` : (m[2] as string) };
+}
+
+const IMAGE_TYPES: Record<string, string> = {
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  bmp: "image/bmp",
+  webp: "image/webp",
+};
+
+/** The type a picture's name says (cface names keep the upload's extension); offline paths have none. */
+function mimeOf(name: string): string {
+  const ext = /\.([A-Za-z0-9]{1,5})$/.exec(name)?.[1]?.toLowerCase();
+  return (ext && IMAGE_TYPES[ext]) || "application/octet-stream";
+}
+
+/** The image type of the bytes' magic number, when it is one of the common picture formats. */
+function sniffImage(b: Uint8Array): string | undefined {
+  const at = (i: number, ...bytes: number[]) => bytes.every((x, j) => b[i + j] === x);
+  if (at(0, 0x89, 0x50, 0x4e, 0x47)) return "image/png";
+  if (at(0, 0xff, 0xd8, 0xff)) return "image/jpeg";
+  if (at(0, 0x47, 0x49, 0x46, 0x38)) return "image/gif";
+  if (at(0, 0x42, 0x4d)) return "image/bmp";
+  if (at(0, 0x52, 0x49, 0x46, 0x46) && at(8, 0x57, 0x45, 0x42, 0x50)) return "image/webp";
+  return undefined;
+}
 
 /** Bodies larger than this are cut in the inspector (the wire still carries all of it). */
 const BODY_PREVIEW = 16 * 1024;
@@ -322,6 +367,12 @@ export class WebQQConsoleProvider implements ConsoleProvider {
         `SELECT id, kind, from_qq, target, content, created_at FROM webqq_messages
          WHERE kind = ? AND target = ? ORDER BY id DESC LIMIT ?`,
       ),
+      files: db.prepare(
+        `SELECT name, kind, owner, size, created_at, substr(data, 1, 12) AS head
+         FROM webqq_files ORDER BY created_at DESC, name LIMIT 1000`,
+      ),
+      fileHead: db.prepare("SELECT substr(data, 1, 12) AS head FROM webqq_files WHERE name = ? AND kind = ?"),
+      fileData: db.prepare("SELECT data FROM webqq_files WHERE name = ? AND kind = ?"),
       lastSandboxMessage: db.prepare(
         "SELECT id FROM webqq_messages WHERE from_qq = ? AND clientid = 'sandbox' ORDER BY id DESC LIMIT 1",
       ),
@@ -702,13 +753,19 @@ export class WebQQConsoleProvider implements ConsoleProvider {
       } catch {
         // Stored by the emulator as JSON; an unreadable row shows empty.
       }
-      const attachments: ConsoleAttachment[] = items
-        .filter((it) => it.type === "cface" || it.type === "offpic")
-        .map((it) =>
-          it.type === "cface"
-            ? { type: "cface", name: it.name }
-            : { type: "offpic", name: it.type === "offpic" ? (it.name ?? it.filePath) : "" },
-        );
+      const attachments: ConsoleAttachment[] = items.flatMap((it): ConsoleAttachment[] => {
+        if (it.type !== "cface" && it.type !== "offpic") return [];
+        const stored = it.type === "cface" ? it.name : it.filePath;
+        const id = fileId(it.type, stored);
+        const row = id
+          ? (this.q.fileHead.get(stored, it.type) as { head: Uint8Array } | undefined)
+          : undefined;
+        const preview =
+          id && row ? { previewUrl: this.previewUrl(id), mime: sniffImage(row.head) ?? mimeOf(stored) } : {};
+        return [
+          { type: it.type, name: it.type === "cface" ? it.name : (it.name ?? it.filePath), ...preview },
+        ];
+      });
       return {
         id: String(m.id),
         chatId,
@@ -756,6 +813,54 @@ export class WebQQConsoleProvider implements ConsoleProvider {
     const row = this.q.lastSandboxMessage.get(from) as { id: number } | undefined;
     this.sink?.changed({ chatId });
     return { chatId, messageId: String(row?.id ?? "") };
+  }
+
+  // ── files ──
+
+  private previewUrl(id: string): string {
+    return `/_sandbox/console/${this.id}/files/${encodeURIComponent(id)}`;
+  }
+
+  /** Pictures uploaded with cface_upload (group/discussion) and upload_offline_pic (friends). */
+  files(): ConsoleFile[] {
+    return (
+      this.q.files.all() as {
+        name: string;
+        kind: string;
+        owner: number;
+        size: number;
+        created_at: number;
+        head: Uint8Array;
+      }[]
+    ).flatMap((f) => {
+      const id = fileId(f.kind, f.name);
+      if (!id) return [];
+      return [
+        {
+          id,
+          name: f.kind === "offpic" ? f.name.replace(/^\//, "") : f.name,
+          mime: sniffImage(f.head) ?? mimeOf(f.name),
+          size: f.size,
+          ownerId: String(f.owner),
+          time: f.created_at,
+          previewUrl: this.previewUrl(id),
+        },
+      ];
+    });
+  }
+
+  /** The picture's bytes straight from the emulator's table; its type sniffed from them. */
+  file(id: string): ConsoleFileContent | undefined {
+    const ref = parseFileId(id);
+    if (!ref) return undefined;
+    const row = this.q.fileData.get(ref.name, ref.kind) as { data: Uint8Array } | undefined;
+    if (!row) return undefined;
+    const bytes = row.data;
+    return {
+      bytes,
+      mime: sniffImage(bytes) ?? mimeOf(ref.name),
+      name: ref.kind === "offpic" ? ref.name.replace(/^\//, "") : ref.name,
+    };
   }
 
   // ── tables, faults ──
