@@ -5,6 +5,8 @@
  * the page shows a section only when its provider implements it.
  */
 
+import type { z } from "zod";
+
 /** A thing the caller got wrong (unknown account, bad body): answered as `{error}` with this status. */
 export class ConsoleError extends Error {
   constructor(
@@ -13,6 +15,22 @@ export class ConsoleError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A form post without the empty strings (and nulls) of its untouched optional fields. */
+export function formFields(input: unknown): unknown {
+  if (!input || typeof input !== "object" || Array.isArray(input)) return input;
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== "" && v !== null));
+}
+
+/** `value` read with `schema`, or a 400 naming each issue (`path: message; …`). */
+export function parseOr400<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw new ConsoleError(
+    400,
+    r.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; "),
+  );
 }
 
 export interface ConsoleAccount {

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import { ConsoleBus, type LiveEvent, type TrafficFilter } from "./bus.js";
-import { ConsoleError, type ConsoleProvider } from "./provider.js";
+import { ConsoleError, type ConsoleProvider, parseOr400 } from "./provider.js";
 
 /** A platform the console lists but whose provider is not there yet (shown greyed out). */
 export interface PlannedPlatform {
@@ -82,13 +82,9 @@ const TrafficQuery = z.object({
 });
 const RecordBody = z.object({ on: z.boolean() });
 
+/** A query or body (absent = `{}`) read with `schema`, or a 400. */
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const r = schema.safeParse(value ?? {});
-  if (r.success) return r.data;
-  throw new ConsoleError(
-    400,
-    r.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; "),
-  );
+  return parseOr400(schema, value ?? {});
 }
 
 /**

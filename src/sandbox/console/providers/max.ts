@@ -17,6 +17,8 @@ import {
   type ConsoleSink,
   type ConsoleTable,
   type FaultAction,
+  formFields,
+  parseOr400,
 } from "../provider.js";
 
 /** Inbox entries kept (oldest dropped first). */
@@ -457,14 +459,7 @@ export class MaxConsoleProvider implements ConsoleProvider {
   }
 
   applyFault(input: unknown): Record<string, unknown> {
-    const parsed = FaultBody.safeParse(stripEmpty(input));
-    if (!parsed.success) {
-      const detail = parsed.error.issues
-        .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
-        .join("; ");
-      throw new ConsoleError(400, detail);
-    }
-    const body = parsed.data;
+    const body = parseOr400(FaultBody, formFields(input));
     const { admin } = this.max;
     const target = body.action !== "clear" && body.account !== undefined ? { userId: body.account } : {};
     const who = target.userId === undefined ? "everyone" : `user ${target.userId}`;
@@ -504,10 +499,4 @@ export class MaxConsoleProvider implements ConsoleProvider {
     this.sink?.notice(notice);
     return result;
   }
-}
-
-/** Form posts send empty strings for untouched optional fields. */
-function stripEmpty(input: unknown): unknown {
-  if (!input || typeof input !== "object" || Array.isArray(input)) return input;
-  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== "" && v !== null));
 }

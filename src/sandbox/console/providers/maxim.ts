@@ -5,6 +5,7 @@ import type { MaxImEmulator, MessageRecord } from "../../../maxim/emulator/serve
 import { ERROR_CODES, Header } from "../../../maxim/protocol.js";
 import { applyConsoleHttpFault, consoleHttpFaultActions, maximHttpFaults } from "../../http-faults.js";
 import { type MaxImAdminCall, MaxImCallError, withMaxImAdmin } from "../../maxim-admin.js";
+import { captureHttpTraffic, payloadText, previewBody, recordExchange } from "../http-capture.js";
 import {
   type ConsoleAccount,
   type ConsoleChat,
@@ -14,6 +15,8 @@ import {
   type ConsoleSink,
   type ConsoleTable,
   type FaultAction,
+  formFields,
+  parseOr400,
 } from "../provider.js";
 
 const FaultBody = z.discriminatedUnion("action", [
@@ -28,9 +31,6 @@ const FaultBody = z.discriminatedUnion("action", [
   }),
   z.object({ action: z.literal("clear") }),
 ]);
-
-/** Bodies larger than this are cut in the inspector (the wire still carries all of it). */
-const BODY_PREVIEW = 16 * 1024;
 
 /**
  * The MaxIM emulator in the console, as far as its admin shows it: apps, users and groups
@@ -83,10 +83,9 @@ export class MaxImConsoleProvider implements ConsoleProvider {
     this.sink = sink;
     // Delay, rate limit and drop: the sandbox's shared HTTP fault layer (installed once per app).
     maximHttpFaults(this.maxim);
-    // Callback style: no promise per request while nobody captures.
-    this.maxim.app.addHook("onSend", (req, reply, payload, done) => {
-      if (this.capture) this.record(req, reply, payload);
-      done(null, payload);
+    captureHttpTraffic(this.maxim.app, {
+      capturing: () => this.capture,
+      record: (req, reply, payload) => this.record(req, reply, payload),
     });
   }
 
@@ -98,44 +97,22 @@ export class MaxImConsoleProvider implements ConsoleProvider {
     const sink = this.sink;
     if (!sink) return;
     const account = req.headers[Header.USER_ID];
-    const path = redactUrl(req.url);
-    const inSize = Number(req.headers["content-length"] ?? 0) || 0;
     const headers = redact({
       [Header.APP_ID]: req.headers[Header.APP_ID],
       [Header.ACCESS_TOKEN]: req.headers[Header.ACCESS_TOKEN],
       [Header.USER_ID]: req.headers[Header.USER_ID],
     });
-    const now = Date.now();
-    const base = {
-      platform: this.id,
-      time: now,
-      account: typeof account === "string" ? account : undefined,
-      method: req.method,
-      path,
-    };
     const body = typeof req.body === "symbol" ? "(malformed JSON)" : redact(req.body ?? null);
-    sink.traffic({
-      ...base,
-      dir: "in",
-      size: inSize,
-      summary: `${req.method} ${path}`,
-      payload: { headers, body },
-    });
-    const text =
-      typeof payload === "string" ? payload : Buffer.isBuffer(payload) ? payload.toString("utf8") : "";
-    let out: unknown = text.slice(0, BODY_PREVIEW);
-    try {
-      out = redact(JSON.parse(text));
-    } catch {
-      // Not JSON: shown as text.
-    }
-    sink.traffic({
-      ...base,
-      dir: "out",
-      size: Buffer.byteLength(text),
-      status: reply.statusCode,
-      summary: `${reply.statusCode} ${path}`,
-      payload: out,
+    const text = payloadText(payload);
+    recordExchange(sink, {
+      platform: this.id,
+      req,
+      reply,
+      path: redactUrl(req.url),
+      account: typeof account === "string" ? account : undefined,
+      request: { headers, body },
+      text,
+      response: previewBody(text, redact),
     });
     if (req.method !== "GET" && reply.statusCode < 300) sink.changed({});
   }
@@ -364,22 +341,10 @@ export class MaxImConsoleProvider implements ConsoleProvider {
   }
 
   applyFault(input: unknown): Record<string, unknown> {
-    const cleaned =
-      input && typeof input === "object" && !Array.isArray(input)
-        ? Object.fromEntries(Object.entries(input).filter(([, v]) => v !== "" && v !== null))
-        : input;
+    const cleaned = formFields(input);
     const shared = applyConsoleHttpFault(maximHttpFaults(this.maxim), cleaned, this.sink);
     if (shared) return shared;
-    const parsed = FaultBody.safeParse(cleaned);
-    if (!parsed.success) {
-      throw new ConsoleError(
-        400,
-        parsed.error.issues
-          .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
-          .join("; "),
-      );
-    }
-    const body = parsed.data;
+    const body = parseOr400(FaultBody, cleaned);
     if (body.action === "clear") {
       maximHttpFaults(this.maxim).clear();
       this.maxim.admin.clearFaults();

@@ -9,6 +9,13 @@ import type { VkLiveEmulator } from "../../../vklive/emulator/server.js";
 import { ERROR_STATUS, type ErrorCode } from "../../../vklive/protocol.js";
 import { type HttpFaults, vkliveAnswer, vkliveHttpFaults } from "../../http-faults.js";
 import {
+  BODY_PREVIEW,
+  captureHttpTraffic,
+  payloadText,
+  previewBody,
+  recordExchange,
+} from "../http-capture.js";
+import {
   type ConsoleAccount,
   type ConsoleChat,
   ConsoleError,
@@ -18,6 +25,8 @@ import {
   type ConsoleSink,
   type ConsoleTable,
   type FaultAction,
+  formFields,
+  parseOr400,
   type TrafficRecord,
 } from "../provider.js";
 
@@ -48,8 +57,6 @@ const FaultBody = z.discriminatedUnion("action", [
   z.object({ action: z.literal("clear") }),
 ]);
 
-/** Bodies larger than this are cut in the inspector (the wire still carries all of it). */
-const BODY_PREVIEW = 16 * 1024;
 /** Consent windows remembered for the inbox. */
 const MAX_CONSENTS = 200;
 const WS_PATH = "/connection/websocket";
@@ -199,16 +206,14 @@ export class VkLiveConsoleProvider implements ConsoleProvider {
     const app = this.vk.app;
     // The shared HTTP fault layer (installed by the sandbox runner already, or here).
     this.faults = vkliveHttpFaults(this.vk, this.db);
-    // Callback style: no promise per request while nobody captures.
-    app.addHook("onSend", (req, reply, payload, done) => {
-      try {
+    captureHttpTraffic(app, {
+      capturing: () => this.capture,
+      watch: (req, reply) => {
         if (req.url.startsWith("/app/oauth2/authorize")) this.consentWindow(req, reply);
-        if (this.capture) this.record(req, reply, payload);
-        else if (req.method === "POST" && reply.statusCode < 300) sink.changed({});
-      } catch {
-        // The inspector must never break the emulator.
-      }
-      done(null, payload);
+        // While capturing, `record` says so after its records.
+        if (!this.capture && req.method === "POST" && reply.statusCode < 300) sink.changed({});
+      },
+      record: (req, reply, payload) => this.record(req, reply, payload),
     });
     this.vk.hub.wss.on("connection", (ws: WebSocket, req: IncomingMessage) => this.tapSocket(ws, req));
   }
@@ -356,46 +361,30 @@ export class VkLiveConsoleProvider implements ConsoleProvider {
     const sink = this.sink;
     if (!sink) return;
     const path = redactUrl(req.url);
-    const account = this.accountOf(req);
-    const now = Date.now();
-    const base = { platform: this.id, time: now, method: req.method, path, ...(account ? { account } : {}) };
     const headers = redact({
       authorization: req.headers.authorization,
       "content-type": req.headers["content-type"],
     });
     const body = typeof req.body === "symbol" ? "(malformed body)" : mask(req.body ?? null);
-    sink.traffic({
-      ...base,
-      dir: "in",
-      size: Number(req.headers["content-length"] ?? 0) || 0,
-      summary: `${req.method} ${path}`,
-      payload: { headers, body },
-    });
-    const text =
-      typeof payload === "string" ? payload : Buffer.isBuffer(payload) ? payload.toString("utf8") : "";
+    const text = payloadText(payload);
     const type = String(reply.getHeader("content-type") ?? "");
-    let out: unknown;
-    if (type.startsWith("text/html")) out = `(HTML page, ${Buffer.byteLength(text)} bytes)`;
-    else {
-      out = text.slice(0, BODY_PREVIEW);
-      try {
-        out = mask(JSON.parse(text));
-      } catch {
-        // Not JSON: shown as text.
-      }
-    }
+    const out = type.startsWith("text/html")
+      ? `(HTML page, ${Buffer.byteLength(text)} bytes)`
+      : previewBody(text, mask);
     const location = reply.getHeader("location");
-    const outPayload = location === undefined ? out : { location: redactUrl(String(location)), body: out };
     let summary = `${reply.statusCode} ${path}`;
     if (out && typeof out === "object" && "error" in out)
       summary += ` ${String((out as { error: unknown }).error)}`;
-    sink.traffic({
-      ...base,
-      dir: "out",
-      size: Buffer.byteLength(text),
-      status: reply.statusCode,
+    recordExchange(sink, {
+      platform: this.id,
+      req,
+      reply,
+      path,
+      account: this.accountOf(req),
+      request: { headers, body },
+      text,
+      response: location === undefined ? out : { location: redactUrl(String(location)), body: out },
       summary,
-      payload: outPayload,
     });
     if (req.method === "POST" && reply.statusCode < 300) sink.changed({});
   }
@@ -456,10 +445,7 @@ export class VkLiveConsoleProvider implements ConsoleProvider {
     ws.send = function (this: WebSocket, ...args: unknown[]) {
       if (capture()) {
         const data = args[0];
-        emit(
-          "out",
-          typeof data === "string" ? data : Buffer.isBuffer(data) ? data.toString("utf8") : "(binary)",
-        );
+        emit("out", payloadText(data, "(binary)"));
       }
       return (send as (...a: unknown[]) => void).apply(this, args);
     } as typeof ws.send;
@@ -719,20 +705,7 @@ export class VkLiveConsoleProvider implements ConsoleProvider {
   }
 
   applyFault(input: unknown): Record<string, unknown> {
-    const cleaned =
-      input && typeof input === "object" && !Array.isArray(input)
-        ? Object.fromEntries(Object.entries(input).filter(([, v]) => v !== "" && v !== null))
-        : input;
-    const parsed = FaultBody.safeParse(cleaned);
-    if (!parsed.success) {
-      throw new ConsoleError(
-        400,
-        parsed.error.issues
-          .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
-          .join("; "),
-      );
-    }
-    const body = parsed.data;
+    const body = parseOr400(FaultBody, formFields(input));
     switch (body.action) {
       case "fail": {
         const where = body.path ? ` to ${body.path}` : "";

@@ -6,6 +6,7 @@ import { type WebQQAdmin, WebQQAdminError } from "../../../webqq/emulator/admin.
 import type { WebQQEmulator } from "../../../webqq/emulator/server.js";
 import { type ContentItem, contentText, hash33, Retcode } from "../../../webqq/protocol.js";
 import { applyConsoleHttpFault, consoleHttpFaultActions, webqqHttpFaults } from "../../http-faults.js";
+import { BODY_PREVIEW, captureHttpTraffic } from "../http-capture.js";
 import {
   type ConsoleAccount,
   type ConsoleAttachment,
@@ -19,6 +20,8 @@ import {
   type ConsoleSink,
   type ConsoleTable,
   type FaultAction,
+  formFields,
+  parseOr400,
 } from "../provider.js";
 
 /**
@@ -64,8 +67,6 @@ function sniffImage(b: Uint8Array): string | undefined {
   return undefined;
 }
 
-/** Bodies larger than this are cut in the inspector (the wire still carries all of it). */
-const BODY_PREVIEW = 16 * 1024;
 /** Inbox entries kept per kind (oldest dropped first). */
 const INBOX_LIMIT = 200;
 /** A captcha check lives 5 minutes in the emulator (login.ts). */
@@ -279,8 +280,6 @@ export class WebQQConsoleProvider implements ConsoleProvider {
   readonly title = "WebQQ";
   private sink: ConsoleSink | undefined;
   private capture = false;
-  /** Requests whose `in` record was written in preHandler (the rest get it in onSend). */
-  private readonly recorded = new WeakSet<FastifyRequest>();
   private readonly sessions = new Map<string, number>();
   private readonly captchas: ConsoleInboxItem[] = [];
   private readonly qrs: ConsoleInboxItem[] = [];
@@ -389,25 +388,11 @@ export class WebQQConsoleProvider implements ConsoleProvider {
     const app = this.webqq.app;
     // Fail any path, delay, rate limit, drop: the sandbox's shared HTTP fault layer.
     webqqHttpFaults(this.webqq);
-    // Callback style: no promise per request while nobody captures.
-    app.addHook("preHandler", (req, _reply, done) => {
-      if (this.capture) {
-        this.recordIn(req);
-        this.recorded.add(req);
-      }
-      done();
-    });
-    app.addHook("onSend", (req, reply, payload, done) => {
-      try {
-        this.watch(req, reply, payload);
-        if (this.capture) {
-          if (!this.recorded.has(req)) this.recordIn(req);
-          this.recordOut(req, reply, payload);
-        }
-      } catch {
-        // The inspector must never break the emulator's answer.
-      }
-      done(null, payload);
+    captureHttpTraffic(app, {
+      capturing: () => this.capture,
+      watch: (req, reply, payload) => this.watch(req, reply, payload),
+      recordIn: (req) => this.recordIn(req),
+      record: (req, reply, payload) => this.recordOut(req, reply, payload),
     });
   }
 
@@ -974,10 +959,7 @@ export class WebQQConsoleProvider implements ConsoleProvider {
   }
 
   applyFault(input: unknown): Record<string, unknown> {
-    const cleaned =
-      input && typeof input === "object" && !Array.isArray(input)
-        ? Object.fromEntries(Object.entries(input).filter(([, v]) => v !== "" && v !== null))
-        : input;
+    const cleaned = formFields(input);
     const shared = applyConsoleHttpFault(webqqHttpFaults(this.webqq), cleaned, this.sink, [
       "fail",
       "delay",
@@ -985,16 +967,7 @@ export class WebQQConsoleProvider implements ConsoleProvider {
       "drop",
     ]);
     if (shared) return shared;
-    const parsed = FaultBody.safeParse(cleaned);
-    if (!parsed.success) {
-      throw new ConsoleError(
-        400,
-        parsed.error.issues
-          .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
-          .join("; "),
-      );
-    }
-    const body = parsed.data;
+    const body = parseOr400(FaultBody, cleaned);
     const who = (qq: number | undefined) => (qq === undefined ? "everyone" : `${qq}`);
     let result: Record<string, unknown> = { ok: true };
     try {
