@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
+import { reportCliError } from "./errors.js";
 import { registerMaxCommands } from "./max.js";
 import { registerMaxImCommands } from "./maxim.js";
 import { sandboxCommand } from "./sandbox.js";
@@ -24,4 +25,9 @@ export function buildProgram(): Command {
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (err) {
+  // Any command's failure ends as one readable line, whatever platform it came from.
+  reportCliError(err);
+}

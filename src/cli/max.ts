@@ -14,6 +14,7 @@ import { FileSessionStore } from "../max/client/session-store.js";
 import { displayName, type MaxChat, type MaxEvent, type MaxMessage } from "../max/client/types.js";
 import { MaxClient, type MediaKind } from "../max/client.js";
 import { DEFAULT_URL } from "../max/protocol.js";
+import { cliAction as action } from "./errors.js";
 
 interface Common {
   url: string;
@@ -176,19 +177,6 @@ function printQr(link: string): void {
   };
   qr.generate(link, { small: true }, (art) => process.stderr.write(`${art}\n`));
   process.stderr.write(`Scan with the MAX app (Settings → Devices), or open: ${link}\n`);
-}
-
-/** Runs an action; prints errors as one line (never a stack with secrets) and sets the exit code. */
-function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await fn(...args);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      process.stderr.write(`error: ${message}\n`);
-      process.exitCode = err instanceof AuthError ? 2 : 1;
-    }
-  };
 }
 
 /** Adds `switchboard max …` to the program. */

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { AuthError } from "../core/errors.js";
 import { MaxImClient } from "../maxim/client.js";
 import { DEFAULT_ENDPOINT, type PushNotifyBody } from "../maxim/protocol.js";
+import { cliAction as action } from "./errors.js";
 
 interface Common {
   endpoint: string;
@@ -14,19 +14,6 @@ function client(o: Common): MaxImClient {
   const token = o.token ?? process.env.MAXIM_ACCESS_TOKEN;
   const c = new MaxImClient({ endpoint: o.endpoint, appId: o.appId, accessToken: token });
   return o.userId ? c.asUser(ids(o.userId)[0] as number) : c;
-}
-
-/** Runs an action; prints errors as one line (never a stack, never the token) and sets the exit code. */
-function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await fn(...args);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      process.stderr.write(`error: ${message}\n`);
-      process.exitCode = err instanceof AuthError ? 2 : 1;
-    }
-  };
 }
 
 function ids(list: string): number[] {

@@ -122,8 +122,10 @@ function networkReason(err: unknown): string {
   if (cause && typeof cause === "object") {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === "string") return code;
+    // Refusals without an errno (undici's "bad port", invalid URLs) carry their reason as a message.
+    if (cause instanceof Error && cause.message) return cause.message;
   }
-  return err instanceof Error ? err.name : "network error";
+  return err instanceof Error ? err.message || err.name : "network error";
 }
 
 type Attempt =
