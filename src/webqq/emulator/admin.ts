@@ -1,7 +1,7 @@
 import { createHash, randomInt } from "node:crypto";
 import { type ContentItem, decodeContent, MSG_TYPE } from "../protocol.js";
 import { areFriends, discuMembers, groupMembers, groupOf, storeAndFanOut } from "./channel.js";
-import { type Emu, type GroupRow, sha256 } from "./context.js";
+import type { Emu, GroupRow } from "./context.js";
 import type { LoginState, PendingQr } from "./login.js";
 
 /** Admin mistakes (unknown account, bad input): the admin API answers them as HTTP 4xx. */
@@ -272,9 +272,7 @@ export function createAdmin(emu: Emu, login: LoginState, uinMin: number): WebQQA
       const list = emu.hub.active(qq);
       for (const s of list) {
         s.state = "kicked";
-        emu
-          .q("UPDATE webqq_sessions SET state = 'kicked' WHERE psessionid_hash = ?")
-          .run(sha256(s.psessionid));
+        emu.sessions.setState(s.psid, "kicked");
         emu.hub.push(s, {
           poll_type: "kick_message",
           value: {

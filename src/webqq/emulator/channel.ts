@@ -22,7 +22,16 @@ import {
 import { type DiscuRow, type Emu, fail, type GroupRow, randomHex, sha256 } from "./context.js";
 import type { Session } from "./hub.js";
 import type { LoginState } from "./login.js";
-import { apiSession, fields, intField, rBody, requireReferer, sessionOf } from "./request.js";
+import {
+  apiSession,
+  checkVfwebqq,
+  cookies,
+  fields,
+  intField,
+  rBody,
+  requireReferer,
+  sessionOf,
+} from "./request.js";
 
 const REPLY_IP = 176498310;
 const ok = { retcode: 0, result: "ok" };
@@ -268,8 +277,9 @@ export function registerChannelRoutes(
     if (fault?.kind === "retcode" && fault.retcode !== undefined) {
       if (fault.retcode === Retcode.NEW_PTWEBQQ) {
         const p = randomHex(32);
-        login.ptwebqqs.set(sha256(p), s.qq);
-        s.ptwebqq = p;
+        s.ptHash = sha256(p);
+        emu.sessions.setPtwebqq(s.psid, s.ptHash);
+        login.ptwebqqs.set(s.ptHash, s.qq);
         return reply.send({ retcode: 116, p });
       }
       if (fault.retcode === Retcode.KICKED) return reply.send({ retcode: 121, t: "0" });
@@ -281,13 +291,10 @@ export function registerChannelRoutes(
       });
     });
     if (fault?.kind === "duplicate" && answer.retcode === 0) s.redeliver = answer.result as PollItem[];
-    if (answer.retcode === 121) {
-      s.state = "closed";
-      emu.hub.remove(s);
-    }
+    if (answer.retcode === 121) emu.hub.remove(s);
     if (reply.raw.destroyed) {
       // The client hung up as the items were taken: keep them for its next poll.
-      if (answer.retcode === 0 && s.state !== "closed") s.queue.unshift(...(answer.result as PollItem[]));
+      if (answer.retcode === 0) emu.hub.requeue(s, answer);
       reply.hijack();
       return;
     }
@@ -312,7 +319,7 @@ export function registerChannelRoutes(
       const target = resolve(s, r);
       for (const it of decoded.items) {
         if (it.type === "cface") {
-          const pair = ch.gface.get(sha256(s.psessionid));
+          const pair = ch.gface.get(s.psid);
           if (target.kind === "buddy" || target.kind === "sess") fail(Retcode.BAD_REQUEST);
           if (!pair || r.key !== pair.key || r.sig !== pair.sig) fail(Retcode.BAD_REQUEST);
           const row = emu.q("SELECT size FROM webqq_files WHERE name = ? AND kind = 'cface'").get(it.name);
@@ -381,7 +388,7 @@ export function registerChannelRoutes(
     if (!(STATUSES as readonly string[]).includes(ns)) fail(Retcode.BAD_REQUEST);
     if (s.state !== "active") fail(Retcode.KICKED);
     s.status = ns;
-    emu.q("UPDATE webqq_sessions SET status = ? WHERE psessionid_hash = ?").run(ns, sha256(s.psessionid));
+    emu.sessions.setStatus(s.psid, ns);
     broadcastStatus(emu, s.qq, ns);
     return ok;
   });
@@ -391,8 +398,6 @@ export function registerChannelRoutes(
   d("GET", "/channel/logout2", async (req) => {
     const f = fields(req);
     const s = sessionOf(emu, f.psessionid, f.clientid);
-    s.state = "closed";
-    emu.q("UPDATE webqq_sessions SET state = 'closed' WHERE psessionid_hash = ?").run(sha256(s.psessionid));
     emu.hub.remove(s);
     if (emu.hub.active(s.qq).length === 0) broadcastStatus(emu, s.qq, "offline");
     return ok;
@@ -404,7 +409,7 @@ export function registerChannelRoutes(
     const f = fields(req);
     const r = rBody(f, HashR);
     const s = apiSession(emu, req, r.vfwebqq);
-    if (!legacy && r.hash !== friendsHash(s.qq, s.ptwebqq)) fail(Retcode.BAD_ID);
+    if (!legacy && r.hash !== friendsHash(s.qq, ptwebqqCookie(req))) fail(Retcode.BAD_ID);
     const rows = emu
       .q(
         `SELECT f.friend, f.category, f.markname, a.uin, a.nick, a.face FROM webqq_friends f
@@ -442,7 +447,7 @@ export function registerChannelRoutes(
     requireReferer(req);
     const r = rBody(fields(req), HashR);
     const s = apiSession(emu, req, r.vfwebqq);
-    if (r.hash !== undefined && r.hash !== friendsHash(s.qq, s.ptwebqq)) fail(Retcode.BAD_ID);
+    if (r.hash !== undefined && r.hash !== friendsHash(s.qq, ptwebqqCookie(req))) fail(Retcode.BAD_ID);
     const rows = emu
       .q(
         `SELECT g.* FROM webqq_groups g JOIN webqq_group_members m ON m.gid = g.gid WHERE m.qq = ? ORDER BY g.gid`,
@@ -517,7 +522,7 @@ export function registerChannelRoutes(
   d("GET", "/channel/get_discu_info", async (req) => {
     const f = fields(req);
     const s = sessionOf(emu, f.psessionid, f.clientid);
-    if (f.vfwebqq !== undefined && f.vfwebqq !== s.vfwebqq) fail(Retcode.BAD_COOKIE);
+    if (f.vfwebqq !== undefined) checkVfwebqq(s, f.vfwebqq);
     const did = intField(f, "did");
     const dd = emu.q("SELECT * FROM webqq_discus WHERE did = ?").get(did) as DiscuRow | undefined;
     const members = dd ? discuMembers(emu, did) : [];
@@ -601,7 +606,7 @@ export function registerChannelRoutes(
     requireReferer(req);
     const r = rBody(fields(req), RecentR);
     const s = sessionOf(emu, r.psessionid, r.clientid);
-    if (r.vfwebqq !== s.vfwebqq) fail(Retcode.BAD_COOKIE);
+    checkVfwebqq(s, r.vfwebqq);
     const rows = emu
       .q(
         `SELECT kind, target, from_qq, MAX(id) AS last FROM webqq_messages
@@ -622,7 +627,7 @@ export function registerChannelRoutes(
   d("GET", "/channel/get_gface_sig2", async (req) => {
     const f = fields(req);
     const s = sessionOf(emu, f.psessionid, f.clientid);
-    const key = sha256(s.psessionid);
+    const key = s.psid;
     let pair = ch.gface.get(key);
     if (!pair) {
       pair = { key: randomHex(8), sig: randomHex(48) };
@@ -652,12 +657,18 @@ export function registerChannelRoutes(
   });
 }
 
+/** The ptwebqq cookie (apiSession has checked it against the session's hash). */
+function ptwebqqCookie(req: FastifyRequest): string {
+  return cookies(req).ptwebqq ?? "";
+}
+
 /** get_self_info2 without vfwebqq: the ptwebqq cookie names the session. */
 function sessionByCookie(emu: Emu, req: FastifyRequest): Session {
   const raw = req.headers.cookie ?? "";
   const m = /(?:^|;\s*)ptwebqq=([^;]+)/.exec(raw);
   if (!m) fail(Retcode.NO_COOKIE);
-  for (const s of emu.hub.byPsession.values()) if (s.ptwebqq === m[1] && s.state === "active") return s;
+  const h = sha256(m[1] ?? "");
+  for (const s of emu.hub.byPsession.values()) if (s.ptHash === h && s.state === "active") return s;
   fail(Retcode.BAD_COOKIE);
 }
 

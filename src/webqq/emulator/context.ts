@@ -3,6 +3,7 @@ import type { Statement } from "better-sqlite3";
 import type { Logger } from "../../core/log.js";
 import type { Database } from "../../core/storage.js";
 import type { Hub, Session } from "./hub.js";
+import type { SessionStore } from "./store/sessions.js";
 
 /** A protocol answer other than success: `{retcode, errmsg}` (121 carries `t`, 116 carries `p`). */
 export class QQFault extends Error {
@@ -76,6 +77,8 @@ export interface Emu {
   db: Database;
   log: Logger;
   hub: Hub;
+  /** Sessions and poll queues at rest (hashed secrets). */
+  sessions: SessionStore;
   now(): number;
   q(sql: string): Statement;
   pollTimeoutMs: number;

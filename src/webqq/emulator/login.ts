@@ -215,16 +215,22 @@ export function registerLoginRoutes(
     const cookie = cookies(req).ptwebqq;
     if (!cookie) fail(Retcode.LOST);
     if (cookie !== r.ptwebqq) fail(Retcode.BAD_COOKIE);
-    const qq = st.ptwebqqs.get(sha256(r.ptwebqq));
+    const ptHash = sha256(r.ptwebqq);
+    // After a restart the check_sig map is empty: a ptwebqq a session was using still counts.
+    const qq = st.ptwebqqs.get(ptHash) ?? emu.sessions.qqOfPtwebqq(ptHash);
     if (qq === undefined) fail(Retcode.BAD_COOKIE);
     const acc = emu.account(qq);
     if (!acc) fail(Retcode.BAD_COOKIE);
     if (acc.blocked) fail(Retcode.LOST);
     const status = r.status === "" ? "online" : r.status;
+    const psessionid = randomHex(48);
+    const vfwebqq = randomHex(40);
+    const now = emu.now();
     const s: Session = {
-      psessionid: randomHex(48),
-      vfwebqq: randomHex(40),
-      ptwebqq: r.ptwebqq,
+      psid: sha256(psessionid),
+      vfHash: sha256(vfwebqq),
+      ptHash,
+      vfwebqq,
       clientid: r.clientid,
       qq,
       status,
@@ -232,15 +238,11 @@ export function registerLoginRoutes(
       queue: [],
       redeliver: undefined,
       waiter: undefined,
-      lastSeen: emu.now(),
+      lastSeen: now,
+      savedSeen: now,
     };
     const previous = emu.hub.active(qq);
-    emu
-      .q(
-        `INSERT INTO webqq_sessions (psessionid_hash, vfwebqq_hash, qq, clientid, status, state, created_at)
-         VALUES (?, ?, ?, ?, ?, 'active', ?)`,
-      )
-      .run(sha256(s.psessionid), sha256(s.vfwebqq), qq, s.clientid, status, emu.now());
+    emu.sessions.insert(s, now);
     emu.hub.add(s);
     hooks.onLogin2(s, previous);
     return reply.send({
@@ -251,8 +253,8 @@ export function registerLoginRoutes(
         index: 1075,
         port: 40036,
         status,
-        vfwebqq: s.vfwebqq,
-        psessionid: s.psessionid,
+        vfwebqq,
+        psessionid,
         user_state: 0,
         f: 0,
       },

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import { isProxyReferer, Retcode } from "../protocol.js";
-import { type Emu, fail } from "./context.js";
+import { type Emu, fail, sha256 } from "./context.js";
 import type { Session } from "./hub.js";
 
 /** Query and urlencoded form merged (form wins): WebQQ sends the same names either way. */
@@ -63,14 +63,27 @@ export function requireReferer(req: FastifyRequest): void {
 /** d.web2 calls: the session is named by psessionid + clientid (no cookie needed, seed 002). */
 export function sessionOf(emu: Emu, psessionid: string | undefined, clientid: string | undefined): Session {
   if (!psessionid || !clientid) fail(Retcode.BAD_REQUEST);
-  const s = emu.hub.byPsession.get(psessionid);
+  const s = emu.hub.byPsession.get(sha256(psessionid));
   if (!s || s.state === "closed") fail(Retcode.LOST);
   if (s.clientid !== clientid) fail(Retcode.WRONG_CLIENT);
   if (s.state === "kicked" && s.queue.length === 0) fail(Retcode.KICKED);
   const now = emu.now();
   if (now - s.lastSeen > emu.sessionTtlMs) fail(Retcode.EXPIRED);
-  s.lastSeen = now;
+  seen(emu, s, now);
   return s;
+}
+
+/** Activity for the idle TTL, persisted (coarsely) so the TTL holds across a restart. */
+function seen(emu: Emu, s: Session, now: number): void {
+  s.lastSeen = now;
+  emu.sessions.touch(s, Math.min(60_000, emu.sessionTtlMs / 8));
+}
+
+/** A vfwebqq sent to a d.web2 call must be the session's (108 otherwise). */
+export function checkVfwebqq(s: Session, vfwebqq: string): void {
+  if (s.vfwebqq === vfwebqq) return;
+  if (sha256(vfwebqq) !== s.vfHash) fail(Retcode.BAD_COOKIE);
+  s.vfwebqq = vfwebqq;
 }
 
 /** s.web2 calls: the ptwebqq cookie (100101 without it) and the session's vfwebqq (108). */
@@ -78,12 +91,13 @@ export function apiSession(emu: Emu, req: FastifyRequest, vfwebqq: string | unde
   const pt = cookies(req).ptwebqq;
   if (!pt) fail(Retcode.NO_COOKIE);
   if (!vfwebqq) fail(Retcode.BAD_REQUEST);
-  const s = emu.hub.byVf.get(vfwebqq);
-  if (!s || s.ptwebqq !== pt) fail(Retcode.BAD_COOKIE);
+  const s = emu.hub.byVf.get(sha256(vfwebqq));
+  if (!s || s.ptHash !== sha256(pt)) fail(Retcode.BAD_COOKIE);
   if (s.state !== "active") fail(s.state === "kicked" ? Retcode.KICKED : Retcode.LOST);
   const now = emu.now();
   if (now - s.lastSeen > emu.sessionTtlMs) fail(Retcode.EXPIRED);
-  s.lastSeen = now;
+  seen(emu, s, now);
+  s.vfwebqq = vfwebqq;
   return s;
 }
 

@@ -9,10 +9,11 @@ import type { Database } from "../../core/storage.js";
 import { MSG_TYPE, Retcode } from "../protocol.js";
 import { createAdmin, type WebQQAdmin } from "./admin.js";
 import { broadcastStatus, newChannelState, registerChannelRoutes } from "./channel.js";
-import { type AccountRow, type Emu, faultBody, QQFault, sha256 } from "./context.js";
+import { type AccountRow, type Emu, faultBody, QQFault } from "./context.js";
 import { Hub } from "./hub.js";
 import { newLoginState, registerLoginRoutes } from "./login.js";
 import { apiSession, fields } from "./request.js";
+import { SessionStore } from "./store/sessions.js";
 
 export interface WebQQEmulatorOptions {
   db: Database;
@@ -45,11 +46,15 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
   const log = options.log ?? silentLogger;
   const statements = new Map<string, Statement>();
   let msgSeq = 10_000 + randomInt(10_000);
-  const hub = new Hub();
+  const sessions = new SessionStore(db);
+  const hub = new Hub(sessions);
+  // Sessions logged in before a restart carry on (same psessionid, vfwebqq and cookies).
+  for (const s of sessions.load()) hub.add(s);
   const emu: Emu = {
     db,
     log,
     hub,
+    sessions,
     now: options.now ?? Date.now,
     pollTimeoutMs: options.pollTimeoutMs ?? 30_000,
     sessionTtlMs: options.sessionTtlMs ?? 24 * 3600_000,
@@ -126,15 +131,11 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
       for (const old of previous) {
         if (old.clientid === s.clientid) {
           // A relink of the same client: its undelivered items move to the new session.
-          s.queue.push(...old.queue);
-          old.queue = [];
-          old.state = "closed";
+          hub.moveQueue(old, s);
           hub.remove(old);
         } else {
           old.state = "kicked";
-          emu
-            .q("UPDATE webqq_sessions SET state = 'kicked' WHERE psessionid_hash = ?")
-            .run(sha256(old.psessionid));
+          sessions.setState(old.psid, "kicked");
           hub.push(old, {
             poll_type: "kick_message",
             value: {
@@ -150,11 +151,7 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
           });
         }
       }
-      emu
-        .q(
-          "UPDATE webqq_sessions SET state = 'closed' WHERE qq = ? AND state = 'active' AND psessionid_hash <> ?",
-        )
-        .run(s.qq, sha256(s.psessionid));
+      sessions.closeOthers(s.qq, s.psid);
       if (previous.length === 0) broadcastStatus(emu, s.qq, s.status);
     },
   });

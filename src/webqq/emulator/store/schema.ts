@@ -96,4 +96,32 @@ const initial: Migration = {
   },
 };
 
-export const webqqStoreModule: StoreModule = { platform: "webqq", migrations: [initial] };
+/**
+ * Sessions survive a restart: the ptwebqq hash (s.web2 cookie check, relink), the last activity
+ * (idle TTL) and the per-session poll queue (items delivered but not yet polled). Sessions from
+ * before this step were memory-only and are gone, so they are closed.
+ */
+const sessionPersistence: Migration = {
+  id: "webqq:002-session-persistence",
+  up(db) {
+    db.exec(`
+      ALTER TABLE webqq_sessions ADD COLUMN ptwebqq_hash TEXT NOT NULL DEFAULT '';
+      ALTER TABLE webqq_sessions ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;
+      UPDATE webqq_sessions SET state = 'closed' WHERE state <> 'closed';
+      CREATE INDEX webqq_sessions_live ON webqq_sessions(state) WHERE state <> 'closed';
+      CREATE INDEX webqq_sessions_ptwebqq ON webqq_sessions(ptwebqq_hash);
+      CREATE TABLE webqq_session_queue (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        psessionid_hash TEXT NOT NULL,
+        item TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX webqq_session_queue_session ON webqq_session_queue(psessionid_hash, id);
+    `);
+  },
+};
+
+export const webqqStoreModule: StoreModule = {
+  platform: "webqq",
+  migrations: [initial, sessionPersistence],
+};
