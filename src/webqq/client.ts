@@ -706,18 +706,8 @@ export class WebQQClient {
     fd.set("vfwebqq", s.vfwebqq);
     fd.set("custom_face", new Blob([bytes]), fileName);
     fd.set("fileid", "1");
-    const html = String(
-      await this.#raw("cfaceUpload", {
-        method: "POST",
-        query: { time: Date.now() },
-        body: fd,
-        type: "text",
-        signal,
-        idempotent: true,
-      }),
-    );
-    const m = /\((\{.*\})\)/.exec(html);
-    const j = m ? (JSON.parse(m[1] as string) as { ret?: number; msg?: string }) : undefined;
+    const { html, result } = await this.#postUploadForm("cfaceUpload", fd, signal);
+    const j = result as { ret?: number; msg?: string } | undefined;
     if (!j || (j.ret !== 0 && j.ret !== 4) || typeof j.msg !== "string") {
       const env = (() => {
         try {
@@ -730,6 +720,35 @@ export class WebQQClient {
       throw new ApiError("cface_upload failed", { platform: "webqq", code: j?.ret ?? "bad_response" });
     }
     return { name: j.msg.split(" ")[0] as string };
+  }
+
+  /**
+   * Posts a picture-upload form; the upload hosts answer an HTML page that calls back with a
+   * JSON object (`…callback({…})`), which is returned parsed when present.
+   */
+  async #postUploadForm(
+    endpoint: "cfaceUpload" | "offpicUpload",
+    form: FormData,
+    signal: AbortSignal | undefined,
+  ): Promise<{ html: string; result: unknown }> {
+    const html = String(
+      await this.#raw(endpoint, {
+        method: "POST",
+        query: { time: Date.now() },
+        body: form,
+        type: "text",
+        signal,
+        idempotent: true,
+      }),
+    );
+    const m = /\((\{.*\})\)/.exec(html);
+    let result: unknown;
+    try {
+      result = m ? JSON.parse(m[1] as string) : undefined;
+    } catch {
+      result = undefined;
+    }
+    return { html, result };
   }
 
   /** Uploads a buddy (offline) picture; returns what an `offpic` item needs. */
@@ -747,25 +766,10 @@ export class WebQQClient {
     fd.set("vfwebqq", s.vfwebqq);
     fd.set("senderviplevel", "0");
     fd.set("reciverviplevel", "0");
-    const html = String(
-      await this.#raw("offpicUpload", {
-        method: "POST",
-        query: { time: Date.now() },
-        body: fd,
-        type: "text",
-        signal,
-        idempotent: true,
-      }),
-    );
-    const m = /\((\{.*\})\)/.exec(html);
-    const j = m
-      ? (JSON.parse(m[1] as string) as {
-          retcode?: number;
-          filepath?: string;
-          filename?: string;
-          filesize?: number;
-        })
-      : undefined;
+    const { result } = await this.#postUploadForm("offpicUpload", fd, signal);
+    const j = result as
+      | { retcode?: number; filepath?: string; filename?: string; filesize?: number }
+      | undefined;
     if (j?.retcode !== 0 || !j.filepath)
       throw new ApiError("upload_offline_pic failed", {
         platform: "webqq",
