@@ -17,6 +17,7 @@ interface SandboxFlags {
   memory?: boolean;
   seed: string;
   smsCode?: string;
+  maxKeepalive: number;
   json?: boolean;
   logLevel: string;
 }
@@ -24,6 +25,14 @@ interface SandboxFlags {
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 /** If closing hangs (a stuck socket), don't hang the terminal with it. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 86_400) {
+    throw new InvalidArgumentError("expected whole seconds from 1 to 86400");
+  }
+  return n;
+}
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -75,6 +84,12 @@ export function sandboxCommand(): Command {
       "fixed MAX SMS code for scripts (default: random per request)",
       parseSmsCode,
     )
+    .option(
+      "--max-keepalive <seconds>",
+      "MAX: close connections that send no keepalive (opcode 1) for this long",
+      parseSeconds,
+      90,
+    )
     .option("--json", "print the endpoints as one JSON line on stdout once everything listens")
     .addOption(
       new Option("--log-level <level>", "log level (logs go to stderr)").choices(LOG_LEVELS).default("info"),
@@ -95,6 +110,7 @@ async function runSandbox(flags: SandboxFlags): Promise<void> {
       data,
       seed: flags.seed,
       smsCode: flags.smsCode,
+      idleTimeoutMs: flags.maxKeepalive * 1000,
       log,
     });
   } catch (err) {

@@ -287,20 +287,26 @@ describe("session state", () => {
     expect(contacts.payload.message).toBe("Must be ONLINE session");
   });
 
-  it("closes a connection that sends no keepalive; one that does survives", async () => {
+  it("closes a connection that sends no keepalive, even a busy one; one that pings survives", async () => {
     const idle = await startEmulator({ idleTimeoutMs: 300 });
     try {
       const silent = await RawClient.connect(idle.url);
+      const busy = await RawClient.connect(idle.url);
       const chatty = await RawClient.connect(idle.url);
+      await busy.hello();
       await chatty.hello();
+      // `busy` keeps sending requests, but never opcode 1: that does not keep it open.
+      const busyTimer = setInterval(() => busy.send(6, {}), 50);
       const timer = setInterval(() => chatty.send(1, { interactive: false }), 80);
       try {
         const closed = await silent.closed;
         expect(closed.code).toBe(4000);
+        expect((await busy.closed).code).toBe(4000);
         await new Promise((r) => setTimeout(r, 500));
         expect(chatty.ws.readyState).toBe(chatty.ws.OPEN);
         expect((await chatty.call(1, { interactive: false })).cmd).toBe(1);
       } finally {
+        clearInterval(busyTimer);
         clearInterval(timer);
         chatty.close();
       }

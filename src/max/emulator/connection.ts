@@ -95,7 +95,8 @@ export class MaxConnection {
   deviceType = "WEB";
   deviceName = "";
   appVersion = "";
-  lastActivity = Date.now();
+  /** When this connection last sent a keepalive (opcode 1); its opening counts as one. */
+  lastKeepalive = Date.now();
   closed = false;
   /** Requests with seq 0 being served now, and the events held back meanwhile (see holdEvents). */
   private zeroSeqInFlight = 0;

@@ -36,7 +36,6 @@ export class Dispatcher {
     const size = Array.isArray(data)
       ? data.reduce((n, b) => n + b.length, 0)
       : (data as Buffer | ArrayBuffer).byteLength;
-    conn.lastActivity = Date.now();
     if (size > LIMITS.frameBytes) {
       return this.fail(
         conn,
@@ -73,6 +72,9 @@ export class Dispatcher {
       );
     }
     const packet = envelope.data;
+    // Only the keepalive itself keeps a connection alive (seed: ping every 30 s "or the
+    // connection closes"); other traffic does not stand in for it.
+    if (packet.opcode === Opcode.KEEPALIVE) conn.lastKeepalive = Date.now();
     if (packet.cmd !== 0) {
       // Acks of pushes (cmd 1 from the client) are accepted silently, as the service does.
       return;

@@ -141,7 +141,7 @@ export class MaxEmulatorServer {
   private closeIdle(): void {
     const limit = Date.now() - this.emu.config.idleTimeoutMs;
     for (const conn of this.emu.hub.connections()) {
-      if (conn.lastActivity < limit) conn.close(4000, "keepalive timeout");
+      if (conn.lastKeepalive < limit) conn.close(4000, "keepalive timeout");
     }
   }
 

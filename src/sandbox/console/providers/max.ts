@@ -383,7 +383,7 @@ export class MaxConsoleProvider implements ConsoleProvider {
         device: [c.deviceType, c.deviceName].filter(Boolean).join(" "),
         app: c.appVersion,
         remote: c.remote,
-        idle: `${Math.round((Date.now() - c.lastActivity) / 1000)} s`,
+        idle: `${Math.round((Date.now() - c.lastKeepalive) / 1000)} s`,
       });
     }
     const stats = this.max.admin.stats();
