@@ -22,15 +22,16 @@ export interface OpenStoreOptions {
 }
 
 /**
- * Opens the sandbox database: WAL journal (readers never block the writer), NORMAL sync
- * (a commit survives a process crash; group commits keep the write path cheap), foreign
+ * Opens the sandbox database: WAL journal (readers never block the writer), FULL sync (a
+ * commit is on disk, surviving even an OS crash, before any client is told it succeeded;
+ * the emulators group-commit their hot writes so one fsync serves a whole batch), foreign
  * keys on, then applies pending migrations of every module in one transaction each.
  */
 export function openStore(options: OpenStoreOptions): Database {
   if (options.file) mkdirSync(dirname(options.file), { recursive: true });
   const db = new Sqlite(options.file ?? ":memory:");
   if (options.file) db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
+  db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
   migrate(db, options.modules ?? STORE_MODULES);
