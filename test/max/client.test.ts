@@ -166,6 +166,30 @@ describe("messages", () => {
     expect((await ann.getHistory(dialogId, { backward: 100 })).map((m) => m.id)).not.toContain(first.id);
   });
 
+  it("deleteMessages: a batch for everyone, and one for me only; off() stops a listener", async () => {
+    const a = await ann.sendMessage(dialogId, "batch a");
+    const b = await ann.sendMessage(dialogId, "batch b");
+    const mine = await ann.sendMessage(dialogId, "hide me");
+    const seen: string[] = [];
+    const listener = (e: { messageIds: string[] }) => seen.push(...e.messageIds);
+    bob.on("messageDeleted", listener);
+    const gone = nextEvent(bob, "messageDeleted", (e) => e.messageIds.includes(b.id));
+    await ann.deleteMessages(dialogId, [a.id, b.id]);
+    await gone;
+    expect(seen).toEqual(expect.arrayContaining([a.id, b.id]));
+    bob.off("messageDeleted", listener);
+
+    await ann.deleteMessages(dialogId, [mine.id], { forMe: true });
+    await bob.ping();
+    const annSees = (await ann.getHistory(dialogId, { backward: 100 })).map((m) => m.id);
+    const bobSees = (await bob.getHistory(dialogId, { backward: 100 })).map((m) => m.id);
+    expect(annSees).not.toContain(mine.id);
+    expect(annSees).not.toContain(a.id);
+    expect(bobSees).toContain(mine.id); // "for me" hides it from Ann only
+    expect(bobSees).not.toContain(b.id);
+    expect(seen).not.toContain(mine.id); // the listener was removed (and Bob got no delete anyway)
+  });
+
   it("getHistory pages around a time, oldest first; search finds text", async () => {
     const a = await ann.sendMessage(dialogId, "needle alpha");
     const b = await ann.sendMessage(dialogId, "needle beta");
@@ -349,6 +373,23 @@ describe("contacts, presence, account", () => {
       const revoked = nextEvent(other, "state", (e) => e.state === "disconnected" || e.state === "closed");
       await c.terminateOtherSessions();
       await revoked;
+
+      // terminateSession by id: that device is disconnected and its token stops working.
+      const third = new MaxClient({ url: emu.url, reconnect: false });
+      await third.requestCode(c.phone);
+      await third.signIn("123456");
+      const thirdToken = (await (third as unknown as { store: MemorySessionStore }).store.load("default"))
+        ?.token;
+      expect(thirdToken).toBeTruthy();
+      const target = (await c.sessions()).find((x) => !x.current);
+      expect(target).toBeDefined();
+      const cut = nextEvent(third, "state", (e) => e.state === "disconnected" || e.state === "closed");
+      await c.terminateSession(target!.id);
+      await cut;
+      await third.close();
+      const retry = new MaxClient({ url: emu.url, reconnect: false });
+      await expect(retry.loginByToken(thirdToken!)).rejects.toBeInstanceOf(AuthError);
+      await retry.close();
       expect(await c.sessions()).toHaveLength(1);
       await other.close();
       expect((await c.sessionsInfo()).filter((x) => x.current)).toHaveLength(1);
@@ -409,7 +450,15 @@ describe("media", () => {
       const path = join(dir, `${kind}.bin`);
       writeFileSync(path, bytes);
       const progress: { sent: number; total?: number }[] = [];
+      const completed: unknown[] = [];
+      const offDone = ann.on("uploadComplete", (d) => completed.push(d));
       const attach = await ann.uploadAttach(kind, path, { onProgress: (p) => progress.push(p) });
+      offDone();
+      // The public event carries the same id the attach refers to.
+      const id = attach as { fileId?: number; videoId?: number; audioId?: number; voiceId?: number };
+      expect(JSON.stringify(completed)).toContain(
+        String(id.fileId ?? id.videoId ?? id.audioId ?? id.voiceId),
+      );
       expect(progress.at(-1)).toEqual({ sent: bytes.length, total: bytes.length });
       const m = await ann.sendMessage(dialogId, { text: "", attaches: [attach] });
       const sentAttach = m.attaches[0]!;
