@@ -355,11 +355,13 @@ describe("seed 001 error table", () => {
       20020,
       api(h.base, "GET", `/group/announcement?group_id=${g}&announcement_id=7`, undefined, U.mem),
     );
-    h.emu.admin.failNext(20021, { path: "/group/announcement/edit" });
+    // The app's admin switches group announcements off: publishing one answers 20021.
+    h.emu.admin.configureApp("welovemaxim", { announcements: false });
     await expectCode(
       20021,
       api(h.base, "POST", "/group/announcement/edit", { group_id: g, title: "t", content: "c" }, U.adm),
     );
+    h.emu.admin.configureApp("welovemaxim", { announcements: true });
     await expectCode(20022, api(h.base, "GET", `/group/file?group_id=${g}&file_id=5`, undefined, U.mem));
     const f = await api(
       h.base,

@@ -38,6 +38,8 @@ export interface AppConfig {
   limits: AppLimits;
   /** Push feature enabled (else 12006). */
   push: boolean;
+  /** Group announcements enabled by the app's admin (else publishing one answers 20021). */
+  announcements: boolean;
   /** User token lifetime. */
   tokenTtlSec: number;
   /** Group QR code lifetime. */
@@ -56,6 +58,7 @@ export const DEFAULT_APP_CONFIG: AppConfig = {
     licenseUsers: 1_000_000,
   },
   push: true,
+  announcements: true,
   tokenTtlSec: 7 * 24 * 3600,
   qrTtlMs: 7 * 24 * 3600_000,
   onlineWindowSec: 300,

@@ -776,6 +776,7 @@ export const groupRoutes: RouteDef[] = [
     body: AnnouncementEditBody,
     guard: asAdmin,
     handle: (ctx, g, b) => {
+      if (!ctx.app.config.announcements) fail(20021);
       const author = ctx.actor ?? g.owner_id;
       const r = ctx.emu
         .q(
