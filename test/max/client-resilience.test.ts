@@ -6,10 +6,11 @@ import { mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { MissedLedger } from "../../bench/lib/resume.js";
 import { AuthError, SwitchboardError } from "../../src/core/errors.js";
 import { createLogger } from "../../src/core/log.js";
 import { FileSessionStore, MaxClient, MemorySessionStore, Opcode } from "../../src/max/index.js";
-import { type Emulator, nextPhone, signedIn, startEmulator, until } from "./client-helpers.js";
+import { type Emulator, nextEvent, nextPhone, signedIn, startEmulator, until } from "./client-helpers.js";
 import { loggedIn, RawClient } from "./raw.js";
 
 let emu: Emulator | undefined;
@@ -76,6 +77,44 @@ describe("drops during a burst", () => {
     expect(fromCatchUp).toBeGreaterThan(0);
     other.client.close();
   }, 60_000);
+});
+
+describe("drop → resumed (the bench's criterion)", () => {
+  it("a message sent after the client is back comes live: resumed still completes, each message once", async () => {
+    emu = await startEmulator();
+    // A fixed 100 ms gap; the bench's jittered delay is sometimes ~0, which ends the gap before
+    // the sender is done, exactly like the second half of the messages here.
+    const me = await signedIn(emu, { reconnect: { baseMs: 200, maxMs: 200, random: () => 0.5 } });
+    const other = await signedIn(emu);
+    clients.push(me, other);
+    const start = nextEvent(me, "message", (e) => e.message.text === "start");
+    const chatId = (await other.sendToUser(me.userId!, "start")).chatId;
+    await start;
+
+    const ledger = new MissedLedger();
+    let caughtUp = 0; // what the bench used to count: catch-up deliveries only
+    me.on("message", (e) => {
+      ledger.onMessage(e);
+      if (e.catchUp) caughtUp++;
+    });
+    expect(emu.admin.drop({ userId: me.userId! })).toBe(1);
+    for (let k = 0; k < 3; k++) {
+      ledger.expect(`missed ${k}`);
+      await other.sendMessage(chatId, `missed ${k}`);
+    }
+    await until(() => me.loggedIn && me.state === "connected", 5000, "client back");
+    for (let k = 3; k < 5; k++) {
+      ledger.expect(`missed ${k}`);
+      await other.sendMessage(chatId, `missed ${k}`);
+    }
+    await until(() => ledger.complete && me.loggedIn && me.state === "connected", 5000, "resumed");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(ledger.viaCatchUp).toBe(3);
+    expect(ledger.viaLive).toBe(2);
+    expect(ledger.duplicates).toEqual([]);
+    // Counting catch-up deliveries alone never reaches 5: the old bench waited here forever.
+    expect(caughtUp).toBe(3);
+  });
 });
 
 describe("revoked session", () => {
