@@ -3,25 +3,14 @@
  * (seed 000 "Создание группы", opcodes 48–59, 75, 77, 89; PyMax/vkmax payload shapes).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loggedIn, RawClient, type RawPacket, startEmulator } from "./raw.js";
+import { emulatorFixture, type RawClient, type RawPacket } from "./raw.js";
 
-type Emu = Awaited<ReturnType<typeof startEmulator>>;
-let emu: Emu;
-let phoneSeq = 0;
-const clients: RawClient[] = [];
-
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await emu.close();
-});
+const world = emulatorFixture("902000");
+beforeAll(world.start);
+afterAll(world.stop);
 
 async function user() {
-  const phone = `+7902${String(1_000_000 + ++phoneSeq).slice(1)}`;
-  const { client, userId, token } = await loggedIn(emu.url, phone);
-  clients.push(client);
+  const { client, userId, token } = await world.login();
   return { c: client, id: userId, token };
 }
 type User = Awaited<ReturnType<typeof user>>;
@@ -142,7 +131,7 @@ describe("chat lists", () => {
     expect(p2.chats.map((c: { id: number }) => c.id)).toEqual([ids[0]]);
     expect(p2.marker).toBeUndefined();
 
-    const login = await (await RawClient.connect(emu.url)).tokenLogin(a.token);
+    const login = await (await world.connect()).tokenLogin(a.token);
     expect(login.chats.map((c: { id: number }) => c.id)).toEqual([...ids].reverse());
     expect(login.chats[0]).toMatchObject({ type: "DIALOG", status: "ACTIVE", lastMessage: { text: "hi" } });
   });
@@ -152,8 +141,7 @@ describe("read marks and typing", () => {
   it("READ_MESSAGE / SET_AS_UNREAD answer {unread, mark} and push 130", async () => {
     const a = await user();
     const b = await user();
-    const b2 = await RawClient.connect(emu.url);
-    clients.push(b2);
+    const b2 = await world.connect();
     await b2.tokenLogin(b.token);
     const m1 = await a.c.ok(64, { userId: b.id, message: text("one") });
     await new Promise((r) => setTimeout(r, 3));
@@ -195,8 +183,7 @@ describe("read marks and typing", () => {
   it("SET_TYPING pushes 51 to other members only; GET_TYPING lists recent typists", async () => {
     const a = await user();
     const b = await user();
-    const a2 = await RawClient.connect(emu.url);
-    clients.push(a2);
+    const a2 = await world.connect();
     await a2.tokenLogin(a.token);
     const { chatId } = await a.c.ok(64, { userId: b.id, message: text("typing test") });
     expect(await a.c.ok(51, { chatId, type: "TEXT" })).toEqual({});
@@ -412,10 +399,10 @@ describe("members", () => {
     const b = await user();
     const extra = await user();
     const { chat } = await createChat(owner, [b]);
-    const insert = emu.db.prepare(
+    const insert = world.emu.db.prepare(
       "INSERT INTO max_members (chat_id, user_id, role, joined_at) VALUES (?, ?, 'MEMBER', ?)",
     );
-    emu.db.transaction(() => {
+    world.emu.db.transaction(() => {
       for (let i = 0; i < 9_998; i++) insert.run(chat.id, 500_000_000 + i, Date.now());
     })();
     expectError(

@@ -3,31 +3,19 @@
  * forward; PyMax/vkmax payload shapes for 49, 66, 67, 71, 90, 178–181).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loggedIn, RawClient, type RawPacket, startEmulator } from "./raw.js";
+import { emulatorFixture, type RawClient, type RawPacket } from "./raw.js";
 
-type Emu = Awaited<ReturnType<typeof startEmulator>>;
-let emu: Emu;
-let phoneSeq = 0;
-const clients: RawClient[] = [];
-
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await emu.close();
-});
+const world = emulatorFixture("901000");
+beforeAll(world.start);
+afterAll(world.stop);
 
 async function user() {
-  const phone = `+7901${String(1_000_000 + ++phoneSeq).slice(1)}`;
-  const { client, userId, token } = await loggedIn(emu.url, phone);
-  clients.push(client);
+  const { client, userId, token } = await world.login();
   return { c: client, id: userId, token };
 }
 
 async function session(token: string): Promise<RawClient> {
-  const c = await RawClient.connect(emu.url);
-  clients.push(c);
+  const c = await world.connect();
   await c.tokenLogin(token);
   return c;
 }
@@ -100,7 +88,7 @@ describe("dialogs", () => {
     expect(chats[0]).toMatchObject({ id: sent.chatId, type: "DIALOG", status: "ACTIVE" });
     expect(Object.keys(chats[0].participants).map(Number).sort()).toEqual([a.id, b.id].sort());
     expect(chats[0].lastMessage.id).toBe(back.message.id);
-    const login = await (await RawClient.connect(emu.url)).tokenLogin(b.token);
+    const login = await (await world.connect()).tokenLogin(b.token);
     expect(login.chats.map((c: { id: number }) => c.id)).toContain(sent.chatId);
   });
 
