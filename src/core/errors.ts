@@ -75,3 +75,20 @@ export class AbortError extends SwitchboardError {
     this.name = "AbortError";
   }
 }
+
+/** A listener (event handler) threw; delivered to the emitter's `error` event. */
+export class HandlerError extends SwitchboardError {
+  /** The event whose listener threw. */
+  readonly event: string;
+  constructor(message: string, options: Omit<SwitchboardErrorOptions, "code"> & { event: string }) {
+    super(message, { ...options, code: "handler_error", retryable: false });
+    this.event = options.event;
+  }
+}
+
+/** The platform (or this adapter) can't do that: feature-detect with `capabilities` first. */
+export class UnsupportedError extends SwitchboardError {
+  constructor(platform: Platform, operation: string) {
+    super(`${platform} does not support ${operation}`, { platform, code: "unsupported", retryable: false });
+  }
+}

@@ -108,9 +108,20 @@ export type Event =
 
 export type EventType = Event["type"];
 
+/** Adapter operations a platform may lack (send, getChat and getUser always exist). */
+export interface AdapterOperations {
+  edit: boolean;
+  delete: boolean;
+  react: boolean;
+  history: boolean;
+}
+
 /** What an adapter declares about its platform, so callers can feature-detect. */
 export interface AdapterCapabilities {
   platform: PlatformName;
   segments: readonly SegmentType[];
   events: readonly EventType[];
+  operations: AdapterOperations;
+  /** Longest text one message may carry (longer texts are split into several messages). */
+  maxTextLength: number;
 }

@@ -34,6 +34,8 @@ import { displayName } from "./client/types.js";
 
 export const MAX_CAPABILITIES: AdapterCapabilities = {
   platform: "max",
+  operations: { edit: true, delete: true, react: true, history: true },
+  maxTextLength: 4000,
   segments: [
     "text",
     "mention",

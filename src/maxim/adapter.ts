@@ -25,6 +25,8 @@ import {
  */
 export const capabilities: AdapterCapabilities = {
   platform: "maxim",
+  operations: { edit: false, delete: true, react: false, history: true },
+  maxTextLength: 5000,
   segments: ["text", "mention", "link", "image", "audio", "video", "file", "location", "forward"],
   events: ["message.created", "message.deleted", "presence", "member.joined", "member.left", "chat.updated"],
 };

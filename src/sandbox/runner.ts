@@ -13,10 +13,10 @@ import { createVkLiveEmulator, type VkLiveEmulator } from "../vklive/emulator/se
 import { registerWebQQAdmin } from "../webqq/emulator/admin-routes.js";
 import { createWebQQEmulator, type WebQQEmulator } from "../webqq/emulator/server.js";
 import { registerAdminApi, type SandboxUrls } from "./admin-api.js";
-import { MaxConsoleProvider } from "./console/providers/max.js";
-import { MaxImConsoleProvider } from "./console/providers/maxim.js";
-import { VkLiveConsoleProvider } from "./console/providers/vklive.js";
-import { WebQQConsoleProvider } from "./console/providers/webqq.js";
+import { MaxConsoleProvider } from "../max/emulator/console.js";
+import { MaxImConsoleProvider } from "../maxim/emulator/console.js";
+import { VkLiveConsoleProvider } from "../vklive/emulator/console.js";
+import { WebQQConsoleProvider } from "../webqq/emulator/console.js";
 import { type ConsoleHandle, registerConsole } from "./console/routes.js";
 import {
   maximHttpFaults,

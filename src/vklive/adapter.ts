@@ -9,6 +9,8 @@ import type { ChannelData, ChatMessage, Part, SendPart, UserShort, VkEvent } fro
  */
 export const capabilities: AdapterCapabilities = {
   platform: "vklive",
+  operations: { edit: false, delete: false, react: false, history: true },
+  maxTextLength: 500,
   segments: ["text", "mention", "link", "emoji"],
   events: ["message.created", "message.deleted", "member.joined", "chat.updated"],
 };

@@ -6,6 +6,8 @@ import { type ContentItem, decodeContent, type PollItem } from "./protocol.js";
 /** What WebQQ maps to in the unified model. */
 export const capabilities: AdapterCapabilities = {
   platform: "webqq",
+  operations: { edit: false, delete: false, react: false, history: false },
+  maxTextLength: 1000,
   segments: ["text", "emoji", "image", "mention", "link"],
   events: ["message.created", "presence", "typing", "connection.state"],
 };

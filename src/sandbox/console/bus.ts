@@ -1,4 +1,4 @@
-import type { ConsoleInboxItem, ConsoleSink, TrafficRecord } from "./provider.js";
+import type { ConsoleInboxItem, ConsoleSink, TrafficRecord } from "../../core/emulator/console.js";
 
 /** One message of the live feed (an SSE event: `event: <type>`, `data: <json>`). */
 export interface LiveEvent {

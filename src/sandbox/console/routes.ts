@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import { ConsoleBus, type LiveEvent, type TrafficFilter } from "./bus.js";
-import { ConsoleError, type ConsoleProvider, parseOr400 } from "./provider.js";
+import { ConsoleError, type ConsoleProvider, parseOr400 } from "../../core/emulator/console.js";
 
 /** A platform the console lists but whose provider is not there yet (shown greyed out). */
 export interface PlannedPlatform {

@@ -17,7 +17,7 @@ import type { MaxImEmulator } from "../../maxim/emulator/server.js";
 import { hashSecret as vkHash } from "../../vklive/emulator/context.js";
 import type { VkLiveEmulator } from "../../vklive/emulator/server.js";
 import type { WebQQEmulator } from "../../webqq/emulator/server.js";
-import { withMaxImAdmin } from "../maxim-admin.js";
+import { withMaxImAdmin } from "../../maxim/emulator/console-admin.js";
 import { checkReferences, type Seed, SeedFile, type SeedIssue } from "./schema.js";
 
 /** A seed file that can't be read, parsed, validated or applied. */

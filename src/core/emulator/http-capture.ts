@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { ConsoleSink } from "./provider.js";
+import type { ConsoleSink } from "./console.js";
 
 /**
  * Capture of an HTTP emulator's exchanges for the console's inspector (MaxIM, WebQQ, VK Live):

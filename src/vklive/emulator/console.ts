@@ -2,19 +2,20 @@ import type { IncomingMessage } from "node:http";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { WebSocket } from "ws";
 import { z } from "zod";
-import { REDACTED, redact, redactUrl } from "../../../core/redact.js";
-import type { Database } from "../../../core/storage.js";
-import { hashSecret, VkFault } from "../../../vklive/emulator/context.js";
-import type { VkLiveEmulator } from "../../../vklive/emulator/server.js";
-import { ERROR_STATUS, type ErrorCode } from "../../../vklive/protocol.js";
-import { type HttpFaults, vkliveAnswer, vkliveHttpFaults } from "../../http-faults.js";
+import { REDACTED, redact, redactUrl } from "../../core/redact.js";
+import type { Database } from "../../core/storage.js";
+import { hashSecret, VkFault } from "./context.js";
+import type { VkLiveEmulator } from "./server.js";
+import { ERROR_STATUS, type ErrorCode } from "../protocol.js";
+import type { HttpFaults } from "../../core/emulator/http-faults.js";
+import { vkliveAnswer, vkliveHttpFaults } from "./faults.js";
 import {
   BODY_PREVIEW,
   captureHttpTraffic,
   payloadText,
   previewBody,
   recordExchange,
-} from "../http-capture.js";
+} from "../../core/emulator/http-capture.js";
 import {
   type ConsoleAccount,
   type ConsoleChat,
@@ -28,7 +29,7 @@ import {
   formFields,
   parseOr400,
   type TrafficRecord,
-} from "../provider.js";
+} from "../../core/emulator/console.js";
 
 const ERRORS = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
 const Num = (min: number, max: number) => z.coerce.number().int().min(min).max(max);

@@ -1,12 +1,13 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { isSecretKey, REDACTED, redactUrl } from "../../../core/redact.js";
-import type { Database } from "../../../core/storage.js";
-import { type WebQQAdmin, WebQQAdminError } from "../../../webqq/emulator/admin.js";
-import type { WebQQEmulator } from "../../../webqq/emulator/server.js";
-import { type ContentItem, contentText, hash33, Retcode } from "../../../webqq/protocol.js";
-import { applyConsoleHttpFault, consoleHttpFaultActions, webqqHttpFaults } from "../../http-faults.js";
-import { BODY_PREVIEW, captureHttpTraffic } from "../http-capture.js";
+import { isSecretKey, REDACTED, redactUrl } from "../../core/redact.js";
+import type { Database } from "../../core/storage.js";
+import { type WebQQAdmin, WebQQAdminError } from "./admin.js";
+import type { WebQQEmulator } from "./server.js";
+import { type ContentItem, contentText, hash33, Retcode } from "../protocol.js";
+import { applyConsoleHttpFault, consoleHttpFaultActions } from "../../core/emulator/http-faults.js";
+import { webqqHttpFaults } from "./faults.js";
+import { BODY_PREVIEW, captureHttpTraffic } from "../../core/emulator/http-capture.js";
 import {
   type ConsoleAccount,
   type ConsoleAttachment,
@@ -22,7 +23,7 @@ import {
   type FaultAction,
   formFields,
   parseOr400,
-} from "../provider.js";
+} from "../../core/emulator/console.js";
 
 /**
  * Console ids of stored pictures: `cface-<MD5.ext>` and `offpic-<n-md5>` (the offline path

@@ -4,10 +4,10 @@
  * what they do goes through the same checks and writes as a real admin call.
  */
 import { randomBytes } from "node:crypto";
-import type { Database } from "../core/storage.js";
-import { hashSecret } from "../maxim/emulator/context.js";
-import type { MaxImEmulator } from "../maxim/emulator/server.js";
-import { Header } from "../maxim/protocol.js";
+import type { Database } from "../../core/storage.js";
+import { hashSecret } from "./context.js";
+import type { MaxImEmulator } from "./server.js";
+import { Header } from "../protocol.js";
 
 /** A MaxIM answer whose `code` is not 200. */
 export class MaxImCallError extends Error {

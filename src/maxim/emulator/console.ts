@@ -1,11 +1,12 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { redact, redactUrl } from "../../../core/redact.js";
-import type { MaxImEmulator, MessageRecord } from "../../../maxim/emulator/server.js";
-import { ERROR_CODES, Header } from "../../../maxim/protocol.js";
-import { applyConsoleHttpFault, consoleHttpFaultActions, maximHttpFaults } from "../../http-faults.js";
-import { type MaxImAdminCall, MaxImCallError, withMaxImAdmin } from "../../maxim-admin.js";
-import { captureHttpTraffic, payloadText, previewBody, recordExchange } from "../http-capture.js";
+import { redact, redactUrl } from "../../core/redact.js";
+import type { MaxImEmulator, MessageRecord } from "./server.js";
+import { ERROR_CODES, Header } from "../protocol.js";
+import { applyConsoleHttpFault, consoleHttpFaultActions } from "../../core/emulator/http-faults.js";
+import { maximHttpFaults } from "./faults.js";
+import { type MaxImAdminCall, MaxImCallError, withMaxImAdmin } from "./console-admin.js";
+import { captureHttpTraffic, payloadText, previewBody, recordExchange } from "../../core/emulator/http-capture.js";
 import {
   type ConsoleAccount,
   type ConsoleChat,
@@ -17,7 +18,7 @@ import {
   type FaultAction,
   formFields,
   parseOr400,
-} from "../provider.js";
+} from "../../core/emulator/console.js";
 
 const FaultBody = z.discriminatedUnion("action", [
   z.object({
@@ -49,7 +50,7 @@ export class MaxImConsoleProvider implements ConsoleProvider {
 
   constructor(
     private readonly maxim: MaxImEmulator,
-    private readonly db: import("../../../core/storage.js").Database,
+    private readonly db: import("../../core/storage.js").Database,
     private readonly baseUrl: () => string,
   ) {
     this.q = {

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { AdminError } from "../../../max/emulator/admin.js";
-import type { MaxTrafficRecord } from "../../../max/emulator/connection.js";
-import type { MaxEmulatorServer } from "../../../max/emulator/server.js";
-import type { ChatRow } from "../../../max/emulator/store/chats.js";
-import type { FileRow } from "../../../max/emulator/store/files.js";
-import { ErrorCode, Opcode } from "../../../max/protocol.js";
+import { AdminError } from "./admin.js";
+import type { MaxTrafficRecord } from "./connection.js";
+import type { MaxEmulatorServer } from "./server.js";
+import type { ChatRow } from "./store/chats.js";
+import type { FileRow } from "./store/files.js";
+import { ErrorCode, Opcode } from "../protocol.js";
 import {
   type ConsoleAccount,
   type ConsoleAttachment,
@@ -19,7 +19,7 @@ import {
   type FaultAction,
   formFields,
   parseOr400,
-} from "../provider.js";
+} from "../../core/emulator/console.js";
 
 /** Inbox entries kept (oldest dropped first). */
 const INBOX_LIMIT = 200;
