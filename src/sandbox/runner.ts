@@ -5,18 +5,18 @@ import { dirname, join, resolve } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { type Logger, silentLogger } from "../core/log.js";
 import type { Database } from "../core/storage.js";
+import { MaxConsoleProvider } from "../max/emulator/console.js";
 import { MaxEmulatorServer } from "../max/emulator/server.js";
 import { registerMaxImAdmin } from "../maxim/emulator/admin-routes.js";
+import { MaxImConsoleProvider } from "../maxim/emulator/console.js";
 import { createMaxImEmulator, type MaxImEmulator } from "../maxim/emulator/server.js";
 import { registerVkLiveAdmin } from "../vklive/emulator/admin-routes.js";
+import { VkLiveConsoleProvider } from "../vklive/emulator/console.js";
 import { createVkLiveEmulator, type VkLiveEmulator } from "../vklive/emulator/server.js";
 import { registerWebQQAdmin } from "../webqq/emulator/admin-routes.js";
+import { WebQQConsoleProvider } from "../webqq/emulator/console.js";
 import { createWebQQEmulator, type WebQQEmulator } from "../webqq/emulator/server.js";
 import { registerAdminApi, type SandboxUrls } from "./admin-api.js";
-import { MaxConsoleProvider } from "../max/emulator/console.js";
-import { MaxImConsoleProvider } from "../maxim/emulator/console.js";
-import { VkLiveConsoleProvider } from "../vklive/emulator/console.js";
-import { WebQQConsoleProvider } from "../webqq/emulator/console.js";
 import { type ConsoleHandle, registerConsole } from "./console/routes.js";
 import {
   maximHttpFaults,

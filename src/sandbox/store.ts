@@ -1,5 +1,5 @@
-import type { Database, StoreModule } from "../core/storage.js";
 import { migrate, openStore as openKitStore } from "../core/emulator/store.js";
+import type { Database, StoreModule } from "../core/storage.js";
 import { maxStoreModule } from "../max/emulator/store/schema.js";
 import { maximStoreModule } from "../maxim/emulator/store/schema.js";
 import { vkliveStoreModule } from "../vklive/emulator/store/schema.js";

@@ -1,10 +1,4 @@
 import { z } from "zod";
-import { AdminError } from "./admin.js";
-import type { MaxTrafficRecord } from "./connection.js";
-import type { MaxEmulatorServer } from "./server.js";
-import type { ChatRow } from "./store/chats.js";
-import type { FileRow } from "./store/files.js";
-import { ErrorCode, Opcode } from "../protocol.js";
 import {
   type ConsoleAccount,
   type ConsoleAttachment,
@@ -20,6 +14,12 @@ import {
   formFields,
   parseOr400,
 } from "../../core/emulator/console.js";
+import { ErrorCode, Opcode } from "../protocol.js";
+import { AdminError } from "./admin.js";
+import type { MaxTrafficRecord } from "./connection.js";
+import type { MaxEmulatorServer } from "./server.js";
+import type { ChatRow } from "./store/chats.js";
+import type { FileRow } from "./store/files.js";
 
 /** Inbox entries kept (oldest dropped first). */
 const INBOX_LIMIT = 200;

@@ -5,9 +5,9 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Database } from "../../core/storage.js";
+import { Header } from "../protocol.js";
 import { hashSecret } from "./context.js";
 import type { MaxImEmulator } from "./server.js";
-import { Header } from "../protocol.js";
 
 /** A MaxIM answer whose `code` is not 200. */
 export class MaxImCallError extends Error {

@@ -1,12 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { redact, redactUrl } from "../../core/redact.js";
-import type { MaxImEmulator, MessageRecord } from "./server.js";
-import { ERROR_CODES, Header } from "../protocol.js";
-import { applyConsoleHttpFault, consoleHttpFaultActions } from "../../core/emulator/http-faults.js";
-import { maximHttpFaults } from "./faults.js";
-import { type MaxImAdminCall, MaxImCallError, withMaxImAdmin } from "./console-admin.js";
-import { captureHttpTraffic, payloadText, previewBody, recordExchange } from "../../core/emulator/http-capture.js";
 import {
   type ConsoleAccount,
   type ConsoleChat,
@@ -19,6 +12,18 @@ import {
   formFields,
   parseOr400,
 } from "../../core/emulator/console.js";
+import {
+  captureHttpTraffic,
+  payloadText,
+  previewBody,
+  recordExchange,
+} from "../../core/emulator/http-capture.js";
+import { applyConsoleHttpFault, consoleHttpFaultActions } from "../../core/emulator/http-faults.js";
+import { redact, redactUrl } from "../../core/redact.js";
+import { ERROR_CODES, Header } from "../protocol.js";
+import { type MaxImAdminCall, MaxImCallError, withMaxImAdmin } from "./console-admin.js";
+import { maximHttpFaults } from "./faults.js";
+import type { MaxImEmulator, MessageRecord } from "./server.js";
 
 const FaultBody = z.discriminatedUnion("action", [
   z.object({

@@ -1,6 +1,6 @@
 /** MaxIM's fault profile for the sandbox's shared HTTP fault layer: its error shape and accounts. */
 import { z } from "zod";
-import { headerText, type HttpFaults, installHttpFaults } from "../../core/emulator/http-faults.js";
+import { type HttpFaults, headerText, installHttpFaults } from "../../core/emulator/http-faults.js";
 import { describeError, ERROR_CODES, Header } from "../protocol.js";
 import type { MaxImEmulator } from "./server.js";
 
@@ -36,4 +36,3 @@ export function maximHttpFaults(maxim: MaxImEmulator): HttpFaults {
     clearNative: () => maxim.admin.clearFaults(),
   }));
 }
-

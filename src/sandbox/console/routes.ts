@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
-import { ConsoleBus, type LiveEvent, type TrafficFilter } from "./bus.js";
 import { ConsoleError, type ConsoleProvider, parseOr400 } from "../../core/emulator/console.js";
+import { ConsoleBus, type LiveEvent, type TrafficFilter } from "./bus.js";
 
 /** A platform the console lists but whose provider is not there yet (shown greyed out). */
 export interface PlannedPlatform {

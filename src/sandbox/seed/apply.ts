@@ -12,12 +12,12 @@ import type { Database } from "../../core/storage.js";
 import { AdminError } from "../../max/emulator/admin.js";
 import type { MaxEmulatorServer } from "../../max/emulator/server.js";
 import { normalizePhone } from "../../max/emulator/store/users.js";
+import { withMaxImAdmin } from "../../maxim/emulator/console-admin.js";
 import { hashSecret as maxImHash } from "../../maxim/emulator/context.js";
 import type { MaxImEmulator } from "../../maxim/emulator/server.js";
 import { hashSecret as vkHash } from "../../vklive/emulator/context.js";
 import type { VkLiveEmulator } from "../../vklive/emulator/server.js";
 import type { WebQQEmulator } from "../../webqq/emulator/server.js";
-import { withMaxImAdmin } from "../../maxim/emulator/console-admin.js";
 import { checkReferences, type Seed, SeedFile, type SeedIssue } from "./schema.js";
 
 /** A seed file that can't be read, parsed, validated or applied. */

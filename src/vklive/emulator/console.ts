@@ -2,20 +2,6 @@ import type { IncomingMessage } from "node:http";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { WebSocket } from "ws";
 import { z } from "zod";
-import { REDACTED, redact, redactUrl } from "../../core/redact.js";
-import type { Database } from "../../core/storage.js";
-import { hashSecret, VkFault } from "./context.js";
-import type { VkLiveEmulator } from "./server.js";
-import { ERROR_STATUS, type ErrorCode } from "../protocol.js";
-import type { HttpFaults } from "../../core/emulator/http-faults.js";
-import { vkliveAnswer, vkliveHttpFaults } from "./faults.js";
-import {
-  BODY_PREVIEW,
-  captureHttpTraffic,
-  payloadText,
-  previewBody,
-  recordExchange,
-} from "../../core/emulator/http-capture.js";
 import {
   type ConsoleAccount,
   type ConsoleChat,
@@ -30,6 +16,20 @@ import {
   parseOr400,
   type TrafficRecord,
 } from "../../core/emulator/console.js";
+import {
+  BODY_PREVIEW,
+  captureHttpTraffic,
+  payloadText,
+  previewBody,
+  recordExchange,
+} from "../../core/emulator/http-capture.js";
+import type { HttpFaults } from "../../core/emulator/http-faults.js";
+import { REDACTED, redact, redactUrl } from "../../core/redact.js";
+import type { Database } from "../../core/storage.js";
+import { ERROR_STATUS, type ErrorCode } from "../protocol.js";
+import { hashSecret, VkFault } from "./context.js";
+import { vkliveAnswer, vkliveHttpFaults } from "./faults.js";
+import type { VkLiveEmulator } from "./server.js";
 
 const ERRORS = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
 const Num = (min: number, max: number) => z.coerce.number().int().min(min).max(max);

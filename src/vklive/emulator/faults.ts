@@ -1,7 +1,7 @@
 /** VK Live's fault profile for the sandbox's shared HTTP fault layer: its error shape and accounts. */
 import { z } from "zod";
-import type { Database } from "../../core/storage.js";
 import { type HttpAnswer, type HttpFaults, installHttpFaults, Num } from "../../core/emulator/http-faults.js";
+import type { Database } from "../../core/storage.js";
 import { ERROR_DESCRIPTION, ERROR_STATUS, type ErrorCode as VkErrorCode } from "../protocol.js";
 import { hashSecret } from "./context.js";
 import type { VkLiveEmulator } from "./server.js";
@@ -54,4 +54,3 @@ export function vkliveHttpFaults(vk: VkLiveEmulator, db: Database): HttpFaults {
     };
   });
 }
-

@@ -1,13 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { isSecretKey, REDACTED, redactUrl } from "../../core/redact.js";
-import type { Database } from "../../core/storage.js";
-import { type WebQQAdmin, WebQQAdminError } from "./admin.js";
-import type { WebQQEmulator } from "./server.js";
-import { type ContentItem, contentText, hash33, Retcode } from "../protocol.js";
-import { applyConsoleHttpFault, consoleHttpFaultActions } from "../../core/emulator/http-faults.js";
-import { webqqHttpFaults } from "./faults.js";
-import { BODY_PREVIEW, captureHttpTraffic } from "../../core/emulator/http-capture.js";
 import {
   type ConsoleAccount,
   type ConsoleAttachment,
@@ -24,6 +16,14 @@ import {
   formFields,
   parseOr400,
 } from "../../core/emulator/console.js";
+import { BODY_PREVIEW, captureHttpTraffic } from "../../core/emulator/http-capture.js";
+import { applyConsoleHttpFault, consoleHttpFaultActions } from "../../core/emulator/http-faults.js";
+import { isSecretKey, REDACTED, redactUrl } from "../../core/redact.js";
+import type { Database } from "../../core/storage.js";
+import { type ContentItem, contentText, hash33, Retcode } from "../protocol.js";
+import { type WebQQAdmin, WebQQAdminError } from "./admin.js";
+import { webqqHttpFaults } from "./faults.js";
+import type { WebQQEmulator } from "./server.js";
 
 /**
  * Console ids of stored pictures: `cface-<MD5.ext>` and `offpic-<n-md5>` (the offline path

@@ -67,4 +67,3 @@ function webqqAccount(cookie: string | undefined): string | undefined {
   const m = /(?:^|;\s*)(?:uin|p_uin|pt2gguin)=o0*(\d+)/.exec(cookie);
   return m?.[1];
 }
-
