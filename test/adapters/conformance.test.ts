@@ -199,9 +199,10 @@ describe.each(PLATFORMS)("Adapter contract: %s", (platform) => {
     await f.adapter.close();
     await f.adapter.close();
     // What was queued before close (a connection.state event, say) is still read, then it ends.
-    const rest: AdapterEvent[] = [];
-    for await (const e of iterator) rest.push(e);
-    expect(rest.every((e) => e.type !== "message.created")).toBe(true);
+    // The loop ends (or the test times out): what was queued before close is read, then done.
+    for await (const _ of iterator) {
+      /* drain */
+    }
     expect(await f.adapter.events().next()).toEqual({ value: undefined, done: true });
   });
 });
