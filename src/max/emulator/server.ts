@@ -2,11 +2,15 @@ import { mkdirSync } from "node:fs";
 import { type AddressInfo, Socket } from "node:net";
 import Fastify, { type FastifyInstance } from "fastify";
 import { WebSocketServer } from "ws";
+import { type Clock, systemClock } from "../../core/emulator/clock.js";
+import type { EmulatorInstance, SeedSection } from "../../core/emulator/plugin.js";
 import { type Logger, silentLogger } from "../../core/log.js";
 import type { Database } from "../../core/storage.js";
 import { LIMITS } from "../protocol.js";
 import { MaxAdmin } from "./admin.js";
+import { registerMaxAdminRoutes } from "./admin-routes.js";
 import { MaxConnection, MaxTrafficTap } from "./connection.js";
+import { MaxConsoleProvider } from "./console.js";
 import type { MaxEmulator, MaxEmulatorConfig, MaxEmulatorHooks } from "./context.js";
 import { Dispatcher } from "./dispatch.js";
 import { Faults } from "./faults.js";
@@ -20,6 +24,7 @@ import { onDisconnect, sessionHandlers } from "./handlers/session.js";
 import { registerFileRoutes } from "./http.js";
 import { Hub } from "./hub.js";
 import { IdAllocator } from "./ids.js";
+import { type MaxSeed, maxSeedSection } from "./seed.js";
 import { createRepos } from "./store/index.js";
 
 export interface MaxEmulatorOptions {
@@ -31,13 +36,22 @@ export interface MaxEmulatorOptions {
   idleTimeoutMs?: number;
   qrTtlMs?: number;
   hooks?: MaxEmulatorHooks;
+  /** Time for SMS code lifetimes, tokens, QR expiry, stored timestamps (default: the system clock). */
+  clock?: Clock;
 }
 
-/** The MAX emulator: WebSocket at `/websocket` plus upload/download HTTP on the same port. */
-export class MaxEmulatorServer {
+/**
+ * The MAX emulator: WebSocket at `/websocket` plus upload/download HTTP on the same port. It is
+ * the EmulatorInstance the plugin (./index.ts) hands the sandbox.
+ */
+export class MaxEmulatorServer implements EmulatorInstance {
   readonly emu: MaxEmulator;
   readonly app: FastifyInstance;
   readonly admin: MaxAdmin;
+  /** What the web console shows of MAX. */
+  readonly console: MaxConsoleProvider;
+  /** The `max:` section of a seed file. */
+  readonly seed: SeedSection<MaxSeed>;
   /** Every frame in and out, for the sandbox console's traffic inspector (idle unless subscribed). */
   readonly traffic = new MaxTrafficTap();
   private readonly wss: WebSocketServer;
@@ -48,6 +62,7 @@ export class MaxEmulatorServer {
 
   constructor(options: MaxEmulatorOptions) {
     mkdirSync(options.dataDir, { recursive: true });
+    const clock = options.clock ?? systemClock;
     const config: MaxEmulatorConfig = {
       smsCode: options.smsCode,
       idleTimeoutMs: options.idleTimeoutMs ?? 90_000,
@@ -64,7 +79,7 @@ export class MaxEmulatorServer {
       config,
       hooks: options.hooks ?? {},
       log: options.log ?? silentLogger,
-      now: () => Date.now(),
+      now: () => clock.now(),
     };
     this.dispatcher = new Dispatcher(this.emu, [
       sessionHandlers,
@@ -76,6 +91,8 @@ export class MaxEmulatorServer {
       fileHandlers,
     ]);
     this.admin = new MaxAdmin(this.emu);
+    this.console = new MaxConsoleProvider(this);
+    this.seed = maxSeedSection({ admin: this.admin, repos: this.emu.repos });
     this.app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
     registerFileRoutes(this.app, this.emu);
     // Frames over the protocol limit still reach the dispatcher (which answers proto.size)
@@ -122,15 +139,20 @@ export class MaxEmulatorServer {
     });
   }
 
-  /** Starts listening; returns the WebSocket URL. */
-  async listen(port: number, host = "127.0.0.1"): Promise<string> {
+  /** The `/_sandbox/max/…` admin routes on the sandbox's console app. */
+  registerAdmin(app: FastifyInstance): void {
+    registerMaxAdminRoutes(app, { admin: this.admin, users: this.emu.repos.users });
+  }
+
+  /** Starts listening; returns the WebSocket URL (with `shownHost`, e.g. 127.0.0.1 for a 0.0.0.0 bind). */
+  async listen(port: number, host = "127.0.0.1", shownHost = host): Promise<string> {
     await this.app.listen({ port, host });
     const address = this.app.server.address() as AddressInfo;
-    this.baseUrl = `http://${host}:${address.port}`;
+    this.baseUrl = `http://${shownHost}:${address.port}`;
     const sweep = Math.min(5_000, Math.max(50, Math.floor(this.emu.config.idleTimeoutMs / 4)));
     this.idleTimer = setInterval(() => this.closeIdle(), sweep);
     this.idleTimer.unref();
-    return `ws://${host}:${address.port}/websocket`;
+    return `ws://${shownHost}:${address.port}/websocket`;
   }
 
   get httpUrl(): string {

@@ -63,6 +63,9 @@ export class ChatsRepo {
       byDialogKey: db.prepare("SELECT * FROM max_chats WHERE dialog_key = ?"),
       byInviteHash: db.prepare("SELECT * FROM max_chats WHERE invite_hash = ?"),
       byLink: db.prepare("SELECT * FROM max_chats WHERE link = ? COLLATE NOCASE"),
+      byTitle: db.prepare(
+        "SELECT * FROM max_chats WHERE type = ? AND title = ? AND owner_id = ? ORDER BY id LIMIT 1",
+      ),
       insert: db.prepare(
         `INSERT INTO max_chats (id, type, title, description, owner_id, status, options, created_at, modified_at,
            last_event_time, cid, dialog_key)
@@ -131,6 +134,11 @@ export class ChatsRepo {
 
   byLink(name: string): ChatRow | undefined {
     return this.s.byLink.get(name) as ChatRow | undefined;
+  }
+
+  /** The oldest group or channel of that owner with that title (seeds find theirs by it). */
+  byTitle(type: ChatKind, title: string, ownerId: number): ChatRow | undefined {
+    return this.s.byTitle.get(type, title, ownerId) as ChatRow | undefined;
   }
 
   create(
