@@ -5,6 +5,7 @@ import type { Database } from "../../core/storage.js";
 import { ERROR_DESCRIPTION, ERROR_STATUS, type ErrorCode as VkErrorCode } from "../protocol.js";
 import { hashSecret } from "./context.js";
 import type { VkLiveEmulator } from "./server.js";
+import { VkLiveStore } from "./store/index.js";
 
 const VK_ERRORS = Object.keys(ERROR_STATUS) as [VkErrorCode, ...VkErrorCode[]];
 
@@ -25,9 +26,9 @@ export function vkliveAnswer(
  * VK Live: only the REST DevAPI and OAuth server calls fail / rate-limit / drop (delays touch
  * everything); the account is the bearer token's user; `drop` also closes Centrifugo sockets.
  */
-export function vkliveHttpFaults(vk: VkLiveEmulator, db: Database): HttpFaults {
+export function vkliveHttpFaults(vk: VkLiveEmulator, storeOrDb: VkLiveStore | Database): HttpFaults {
+  const store = storeOrDb instanceof VkLiveStore ? storeOrDb : new VkLiveStore(storeOrDb);
   return installHttpFaults(vk.app, () => {
-    const tokenUser = db.prepare("SELECT user_id FROM vklive_tokens WHERE token_hash = ?");
     return {
       platform: "vklive",
       title: "VK Live",
@@ -36,8 +37,8 @@ export function vkliveHttpFaults(vk: VkLiveEmulator, db: Database): HttpFaults {
         const auth = req.headers.authorization;
         const token = typeof auth === "string" ? /^Bearer\s+(\S+)$/i.exec(auth)?.[1] : undefined;
         if (!token) return undefined;
-        const row = tokenUser.get(hashSecret(token)) as { user_id: number | null } | undefined;
-        return row?.user_id == null ? undefined : String(row.user_id);
+        const userId = store.tokenUserId(hashSecret(token));
+        return userId == null ? undefined : String(userId);
       },
       rateKey: (req) => String(req.headers.authorization ?? req.ip),
       failFields: { error: z.enum(VK_ERRORS), status: Num(400, 599).optional() },
