@@ -1,0 +1,40 @@
+/** The package's public entries, read from package.json `exports`, with the source file of each. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const root = join(import.meta.dirname, "..", "..");
+
+export interface PackageEntry {
+  /** The subpath as written in `exports`: ".", "./max", "./max/emulator"… */
+  subpath: string;
+  /** What a user imports: "switchboard", "switchboard/max"… */
+  specifier: string;
+  /** The built files, relative to the package root: "./dist/max/index.js". */
+  import: string;
+  types: string;
+  /** The TypeScript source tsc compiles to `import` (rootDir src → outDir dist), relative to root. */
+  source: string;
+}
+
+interface PackageJson {
+  name: string;
+  exports: Record<string, { types: string; import: string }>;
+  engines: { node: string };
+  files: string[];
+  scripts: Record<string, string>;
+}
+
+export const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as PackageJson;
+
+export const entries: PackageEntry[] = Object.entries(pkg.exports).map(([subpath, target]) => ({
+  subpath,
+  specifier: subpath === "." ? pkg.name : `${pkg.name}/${subpath.slice(2)}`,
+  import: target.import,
+  types: target.types,
+  source: target.import.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts"),
+}));
+
+/** Entries a client user imports: everything but the emulators and the sandbox. */
+export const clientEntries = entries.filter(
+  (entry) => !entry.subpath.endsWith("/emulator") && entry.subpath !== "./sandbox",
+);
