@@ -1,7 +1,7 @@
+import { openStore } from "../../src/core/emulator/store.js";
 import { createMaxImEmulator, type MaxImEmulator } from "../../src/maxim/emulator/server.js";
 import { maximStoreModule } from "../../src/maxim/emulator/store/schema.js";
 import { EXAMPLE_ACCESS_TOKEN } from "../../src/maxim/protocol.js";
-import { openStore } from "../../src/sandbox/store.js";
 
 export const TOKEN = EXAMPLE_ACCESS_TOKEN;
 

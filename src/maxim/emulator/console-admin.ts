@@ -4,7 +4,6 @@
  * what they do goes through the same checks and writes as a real admin call.
  */
 import { randomBytes } from "node:crypto";
-import type { Database } from "../../core/storage.js";
 import { Header } from "../protocol.js";
 import { hashSecret } from "./context.js";
 import type { MaxImEmulator } from "./server.js";
@@ -34,18 +33,24 @@ export type MaxImAdminCall = (
  */
 export async function withMaxImAdmin<T>(
   maxim: MaxImEmulator,
-  db: Database,
   appId: string,
   prefix: string,
   fn: (call: MaxImAdminCall) => Promise<T>,
-): Promise<T> {
+): Promise<T>;
+/** @deprecated the database argument is unused (kept until the sandbox uses the plugin). */
+export async function withMaxImAdmin<T>(
+  maxim: MaxImEmulator,
+  db: unknown,
+  appId: string,
+  prefix: string,
+  fn: (call: MaxImAdminCall) => Promise<T>,
+): Promise<T>;
+export async function withMaxImAdmin<T>(maxim: MaxImEmulator, ...rest: unknown[]): Promise<T> {
+  if (typeof rest[0] !== "string") rest.shift();
+  const [appId, prefix, fn] = rest as [string, string, (call: MaxImAdminCall) => Promise<T>];
   const token = `${prefix}-${randomBytes(16).toString("hex")}`;
   const tokenHash = hashSecret(token);
-  db.prepare("INSERT INTO maxim_admin_tokens (token_hash, app_id, created_at) VALUES (?, ?, ?)").run(
-    tokenHash,
-    appId,
-    Date.now(),
-  );
+  maxim.store.apps.addAdminToken(tokenHash, appId, Date.now());
   try {
     const call: MaxImAdminCall = async (method, url, body, asUser) => {
       const headers: Record<string, string> = { [Header.APP_ID]: appId, [Header.ACCESS_TOKEN]: token };
@@ -63,6 +68,6 @@ export async function withMaxImAdmin<T>(
     };
     return await fn(call);
   } finally {
-    db.prepare("DELETE FROM maxim_admin_tokens WHERE token_hash = ?").run(tokenHash);
+    maxim.store.apps.deleteAdminToken(tokenHash);
   }
 }

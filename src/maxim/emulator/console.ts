@@ -51,33 +51,22 @@ export class MaxImConsoleProvider implements ConsoleProvider {
   readonly title = "MaxIM";
   private sink: ConsoleSink | undefined;
   private capture = false;
-  private readonly q;
 
+  private readonly baseUrl: () => string;
+
+  constructor(maxim: MaxImEmulator, baseUrl: () => string);
+  /** @deprecated the database argument is unused (kept until the sandbox uses the plugin). */
+  constructor(maxim: MaxImEmulator, db: unknown, baseUrl: () => string);
   constructor(
     private readonly maxim: MaxImEmulator,
-    private readonly db: import("../../core/storage.js").Database,
-    private readonly baseUrl: () => string,
+    a: unknown,
+    b?: () => string,
   ) {
-    this.q = {
-      user: db.prepare("SELECT user_id, app_id FROM maxim_users WHERE user_id = ?"),
-      group: db.prepare("SELECT group_id, app_id FROM maxim_groups WHERE group_id = ?"),
-      lastSent: db.prepare(
-        "SELECT MAX(msg_id) AS id FROM maxim_messages WHERE app_id = ? AND from_id = ? AND to_id = ? AND to_type = ?",
-      ),
-      apps: db.prepare(
-        `SELECT a.app_id, a.license, a.created_at,
-           (SELECT COUNT(*) FROM maxim_users u WHERE u.app_id = a.app_id) AS users
-         FROM maxim_apps a ORDER BY a.created_at`,
-      ),
-      users: db.prepare(
-        "SELECT user_id, app_id, username, nick_name, mobile, disabled FROM maxim_users ORDER BY user_id LIMIT 1000",
-      ),
-      groups: db.prepare(
-        `SELECT g.group_id, g.app_id, g.name, g.owner_id, g.status,
-           (SELECT COUNT(*) FROM maxim_group_members m WHERE m.group_id = g.group_id) AS members
-         FROM maxim_groups g ORDER BY g.group_id LIMIT 500`,
-      ),
-    };
+    this.baseUrl = (b ?? a) as () => string;
+  }
+
+  private get q() {
+    return this.maxim.store.console;
   }
 
   url(): string {
@@ -125,7 +114,7 @@ export class MaxImConsoleProvider implements ConsoleProvider {
 
   accounts(): ConsoleAccount[] {
     return (
-      this.q.users.all() as {
+      this.q.users() as {
         user_id: number;
         app_id: string;
         username: string;
@@ -141,12 +130,7 @@ export class MaxImConsoleProvider implements ConsoleProvider {
 
   /** Conversations that have messages: `u:<a>:<b>` between two users, `g:<group>` for groups. */
   chats(as?: string): ConsoleChat[] {
-    const groups = new Map(
-      (this.q.groups.all() as { group_id: number; name: string; members: number }[]).map((g) => [
-        g.group_id,
-        g,
-      ]),
-    );
+    const groups = new Map(this.q.groups().map((g) => [g.group_id, g]));
     const names = new Map(this.accounts().map((a) => [a.id, a.name]));
     const out = new Map<string, ConsoleChat>();
     for (const g of groups.values()) {
@@ -195,7 +179,7 @@ export class MaxImConsoleProvider implements ConsoleProvider {
     const id = Number(value);
     if (!/^\d{1,16}$/.test(value) || !Number.isSafeInteger(id))
       throw new ConsoleError(400, `${what} must be a MaxIM user id`);
-    const row = this.q.user.get(id) as { user_id: number; app_id: string } | undefined;
+    const row = this.q.user(id);
     if (!row) throw new ConsoleError(404, `no MaxIM user ${value}`);
     return { id, appId: row.app_id };
   }
@@ -203,7 +187,7 @@ export class MaxImConsoleProvider implements ConsoleProvider {
   /** Runs admin calls for `appId`; MaxIM error codes become console errors naming the code. */
   private async admin<T>(appId: string, fn: (call: MaxImAdminCall) => Promise<T>): Promise<T> {
     try {
-      return await withMaxImAdmin(this.maxim, this.db, appId, "console", fn);
+      return await withMaxImAdmin(this.maxim, appId, "console", fn);
     } catch (err) {
       if (err instanceof MaxImCallError) {
         const status = err.code === 20002 || err.code === 10010 ? 403 : err.code === 20001 ? 404 : 400;
@@ -234,7 +218,7 @@ export class MaxImConsoleProvider implements ConsoleProvider {
       const m = /^(?:u:(\d+):(\d+)|g:(\d+))$/.exec(input.chatId);
       if (!m) throw new ConsoleError(404, `no MaxIM conversation ${input.chatId}`);
       if (m[3] !== undefined) {
-        const g = this.q.group.get(Number(m[3])) as { group_id: number; app_id: string } | undefined;
+        const g = this.q.group(Number(m[3]));
         if (!g) throw new ConsoleError(404, `no MaxIM group ${m[3]}`);
         if (g.app_id !== from.appId)
           throw new ConsoleError(403, `${from.id} is not in chat ${input.chatId} (another app)`);
@@ -258,11 +242,11 @@ export class MaxImConsoleProvider implements ConsoleProvider {
         from_user_id: from.id,
       }),
     );
-    const row = this.q.lastSent.get(from.appId, from.id, target, type) as { id: number | null } | undefined;
+    const lastId = this.q.lastSent(from.appId, from.id, target, type);
     const chatId =
       type === 2 ? `g:${target}` : from.id < target ? `u:${from.id}:${target}` : `u:${target}:${from.id}`;
     this.sink?.changed({ chatId });
-    return { chatId, messageId: String(row?.id ?? "") };
+    return { chatId, messageId: String(lastId ?? "") };
   }
 
   /** A group owned by `as` with `members` (users of the same app); MaxIM has no channels. */
@@ -293,19 +277,19 @@ export class MaxImConsoleProvider implements ConsoleProvider {
         id: "apps",
         title: "Apps",
         columns: ["app_id", "license", "users", "created_at"],
-        rows: this.q.apps.all() as Record<string, unknown>[],
+        rows: this.q.apps(),
       },
       {
         id: "users",
         title: "Users",
         columns: ["user_id", "app_id", "username", "nick_name", "mobile", "disabled"],
-        rows: this.q.users.all() as Record<string, unknown>[],
+        rows: this.q.users(),
       },
       {
         id: "groups",
         title: "Groups",
         columns: ["group_id", "app_id", "name", "owner_id", "members", "status"],
-        rows: this.q.groups.all() as Record<string, unknown>[],
+        rows: this.q.groups(),
       },
       {
         id: "pushes",

@@ -4,6 +4,7 @@ import type { z } from "zod";
 import type { Logger } from "../../core/log.js";
 import type { Database } from "../../core/storage.js";
 import { describeError } from "../protocol.js";
+import type { MaxImStore } from "./store/index.js";
 
 /** A business error: answered as HTTP 200 `{code, message, data: null}`. */
 export class MaxImFault extends Error {
@@ -85,6 +86,8 @@ export interface Emu {
   db: Database;
   log: Logger;
   now(): number;
+  /** Every SQL statement on the maxim_* tables. */
+  store: MaxImStore;
   /** Prepared statements cached by SQL text. */
   q(sql: string): Statement;
   apps: Map<string, AppRecord>;

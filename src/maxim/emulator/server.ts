@@ -1,35 +1,34 @@
 import type { AddressInfo } from "node:net";
-import type { Statement } from "better-sqlite3";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { type Clock, systemClock } from "../../core/emulator/clock.js";
 import { type Logger, silentLogger } from "../../core/log.js";
 import { redactUrl } from "../../core/redact.js";
 import type { Database } from "../../core/storage.js";
 import { describeError, EXAMPLE_ACCESS_TOKEN, EXAMPLE_APP_ID, Header, LIMITS, SUCCESS } from "../protocol.js";
+import { createAdmin, loadApp, type MaxImAdmin, seedExampleData } from "./admin.js";
 import {
-  type AppConfig,
-  type AppRecord,
   type Ctx,
-  DEFAULT_APP_CONFIG,
   type Emu,
   type FaultRule,
   fail,
   hashSecret,
-  type License,
   MaxImFault,
-  newToken,
   Paged,
   type RouteDef,
 } from "./context.js";
 import { groupRoutes } from "./handlers/groups.js";
-import { type MessageRow, messageRoutes } from "./handlers/messages.js";
+import { messageRoutes } from "./handlers/messages.js";
 import { pushRoutes } from "./handlers/push.js";
 import { rosterRoutes } from "./handlers/roster.js";
-import { hashPassword, userRoutes } from "./handlers/users.js";
+import { userRoutes } from "./handlers/users.js";
+import { MaxImStore } from "./store/index.js";
 
 export interface MaxImEmulatorOptions {
   db: Database;
   log?: Logger;
-  /** Clock override (tests of expiry). */
+  /** Time as the emulator sees it (token expiry, the transaction_id window, presence). */
+  clock?: Clock;
+  /** Clock override (tests of expiry); wins over `clock`. */
   now?: () => number;
   /**
    * Seed the default app with the users the seed's examples refer to (`a` 2199040544848, `b`
@@ -39,74 +38,13 @@ export interface MaxImEmulatorOptions {
   exampleData?: boolean;
 }
 
-/** One device a push reached (or would have, see `suppressed`). */
-export interface PushRecipient {
-  userId: number;
-  pushToken: string;
-  alias: string | null;
-  deviceSn: number | null;
-  /** Why it was not delivered: the user turned push off, is in its no-push hours, or is disabled. */
-  reason?: "no_push" | "no_push_hours" | "disabled";
-}
-
-export interface PushRecord {
-  id: number;
-  appId: string;
-  audience: unknown;
-  message: unknown;
-  /** Devices the audience resolved to and that were notified. */
-  recipients: PushRecipient[];
-  /** Devices the audience matched but that were not notified. */
-  suppressed: PushRecipient[];
-  /** Distinct users of `recipients`. */
-  users: number[];
-  createdAt: number;
-}
-
-export interface MessageRecord {
-  msgId: number;
-  appId: string;
-  from: number;
-  to: number;
-  toType: number;
-  contentType: number;
-  content: string;
-  attachment: string | null;
-  ext: string | null;
-  config: string | null;
-  recalled: boolean;
-  /** `message` from `/message/send`, `notify` from `/message/notify` (system notification). */
-  kind: "message" | "notify";
-  createdAt: number;
-}
-
-export interface AppOptions {
-  /** Admin token to accept (default: a fresh random one). */
-  adminToken?: string;
-  config?: Partial<Omit<AppConfig, "limits">> & { limits?: Partial<AppConfig["limits"]> };
-}
-
-export interface MaxImAdmin {
-  /** Creates (or resets) an app; its admin token is `options.adminToken` or a fresh one. */
-  createApp(appId: string, options?: AppOptions): { appId: string; adminToken: string };
-  /**
-   * An admin token for `appId`: creates the app if it is new, else adds one more token and keeps
-   * the existing ones working (the default app keeps the seed's example token).
-   */
-  issueAdminToken(appId: string): { appId: string; adminToken: string };
-  hasApp(appId: string): boolean;
-  configureApp(appId: string, config: AppOptions["config"]): void;
-  setLicense(appId: string, license: License): void;
-  /** The next `times` requests (optionally only to `path`) answer `code`. */
-  failNext(code: number, options?: { path?: string; times?: number }): void;
-  clearFaults(): void;
-  pushes(appId?: string): PushRecord[];
-  messages(appId?: string): MessageRecord[];
-}
+export type { AppOptions, MaxImAdmin, MessageRecord, PushRecipient, PushRecord } from "./admin.js";
 
 export interface MaxImEmulator {
   app: FastifyInstance;
   admin: MaxImAdmin;
+  /** The emulator's data access (every SQL statement on the maxim_* tables). */
+  store: MaxImStore;
   /** Starts listening; returns the base URL (`http://host:port`). */
   listen(port: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -124,41 +62,6 @@ const BAD_JSON = Symbol("bad json");
 /** How stale a token's `last_used` may get before a request refreshes it. */
 const TOKEN_TOUCH_MS = 5_000;
 
-interface AppRow {
-  app_id: string;
-  admin_token_hash: string;
-  license: string;
-  config: string;
-}
-
-/** See `MaxImEmulatorOptions.exampleData`. */
-function seedExampleData(emu: Emu): void {
-  const now = emu.now();
-  emu.db.transaction(() => {
-    for (const [id, name] of [
-      [2_199_040_544_848, "a"],
-      [2_199_040_544_992, "b"],
-    ] as const) {
-      emu
-        .q(
-          `INSERT OR IGNORE INTO maxim_users (user_id, app_id, username, password_hash, created_at)
-           VALUES (?, ?, ?, ?, ?)`,
-        )
-        .run(id, EXAMPLE_APP_ID, name, hashPassword("asd"), now);
-    }
-    const seq = emu.q(
-      `INSERT INTO maxim_sequences (name, value) VALUES (?, ?)
-       ON CONFLICT (name) DO UPDATE SET value = MAX(value, excluded.value)`,
-    );
-    seq.run("user", 2_302_128_618_879);
-    seq.run("group", 2_306_414_607_728);
-  })();
-}
-
-function mergeConfig(base: AppConfig, patch: AppOptions["config"] = {}): AppConfig {
-  return { ...base, ...patch, limits: { ...base.limits, ...(patch.limits ?? {}) } };
-}
-
 function header(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name];
   const s = Array.isArray(v) ? v[0] : v;
@@ -172,31 +75,18 @@ function header(req: FastifyRequest, name: string): string | undefined {
 export function createMaxImEmulator(options: MaxImEmulatorOptions): MaxImEmulator {
   const { db } = options;
   const log = options.log ?? silentLogger;
-  const statements = new Map<string, Statement>();
+  const store = new MaxImStore(db);
+  const clock = options.clock ?? systemClock;
   const emu: Emu = {
     db,
     log,
-    now: options.now ?? Date.now,
-    q(sql) {
-      let st = statements.get(sql);
-      if (!st) {
-        st = db.prepare(sql);
-        statements.set(sql, st);
-      }
-      return st;
-    },
+    now: options.now ?? (() => clock.now()),
+    store,
+    q: (sql) => store.sql.get(sql),
     apps: new Map(),
     faults: [],
     batch: () => Promise.reject(new Error("not ready")),
-    nextId(name) {
-      const row = emu
-        .q(
-          `INSERT INTO maxim_sequences (name, value) VALUES (?, ?)
-           ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`,
-        )
-        .get(name, ID_BASE[name] + 1) as { value: number };
-      return row.value;
-    },
+    nextId: (name) => store.apps.nextId(name, ID_BASE[name] + 1),
   };
 
   interface Pending {
@@ -236,118 +126,10 @@ export function createMaxImEmulator(options: MaxImEmulatorOptions): MaxImEmulato
       queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
     });
 
-  const loadApp = (appId: string): AppRecord | undefined => {
-    const cached = emu.apps.get(appId);
-    if (cached) return cached;
-    const row = emu.q("SELECT * FROM maxim_apps WHERE app_id = ?").get(appId) as AppRow | undefined;
-    if (!row) return undefined;
-    const rec: AppRecord = {
-      appId: row.app_id,
-      adminTokenHash: row.admin_token_hash,
-      license: row.license as License,
-      config: mergeConfig(DEFAULT_APP_CONFIG, JSON.parse(row.config) as AppOptions["config"]),
-      qrKey: hashSecret(`qr:${row.admin_token_hash}`),
-    };
-    emu.apps.set(appId, rec);
-    return rec;
-  };
-
-  const admin: MaxImAdmin = {
-    createApp(appId, opts = {}) {
-      if (!/^[A-Za-z0-9_-]{1,64}$/.test(appId)) throw new Error("appId must be 1-64 of [A-Za-z0-9_-]");
-      const adminToken = opts.adminToken ?? newToken();
-      const config = mergeConfig(DEFAULT_APP_CONFIG, opts.config);
-      emu
-        .q(
-          `INSERT INTO maxim_apps (app_id, admin_token_hash, config, created_at) VALUES (?, ?, ?, ?)
-           ON CONFLICT (app_id) DO UPDATE SET admin_token_hash = excluded.admin_token_hash, config = excluded.config`,
-        )
-        .run(appId, hashSecret(adminToken), JSON.stringify(config), emu.now());
-      emu.apps.delete(appId);
-      return { appId, adminToken };
-    },
-    issueAdminToken(appId) {
-      if (!loadApp(appId)) return admin.createApp(appId);
-      const adminToken = newToken();
-      emu
-        .q("INSERT INTO maxim_admin_tokens (token_hash, app_id, created_at) VALUES (?, ?, ?)")
-        .run(hashSecret(adminToken), appId, emu.now());
-      return { appId, adminToken };
-    },
-    hasApp(appId) {
-      return loadApp(appId) !== undefined;
-    },
-    configureApp(appId, config) {
-      const app = loadApp(appId) ?? fail(40000);
-      const next = mergeConfig(app.config, config);
-      emu.q("UPDATE maxim_apps SET config = ? WHERE app_id = ?").run(JSON.stringify(next), appId);
-      emu.apps.delete(appId);
-    },
-    setLicense(appId, license) {
-      emu.q("UPDATE maxim_apps SET license = ? WHERE app_id = ?").run(license, appId);
-      emu.apps.delete(appId);
-    },
-    failNext(code, opts = {}) {
-      const rule: FaultRule = { code, remaining: opts.times ?? 1 };
-      if (opts.path !== undefined) rule.path = opts.path;
-      emu.faults.push(rule);
-    },
-    clearFaults() {
-      emu.faults.length = 0;
-    },
-    pushes(appId) {
-      const rows = emu
-        .q("SELECT * FROM maxim_pushes WHERE (? IS NULL OR app_id = ?) ORDER BY id")
-        .all(appId ?? null, appId ?? null) as {
-        id: number;
-        app_id: string;
-        audience: string;
-        message: string;
-        recipients: string;
-        created_at: number;
-      }[];
-      return rows.map((r) => {
-        const resolved = JSON.parse(r.recipients) as
-          | { delivered?: PushRecipient[]; suppressed?: PushRecipient[] }
-          | unknown[];
-        const recipients = Array.isArray(resolved) ? [] : (resolved.delivered ?? []);
-        const suppressed = Array.isArray(resolved) ? [] : (resolved.suppressed ?? []);
-        return {
-          id: r.id,
-          appId: r.app_id,
-          audience: JSON.parse(r.audience),
-          message: JSON.parse(r.message),
-          recipients,
-          suppressed,
-          users: [...new Set(recipients.map((x) => x.userId))],
-          createdAt: r.created_at,
-        };
-      });
-    },
-    messages(appId) {
-      const rows = emu
-        .q("SELECT * FROM maxim_messages WHERE (? IS NULL OR app_id = ?) ORDER BY msg_id")
-        .all(appId ?? null, appId ?? null) as (MessageRow & { app_id: string; kind: string })[];
-      return rows.map((r) => ({
-        msgId: r.msg_id,
-        appId: r.app_id,
-        from: r.from_id,
-        to: r.to_id,
-        toType: r.to_type,
-        contentType: r.content_type,
-        content: r.content,
-        attachment: r.attachment,
-        ext: r.ext,
-        config: r.config,
-        recalled: r.recalled === 1,
-        kind: r.kind === "notify" ? ("notify" as const) : ("message" as const),
-        createdAt: r.created_at,
-      }));
-    },
-  };
+  const admin = createAdmin(emu);
 
   // The seed's curl examples must run verbatim: the default app takes the example token.
-  if (!loadApp(EXAMPLE_APP_ID)) {
+  if (!loadApp(emu, EXAMPLE_APP_ID)) {
     admin.createApp(EXAMPLE_APP_ID, { adminToken: EXAMPLE_ACCESS_TOKEN });
     if (options.exampleData !== false) seedExampleData(emu);
   }
@@ -416,7 +198,7 @@ export function createMaxImEmulator(options: MaxImEmulatorOptions): MaxImEmulato
 
   const authenticate = (req: FastifyRequest, def: RouteDef): Ctx => {
     const appId = header(req, Header.APP_ID);
-    const rec = appId === undefined ? undefined : loadApp(appId);
+    const rec = appId === undefined ? undefined : loadApp(emu, appId);
     if (!rec) fail(40000);
     if (rec.license === "invalid") fail(30021);
     if (rec.license === "expired") fail(30022);
@@ -428,19 +210,13 @@ export function createMaxImEmulator(options: MaxImEmulatorOptions): MaxImEmulato
       if (token === undefined) fail(10003);
       const hash = hashSecret(token);
       if (hash === rec.adminTokenHash) isAdmin = true;
-      else if (
-        emu.q("SELECT 1 FROM maxim_admin_tokens WHERE token_hash = ? AND app_id = ?").get(hash, rec.appId)
-      )
-        isAdmin = true;
+      else if (store.apps.isExtraAdminToken(hash, rec.appId)) isAdmin = true;
       else {
-        const t = emu
-          .q("SELECT user_id, expire, last_used FROM maxim_tokens WHERE token_hash = ? AND app_id = ?")
-          .get(hash, rec.appId) as { user_id: number; expire: number; last_used: number } | undefined;
+        const t = store.apps.userToken(hash, rec.appId);
         if (!t || t.expire <= now) fail(10008);
         actor = t.user_id;
         // Presence: a used token keeps its user online; written at most every few seconds.
-        if (now - t.last_used >= TOKEN_TOUCH_MS)
-          emu.q("UPDATE maxim_tokens SET last_used = ? WHERE token_hash = ?").run(now, hash);
+        if (now - t.last_used >= TOKEN_TOUCH_MS) store.apps.touchUserToken(hash, now);
       }
       if (def.auth === "admin" && !isAdmin) fail(10010);
       const asUser = header(req, Header.USER_ID);
@@ -488,11 +264,9 @@ export function createMaxImEmulator(options: MaxImEmulatorOptions): MaxImEmulato
         body = r.data;
       }
       if (ctx.actor !== null && def.auth !== "none") {
-        const u = emu
-          .q("SELECT disabled FROM maxim_users WHERE user_id = ? AND app_id = ?")
-          .get(ctx.actor, ctx.app.appId) as { disabled: number } | undefined;
-        if (!u) fail(10000);
-        if (u.disabled && !ctx.admin) fail(10010, "User is disabled");
+        const disabled = store.users.disabled(ctx.actor, ctx.app.appId);
+        if (disabled === undefined) fail(10000);
+        if (disabled && !ctx.admin) fail(10010, "User is disabled");
       }
       const result = await def.handle(ctx, query, body);
       if (result instanceof Paged) return reply.send({ code: SUCCESS, ...result.extra, data: result.data });
@@ -511,6 +285,7 @@ export function createMaxImEmulator(options: MaxImEmulatorOptions): MaxImEmulato
   return {
     app,
     admin,
+    store,
     async listen(port, host = "127.0.0.1") {
       await app.listen({ port, host });
       const address = app.server.address() as AddressInfo;

@@ -1,0 +1,33 @@
+/**
+ * Every SQL statement on the `maxim_*` tables lives under store/: handlers, the admin object,
+ * the console and the seed call these functions and never prepare SQL themselves.
+ */
+import { StatementCache } from "../../../core/emulator/store.js";
+import type { Database } from "../../../core/storage.js";
+import { AppsStore } from "./apps.js";
+import { ConsoleStore } from "./console.js";
+import { RecordsStore } from "./records.js";
+import { UsersStore } from "./users.js";
+
+export { type AppRow, AppsStore } from "./apps.js";
+export { ConsoleStore } from "./console.js";
+export { type MessageRow, type PushRow, RecordsStore } from "./records.js";
+export { maximStoreModule } from "./schema.js";
+export { type UserRow, UsersStore } from "./users.js";
+
+/** The MaxIM emulator's data access on one database (statements prepared once). */
+export class MaxImStore {
+  readonly sql: StatementCache;
+  readonly apps: AppsStore;
+  readonly records: RecordsStore;
+  readonly console: ConsoleStore;
+  readonly users: UsersStore;
+
+  constructor(readonly db: Database) {
+    this.sql = new StatementCache(db);
+    this.apps = new AppsStore(this.sql);
+    this.records = new RecordsStore(this.sql);
+    this.console = new ConsoleStore(this.sql);
+    this.users = new UsersStore(this.sql);
+  }
+}
