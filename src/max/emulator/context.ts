@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Logger } from "../../core/log.js";
 import type { Database } from "../../core/storage.js";
 import type { RequestSchemas } from "../protocol.js";
-import type { ConnectionState, MaxConnection } from "./connection.js";
+import type { MaxConnection } from "./connection.js";
 import type { Faults } from "./faults.js";
 import type { Hub } from "./hub.js";
 import type { IdAllocator } from "./ids.js";
@@ -49,9 +49,8 @@ export interface HandlerContext {
 
 type Schemas = typeof RequestSchemas;
 
+/** The handler of one opcode; who may send it is the endpoint table's `auth` (protocol/rpc.ts). */
 export interface HandlerDef<O extends keyof Schemas = keyof Schemas> {
-  /** Lowest state the connection must be in: `connected` (any), `hello` (after 6), `online` (logged in). */
-  state: ConnectionState;
   handle(ctx: HandlerContext, payload: z.output<Schemas[O]>): unknown | Promise<unknown>;
 }
 

@@ -1,31 +1,54 @@
 import type { z } from "zod";
-import { ErrorCode, LIMITS, Opcode, opcodeName, Packet, RequestSchemas } from "../protocol.js";
+import type { RpcEndpoint } from "../../core/endpoint.js";
+import { ErrorCode, LIMITS, Opcode, opcodeName, Packet, rpcEntry } from "../protocol.js";
 import type { ConnectionState, MaxConnection } from "./connection.js";
 import type { HandlerDef, HandlerTable, MaxEmulator } from "./context.js";
 import { MaxProtocolError } from "./errors.js";
 
 const STATE_RANK: Record<ConnectionState, number> = { connected: 0, hello: 1, online: 2 };
+/** The lowest connection state each `auth` of the endpoint table needs. */
+const AUTH_STATE: Record<RpcEndpoint["auth"], ConnectionState> = {
+  any: "connected",
+  none: "hello",
+  session: "online",
+};
+
+interface Route {
+  def: HandlerDef;
+  endpoint: RpcEndpoint;
+  state: ConnectionState;
+}
 
 /**
  * Turns one inbound frame into exactly one answer (response or `cmd: 3` error), whatever the
  * frame holds. Nothing a client sends can throw out of here.
  */
 export class Dispatcher {
-  private readonly table = new Map<number, HandlerDef>();
+  private readonly table = new Map<number, Route>();
 
+  /** Every handler must belong to an opcode of the endpoint table (protocol/rpc.ts). */
   constructor(
     private readonly emu: MaxEmulator,
     tables: HandlerTable[],
   ) {
     for (const t of tables) {
       for (const [op, def] of Object.entries(t)) {
-        if (def) this.table.set(Number(op), def as HandlerDef);
+        if (!def) continue;
+        const endpoint = rpcEntry(Number(op));
+        if (!endpoint) throw new Error(`MAX handler for opcode ${op}, which the endpoint table lacks`);
+        if (this.table.has(Number(op))) throw new Error(`two MAX handlers for opcode ${op}`);
+        this.table.set(Number(op), { def: def as HandlerDef, endpoint, state: AUTH_STATE[endpoint.auth] });
       }
     }
   }
 
   handles(opcode: number): boolean {
     return this.table.has(opcode);
+  }
+
+  /** Opcodes with a handler (tests check them against the endpoint table). */
+  opcodes(): number[] {
+    return [...this.table.keys()];
   }
 
   async onFrame(
@@ -89,8 +112,8 @@ export class Dispatcher {
   }
 
   private async dispatch(conn: MaxConnection, seq: number, opcode: number, payload: unknown): Promise<void> {
-    const def = this.table.get(opcode);
-    if (!def) {
+    const route = this.table.get(opcode);
+    if (!route) {
       return this.fail(
         conn,
         seq,
@@ -98,12 +121,11 @@ export class Dispatcher {
         new MaxProtocolError(ErrorCode.PROTO_OPCODE, `Unknown opcode ${opcode}`, "Не реализовано"),
       );
     }
-    if (STATE_RANK[conn.state] < STATE_RANK[def.state]) {
-      const need = def.state === "hello" ? "Must send HELLO (opcode 6) first" : "Must be ONLINE session";
+    if (STATE_RANK[conn.state] < STATE_RANK[route.state]) {
+      const need = route.state === "hello" ? "Must send HELLO (opcode 6) first" : "Must be ONLINE session";
       return this.fail(conn, seq, opcode, new MaxProtocolError(ErrorCode.PROTO_STATE, need));
     }
-    const schema = (RequestSchemas as Record<number, z.ZodType>)[opcode];
-    const parsed = schema ? schema.safeParse(payload) : { success: true as const, data: payload };
+    const parsed = route.endpoint.request.safeParse(payload);
     if (!parsed.success) {
       return this.fail(
         conn,
@@ -124,7 +146,7 @@ export class Dispatcher {
     const delay = opcode === Opcode.KEEPALIVE ? 0 : this.emu.faults.delayFor(conn.userId);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     try {
-      const result = await def.handle({ emu: this.emu, conn, seq, opcode }, parsed.data as never);
+      const result = await route.def.handle({ emu: this.emu, conn, seq, opcode }, parsed.data as never);
       conn.respond(seq, opcode, result ?? {});
     } catch (err) {
       if (err instanceof MaxProtocolError) return this.fail(conn, seq, opcode, err);

@@ -94,7 +94,6 @@ function terminateOthers(ctx: HandlerContext): number {
 
 export const accountHandlers = handlers({
   [Opcode.CHANGE_PROFILE]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu } = ctx;
       const user = currentUser(ctx);
@@ -116,7 +115,6 @@ export const accountHandlers = handlers({
     },
   },
   [Opcode.SETTINGS]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu } = ctx;
       const user = currentUser(ctx);
@@ -150,8 +148,6 @@ export const accountHandlers = handlers({
     },
   },
   [Opcode.TWO_FA_MANAGE]: {
-    // AUTH_CONFIRM (registration) comes before login, so the ONLINE check for 2FA is made below.
-    state: "hello",
     handle: (ctx, payload) => {
       if (
         payload.tokenType === "REGISTER" ||
@@ -187,7 +183,6 @@ export const accountHandlers = handlers({
     },
   },
   [Opcode.SESSIONS]: {
-    state: "online",
     handle: (ctx, payload) => {
       const userId = me(ctx);
       switch (payload.action) {
@@ -210,11 +205,9 @@ export const accountHandlers = handlers({
     },
   },
   [Opcode.SESSIONS_INFO]: {
-    state: "online",
     handle: (ctx) => ({ sessions: listSessions(ctx) }),
   },
   [Opcode.SESSIONS_CLOSE]: {
-    state: "online",
     handle: (ctx) => {
       const { emu, conn } = ctx;
       const userId = me(ctx);

@@ -227,7 +227,6 @@ export function pendingQr(emu: MaxEmulator): QrFlow[] {
 
 export const authHandlers = handlers({
   [Opcode.START_AUTH]: {
-    state: "hello",
     handle: ({ emu }, payload) => {
       const phone = normalizePhone(payload.phone);
       if (!phone) {
@@ -252,7 +251,6 @@ export const authHandlers = handlers({
     },
   },
   [Opcode.VERIFY_CODE]: {
-    state: "hello",
     handle: (ctx, payload) => {
       const { emu } = ctx;
       const s = authState(emu);
@@ -298,12 +296,10 @@ export const authHandlers = handlers({
     },
   },
   [Opcode.CHECK_PASSWORD]: {
-    state: "hello",
     handle: (ctx, payload) =>
       passwordStep(ctx, authState(ctx.emu).tracks.get(payload.trackId), payload.password),
   },
   [Opcode.LOGIN_BY_TOKEN]: {
-    state: "hello",
     handle: (ctx, payload) => {
       const { emu, conn } = ctx;
       const session = emu.repos.users.sessionByToken(payload.token);
@@ -331,17 +327,15 @@ export const authHandlers = handlers({
       };
     },
   },
-  [Opcode.QR_LOGIN]: { state: "hello", handle: ({ emu }) => newQr(emu) },
-  [Opcode.QR_START]: { state: "hello", handle: ({ emu }) => newQr(emu) },
+  [Opcode.QR_LOGIN]: { handle: ({ emu }) => newQr(emu) },
+  [Opcode.QR_START]: { handle: ({ emu }) => newQr(emu) },
   [Opcode.QR_POLL]: {
-    state: "hello",
     handle: ({ emu }, payload) => {
       const flow = liveQr(emu, payload.trackId);
       return { status: { expiresAt: flow.expiresAt, loginAvailable: flow.userId !== undefined } };
     },
   },
   [Opcode.QR_FINISH]: {
-    state: "hello",
     handle: (ctx, payload) => {
       const flow = liveQr(ctx.emu, payload.trackId);
       if (flow.userId === undefined) {
@@ -359,7 +353,6 @@ export const authHandlers = handlers({
     },
   },
   [Opcode.QR_CONFIRM]: {
-    state: "online",
     handle: (ctx, payload) => {
       // PyMax sends contact SYNC on 21: `{contactList: {"+7…": {firstName}}}`.
       if (payload.contactList) return importContacts(ctx.emu, me(ctx), payload.contactList);
@@ -371,7 +364,6 @@ export const authHandlers = handlers({
     },
   },
   [Opcode.QR_APPROVE]: {
-    state: "online",
     handle: (ctx, payload) => {
       confirmQr(ctx.emu, payload.qrLink, me(ctx));
       return {};

@@ -560,7 +560,6 @@ function optionOn(chat: ChatRow, name: string): boolean {
 
 export const chatHandlers = handlers({
   [Opcode.GET_CHATS]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu } = ctx;
       const userId = me(ctx);
@@ -574,7 +573,6 @@ export const chatHandlers = handlers({
     },
   },
   [Opcode.GET_CHAT]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu } = ctx;
       const m = requireMember(emu, payload.chatId, me(ctx));
@@ -592,7 +590,6 @@ export const chatHandlers = handlers({
     },
   },
   [Opcode.READ_MESSAGE]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu, conn } = ctx;
       const userId = me(ctx);
@@ -630,7 +627,6 @@ export const chatHandlers = handlers({
     },
   },
   [Opcode.SET_TYPING]: {
-    state: "online",
     handle: (ctx, payload) => {
       const userId = me(ctx);
       requireMember(ctx.emu, payload.chatId, userId);
@@ -639,7 +635,6 @@ export const chatHandlers = handlers({
     },
   },
   [Opcode.GET_TYPING]: {
-    state: "online",
     handle: (ctx, payload) => {
       const userId = me(ctx);
       requireMember(ctx.emu, payload.chatId, userId);
@@ -647,7 +642,6 @@ export const chatHandlers = handlers({
     },
   },
   [Opcode.CHATS_LIST]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu } = ctx;
       const userId = me(ctx);
@@ -670,7 +664,6 @@ export const chatHandlers = handlers({
     },
   },
   [Opcode.CHAT_SETTINGS]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu, conn } = ctx;
       const userId = me(ctx);
@@ -755,7 +748,6 @@ export const chatHandlers = handlers({
     },
   },
   [Opcode.GET_INVITE_LINK]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu, conn } = ctx;
       const userId = me(ctx);
@@ -775,7 +767,6 @@ export const chatHandlers = handlers({
     },
   },
   [Opcode.JOIN_BY_LINK]: {
-    state: "online",
     handle: (ctx, payload) => {
       const parsed = parseLink(payload.link);
       const chat = parsed ? chatByLink(ctx.emu, parsed) : undefined;
@@ -784,7 +775,6 @@ export const chatHandlers = handlers({
     },
   },
   [Opcode.RESOLVE_LINK]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu } = ctx;
       const parsed = parseLink(payload.link);
@@ -798,7 +788,6 @@ export const chatHandlers = handlers({
     },
   },
   [Opcode.GET_MEMBERS]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu } = ctx;
       const m = requireMember(emu, payload.chatId, me(ctx));
@@ -822,11 +811,9 @@ export const chatHandlers = handlers({
     },
   },
   [Opcode.CHAT_LEAVE]: {
-    state: "online",
     handle: (ctx, payload) => leaveChat(ctx, payload.chatId),
   },
   [Opcode.LEAVE_CHAT]: {
-    state: "online",
     handle: (ctx, payload) => {
       if (payload.subscribe !== true) return leaveChat(ctx, payload.chatId);
       // CHAT_SUBSCRIBE {subscribe: true}: (re)join a public group or channel.
@@ -840,7 +827,6 @@ export const chatHandlers = handlers({
     },
   },
   [Opcode.MANAGE_MEMBERS]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu, conn } = ctx;
       const { chats, users } = emu.repos;

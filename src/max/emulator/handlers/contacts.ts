@@ -219,7 +219,6 @@ function nextStatus(
 
 export const contactHandlers = handlers({
   [Opcode.GET_CONTACTS]: {
-    state: "online",
     handle: (ctx, payload) => {
       const viewer = me(ctx);
       const contacts: Contact[] = [];
@@ -231,7 +230,6 @@ export const contactHandlers = handlers({
     },
   },
   [Opcode.CONTACT_ACTION]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu } = ctx;
       const owner = me(ctx);
@@ -254,7 +252,6 @@ export const contactHandlers = handlers({
     },
   },
   [Opcode.PRESENCE_SUBSCRIBE]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu } = ctx;
       const viewer = me(ctx);
@@ -272,7 +269,6 @@ export const contactHandlers = handlers({
     },
   },
   [Opcode.SET_PRESENCE]: {
-    state: "online",
     handle: (ctx, payload) => {
       if (payload.hidden === undefined && payload.status === undefined) {
         throw badPayload("status or hidden is required");

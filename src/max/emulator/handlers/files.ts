@@ -50,14 +50,12 @@ function mediaTypeOf(payload: Record<string, unknown>): number {
 export const fileHandlers = handlers({
   // vkmax sends 65 before every upload; the schema already checks `type`, chat access is not ours.
   [Opcode.PHOTO_UPLOAD_URL]: {
-    state: "online",
     handle: (ctx, payload) => {
       const rows = openSlots(ctx.emu, me(ctx), "photo", payload.count, mediaTypeOf(payload));
       return { url: uploadUrl(ctx.emu, "photo", rows) };
     },
   },
   [Opcode.VIDEO_UPLOAD_URL]: {
-    state: "online",
     handle: (ctx, payload) => {
       const info = [];
       // One URL per video: each POST carries one file.
@@ -69,7 +67,6 @@ export const fileHandlers = handlers({
     },
   },
   [Opcode.VOICE_UPLOAD_URL]: {
-    state: "online",
     handle: (ctx, payload) => {
       const info = [];
       for (let i = 0; i < payload.count; i++) {
@@ -87,7 +84,6 @@ export const fileHandlers = handlers({
     },
   },
   [Opcode.FILE_UPLOAD_URL]: {
-    state: "online",
     handle: (ctx, payload) => {
       const info = [];
       for (let i = 0; i < payload.count; i++) {
@@ -98,7 +94,6 @@ export const fileHandlers = handlers({
     },
   },
   [Opcode.VIDEO_DOWNLOAD_URL]: {
-    state: "online",
     handle: (ctx, payload) => {
       if (payload.videoId === undefined) throw badPayload("videoId is required");
       const row = downloadable(
@@ -114,7 +109,6 @@ export const fileHandlers = handlers({
     },
   },
   [Opcode.VOICE_DOWNLOAD_URL]: {
-    state: "online",
     handle: (ctx, payload) => {
       const id = payload.voiceId ?? payload.audioId ?? payload.videoId;
       if (id === undefined) throw badPayload("voiceId or audioId is required");
@@ -123,7 +117,6 @@ export const fileHandlers = handlers({
     },
   },
   [Opcode.FILE_DOWNLOAD_URL]: {
-    state: "online",
     handle: (ctx, payload) => {
       if (payload.fileId === undefined) throw badPayload("fileId is required");
       const row = downloadable(ctx.emu, me(ctx), payload.fileId, ["file"], payload.chatId, payload.messageId);

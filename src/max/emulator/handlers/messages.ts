@@ -229,7 +229,6 @@ function canDeleteForAll(member: MemberRow, chatType: string, row: MessageRow): 
 
 export const messageHandlers = handlers({
   [Opcode.SEND_MESSAGE]: {
-    state: "online",
     handle: async (ctx, payload) => {
       const { emu, conn } = ctx;
       const userId = me(ctx);
@@ -285,7 +284,6 @@ export const messageHandlers = handlers({
     },
   },
   [Opcode.UPLOAD_START]: {
-    state: "online",
     handle: (ctx, payload) => {
       const userId = me(ctx);
       requireMember(ctx.emu, payload.chatId, userId);
@@ -295,7 +293,6 @@ export const messageHandlers = handlers({
     },
   },
   [Opcode.DELETE_MESSAGE]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu, conn } = ctx;
       const userId = me(ctx);
@@ -335,7 +332,6 @@ export const messageHandlers = handlers({
     },
   },
   [Opcode.EDIT_MESSAGE]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu, conn } = ctx;
       const userId = me(ctx);
@@ -368,7 +364,6 @@ export const messageHandlers = handlers({
     },
   },
   [Opcode.GET_MESSAGES]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu } = ctx;
       const userId = me(ctx);
@@ -385,7 +380,6 @@ export const messageHandlers = handlers({
     },
   },
   [Opcode.SEARCH]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu } = ctx;
       const userId = me(ctx);
@@ -398,7 +392,6 @@ export const messageHandlers = handlers({
     },
   },
   [Opcode.REACTION]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu, conn } = ctx;
       const userId = me(ctx);
@@ -411,7 +404,6 @@ export const messageHandlers = handlers({
     },
   },
   [Opcode.REACTION_REMOVE]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu, conn } = ctx;
       const userId = me(ctx);
@@ -422,7 +414,6 @@ export const messageHandlers = handlers({
     },
   },
   [Opcode.GET_REACTIONS]: {
-    state: "online",
     handle: (ctx, payload) => {
       const m = requireMember(ctx.emu, payload.chatId, me(ctx));
       const ids = payload.messageIds ?? (payload.messageId !== undefined ? [payload.messageId] : []);
@@ -431,7 +422,6 @@ export const messageHandlers = handlers({
     },
   },
   [Opcode.GET_REACTIONS_DETAIL]: {
-    state: "online",
     handle: (ctx, payload) => {
       const { emu } = ctx;
       const userId = me(ctx);

@@ -7,11 +7,9 @@ import { announcePresence } from "./contacts.js";
 /** Keepalive (1) and hello (6): the only requests a fresh connection may send. */
 export const sessionHandlers = handlers({
   [Opcode.KEEPALIVE]: {
-    state: "connected",
     handle: () => ({}),
   },
   [Opcode.HELLO]: {
-    state: "connected",
     handle: ({ conn, emu }, payload) => {
       if (conn.state !== "connected") {
         throw new MaxProtocolError(ErrorCode.PROTO_STATE, "HELLO was already sent on this connection");

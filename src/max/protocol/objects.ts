@@ -1,0 +1,217 @@
+/**
+ * MAX wire objects: attachments, formatting elements, links, and what the server sends back
+ * (users, chats, messages, event payloads). Server objects are lenient (unknown fields kept).
+ */
+import { z } from "zod";
+
+// ── shared objects ──────────────────────────────────────────────────────────
+
+export const UserAgent = z.looseObject({
+  deviceType: z.string().optional(),
+  locale: z.string().optional(),
+  deviceLocale: z.string().optional(),
+  osVersion: z.string().optional(),
+  deviceName: z.string().optional(),
+  headerUserAgent: z.string().optional(),
+  appVersion: z.string().optional(),
+  screen: z.string().optional(),
+  timezone: z.string().optional(),
+});
+
+const Id = z.union([z.number().int(), z.string().regex(/^-?\d+$/)]);
+/** Ids travel as numbers or digit strings; both mean the same id. */
+export const NumericId = Id.transform((v) => Number(v));
+/** Message ids travel as strings (they exceed 2^53 on the real service); numbers are accepted. */
+export const MessageId = Id.transform((v) => String(v));
+
+export const AttachType = {
+  PHOTO: "PHOTO",
+  VIDEO: "VIDEO",
+  FILE: "FILE",
+  VOICE: "VOICE",
+  AUDIO: "AUDIO",
+  STICKER: "STICKER",
+  LOCATION: "LOCATION",
+  CONTACT: "CONTACT",
+  POLL: "POLL",
+  CONTROL: "CONTROL",
+} as const;
+
+export const PhotoAttach = z.looseObject({ _type: z.literal("PHOTO"), photoToken: z.string().min(1) });
+export const VideoAttach = z.looseObject({
+  _type: z.literal("VIDEO"),
+  videoId: NumericId,
+  token: z.string().optional(),
+});
+export const FileAttach = z.looseObject({ _type: z.literal("FILE"), fileId: NumericId });
+export const VoiceAttach = z.looseObject({
+  _type: z.union([z.literal("VOICE"), z.literal("AUDIO")]),
+  voiceId: NumericId.optional(),
+  audioId: NumericId.optional(),
+  token: z.string().optional(),
+  duration: z.number().nonnegative().optional(),
+});
+export const StickerAttach = z.looseObject({ _type: z.literal("STICKER"), stickerId: NumericId });
+export const LocationAttach = z.looseObject({
+  _type: z.literal("LOCATION"),
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+});
+export const ContactAttach = z.looseObject({
+  _type: z.literal("CONTACT"),
+  contactId: NumericId,
+  name: z.string().optional(),
+  phone: z.string().optional(),
+});
+export const PollAttach = z.looseObject({
+  _type: z.literal("POLL"),
+  question: z.string().min(1).max(300),
+  options: z
+    .array(z.looseObject({ text: z.string().min(1).max(100) }))
+    .min(2)
+    .max(12),
+  anonymous: z.boolean().optional(),
+  multipleChoice: z.boolean().optional(),
+});
+export const ControlAttach = z.looseObject({
+  _type: z.literal("CONTROL"),
+  event: z.string(),
+  chatType: z.enum(["CHAT", "CHANNEL"]).optional(),
+  title: z.string().max(200).optional(),
+  userIds: z.array(NumericId).optional(),
+});
+export const Attach = z.discriminatedUnion("_type", [
+  PhotoAttach,
+  VideoAttach,
+  FileAttach,
+  VoiceAttach,
+  StickerAttach,
+  LocationAttach,
+  ContactAttach,
+  PollAttach,
+  ControlAttach,
+]);
+export type Attach = z.infer<typeof Attach>;
+
+/** Formatting element: a styled range of the text (STRONG, EMPHASIZED, LINK, USER_MENTION …). */
+export const Element = z.looseObject({
+  type: z.string(),
+  from: z.number().int().nonnegative().optional(),
+  length: z.number().int().nonnegative().optional(),
+  attributes: z.record(z.string(), z.unknown()).optional(),
+  entityId: NumericId.optional(),
+});
+export type Element = z.infer<typeof Element>;
+
+export const MessageLink = z.discriminatedUnion("type", [
+  z.looseObject({ type: z.literal("REPLY"), messageId: MessageId, chatId: NumericId.optional() }),
+  z.looseObject({
+    type: z.literal("FORWARD"),
+    chatId: NumericId,
+    messageId: MessageId.optional(),
+    messageIds: z.array(MessageId).min(1).max(100).optional(),
+  }),
+]);
+export type MessageLink = z.infer<typeof MessageLink>;
+
+// ── server objects (responses and events) ───────────────────────────────────
+
+export const Name = z.looseObject({
+  name: z.string(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  type: z.string(),
+});
+
+export const Contact = z.looseObject({
+  id: z.number(),
+  names: z.array(Name),
+  phone: z.number().optional(),
+  description: z.string().optional(),
+  baseUrl: z.string().optional(),
+  photoId: z.number().optional(),
+  updateTime: z.number(),
+  accountStatus: z.number().optional(),
+  options: z.array(z.string()).optional(),
+});
+export type Contact = z.infer<typeof Contact>;
+
+export const Profile = z.looseObject({ contact: Contact });
+export type Profile = z.infer<typeof Profile>;
+
+export const ServerMessage = z.looseObject({
+  id: z.string(),
+  time: z.number(),
+  sender: z.number(),
+  text: z.string(),
+  type: z.string(),
+  cid: z.number().optional(),
+  elements: z.array(z.unknown()).optional(),
+  attaches: z.array(z.looseObject({ _type: z.string() })),
+  link: z.looseObject({ type: z.string() }).optional(),
+  status: z.enum(["EDITED", "REMOVED"]).optional(),
+  updateTime: z.number().optional(),
+  reactionInfo: z.unknown().optional(),
+  stats: z.unknown().optional(),
+});
+export type ServerMessage = z.infer<typeof ServerMessage>;
+
+export const ChatType = z.enum(["DIALOG", "CHAT", "CHANNEL"]);
+export const ServerChat = z.looseObject({
+  id: z.number(),
+  type: ChatType,
+  status: z.string(),
+  owner: z.number(),
+  participants: z.record(z.string(), z.number()),
+  created: z.number(),
+  modified: z.number(),
+  lastEventTime: z.number(),
+  lastMessage: ServerMessage.optional(),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  participantsCount: z.number().optional(),
+  admins: z.array(z.number()).optional(),
+  link: z.string().optional(),
+  pinnedMessage: ServerMessage.optional(),
+  cid: z.number().optional(),
+});
+export type ServerChat = z.infer<typeof ServerChat>;
+
+/** Event payloads. */
+export const NewMessageEvent = z.looseObject({
+  chatId: z.number(),
+  message: ServerMessage,
+  ttl: z.boolean().optional(),
+  unread: z.number().optional(),
+  mark: z.number().optional(),
+});
+export const PresenceEvent = z.looseObject({
+  userId: z.number(),
+  presence: z.looseObject({ seen: z.number().optional(), on: z.string().optional() }),
+  time: z.number().optional(),
+});
+export const TypingEvent = z.looseObject({
+  chatId: z.number(),
+  userId: z.number(),
+  type: z.string().optional(),
+});
+export const MarkEvent = z.looseObject({
+  setAsUnread: z.boolean(),
+  chatId: z.number(),
+  userId: z.number(),
+  mark: z.number(),
+});
+export const ChatUpdatedEvent = z.looseObject({ chat: ServerChat });
+export const UploadCompleteEvent = z.looseObject({
+  fileId: z.number().optional(),
+  videoId: z.number().optional(),
+  voiceId: z.number().optional(),
+  token: z.string().optional(),
+});
+export const ReactionsChangedEvent = z.looseObject({
+  chatId: z.number(),
+  messageId: z.string(),
+  counters: z.array(z.looseObject({ reaction: z.string(), count: z.number() })),
+  totalCount: z.number(),
+  yourReaction: z.string().optional(),
+});

@@ -1,0 +1,233 @@
+/**
+ * MAX request payloads, one schema per request shape. Known fields are checked strictly,
+ * unknown ones let through (real clients send extras such as `presenceSync`).
+ */
+import { z } from "zod";
+import { Element, MessageId, NumericId, UserAgent } from "./objects.js";
+
+// ── request payloads ────────────────────────────────────────────────────────
+
+export const KeepalivePayload = z.looseObject({ interactive: z.boolean().optional() });
+export const HelloPayload = z.looseObject({
+  userAgent: UserAgent.optional(),
+  deviceId: z.string().min(1).max(128).optional(),
+});
+export const StartAuthPayload = z.looseObject({
+  phone: z.string().min(1).max(32),
+  type: z.enum(["START_AUTH", "RESEND"]).default("START_AUTH"),
+  language: z.string().optional(),
+});
+export const VerifyCodePayload = z.looseObject({
+  token: z.string().min(1),
+  verifyCode: z.union([z.string(), z.number()]).transform(String).optional(),
+  password: z.string().optional(),
+  trackId: z.string().optional(),
+  authTokenType: z.enum(["CHECK_CODE", "CHECK_PASSWORD"]),
+});
+export const CheckPasswordPayload = z.looseObject({ trackId: z.string().min(1), password: z.string() });
+export const LoginByTokenPayload = z.looseObject({
+  token: z.string().min(1),
+  interactive: z.boolean().optional(),
+  chatsCount: z.number().int().nonnegative().max(1000).optional(),
+  // PyMax's web login sends -1 for "never synced" (WebSyncPayload); any value <= 0 means a full sync.
+  chatsSync: z.number().optional(),
+  contactsSync: z.number().optional(),
+  presenceSync: z.number().optional(),
+  draftsSync: z.number().optional(),
+});
+export const QrStartPayload = z.looseObject({});
+export const QrTrackPayload = z.looseObject({ trackId: z.string().min(1) });
+export const QrConfirmPayload = z.looseObject({
+  qrLink: z.string().optional(),
+  trackId: z.string().optional(),
+  /** PyMax contact SYNC on the same opcode: `{contactList: {"+7…": {firstName}}}`. */
+  contactList: z
+    .record(
+      z.string().max(32),
+      z.looseObject({ firstName: z.string().max(60).optional(), lastName: z.string().max(60).optional() }),
+    )
+    .optional(),
+});
+/** `null` means "unchanged": vkmax's change_profile sends every field, unset ones as null. */
+const keepIfNull = <T extends z.ZodType>(schema: T) =>
+  schema.nullish().transform((v): z.output<T> | undefined => v ?? undefined);
+
+export const ChangeProfilePayload = z.looseObject({
+  firstName: keepIfNull(z.string().min(1).max(60)),
+  lastName: keepIfNull(z.string().max(60)),
+  description: keepIfNull(z.string().max(400)),
+  photoToken: keepIfNull(z.string()),
+});
+export const SettingsPayload = z.looseObject({
+  settings: z.record(z.string(), z.unknown()).optional(),
+});
+export const TwoFaManagePayload = z.looseObject({
+  action: z.enum(["GET", "SET", "REMOVE"]).default("GET"),
+  password: z.string().min(1).max(256).optional(),
+  currentPassword: z.string().optional(),
+  hint: z.string().max(100).optional(),
+  /** PyMax AUTH_CONFIRM (registration) on the same opcode: `{firstName, lastName?, token, tokenType:"REGISTER"}`. */
+  firstName: z.string().max(60).optional(),
+  lastName: z.string().max(60).optional(),
+  token: z.string().optional(),
+  tokenType: z.string().optional(),
+});
+export const SessionsPayload = z.looseObject({
+  action: z.enum(["LIST", "TERMINATE", "TERMINATE_OTHERS"]).default("LIST"),
+  sessionId: NumericId.optional(),
+});
+export const GetContactsPayload = z.looseObject({ contactIds: z.array(NumericId).max(1000) });
+export const ContactActionPayload = z.looseObject({
+  contactId: NumericId,
+  action: z.enum(["ADD", "REMOVE", "BLOCK", "UNBLOCK", "UPDATE"]),
+  firstName: z.string().max(60).optional(),
+  lastName: z.string().max(60).optional(),
+});
+export const PresenceSubscribePayload = z.looseObject({
+  contactIds: z.array(NumericId).max(1000),
+  subscribe: z.boolean().default(true),
+});
+export const SetPresencePayload = z.looseObject({
+  status: z.enum(["ONLINE", "OFFLINE", "HIDDEN"]).optional(),
+  hidden: z.boolean().optional(),
+});
+export const GetChatsPayload = z.looseObject({ chatIds: z.array(NumericId).max(1000) });
+export const GetChatPayload = z.looseObject({
+  chatId: NumericId,
+  /** A time in ms; vkmax-node types it as a string, so digit strings are read as numbers. */
+  from: z.union([z.number().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
+  forward: z.number().int().nonnegative().max(1000).default(0),
+  backward: z.number().int().nonnegative().max(1000).default(30),
+  getMessages: z.boolean().default(true),
+  getChat: z.boolean().optional(),
+});
+export const ReadMessagePayload = z.looseObject({
+  type: z.enum(["READ_MESSAGE", "SET_AS_UNREAD"]).default("READ_MESSAGE"),
+  chatId: NumericId,
+  messageId: MessageId.optional(),
+  mark: z.number().nonnegative().optional(),
+});
+export const SetTypingPayload = z.looseObject({
+  chatId: NumericId,
+  type: z.string().optional(),
+});
+export const GetTypingPayload = z.looseObject({ chatId: NumericId });
+export const ChatsListPayload = z.looseObject({
+  marker: z.number().nonnegative().optional(),
+  count: z.number().int().positive().max(200).default(40),
+});
+export const ChatSettingsPayload = z.looseObject({
+  chatId: NumericId,
+  // vkmax's change_group_profile and PyMax send `theme`/`description` as null when unset.
+  theme: keepIfNull(z.string().min(1).max(200)),
+  title: keepIfNull(z.string().min(1).max(200)),
+  description: keepIfNull(z.string().max(400)),
+  pinMessageId: MessageId.optional(),
+  messageId: MessageId.optional(),
+  notifyPin: z.boolean().optional(),
+  unpin: z.boolean().optional(),
+  options: z.record(z.string(), z.unknown()).optional(),
+});
+export const GetInviteLinkPayload = z.looseObject({
+  chatId: NumericId,
+  revokePrivateLink: z.boolean().optional(),
+});
+export const LinkPayload = z.looseObject({ link: z.string().min(1).max(512) });
+export const GetMembersPayload = z.looseObject({
+  /** JOIN_REQUEST: PyMax get_join_requests (the emulator has no join requests to list). */
+  type: z.enum(["MEMBER", "ADMIN", "JOIN_REQUEST"]).default("MEMBER"),
+  chatId: NumericId,
+  marker: z.number().nonnegative().optional(),
+  count: z.number().int().positive().max(500).default(50),
+});
+export const OutgoingMessage = z.looseObject({
+  // PyMax leaves `text` (and `link`) None when a message has only attachments.
+  text: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ""),
+  cid: z.number().optional(),
+  elements: z.array(Element).max(1000).default([]),
+  attaches: z
+    .array(z.looseObject({ _type: z.string() }))
+    .max(100)
+    .default([]),
+  link: keepIfNull(z.looseObject({ type: z.string() })),
+});
+export const SendMessagePayload = z.looseObject({
+  chatId: NumericId.optional(),
+  userId: NumericId.optional(),
+  message: OutgoingMessage,
+  notify: z.boolean().optional(),
+});
+export const UploadStartPayload = z.looseObject({
+  chatId: NumericId,
+  type: z.enum(["PHOTO", "VIDEO", "FILE", "VOICE", "AUDIO"]),
+});
+export const DeleteMessagePayload = z.looseObject({
+  chatId: NumericId,
+  messageIds: z.array(MessageId).min(1).max(100),
+  forMe: z.boolean().default(false),
+});
+export const EditMessagePayload = z.looseObject({
+  chatId: NumericId,
+  messageId: MessageId,
+  text: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ""),
+  elements: z.array(Element).max(1000).optional(),
+  attaches: z
+    .array(z.looseObject({ _type: z.string() }))
+    .max(100)
+    .optional(),
+  attachments: z
+    .array(z.looseObject({ _type: z.string() }))
+    .max(100)
+    .optional(),
+});
+export const ChatIdPayload = z.looseObject({ chatId: NumericId });
+export const GetMessagesPayload = z.looseObject({
+  chatId: NumericId,
+  messageIds: z.array(MessageId).min(1).max(100),
+});
+export const QrApprovePayload = z.looseObject({ qrLink: z.string().min(1).max(512) });
+export const LeaveChatPayload = z.looseObject({ chatId: NumericId, subscribe: z.boolean().optional() });
+export const ManageMembersPayload = z.looseObject({
+  chatId: NumericId,
+  userIds: z.array(NumericId).min(1).max(1000),
+  operation: z.enum(["add", "remove"]).default("add"),
+  type: z.string().optional(),
+  showHistory: z.boolean().optional(),
+  cleanMsgPeriod: z.number().optional(),
+  permissions: z.number().optional(),
+});
+export const UploadUrlPayload = z.looseObject({ count: z.number().int().positive().max(10).default(1) });
+export const DownloadUrlPayload = z.looseObject({
+  chatId: NumericId.optional(),
+  messageId: MessageId.optional(),
+  videoId: NumericId.optional(),
+  fileId: NumericId.optional(),
+  voiceId: NumericId.optional(),
+  audioId: NumericId.optional(),
+  token: z.string().optional(),
+});
+export const SearchPayload = z.looseObject({
+  query: z.string().min(1).max(256),
+  chatId: NumericId.optional(),
+  count: z.number().int().positive().max(100).default(30),
+  type: z.string().optional(),
+});
+export const ReactionPayload = z.looseObject({
+  chatId: NumericId,
+  messageId: MessageId,
+  reaction: z
+    .looseObject({ reactionType: z.string().default("EMOJI"), id: z.string().min(1).max(32) })
+    .optional(),
+});
+export const GetReactionsPayload = z.looseObject({
+  chatId: NumericId,
+  messageIds: z.array(MessageId).min(1).max(100).optional(),
+  messageId: MessageId.optional(),
+  count: z.number().int().positive().max(500).optional(),
+});
