@@ -167,15 +167,16 @@ function describe(sandbox: Sandbox, flags: SandboxFlags, log: Logger): string {
   const report = sandbox.seedReport;
   if (report) {
     const what = report.source === "demo" ? "Demo" : "Seeded";
-    const faces = { max: "MAX", maxim: "MaxIM", webqq: "WebQQ", vklive: "VK Live" } as const;
+    const faces: Record<string, string> = { max: "MAX", maxim: "MaxIM", webqq: "WebQQ", vklive: "VK Live" };
     for (const a of report.accounts) {
-      const secret = a.password
-        ? ` (${a.platform === "max" ? "2FA password" : "password"}: ${a.password})`
-        : "";
+      // A password goes with the login; other notes (admin tokens, live channels) on their own lines.
+      const secrets = a.notes?.filter((n) => /^[\w ]*password: /i.test(n)) ?? [];
+      const others = a.notes?.filter((n) => !secrets.includes(n)) ?? [];
+      const secret = secrets.length ? ` (${secrets.join("; ")})` : "";
       const name = a.name !== a.login ? ` ${a.name}` : "";
-      lines.push(`${what} ${faces[a.platform]} user: ${a.login}${name}${secret}`);
+      lines.push(`${what} ${faces[a.platform] ?? a.platform} user: ${a.login}${name}${secret}`);
+      for (const note of others) lines.push(`${what}: ${note}`);
     }
-    for (const note of report.notes) lines.push(`${what}: ${note}`);
   }
   lines.push("Press Ctrl+C to stop.");
   return `${lines.join("\n")}\n`;

@@ -1,8 +1,12 @@
+/**
+ * The generic part of the sandbox admin API on the console port: JSON errors for every route
+ * under it, `GET /_sandbox/health`, and a plain page listing the faces and every route mounted on
+ * the console app. The platform routes (`/_sandbox/max/…`, `/_sandbox/maxim/…` …) are mounted by
+ * each emulator plugin's `registerAdmin`. The minimum outside scripts rely on is DESIGN.md
+ * "Sandbox contract"; docs/sandbox.md lists every call.
+ */
 import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
-import { z } from "zod";
 import type { Logger } from "../core/log.js";
-import { AdminError, type MaxAdmin } from "../max/emulator/admin.js";
-import { normalizePhone } from "../max/emulator/store/users.js";
 
 /** Where each face of the sandbox listens (the `--json` contract line, in this key order). */
 export interface SandboxUrls {
@@ -13,120 +17,57 @@ export interface SandboxUrls {
   vklive: string;
 }
 
-export interface MaxUserInfo {
-  userId: number;
-  phone: string;
-  firstName: string;
-  lastName: string;
+export interface AdminFace {
+  /** `console` or a platform name (a key of `urls()`). */
+  id: string;
+  title: string;
 }
 
 export interface AdminApiDeps {
-  max: MaxAdmin;
-  /** Looks a MAX account up by its normalised phone (`+<digits>`). */
-  findMaxUser: (phone: string) => MaxUserInfo | undefined;
-  urls: () => SandboxUrls;
+  urls: () => Readonly<Record<string, string>>;
+  /** The faces in port order, for the index page. */
+  faces: readonly AdminFace[];
   log: Logger;
   /** Where the plain page listing endpoints and calls is served (default `/`; the web console takes `/`). */
   indexPath?: string;
-}
-
-/** A 4xx answer with a message meant for the caller. */
-class BadRequest extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const UserId = z.number().int().positive();
-
-const CreateUserBody = z.object({
-  phone: z.string().min(1, "phone is required"),
-  firstName: z.string().trim().min(1, "firstName is required").max(200),
-  lastName: z.string().max(200).nullish(),
-  password: z.string().min(1).max(200).nullish(),
-});
-
-const CreateChatBody = z.object({
-  ownerId: UserId,
-  type: z.enum(["CHAT", "CHANNEL"]).default("CHAT"),
-  title: z.string().trim().min(1, "title is required").max(200),
-  memberIds: z.array(UserId).max(10_000).default([]),
-});
-
-const SendMessageBody = z
-  .object({
-    fromUserId: UserId,
-    chatId: z.number().int().optional(),
-    toUserId: UserId.optional(),
-    text: z.string().min(1, "text is required").max(4000),
-  })
-  .refine((b) => (b.chatId === undefined) !== (b.toUserId === undefined), {
-    message: "give exactly one of chatId and toUserId",
-  });
-
-const PhoneQuery = z.object({ phone: z.string().min(1, "phone is required") });
-
-const QrConfirmBody = z
-  .object({ trackId: z.string().min(1).optional(), qrLink: z.string().min(1).optional(), userId: UserId })
-  .refine((b) => b.trackId !== undefined || b.qrLink !== undefined, {
-    message: "trackId or qrLink is required",
-  });
-
-const FaultBody = z.discriminatedUnion("action", [
-  z.object({ action: z.literal("drop"), userId: UserId.optional() }),
-  z.object({
-    action: z.literal("delay"),
-    userId: UserId.optional(),
-    ms: z.number().int().min(0).max(60_000),
-    durationMs: z.number().int().positive().max(3_600_000).default(60_000),
-  }),
-  z.object({
-    action: z.literal("fail"),
-    userId: UserId.optional(),
-    count: z.number().int().positive().max(10_000).default(1),
-    error: z.string().min(1).max(200).optional(),
-    message: z.string().min(1).max(1000).optional(),
-    opcode: z.number().int().min(0).optional(),
-  }),
-  z.object({
-    action: z.literal("rate-limit"),
-    userId: UserId.optional(),
-    limit: z.number().int().min(0).max(100_000),
-    windowMs: z.number().int().positive().max(3_600_000).default(1000),
-    durationMs: z.number().int().positive().max(3_600_000).default(60_000),
-  }),
-  z.object({ action: z.literal("clear") }),
-]);
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const result = schema.safeParse(value ?? {});
-  if (result.success) return result.data;
-  const detail = result.error.issues
-    .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
-    .join("; ");
-  throw new BadRequest(400, detail);
 }
 
 function sendError(reply: FastifyReply, status: number, message: string): FastifyReply {
   return reply.code(status).send({ error: message });
 }
 
+/** The 4xx status an error carries (Fastify's `statusCode`, or an admin error's `status`). */
+function clientStatus(err: unknown): number | undefined {
+  for (const key of ["statusCode", "status"] as const) {
+    const v = (err as Record<string, unknown>)[key];
+    if (typeof v === "number" && v >= 400 && v < 500) return v;
+  }
+  return undefined;
+}
+
 /**
- * The sandbox admin API under `/_sandbox/` (JSON in, JSON out). Its minimum is a contract
- * outside test scripts rely on (DESIGN.md "Sandbox contract"); extras are in docs/sandbox.md.
+ * Mounts the generic admin API on the console app. Call it before any plugin's `registerAdmin`
+ * so the index page sees their routes.
  */
 export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void {
-  const { max } = deps;
+  const routes: { method: string; url: string }[] = [];
+  app.addHook("onRoute", (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      // Fastify adds a HEAD twin to every GET; the page lists what one calls.
+      if (
+        method !== "HEAD" &&
+        route.url.startsWith("/_sandbox/") &&
+        !route.url.startsWith("/_sandbox/console/")
+      )
+        routes.push({ method, url: route.url });
+    }
+  });
 
   app.setErrorHandler((err: FastifyError | Error, _req, reply) => {
-    if (err instanceof BadRequest || err instanceof AdminError)
-      return sendError(reply, err.status, err.message);
-    const status = "statusCode" in err && typeof err.statusCode === "number" ? err.statusCode : 500;
-    // Fastify's own 4xx (bad JSON, empty body, wrong content type, body too large) keep their status.
-    if (status >= 400 && status < 500) return sendError(reply, status, err.message);
+    // Bad JSON, empty bodies, wrong content types, too large bodies, and each admin's own 4xx.
+    const status = clientStatus(err);
+    if (status !== undefined) return sendError(reply, status, err.message);
     deps.log.error({ err }, "sandbox admin API failed");
     return sendError(reply, 500, "internal error");
   });
@@ -136,75 +77,12 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
 
   app.get("/_sandbox/health", async () => ({ ok: true }));
 
-  app.post("/_sandbox/max/users", async (req) => {
-    const body = parse(CreateUserBody, req.body);
-    return max.createUser({
-      phone: body.phone,
-      firstName: body.firstName,
-      lastName: body.lastName ?? undefined,
-      password: body.password ?? undefined,
-    });
+  app.get(deps.indexPath ?? "/", async (_req, reply) => {
+    const urls = deps.urls();
+    const faces = deps.faces.map((f) => [f.title, urls[f.id] ?? ""] as [string, string]);
+    const calls = [...routes].sort((a, b) => a.url.localeCompare(b.url) || a.method.localeCompare(b.method));
+    return reply.type("text/html; charset=utf-8").send(indexPage(faces, calls));
   });
-
-  app.get("/_sandbox/max/users", async (req, reply) => {
-    const { phone } = parse(PhoneQuery, req.query);
-    const normalized = normalizePhone(phone);
-    if (!normalized) throw new BadRequest(400, "phone must be an international number such as +79001234567");
-    const user = deps.findMaxUser(normalized);
-    if (!user) return sendError(reply, 404, `no MAX user with phone ${normalized}`);
-    return user;
-  });
-
-  app.get("/_sandbox/max/sms", async (req, reply) => {
-    const { phone } = parse(PhoneQuery, req.query);
-    const sms = max.lastSms(phone);
-    if (!sms) return sendError(reply, 404, `no SMS code was sent to ${normalizePhone(phone) ?? phone}`);
-    return sms;
-  });
-
-  app.get("/_sandbox/max/qr", async () => ({ pending: max.pendingQr() }));
-
-  app.post("/_sandbox/max/qr/confirm", async (req) => {
-    const body = parse(QrConfirmBody, req.body);
-    max.confirmQr((body.trackId ?? body.qrLink)!, body.userId);
-    return { ok: true };
-  });
-
-  app.post("/_sandbox/max/faults", async (req) => {
-    const body = parse(FaultBody, req.body);
-    const target = body.action !== "clear" && body.userId !== undefined ? { userId: body.userId } : {};
-    switch (body.action) {
-      case "drop":
-        return { ok: true, dropped: max.drop(target) };
-      case "delay":
-        max.delay(body.ms, body.durationMs, target);
-        return { ok: true };
-      case "fail":
-        max.failNext(body.count, {
-          ...target,
-          error: body.error,
-          message: body.message,
-          opcode: body.opcode,
-        });
-        return { ok: true };
-      case "rate-limit":
-        max.rateLimit(body.limit, body.windowMs, body.durationMs, target);
-        return { ok: true };
-      case "clear":
-        max.clearFaults();
-        return { ok: true };
-    }
-  });
-
-  app.post("/_sandbox/max/chats", async (req) => max.createChat(parse(CreateChatBody, req.body)));
-
-  app.post("/_sandbox/max/messages", async (req) => max.sendMessage(parse(SendMessageBody, req.body)));
-
-  app.get("/_sandbox/max/stats", async () => max.stats());
-
-  app.get(deps.indexPath ?? "/", async (_req, reply) =>
-    reply.type("text/html; charset=utf-8").send(indexPage(deps.urls())),
-  );
 }
 
 const escapeHtml = (s: string) =>
@@ -213,41 +91,8 @@ const escapeHtml = (s: string) =>
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
   );
 
-/** A plain page that says what runs where; the full web console is a later piece of work. */
-function indexPage(urls: SandboxUrls): string {
-  const rows: [string, string, string][] = [
-    ["console + admin API", urls.console, "this page; JSON admin API under /_sandbox/"],
-    ["MAX", urls.max, "emulator: WebSocket user API (packets {ver:11, cmd, seq, opcode, payload})"],
-    ["MaxIM", urls.maxim, "emulator: the seed's REST API; admin calls under /_sandbox/maxim/"],
-    ["WebQQ", urls.webqq, "emulator: every host's paths on one port; admin calls under /_sandbox/webqq/"],
-    [
-      "VK Video Live",
-      urls.vklive,
-      "emulator: OAuth, REST DevAPI, Centrifugo; admin calls under /_sandbox/vklive/",
-    ],
-  ];
-  const api: [string, string][] = [
-    ["GET /_sandbox/health", '{"ok":true}'],
-    ["POST /_sandbox/max/users {phone, firstName, lastName?, password?}", '{"userId"}'],
-    ["GET /_sandbox/max/users?phone=+79001234567", '{"userId","phone","firstName","lastName"}'],
-    ["GET /_sandbox/max/sms?phone=+79001234567", '{"phone","code"}: the last SMS code sent to that phone'],
-    ["GET /_sandbox/max/qr", "pending QR logins"],
-    ["POST /_sandbox/max/qr/confirm {trackId | qrLink, userId}", "confirms a QR login as that user"],
-    [
-      "POST /_sandbox/max/faults {action: drop | delay | fail | rate-limit | clear, …}",
-      "injects network trouble",
-    ],
-    [
-      "POST /_sandbox/{maxim,webqq,vklive}/faults/http {action: delay | fail | rate-limit | drop | clear, …}",
-      "HTTP network trouble on the other emulators (docs/sandbox.md)",
-    ],
-    ["POST /_sandbox/max/chats {ownerId, type?: CHAT | CHANNEL, title, memberIds}", '{"chatId"}'],
-    [
-      "POST /_sandbox/max/messages {fromUserId, chatId | toUserId, text}",
-      '{"chatId","messageId"}: sent as that user',
-    ],
-    ["GET /_sandbox/max/stats", "connections, online sessions, active faults"],
-  ];
+/** A plain page that says what runs where and which admin calls there are. */
+function indexPage(faces: [string, string][], calls: { method: string; url: string }[]): string {
   const tr = (cells: string[]) => `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Switchboard sandbox</title>
@@ -255,12 +100,11 @@ function indexPage(urls: SandboxUrls): string {
 table{border-collapse:collapse}td{border:1px solid #ccc;padding:.3rem .6rem;vertical-align:top}
 td:nth-child(2){font-family:ui-monospace,monospace}</style></head>
 <body><h1>Switchboard sandbox</h1>
-<p>Local emulators of the messaging platforms. The full web console is not built yet; this page
-lists what is running and the admin API.</p>
-<h2>Endpoints</h2><table>${rows.map((r) => tr(r)).join("")}</table>
-<h2>Admin API</h2><table>${api.map((r) => tr(r)).join("")}</table>
-<p>MAX SMS codes are not sent anywhere: read them with <code>GET /_sandbox/max/sms</code> or in the
-sandbox log (stderr). See <code>docs/sandbox.md</code> for every flag and call.</p>
+<p>Local emulators of the messaging platforms; the web console is at <code>/</code>.</p>
+<h2>Endpoints</h2><table>${faces.map((r) => tr(r)).join("")}</table>
+<h2>Admin API</h2><table>${calls.map((c) => tr([c.method, c.url])).join("")}</table>
+<p>JSON in, JSON out; errors answer <code>{"error"}</code>. See <code>docs/sandbox.md</code> for
+every flag, body and answer.</p>
 </body></html>
 `;
 }

@@ -1,4 +1,7 @@
+export type { SeededAccount, SeedLocator, SeedSection } from "../core/emulator/plugin.js";
+export { SeedProblem } from "../core/emulator/plugin.js";
 export type { SandboxUrls } from "./admin-api.js";
+export { type EmulatorsOptions, type RunningEmulators, startEmulators } from "./emulators.js";
 export {
   DEFAULT_BASE_PORT,
   DEFAULT_DATA_FILE,
@@ -6,19 +9,21 @@ export {
   type Sandbox,
   type SandboxOptions,
   SandboxStartError,
+  type SeededUser,
+  sandboxPlugins,
   startSandbox,
 } from "./runner.js";
 export {
   applySeed,
+  type CheckedSeed,
+  checkSeed,
+  checkSeedKeys,
+  formatPath,
   type LoadedSeed,
   loadSeedFile,
   parseSeed,
   SeedError,
-  type SeededAccount,
-  type SeededUser,
   type SeedReport,
   validateSeed,
-} from "./seed/apply.js";
-export { type Seed, SeedFile, type SeedInput } from "./seed/schema.js";
-export { DEMO_MAX_USERS, DEMO_SEED_FILE, resolveSeed, type SeedName } from "./seed-demo.js";
-export { openStore } from "./store.js";
+} from "./seed/load.js";
+export { DEMO_MAX_USERS, DEMO_SEED_FILE, loadDemoSeed, resolveSeed, type SeedName } from "./seed-demo.js";

@@ -1,7 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { type LoadedSeed, loadSeedFile } from "./seed/apply.js";
-
-export type { SeededAccount, SeededUser } from "./seed/apply.js";
+import { type LoadedSeed, loadSeedFile } from "./seed/load.js";
 
 /** What `--seed` takes: `demo`, `none`, or a path to a .yaml/.yml seed file. */
 export type SeedName = "demo" | "none";
@@ -17,14 +15,14 @@ export const DEMO_MAX_USERS = [
   { phone: "+79000000004", firstName: "Дмитрий", lastName: "Орлов" },
 ] as const satisfies readonly { phone: string; firstName: string; lastName: string; password?: string }[];
 
-/** Reads and validates the demo seed (the file ships with the package). */
+/** Reads the demo seed (the file ships with the package); its sections are checked at start. */
 export function loadDemoSeed(): LoadedSeed {
   return { ...loadSeedFile(DEMO_SEED_FILE), source: "demo" };
 }
 
 /**
  * The seed a `--seed` value names: `demo`, `none` (undefined), a path to a .yaml/.yml file, or
- * an already loaded seed. Throws SeedError for an unreadable or invalid file.
+ * an already loaded seed. Throws SeedError for an unreadable file or one that isn't YAML.
  */
 export function resolveSeed(seed: string | LoadedSeed | undefined): LoadedSeed | undefined {
   if (seed === undefined || seed === "none") return undefined;

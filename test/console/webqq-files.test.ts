@@ -31,7 +31,7 @@ describe("console: WebQQ pictures", () => {
     gid = (await post("/_sandbox/webqq/groups", { name: "pics", owner: ALICE, members: [BOB] })).gid;
   });
   afterAll(async () => {
-    for (const c of clients) await c.stop().catch(() => {});
+    for (const c of clients) await c.close().catch(() => {});
     await sb?.close();
   });
 
@@ -40,7 +40,7 @@ describe("console: WebQQ pictures", () => {
     expect(platforms.find((p: Any) => p.id === "webqq").features).toContain("files");
     expect((await api(base, "GET", "/_sandbox/console/webqq/files")).body.files).toEqual([]);
 
-    const a = new WebQQClient({ baseUrl: sb.urls.webqq, backoffBaseMs: 5, pollTimeoutMs: 10_000 });
+    const a = new WebQQClient({ url: sb.urls.webqq, backoffBaseMs: 5, pollTimeoutMs: 10_000 });
     clients.push(a);
     await a.passwordLogin({ qq: ALICE, password: "pw-alice" });
     const { name } = await a.uploadGroupPicture(PNG, "cat.png");

@@ -22,7 +22,7 @@ describe("console: WebQQ", () => {
   const clients: WebQQClient[] = [];
   const client = () => {
     const c = new WebQQClient({
-      baseUrl: sb.urls.webqq,
+      url: sb.urls.webqq,
       backoffBaseMs: 5,
       pollTimeoutMs: 10_000,
       sendAttempts: 1,
@@ -55,7 +55,7 @@ describe("console: WebQQ", () => {
     await post("/_sandbox/console/traffic/record", { on: true });
   });
   afterAll(async () => {
-    for (const c of clients) await c.stop().catch(() => {});
+    for (const c of clients) await c.close().catch(() => {});
     await sb?.close();
   });
 

@@ -1,4 +1,4 @@
-/** The shared HTTP fault layer (src/sandbox/http-faults.ts) over real HTTP, on every HTTP emulator. */
+/** The shared HTTP fault layer (src/core/emulator/http-faults.ts) over real HTTP, on every HTTP emulator. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { WebQQClient } from "../../src/webqq/client.js";
@@ -52,7 +52,7 @@ describe("HTTP faults on every platform (POST /_sandbox/<platform>/faults/http)"
   afterEach(async () => {
     for (const p of ["maxim", "webqq", "vklive"]) await fault(p, { action: "clear" });
     await api(sb.urls.console, "POST", "/_sandbox/max/faults", { action: "clear" });
-    for (const c of webqqClients.splice(0)) await c.stop().catch(() => {});
+    for (const c of webqqClients.splice(0)) await c.close().catch(() => {});
     for (const c of maxClients.splice(0)) c.close();
   });
   afterAll(async () => {
@@ -234,7 +234,7 @@ describe("HTTP faults on every platform (POST /_sandbox/<platform>/faults/http)"
 
     it("WebQQ: a held poll2 is cut at once (the client sees a network error)", async () => {
       const bob = new WebQQClient({
-        baseUrl: sb.urls.webqq,
+        url: sb.urls.webqq,
         backoffBaseMs: 5,
         pollTimeoutMs: 10_000,
         sendAttempts: 1,
