@@ -26,8 +26,8 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const KNOWN = new Set<number>([200, ...Object.keys(ERROR_CODES).map(Number)]);
-const PATHS = [...new Set(ROUTES.map((r) => r.path))];
-const byPath = (p: string) => ROUTES.find((r) => r.path === p) as (typeof ROUTES)[number];
+const PATHS = [...new Set(ROUTES.map((r) => r.endpoint.path))];
+const byPath = (p: string) => ROUTES.find((r) => r.endpoint.path === p) as (typeof ROUTES)[number];
 const FIELDS = [
   "targets",
   "type",
@@ -226,14 +226,14 @@ describe("fuzzed requests always get a MaxIM envelope", () => {
         query,
         fc.boolean(),
         async (route, b, q, asUser) => {
-          const method = route.methods[0] as string;
+          const method = route.endpoint.method as string;
           const hdrs: Record<string, string> = {
             "content-type": "application/json",
             app_id: "welovemaxim",
             "access-token": TOKEN,
           };
           if (asUser) hdrs.user_id = String(userId);
-          const res = await fetch(h.base + route.path + q, {
+          const res = await fetch(h.base + route.endpoint.path + q, {
             method,
             headers: hdrs,
             body: method === "GET" ? undefined : JSON.stringify(b),

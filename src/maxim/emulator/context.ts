@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Statement } from "better-sqlite3";
 import type { z } from "zod";
+import type { HttpMethod } from "../../core/endpoint.js";
 import type { Logger } from "../../core/log.js";
 import type { Database } from "../../core/storage.js";
-import { describeError } from "../protocol.js";
+import { describeError, type MaxImAuth, type MaxImEndpoint } from "../protocol.js";
 import type { MaxImStore } from "./store/index.js";
 
 /** A business error: answered as HTTP 200 `{code, message, data: null}`. */
@@ -114,8 +115,8 @@ export interface Ctx {
   requireActor(): number;
 }
 
-export type Method = "GET" | "POST" | "PUT" | "DELETE";
-export type Auth = "none" | "admin" | "token";
+export type Method = HttpMethod;
+export type Auth = MaxImAuth;
 
 /** Envelope extras for paged answers (`cursor`, `version`, `total`). */
 export class Paged {
@@ -125,33 +126,32 @@ export class Paged {
   ) {}
 }
 
+/** Parsed input of an endpoint's query string (its request, or its extra `query`). */
+type QueryOut<E extends MaxImEndpoint> = E["in"] extends "query"
+  ? z.output<E["request"]>
+  : E["query"] extends z.ZodType
+    ? z.output<E["query"]>
+    : undefined;
+type BodyOut<E extends MaxImEndpoint> = E["in"] extends "body" ? z.output<E["request"]> : undefined;
+
+/** One emulator route: an entry of the endpoint table (method, path, auth, schemas) and its handler. */
 export interface RouteDef {
-  methods: readonly Method[];
-  path: string;
-  auth: Auth;
-  query?: z.ZodType;
-  body?: z.ZodType;
+  endpoint: MaxImEndpoint;
   /** Runs on the raw body before schema validation (codes that must win over 10002). */
   preValidate?(body: unknown): void;
   handle(ctx: Ctx, query: unknown, body: unknown): unknown;
 }
 
-/** Typed route declaration: the handler sees the schemas' outputs. */
-export function route<
-  Q extends z.ZodType | undefined = undefined,
-  B extends z.ZodType | undefined = undefined,
->(def: {
-  methods: readonly Method[];
-  path: string;
-  auth: Auth;
-  query?: Q;
-  body?: B;
+/** Methods the route answers: the table's method and its `also`. */
+export function routeMethods(def: RouteDef): Method[] {
+  return [def.endpoint.method, ...(def.endpoint.also ?? [])];
+}
+
+/** Typed route declaration: the handler sees the endpoint's schemas' outputs. */
+export function route<E extends MaxImEndpoint>(def: {
+  endpoint: E;
   preValidate?(body: unknown): void;
-  handle(
-    ctx: Ctx,
-    query: Q extends z.ZodType ? z.output<Q> : undefined,
-    body: B extends z.ZodType ? z.output<B> : undefined,
-  ): unknown;
+  handle(ctx: Ctx, query: QueryOut<E>, body: BodyOut<E>): unknown;
 }): RouteDef {
   return def as unknown as RouteDef;
 }

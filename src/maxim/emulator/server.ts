@@ -15,6 +15,7 @@ import {
   MaxImFault,
   Paged,
   type RouteDef,
+  routeMethods,
 } from "./context.js";
 import { groupRoutes } from "./handlers/groups.js";
 import { messageRoutes } from "./handlers/messages.js";
@@ -197,6 +198,7 @@ export function createMaxImEmulator(options: MaxImEmulatorOptions): MaxImEmulato
   };
 
   const authenticate = (req: FastifyRequest, def: RouteDef): Ctx => {
+    const auth = def.endpoint.auth;
     const appId = header(req, Header.APP_ID);
     const rec = appId === undefined ? undefined : loadApp(emu, appId);
     if (!rec) fail(40000);
@@ -206,7 +208,7 @@ export function createMaxImEmulator(options: MaxImEmulatorOptions): MaxImEmulato
     let isAdmin = false;
     let actor: number | null = null;
     const token = header(req, Header.ACCESS_TOKEN);
-    if (def.auth !== "none") {
+    if (auth !== "none") {
       if (token === undefined) fail(10003);
       const hash = hashSecret(token);
       if (hash === rec.adminTokenHash) isAdmin = true;
@@ -218,7 +220,7 @@ export function createMaxImEmulator(options: MaxImEmulatorOptions): MaxImEmulato
         // Presence: a used token keeps its user online; written at most every few seconds.
         if (now - t.last_used >= TOKEN_TOUCH_MS) store.apps.touchUserToken(hash, now);
       }
-      if (def.auth === "admin" && !isAdmin) fail(10010);
+      if (auth === "admin" && !isAdmin) fail(10010);
       const asUser = header(req, Header.USER_ID);
       if (asUser !== undefined) {
         if (!/^[1-9][0-9]{0,15}$/.test(asUser)) fail(10002, "user_id header must be a number");
@@ -241,29 +243,32 @@ export function createMaxImEmulator(options: MaxImEmulatorOptions): MaxImEmulato
   };
 
   const handler = (def: RouteDef) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const e = def.endpoint;
+    const querySchema = e.in === "query" ? e.request : e.query;
+    const bodySchema = e.in === "body" ? e.request : undefined;
     try {
-      const fault = takeFault(def.path);
+      const fault = takeFault(e.path);
       if (fault !== undefined) return send(reply, fault);
       const ctx = authenticate(req, def);
       let query: unknown;
       let body: unknown;
-      if (def.query) {
-        const r = def.query.safeParse(req.query ?? {});
+      if (querySchema) {
+        const r = querySchema.safeParse(req.query ?? {});
         if (!r.success)
           return send(reply, 10002, `${describeError(10002)}: ${r.error.issues[0]?.path.join(".")}`);
         query = r.data;
       }
-      if (def.body) {
+      if (bodySchema) {
         if (req.body === BAD_JSON) return send(reply, 10002, `${describeError(10002)}: malformed JSON`);
         def.preValidate?.(req.body);
-        const r = def.body.safeParse(req.body);
+        const r = bodySchema.safeParse(req.body);
         if (!r.success) {
           const where = r.error.issues[0]?.path.join(".") || "body";
           return send(reply, 10002, `${describeError(10002)}: ${where}`);
         }
         body = r.data;
       }
-      if (ctx.actor !== null && def.auth !== "none") {
+      if (ctx.actor !== null && e.auth !== "none") {
         const disabled = store.users.disabled(ctx.actor, ctx.app.appId);
         if (disabled === undefined) fail(10000);
         if (disabled && !ctx.admin) fail(10010, "User is disabled");
@@ -273,13 +278,13 @@ export function createMaxImEmulator(options: MaxImEmulatorOptions): MaxImEmulato
       return reply.send({ code: SUCCESS, data: result });
     } catch (err) {
       if (err instanceof MaxImFault) return send(reply, err.code, err.message);
-      log.error({ err, path: def.path }, "MaxIM handler failed");
+      log.error({ err, path: e.path }, "MaxIM handler failed");
       return send(reply, 20000);
     }
   };
 
   for (const def of ROUTES) {
-    app.route({ method: [...def.methods], url: def.path, handler: handler(def) });
+    app.route({ method: routeMethods(def), url: def.endpoint.path, handler: handler(def) });
   }
 
   return {

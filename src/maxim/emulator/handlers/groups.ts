@@ -1,33 +1,12 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import {
-  AnnouncementEditBody,
-  AnnouncementQuery,
-  FileDeleteBody,
-  FileQuery,
-  FileRenameBody,
-  FileUploadBody,
-  GroupApplyBody,
-  GroupApprovalBody,
-  GroupBanAllBody,
-  GroupBanBody,
-  GroupBoolValueBody,
-  GroupCreateBody,
-  GroupHandleBody,
-  GroupIdBody,
-  GroupInviteBody,
-  GroupListBody,
-  GroupMuteModeBody,
-  GroupPageQuery,
-  GroupPushModeBody,
-  GroupQuery,
-  GroupStringValueBody,
-  GroupTransferBody,
-  GroupUsersBody,
-  PageQuery,
-  QrInviteBody,
+  MaxImEndpoints as E,
+  type GroupBoolValueBody,
+  type GroupStringValueBody,
+  type MaxImEndpoint,
 } from "../../protocol.js";
-import { type Ctx, fail, MaxImFault, type Method, Paged, type RouteDef, route } from "../context.js";
+import { type Ctx, fail, MaxImFault, Paged, type RouteDef, route } from "../context.js";
 import {
   actingRole,
   actingUser,
@@ -97,20 +76,19 @@ const asInviter: Guard = (ctx, g) => {
  * A route on one group, named by `group_id` in its query or body: the group must exist (20001),
  * then pass `guard`; `handle` gets the group and the acting role.
  */
-function groupRoute<T extends { group_id: number }>(
-  def: { methods: readonly Method[]; path: string; guard: Guard } & (
-    | { query: z.ZodType<T> }
-    | { body: z.ZodType<T> }
-  ) & { handle(ctx: Ctx, g: GroupRow, input: T, role: number): unknown },
-): RouteDef {
-  const run = (ctx: Ctx, input: T) => {
+function groupRoute<E extends MaxImEndpoint<z.ZodType<{ group_id: number }>>>(def: {
+  endpoint: E;
+  guard: Guard;
+  handle(ctx: Ctx, g: GroupRow, input: z.output<E["request"]>, role: number): unknown;
+}): RouteDef {
+  const run = (ctx: Ctx, input: z.output<E["request"]>) => {
     const g = mustGroup(ctx, input.group_id);
     return def.handle(ctx, g, input, def.guard(ctx, g));
   };
-  const { methods, path } = def;
-  return "query" in def
-    ? { methods, path, auth: "token", query: def.query, handle: (ctx, q) => run(ctx, q as T) }
-    : { methods, path, auth: "token", body: def.body, handle: (ctx, _q, b) => run(ctx, b as T) };
+  return {
+    endpoint: def.endpoint,
+    handle: (ctx, q, b) => run(ctx, (def.endpoint.in === "query" ? q : b) as z.output<E["request"]>),
+  };
 }
 
 /**
@@ -118,18 +96,14 @@ function groupRoute<T extends { group_id: number }>(
  * every user in one transaction (a business error is that user's `fail`); `touchGroup` then
  * marks the group updated in the same transaction.
  */
-function perUserRoute<T extends { group_id: number; user_list: number[] }>(def: {
-  methods: readonly Method[];
-  path: string;
-  body: z.ZodType<T>;
+function perUserRoute<E extends MaxImEndpoint<z.ZodType<{ group_id: number; user_list: number[] }>>>(def: {
+  endpoint: E;
   guard: Guard;
   touchGroup?: boolean;
-  each(ctx: Ctx, g: GroupRow, b: T, role: number): (id: number) => UserResult;
+  each(ctx: Ctx, g: GroupRow, b: z.output<E["request"]>, role: number): (id: number) => UserResult;
 }): RouteDef {
   return groupRoute({
-    methods: def.methods,
-    path: def.path,
-    body: def.body,
+    endpoint: def.endpoint,
     guard: def.guard,
     handle: (ctx, g, b, role) =>
       ctx.emu.db.transaction(() => {
@@ -140,11 +114,13 @@ function perUserRoute<T extends { group_id: number; user_list: number[] }>(def: 
   });
 }
 
-function setColumn(column: string, path: string, admin: boolean): RouteDef {
-  return groupRoute<{ group_id: number; value: string | boolean }>({
-    methods: ["POST", "PUT"],
-    path,
-    body: admin ? GroupBoolValueBody : GroupStringValueBody,
+function setColumn(
+  column: string,
+  endpoint: MaxImEndpoint<typeof GroupStringValueBody | typeof GroupBoolValueBody>,
+  admin: boolean,
+): RouteDef {
+  return groupRoute({
+    endpoint,
     guard: admin ? asAdmin : asModifier,
     handle: (ctx, g, b) => {
       const value = typeof b.value === "boolean" ? (b.value ? 1 : 0) : b.value;
@@ -166,16 +142,12 @@ function ownMember(ctx: Ctx, g: GroupRow): MemberRow {
  * which runs after the membership check and may fail with its own code.
  */
 function setOwnMember<T extends { group_id: number }>(
-  path: string,
+  endpoint: MaxImEndpoint<z.ZodType<T>>,
   column: "display_name" | "msg_push_mode" | "msg_mute_mode",
-  body: z.ZodType<T>,
   value: (b: T) => string | number,
 ): RouteDef {
   return route({
-    methods: ["POST", "PUT"],
-    path,
-    auth: "token",
-    body,
+    endpoint: { ...endpoint, in: "body" as const },
     handle: (ctx, _q, b) => {
       const m = ownMember(ctx, mustGroup(ctx, b.group_id));
       ctx.emu.q(`UPDATE maxim_group_members SET ${column} = ? WHERE seq = ?`).run(value(b), m.seq);
@@ -240,10 +212,7 @@ function join(ctx: Ctx, g: GroupRow, userId: number): void {
 
 export const groupRoutes: RouteDef[] = [
   route({
-    methods: ["POST"],
-    path: "/group/create",
-    auth: "token",
-    body: GroupCreateBody,
+    endpoint: E.createGroup,
     handle: (ctx, _q, b) => {
       const owner = actingUser(ctx).user_id;
       const { limits } = ctx.app.config;
@@ -303,9 +272,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   groupRoute({
-    methods: ["DELETE", "POST"],
-    path: "/group/destroy",
-    query: GroupQuery,
+    endpoint: E.destroyGroup,
     guard: asOwner,
     handle: (ctx, g) => {
       ctx.emu.db.transaction(() => {
@@ -318,24 +285,15 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["GET"],
-    path: "/group/info",
-    auth: "token",
-    query: GroupQuery,
+    endpoint: E.groupInfo,
     handle: (ctx, q) => serializeGroup(ctx, mustGroup(ctx, q.group_id)),
   }),
   route({
-    methods: ["GET"],
-    path: "/group/settings",
-    auth: "token",
-    query: GroupQuery,
+    endpoint: E.groupSettings,
     handle: (ctx, q) => serializeGroup(ctx, mustGroup(ctx, q.group_id)),
   }),
   route({
-    methods: ["POST"],
-    path: "/group/info/batch",
-    auth: "token",
-    body: GroupListBody,
+    endpoint: E.groupsInfo,
     handle: (ctx, _q, b) =>
       b.group_list.flatMap((id) => {
         try {
@@ -346,18 +304,16 @@ export const groupRoutes: RouteDef[] = [
         }
       }),
   }),
-  setColumn("name", "/group/info/name", false),
-  setColumn("description", "/group/info/description", false),
-  setColumn("avatar", "/group/info/avatar", false),
-  setColumn("ext", "/group/info/ext", false),
-  setColumn("member_invite", "/group/settings/allow_member_invitation", true),
-  setColumn("member_modify", "/group/settings/allow_member_modify", true),
-  setColumn("read_ack", "/group/settings/enable_read_ack", true),
-  setColumn("history_visible", "/group/settings/history_visible", true),
+  setColumn("name", E.groupName, false),
+  setColumn("description", E.groupDescription, false),
+  setColumn("avatar", E.groupAvatar, false),
+  setColumn("ext", E.groupExt, false),
+  setColumn("member_invite", E.allowMemberInvitation, true),
+  setColumn("member_modify", E.allowMemberModify, true),
+  setColumn("read_ack", E.enableReadAck, true),
+  setColumn("history_visible", E.historyVisible, true),
   groupRoute({
-    methods: ["POST", "PUT"],
-    path: "/group/settings/require_admin_approval",
-    body: GroupApprovalBody,
+    endpoint: E.applyApproval,
     guard: asAdmin,
     handle: (ctx, g, b) => {
       ctx.emu
@@ -367,9 +323,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   groupRoute({
-    methods: ["POST"],
-    path: "/group/settings/ban_all",
-    body: GroupBanAllBody,
+    endpoint: E.banAll,
     guard: asAdmin,
     handle: (ctx, g, b) => {
       const until = b.duration < 0 ? -1 : Math.floor(ctx.now / 1000) + b.duration * 60;
@@ -378,9 +332,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   groupRoute({
-    methods: ["POST"],
-    path: "/group/settings/unban_all",
-    body: GroupIdBody,
+    endpoint: E.unbanAll,
     guard: asAdmin,
     handle: (ctx, g) => {
       ctx.emu.q("UPDATE maxim_groups SET ban_expire_time = 0 WHERE group_id = ?").run(g.group_id);
@@ -388,9 +340,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   groupRoute({
-    methods: ["POST", "PUT"],
-    path: "/group/transfer",
-    body: GroupTransferBody,
+    endpoint: E.transferGroup,
     guard: asOwner,
     handle: (ctx, g, b) => {
       if (!member(ctx, g.group_id, b.new_owner)) fail(20005);
@@ -409,9 +359,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   perUserRoute({
-    methods: ["POST"],
-    path: "/group/admin/add",
-    body: GroupUsersBody,
+    endpoint: E.addGroupAdmins,
     guard: asOwner,
     each: (ctx, g) => (id) => {
       const m = member(ctx, g.group_id, id) ?? fail(20002);
@@ -422,9 +370,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   perUserRoute({
-    methods: ["DELETE", "POST"],
-    path: "/group/admin/remove",
-    body: GroupUsersBody,
+    endpoint: E.removeGroupAdmins,
     guard: asOwner,
     each: (ctx, g) => (id) => {
       const m = member(ctx, g.group_id, id) ?? fail(20002);
@@ -434,9 +380,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   groupRoute({
-    methods: ["GET"],
-    path: "/group/admin_list",
-    query: GroupQuery,
+    endpoint: E.groupAdmins,
     guard: asMember,
     handle: (ctx, g) =>
       (
@@ -446,9 +390,7 @@ export const groupRoutes: RouteDef[] = [
       ).map(memberOut),
   }),
   groupRoute({
-    methods: ["GET"],
-    path: "/group/member_list",
-    query: GroupPageQuery,
+    endpoint: E.members,
     // Listing members is for members: a stranger gets 20002, not requireMember's 20011.
     guard: (ctx, g) => actingRole(ctx, g.group_id) ?? fail(20002),
     handle: (ctx, g, q) => {
@@ -466,9 +408,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   groupRoute({
-    methods: ["POST"],
-    path: "/group/members/display_name",
-    body: GroupUsersBody,
+    endpoint: E.memberDisplayNames,
     guard: asMember,
     handle: (ctx, g, b) => {
       return b.user_list.flatMap((id) => {
@@ -477,11 +417,9 @@ export const groupRoutes: RouteDef[] = [
       });
     },
   }),
-  setOwnMember("/group/display_name", "display_name", GroupStringValueBody, (b) => b.value),
+  setOwnMember(E.displayName, "display_name", (b) => b.value),
   route({
-    methods: ["GET"],
-    path: "/group/user_joined",
-    auth: "token",
+    endpoint: E.joinedGroups,
     handle: (ctx) => {
       const me = actingUser(ctx).user_id;
       return (
@@ -492,9 +430,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   perUserRoute({
-    methods: ["POST"],
-    path: "/group/invite",
-    body: GroupInviteBody,
+    endpoint: E.invite,
     guard: asInviter,
     each: (ctx, g, b) => {
       const inviter = ctx.actor ?? g.owner_id;
@@ -516,10 +452,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["PUT", "POST"],
-    path: "/group/invite/handle",
-    auth: "token",
-    body: GroupHandleBody,
+    endpoint: E.handleInvitation,
     handle: (ctx, _q, b) => {
       const me = actingUser(ctx).user_id;
       const g = mustGroup(ctx, b.group_id);
@@ -540,10 +473,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["GET"],
-    path: "/group/invitation_list",
-    auth: "token",
-    query: PageQuery,
+    endpoint: E.invitations,
     handle: (ctx, q) => {
       const me = actingUser(ctx).user_id;
       const limit = q.limit ?? 100;
@@ -568,10 +498,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["POST"],
-    path: "/group/apply",
-    auth: "token",
-    body: GroupApplyBody,
+    endpoint: E.applyGroup,
     handle: (ctx, _q, b) => {
       const me = actingUser(ctx).user_id;
       const g = mustGroup(ctx, b.group_id);
@@ -596,9 +523,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   groupRoute({
-    methods: ["PUT", "POST"],
-    path: "/group/apply/handle",
-    body: GroupHandleBody,
+    endpoint: E.handleApplication,
     guard: asAdmin,
     handle: (ctx, g, b) => {
       const app = ctx.emu
@@ -618,11 +543,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["POST"],
-    path: "/group/application_list",
-    auth: "token",
-    query: PageQuery,
-    body: GroupListBody,
+    endpoint: E.applications,
     handle: (ctx, q, b) => {
       for (const id of b.group_list) requireAdmin(ctx, mustGroup(ctx, id).group_id);
       const limit = q.limit ?? 100;
@@ -647,9 +568,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   perUserRoute({
-    methods: ["DELETE", "POST"],
-    path: "/group/kick",
-    body: GroupUsersBody,
+    endpoint: E.kickMembers,
     guard: asAdmin,
     touchGroup: true,
     each: (ctx, g, _b, role) => (id) => {
@@ -666,10 +585,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["DELETE", "POST"],
-    path: "/group/leave",
-    auth: "token",
-    query: GroupQuery,
+    endpoint: E.leaveGroup,
     handle: (ctx, q) => {
       const g = mustGroup(ctx, q.group_id);
       const m = ownMember(ctx, g);
@@ -680,9 +596,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   perUserRoute({
-    methods: ["POST"],
-    path: "/group/block",
-    body: GroupUsersBody,
+    endpoint: E.blockGroupUsers,
     guard: asAdmin,
     each: (ctx, g, _b, role) => (id) => {
       mustUser(ctx, id);
@@ -699,9 +613,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   perUserRoute({
-    methods: ["DELETE", "POST"],
-    path: "/group/unblock",
-    body: GroupUsersBody,
+    endpoint: E.unblockGroupUsers,
     guard: asAdmin,
     each: (ctx, g) => (id) => {
       const r = ctx.emu
@@ -711,9 +623,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   groupRoute({
-    methods: ["GET"],
-    path: "/group/blocked_list",
-    query: GroupPageQuery,
+    endpoint: E.groupBlockedList,
     guard: asAdmin,
     handle: (ctx, g) => {
       const rows = ctx.emu
@@ -726,9 +636,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   perUserRoute({
-    methods: ["POST"],
-    path: "/group/ban",
-    body: GroupBanBody,
+    endpoint: E.banMembers,
     guard: asAdmin,
     each: (ctx, g, b, role) => {
       const until = b.duration < 0 ? -1 : ctx.now + b.duration * 60_000;
@@ -741,9 +649,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   perUserRoute({
-    methods: ["POST"],
-    path: "/group/unban",
-    body: GroupUsersBody,
+    endpoint: E.unbanMembers,
     guard: asAdmin,
     each: (ctx, g) => (id) => {
       const m = member(ctx, g.group_id, id) ?? fail(20002);
@@ -752,9 +658,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   groupRoute({
-    methods: ["GET"],
-    path: "/group/banned_list",
-    query: GroupPageQuery,
+    endpoint: E.bannedMembers,
     guard: asMember,
     handle: (ctx, g) => {
       const rows = ctx.emu
@@ -765,15 +669,13 @@ export const groupRoutes: RouteDef[] = [
       return new Paged(rows.map(memberOut), { total: rows.length });
     },
   }),
-  setOwnMember("/group/msg/push_mode", "msg_push_mode", GroupPushModeBody, (b) =>
+  setOwnMember(E.groupPushMode, "msg_push_mode", (b) =>
     b.msg_push_mode < 0 || b.msg_push_mode > 4 ? fail(20003) : b.msg_push_mode,
   ),
-  setOwnMember("/group/msg/mute_mode", "msg_mute_mode", GroupMuteModeBody, (b) => b.msg_mute_mode),
+  setOwnMember(E.groupMuteMode, "msg_mute_mode", (b) => b.msg_mute_mode),
   // ---- announcements
   groupRoute({
-    methods: ["POST"],
-    path: "/group/announcement/edit",
-    body: AnnouncementEditBody,
+    endpoint: E.createAnnouncement,
     guard: asAdmin,
     handle: (ctx, g, b) => {
       if (!ctx.app.config.announcements) fail(20021);
@@ -794,16 +696,12 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   groupRoute({
-    methods: ["GET"],
-    path: "/group/announcement",
-    query: AnnouncementQuery,
+    endpoint: E.announcement,
     guard: asMember,
     handle: (ctx, g, q) => groupItem(ctx, g, "announcement", q.announcement_id, "*"),
   }),
   groupRoute({
-    methods: ["GET"],
-    path: "/group/announcement/last",
-    query: GroupQuery,
+    endpoint: E.lastAnnouncement,
     guard: asMember,
     handle: (ctx, g) => {
       return (
@@ -814,9 +712,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   groupRoute({
-    methods: ["GET"],
-    path: "/group/announcement/list",
-    query: GroupQuery,
+    endpoint: E.announcements,
     guard: asMember,
     handle: (ctx, g) => {
       return ctx.emu
@@ -825,9 +721,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   groupRoute({
-    methods: ["DELETE", "POST"],
-    path: "/group/announcement/delete",
-    query: AnnouncementQuery,
+    endpoint: E.deleteAnnouncement,
     guard: asAdmin,
     handle: (ctx, g, q) => {
       const r = ctx.emu
@@ -839,9 +733,7 @@ export const groupRoutes: RouteDef[] = [
   }),
   // ---- shared files
   groupRoute({
-    methods: ["POST"],
-    path: "/group/file/upload",
-    body: FileUploadBody,
+    endpoint: E.uploadGroupFile,
     guard: asMember,
     handle: (ctx, g, b) => {
       const uploader = ctx.actor ?? g.owner_id;
@@ -855,25 +747,19 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   groupRoute({
-    methods: ["GET"],
-    path: "/group/file/list",
-    query: GroupQuery,
+    endpoint: E.groupFiles,
     guard: asMember,
     handle: (ctx, g) => {
       return ctx.emu.q("SELECT * FROM maxim_group_files WHERE group_id = ? ORDER BY file_id").all(g.group_id);
     },
   }),
   groupRoute({
-    methods: ["GET"],
-    path: "/group/file",
-    query: FileQuery,
+    endpoint: E.groupFile,
     guard: asMember,
     handle: (ctx, g, q) => groupItem(ctx, g, "file", q.file_id, "*"),
   }),
   groupRoute({
-    methods: ["DELETE", "POST"],
-    path: "/group/file/delete",
-    body: FileDeleteBody,
+    endpoint: E.deleteGroupFiles,
     guard: asMember,
     handle: (ctx, g, b, role) => {
       return ctx.emu.db.transaction(() =>
@@ -891,9 +777,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   groupRoute({
-    methods: ["PUT", "POST"],
-    path: "/group/file/update_name",
-    body: FileRenameBody,
+    endpoint: E.renameGroupFile,
     guard: asMember,
     handle: (ctx, g, b, role) => {
       const f = groupItem(ctx, g, "file", b.file_id, "uploader") as { uploader: number };
@@ -906,9 +790,7 @@ export const groupRoutes: RouteDef[] = [
   }),
   // ---- QR invitations
   groupRoute({
-    methods: ["GET"],
-    path: "/group/qrcode/sign",
-    query: GroupQuery,
+    endpoint: E.groupQrCode,
     guard: asMember,
     handle: (ctx, g) => {
       const expireAt = ctx.now + ctx.app.config.qrTtlMs;
@@ -917,10 +799,7 @@ export const groupRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["POST"],
-    path: "/group/qrcode/invite",
-    auth: "token",
-    body: QrInviteBody,
+    endpoint: E.joinByQrCode,
     handle: (ctx, _q, b) => {
       const me = actingUser(ctx).user_id;
       const m = /^([0-9]{1,16})\.([0-9]{1,16})\.([A-Za-z0-9_-]{43})$/.exec(b.qr_info) ?? fail(20024);

@@ -1,13 +1,9 @@
 import type { z } from "zod";
 import {
-  AckQuery,
   CONTENT_TYPE_NAMES,
-  ConversationDeleteQuery,
-  ConversationQuery,
+  MaxImEndpoints as E,
   LIMITS,
-  MessageNotifyBody,
-  MessageSendBody,
-  RecallBody,
+  type MessageSendBody,
   TargetType,
 } from "../../protocol.js";
 import { type Ctx, fail, type RouteDef, route } from "../context.js";
@@ -133,24 +129,15 @@ function clearedUpTo(ctx: Ctx, userId: number, conversationId: number): number {
 
 export const messageRoutes: RouteDef[] = [
   route({
-    methods: ["POST", "PUT"],
-    path: "/message/send",
-    auth: "token",
-    body: MessageSendBody,
+    endpoint: E.sendMessage,
     handle: (ctx, _q, b) => deliver(ctx, b, "message"),
   }),
   route({
-    methods: ["POST"],
-    path: "/message/notify",
-    auth: "admin",
-    body: MessageNotifyBody,
+    endpoint: E.sendNotification,
     handle: (ctx, _q, b) => deliver(ctx, b, "notify"),
   }),
   route({
-    methods: ["POST", "PUT"],
-    path: "/message/recall",
-    auth: "token",
-    body: RecallBody,
+    endpoint: E.recallMessage,
     handle: (ctx, _q, b) => {
       const m = ctx.emu
         .q("SELECT * FROM maxim_messages WHERE msg_id = ? AND app_id = ?")
@@ -166,10 +153,7 @@ export const messageRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["GET"],
-    path: "/message/conversation",
-    auth: "token",
-    query: ConversationQuery,
+    endpoint: E.conversation,
     handle: (ctx, q) => {
       const me = actingUser(ctx).user_id;
       const start = q.msg_id_start === 0 ? Number.MAX_SAFE_INTEGER : q.msg_id_start;
@@ -215,9 +199,7 @@ export const messageRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["GET"],
-    path: "/message/unread",
-    auth: "token",
+    endpoint: E.unread,
     handle: (ctx) => {
       const me = actingUser(ctx).user_id;
       const rows = ctx.emu
@@ -230,10 +212,7 @@ export const messageRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["GET"],
-    path: "/message/ack",
-    auth: "token",
-    query: AckQuery,
+    endpoint: E.ack,
     handle: (ctx, q) => {
       const me = actingUser(ctx).user_id;
       ctx.emu
@@ -243,10 +222,7 @@ export const messageRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["DELETE"],
-    path: "/message/conversation",
-    auth: "token",
-    query: ConversationDeleteQuery,
+    endpoint: E.deleteConversation,
     handle: (ctx, q) => {
       const me = actingUser(ctx).user_id;
       const id = q.conversation_id;

@@ -1,5 +1,11 @@
 import type { z } from "zod";
-import { type Audience, audienceSize, LIMITS, PushNotifyBody } from "../../protocol.js";
+import {
+  type Audience,
+  audienceSize,
+  MaxImEndpoints as E,
+  LIMITS,
+  type PushNotifyBody,
+} from "../../protocol.js";
 import { type Ctx, fail, type RouteDef, route } from "../context.js";
 import { settingsOf } from "./users.js";
 
@@ -106,10 +112,7 @@ function notify(ctx: Ctx, b: z.output<typeof PushNotifyBody>): true {
 
 export const pushRoutes: RouteDef[] = [
   route({
-    methods: ["POST"],
-    path: "/push/notify",
-    auth: "admin",
-    body: PushNotifyBody,
+    endpoint: E.pushNotify,
     preValidate: (body: unknown) => {
       // The seed's own code for long audience lists wins over generic validation.
       const audience =

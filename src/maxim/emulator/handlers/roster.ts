@@ -1,15 +1,4 @@
-import { z } from "zod";
-import {
-  AddRosterBody,
-  MayMessageQuery,
-  PageQuery,
-  Relation,
-  RosterApplyBatchBody,
-  RosterApplyBody,
-  RosterDeclineBody,
-  RosterExtBody,
-  TargetUserQuery,
-} from "../../protocol.js";
+import { MaxImEndpoints as E, Relation } from "../../protocol.js";
 import { type Ctx, fail, MaxImFault, type RouteDef, route } from "../context.js";
 import { actingUser, cursorPaged, findUser, mustUser, type UserRow } from "../lookups.js";
 import { settingsOf } from "./users.js";
@@ -113,10 +102,7 @@ function pendingApply(ctx: Ctx, from: number, to: number): { id: number } | unde
 
 export const rosterRoutes: RouteDef[] = [
   route({
-    methods: ["POST"],
-    path: "/user/add_roster",
-    auth: "token",
-    body: AddRosterBody,
+    endpoint: E.addRoster,
     handle: (ctx, _q, b) => {
       const me = actingUser(ctx).user_id;
       if (!ctx.admin) fail(10010);
@@ -131,9 +117,7 @@ export const rosterRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["GET"],
-    path: "/user/rosters",
-    auth: "token",
+    endpoint: E.rosters,
     handle: (ctx) => {
       const me = actingUser(ctx).user_id;
       const rows = ctx.emu
@@ -146,10 +130,7 @@ export const rosterRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["GET"],
-    path: "/roster/list",
-    auth: "token",
-    query: PageQuery,
+    endpoint: E.friendIds,
     handle: (ctx, q) => {
       const me = actingUser(ctx).user_id;
       const limit = q.limit ?? 1000;
@@ -165,10 +146,7 @@ export const rosterRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["POST"],
-    path: "/roster/list",
-    auth: "token",
-    body: z.object({ list: z.array(z.number().int().positive()).min(1).max(500) }),
+    endpoint: E.friendDetails,
     handle: (ctx, _q, b) => {
       const owner = ctx.actor;
       return b.list.flatMap((id) => {
@@ -178,10 +156,7 @@ export const rosterRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["POST"],
-    path: "/roster/apply",
-    auth: "token",
-    body: RosterApplyBody,
+    endpoint: E.applyFriend,
     handle: (ctx, _q, b) => {
       const me = actingUser(ctx).user_id;
       ctx.emu.db.transaction(() => apply(ctx, me, b))();
@@ -189,10 +164,7 @@ export const rosterRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["POST"],
-    path: "/roster/apply/batch",
-    auth: "token",
-    body: RosterApplyBatchBody,
+    endpoint: E.applyFriends,
     handle: (ctx, _q, list) => {
       const me = actingUser(ctx).user_id;
       const success: number[] = [];
@@ -213,10 +185,7 @@ export const rosterRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["GET"],
-    path: "/roster/may_message",
-    auth: "token",
-    query: MayMessageQuery,
+    endpoint: E.mayMessage,
     handle: (ctx, q) => {
       mustUser(ctx, q.user_id);
       mustUser(ctx, q.roster_id);
@@ -225,10 +194,7 @@ export const rosterRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["GET"],
-    path: "/roster/apply/list",
-    auth: "token",
-    query: PageQuery,
+    endpoint: E.friendApplications,
     handle: (ctx, q) => {
       const me = actingUser(ctx).user_id;
       const limit = q.limit ?? 100;
@@ -253,10 +219,7 @@ export const rosterRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["POST", "PUT"],
-    path: "/roster/accept",
-    auth: "token",
-    query: TargetUserQuery,
+    endpoint: E.acceptFriend,
     handle: (ctx, q) => {
       const me = actingUser(ctx).user_id;
       const apply = pendingApply(ctx, q.user_id, me) ?? fail(10007);
@@ -268,10 +231,7 @@ export const rosterRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["POST", "PUT"],
-    path: "/roster/decline",
-    auth: "token",
-    body: RosterDeclineBody,
+    endpoint: E.declineFriend,
     handle: (ctx, _q, b) => {
       const me = actingUser(ctx).user_id;
       const apply = pendingApply(ctx, b.user_id, me) ?? fail(10007);
@@ -280,10 +240,7 @@ export const rosterRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["POST", "DELETE"],
-    path: "/roster/delete",
-    auth: "token",
-    query: TargetUserQuery,
+    endpoint: E.deleteFriend,
     handle: (ctx, q) => {
       const me = actingUser(ctx).user_id;
       if (!isFriend(ctx, me, q.user_id)) fail(10007);
@@ -295,10 +252,7 @@ export const rosterRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["POST", "PUT"],
-    path: "/roster/ext",
-    auth: "token",
-    body: RosterExtBody,
+    endpoint: E.updateFriend,
     handle: (ctx, _q, b) => {
       const me = actingUser(ctx).user_id;
       if (!isFriend(ctx, me, b.user_id)) fail(10007);
@@ -318,10 +272,7 @@ export const rosterRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["POST", "PUT"],
-    path: "/roster/block",
-    auth: "token",
-    query: TargetUserQuery,
+    endpoint: E.blockUser,
     handle: (ctx, q) => {
       const me = actingUser(ctx).user_id;
       mustUser(ctx, q.user_id);
@@ -331,10 +282,7 @@ export const rosterRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["POST", "DELETE"],
-    path: "/roster/unblock",
-    auth: "token",
-    query: TargetUserQuery,
+    endpoint: E.unblockUser,
     handle: (ctx, q) => {
       const me = actingUser(ctx).user_id;
       const r = ctx.emu
@@ -345,9 +293,7 @@ export const rosterRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["GET"],
-    path: "/roster/blocked_list",
-    auth: "token",
+    endpoint: E.blockedUsers,
     handle: (ctx) => {
       const me = actingUser(ctx).user_id;
       return (
@@ -360,17 +306,11 @@ export const rosterRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["GET"],
-    path: "/roster/id",
-    auth: "token",
-    query: TargetUserQuery,
+    endpoint: E.findUserById,
     handle: (ctx, q) => rosterInfo(ctx, ctx.actor, mustUser(ctx, q.user_id)),
   }),
   route({
-    methods: ["GET"],
-    path: "/roster/name",
-    auth: "token",
-    query: z.object({ username: z.string().min(1).max(64) }),
+    endpoint: E.findUserByName,
     handle: (ctx, q) => {
       const u = ctx.emu
         .q("SELECT * FROM maxim_users WHERE app_id = ? AND username = ?")

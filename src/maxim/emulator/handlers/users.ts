@@ -1,29 +1,12 @@
 import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import {
-  AdminPasswordBody,
-  AvatarBody,
-  ChangePasswordBody,
   DevicePlatform,
-  DeviceQuery,
-  KickQuery,
+  MaxImEndpoints as E,
   LIMITS,
-  MobileQuery,
-  NicknameQuery,
+  type MaxImEndpoint,
   Password,
-  ProfileUpdateBody,
-  PushAliasBody,
-  RegisterBatchBody,
-  RegisterBody,
-  SettingsUpdateBody,
-  TagsBody,
-  TokenIdBody,
-  TokenLoginBody,
-  TokenUserBody,
-  UserIdListBody,
-  UserListQuery,
   Username,
-  UsernameQuery,
 } from "../../protocol.js";
 import { type Ctx, fail, hashSecret, newToken, Paged, type RouteDef, route } from "../context.js";
 import { actingUser, cursorPaged, findUser, mustUser, type UserRow } from "../lookups.js";
@@ -237,9 +220,8 @@ function setPassword(ctx: Ctx, userId: number, password: string): true {
  * mobile numbers log in (`/token/login`), so one value names one user (else 10004).
  */
 function setProfileColumn<C extends "avatar" | "nick_name" | "mobile" | "username">(
-  path: string,
+  endpoint: MaxImEndpoint<z.ZodType<Record<C, string>>>,
   column: C,
-  input: { query: z.ZodType<Record<C, string>> } | { body: z.ZodType<Record<C, string>> },
 ): RouteDef {
   const handle = (ctx: Ctx, values: Record<C, string>): true => {
     const u = actingUser(ctx);
@@ -251,30 +233,16 @@ function setProfileColumn<C extends "avatar" | "nick_name" | "mobile" | "usernam
     ctx.emu.q(`UPDATE maxim_users SET ${column} = ? WHERE user_id = ?`).run(value, u.user_id);
     return true;
   };
-  return "query" in input
-    ? {
-        methods: ["POST", "PUT"],
-        path,
-        auth: "token",
-        query: input.query,
-        handle: (ctx, q) => handle(ctx, q as Record<C, string>),
-      }
-    : {
-        methods: ["POST", "PUT"],
-        path,
-        auth: "token",
-        body: input.body,
-        handle: (ctx, _q, b) => handle(ctx, b as Record<C, string>),
-      };
+  return {
+    endpoint,
+    handle: (ctx, q, b) => handle(ctx, (endpoint.in === "query" ? q : b) as Record<C, string>),
+  };
 }
 
-/** `method /user/push/tag`: runs `sql` (user_id, tag) for each of the acting user's `tags`. */
-function tagRoute(method: "POST" | "DELETE", sql: string): RouteDef {
+/** `/user/push/tag` (POST adds, DELETE removes): runs `sql` (user_id, tag) for each of `tags`. */
+function tagRoute(endpoint: typeof E.addPushTags | typeof E.removePushTags, sql: string): RouteDef {
   return route({
-    methods: [method],
-    path: "/user/push/tag",
-    auth: "token",
-    body: TagsBody,
+    endpoint,
     handle: (ctx, _q, b) => {
       const u = actingUser(ctx);
       ctx.emu.db.transaction(() => {
@@ -287,20 +255,14 @@ function tagRoute(method: "POST" | "DELETE", sql: string): RouteDef {
 
 export const userRoutes: RouteDef[] = [
   route({
-    methods: ["POST"],
-    path: "/user/register/v2",
-    auth: "none",
-    body: RegisterBody,
+    endpoint: E.registerUser,
     handle: (ctx, _q, b) => {
       const userId = createUser(ctx, b.username, b.password);
       return serializeSettings(userId, DEFAULT_SETTINGS);
     },
   }),
   route({
-    methods: ["POST"],
-    path: "/user/register/batch",
-    auth: "admin",
-    body: RegisterBatchBody,
+    endpoint: E.registerUsers,
     handle: (ctx, _q, b) =>
       ctx.emu.db.transaction(() =>
         b.list.map((item) => {
@@ -320,24 +282,15 @@ export const userRoutes: RouteDef[] = [
       )(),
   }),
   route({
-    methods: ["POST"],
-    path: "/token/user",
-    auth: "none",
-    body: TokenUserBody,
+    endpoint: E.tokenUser,
     handle: (ctx, _q, b) => login(ctx, byName(ctx, "username", b.name), b.password, b.device_guid),
   }),
   route({
-    methods: ["POST"],
-    path: "/token/id",
-    auth: "none",
-    body: TokenIdBody,
+    endpoint: E.tokenId,
     handle: (ctx, _q, b) => login(ctx, findUser(ctx, b.user_id), b.password, b.device_guid),
   }),
   route({
-    methods: ["POST"],
-    path: "/token/login",
-    auth: "none",
-    body: TokenLoginBody,
+    endpoint: E.tokenLogin,
     handle: (ctx, _q, b) => {
       const u =
         byName(ctx, "username", b.login_name) ??
@@ -347,16 +300,11 @@ export const userRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["GET"],
-    path: "/user/profile",
-    auth: "token",
+    endpoint: E.profile,
     handle: (ctx) => profileOf(actingUser(ctx)),
   }),
   route({
-    methods: ["POST", "PUT"],
-    path: "/user/profile",
-    auth: "token",
-    body: ProfileUpdateBody,
+    endpoint: E.updateProfile,
     handle: (ctx, _q, b) => {
       const u = actingUser(ctx);
       ctx.emu
@@ -377,19 +325,14 @@ export const userRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["GET"],
-    path: "/user/settings",
-    auth: "token",
+    endpoint: E.settings,
     handle: (ctx) => {
       const u = actingUser(ctx);
       return serializeSettings(u.user_id, settingsOf(u), true);
     },
   }),
   route({
-    methods: ["POST", "PUT"],
-    path: "/user/settings",
-    auth: "token",
-    body: SettingsUpdateBody,
+    endpoint: E.updateSettings,
     handle: (ctx, _q, b) => {
       const u = actingUser(ctx);
       const next = { ...settingsOf(u) };
@@ -399,30 +342,22 @@ export const userRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["GET"],
-    path: "/user/online_status",
-    auth: "token",
+    endpoint: E.onlineStatus,
     handle: (ctx) => ({ online: isOnline(ctx, actingUser(ctx).user_id) }),
   }),
   ...(
     [
-      ["/user/disable", 1],
-      ["/user/enable", 0],
+      [E.disableUsers, 1],
+      [E.enableUsers, 0],
     ] as const
-  ).map(([path, disabled]) =>
+  ).map(([endpoint, disabled]) =>
     route({
-      methods: ["PUT", "POST"],
-      path,
-      auth: "admin",
-      body: UserIdListBody,
+      endpoint,
       handle: (ctx, _q, b) => setDisabled(ctx, b.list, disabled),
     }),
   ),
   route({
-    methods: ["POST", "PUT"],
-    path: "/user/kick",
-    auth: "token",
-    query: KickQuery,
+    endpoint: E.kick,
     handle: (ctx, q) => {
       const u = actingUser(ctx);
       // No device_sn: every device (reference: "not set means kick all devices").
@@ -433,10 +368,7 @@ export const userRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["POST"],
-    path: "/user/push/alias",
-    auth: "token",
-    body: PushAliasBody,
+    endpoint: E.pushAlias,
     handle: (ctx, _q, b) => {
       const u = actingUser(ctx);
       const bound = ctx.emu
@@ -453,9 +385,7 @@ export const userRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["GET"],
-    path: "/user/push/tag",
-    auth: "token",
+    endpoint: E.pushTags,
     handle: (ctx) =>
       (
         ctx.emu
@@ -465,13 +395,10 @@ export const userRoutes: RouteDef[] = [
         }[]
       ).map((r) => r.tag),
   }),
-  tagRoute("POST", "INSERT OR IGNORE INTO maxim_user_tags VALUES (?, ?)"),
-  tagRoute("DELETE", "DELETE FROM maxim_user_tags WHERE user_id = ? AND tag = ?"),
+  tagRoute(E.addPushTags, "INSERT OR IGNORE INTO maxim_user_tags VALUES (?, ?)"),
+  tagRoute(E.removePushTags, "DELETE FROM maxim_user_tags WHERE user_id = ? AND tag = ?"),
   route({
-    methods: ["GET"],
-    path: "/user/list",
-    auth: "admin",
-    query: UserListQuery,
+    endpoint: E.userList,
     handle: (ctx, q) => {
       const size = q.page_size ?? LIMITS.userPageDefault;
       // `cursor` (the last user_id seen) wins over `page_num`: it stays stable while users register.
@@ -496,15 +423,12 @@ export const userRoutes: RouteDef[] = [
       );
     },
   }),
-  setProfileColumn("/user/avatar", "avatar", { body: AvatarBody }),
-  setProfileColumn("/user/mobile", "mobile", { query: MobileQuery }),
-  setProfileColumn("/user/nickname", "nick_name", { query: NicknameQuery }),
-  setProfileColumn("/user/username", "username", { query: UsernameQuery }),
+  setProfileColumn(E.avatar, "avatar"),
+  setProfileColumn(E.mobile, "mobile"),
+  setProfileColumn(E.nickname, "nick_name"),
+  setProfileColumn(E.username, "username"),
   route({
-    methods: ["POST"],
-    path: "/user/change_password",
-    auth: "token",
-    body: ChangePasswordBody,
+    endpoint: E.changePassword,
     handle: (ctx, _q, b) => {
       const u = actingUser(ctx);
       if (!checkPassword(b.old_password, u.password_hash)) fail(10010, "Incorrect old password");
@@ -512,16 +436,11 @@ export const userRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["POST"],
-    path: "/user/change_password_admin",
-    auth: "admin",
-    body: AdminPasswordBody,
+    endpoint: E.changePasswordAdmin,
     handle: (ctx, _q, b) => setPassword(ctx, actingUser(ctx).user_id, b.password),
   }),
   route({
-    methods: ["GET"],
-    path: "/user/device/list",
-    auth: "token",
+    endpoint: E.devices,
     handle: (ctx) => {
       const u = actingUser(ctx);
       const rows = ctx.emu
@@ -534,10 +453,7 @@ export const userRoutes: RouteDef[] = [
     },
   }),
   route({
-    methods: ["POST", "DELETE"],
-    path: "/user/device/remove",
-    auth: "token",
-    query: DeviceQuery,
+    endpoint: E.removeDevice,
     handle: (ctx, q) => {
       const u = actingUser(ctx);
       ctx.emu.db.transaction(() => {
