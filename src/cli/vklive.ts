@@ -10,7 +10,7 @@ import type { Command } from "commander";
 import { OAuthState, parseCodeRedirect } from "../vklive/client/oauth.js";
 import { FileTokenStore } from "../vklive/client/token-store.js";
 import { VkLiveClient } from "../vklive/client.js";
-import { DEFAULT_API_URL, partsText, SCOPES, type Scope } from "../vklive/protocol.js";
+import { DEFAULT_API_URL, partsText, SCOPES, type Scope } from "../vklive/protocol/index.js";
 
 interface Common {
   baseUrl?: string;

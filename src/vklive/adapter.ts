@@ -1,6 +1,6 @@
 import type { AdapterCapabilities, Chat, Event, Member, Message, Ref, Segment, User } from "../core/model.js";
 import { ref } from "../core/model.js";
-import type { ChannelData, ChatMessage, Part, SendPart, UserShort, VkEvent } from "./protocol.js";
+import type { ChannelData, ChatMessage, Part, SendPart, UserShort, VkEvent } from "./protocol/index.js";
 
 /**
  * VK Video Live in the unified model: a channel's stream chat is a `stream-chat` Chat, parts

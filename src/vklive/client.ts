@@ -43,7 +43,7 @@ import {
   type UserShort,
   type VkEvent,
   type WebSocketChannels,
-} from "./protocol.js";
+} from "./protocol/index.js";
 
 export interface VkLiveClientOptions {
   /**

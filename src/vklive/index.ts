@@ -42,4 +42,4 @@ export {
   type VkLiveEmulatorOptions,
 } from "./emulator/server.js";
 export { vkliveStoreModule } from "./emulator/store/schema.js";
-export * from "./protocol.js";
+export * from "./protocol/index.js";

@@ -9,8 +9,8 @@ import {
   toMessage,
   toSegments,
 } from "../../src/vklive/adapter.js";
-import type { ChatMessage, Part } from "../../src/vklive/protocol.js";
-import { fromTypedParts, partsText, toTypedParts } from "../../src/vklive/protocol.js";
+import type { ChatMessage, Part } from "../../src/vklive/protocol/index.js";
+import { fromTypedParts, partsText, toTypedParts } from "../../src/vklive/protocol/index.js";
 
 const parts: Part[] = [
   { text: { content: "hi " } },

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortError, ApiError, RateLimitError, ValidationError } from "../../src/core/errors.js";
 import { isVkError, VkLiveClient } from "../../src/vklive/client.js";
-import { toTypedParts } from "../../src/vklive/protocol.js";
+import { toTypedParts } from "../../src/vklive/protocol/index.js";
 import { type Harness, startEmulator, type World, world } from "./harness.js";
 
 let h: Harness;

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { ERROR_STATUS } from "../../src/vklive/protocol.js";
+import { ERROR_STATUS } from "../../src/vklive/protocol/index.js";
 import { bearer, type Harness, raw, startEmulator, type World, world } from "./harness.js";
 
 let h: Harness;

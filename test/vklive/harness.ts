@@ -2,8 +2,8 @@ import { openStore } from "../../src/sandbox/store.js";
 import type { EmulatorConfig } from "../../src/vklive/emulator/context.js";
 import { createVkLiveEmulator, type VkLiveEmulator } from "../../src/vklive/emulator/server.js";
 import { vkliveStoreModule } from "../../src/vklive/emulator/store/schema.js";
-import type { Scope } from "../../src/vklive/protocol.js";
-import { SCOPES } from "../../src/vklive/protocol.js";
+import type { Scope } from "../../src/vklive/protocol/index.js";
+import { SCOPES } from "../../src/vklive/protocol/index.js";
 
 export interface Harness {
   emu: VkLiveEmulator;

@@ -8,7 +8,7 @@ import {
   WebhookReceiver,
 } from "../../src/vklive/client/webhooks.js";
 import { webhookSignature } from "../../src/vklive/emulator/webhooks.js";
-import type { WebhookEvent } from "../../src/vklive/protocol.js";
+import type { WebhookEvent } from "../../src/vklive/protocol/index.js";
 import { type Harness, startEmulator, type World, waitFor, world } from "./harness.js";
 
 let h: Harness;

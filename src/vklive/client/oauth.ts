@@ -6,7 +6,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { ApiError, AuthError, ValidationError } from "../../core/errors.js";
 import type { HttpClient } from "../../core/http.js";
-import { type ImplicitToken, Paths, type Scope, TokenResponse } from "../protocol.js";
+import { type ImplicitToken, Paths, type Scope, TokenResponse } from "../protocol/index.js";
 
 /** Tokens as the client keeps them: absolute expiry in ms. */
 export interface TokenSet {

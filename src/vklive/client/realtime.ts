@@ -8,7 +8,7 @@ import { Centrifuge, type PublicationContext, type Subscription } from "centrifu
 import WebSocket from "ws";
 import { TransportError } from "../../core/errors.js";
 import type { ConnectionState } from "../../core/model.js";
-import { EVENT_TYPES, EventEnvelope, type EventType, type VkEvent } from "../protocol.js";
+import { EVENT_TYPES, EventEnvelope, type EventType, type VkEvent } from "../protocol/index.js";
 
 export interface RealtimeOptions {
   /** Centrifugo endpoint (ws:// or wss://…/connection/websocket). */

@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { WebhookEvent, type WebhookReply, type WebhookStatus } from "../protocol.js";
+import { WebhookEvent, type WebhookReply, type WebhookStatus } from "../protocol/index.js";
 
 export function signWebhook(event: string, signatureKey: string): string {
   return createHash("sha256")

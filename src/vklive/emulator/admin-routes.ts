@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
-import { ERROR_STATUS, type ErrorCode } from "../protocol.js";
+import { ERROR_STATUS, type ErrorCode } from "../protocol/index.js";
 import { VkFault } from "./context.js";
 import type { VkLiveAdmin } from "./server.js";
 

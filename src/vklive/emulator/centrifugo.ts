@@ -9,7 +9,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { Logger } from "../../core/log.js";
-import { CentrifugoDisconnect, CentrifugoError, parseWsChannel } from "../protocol.js";
+import { CentrifugoDisconnect, CentrifugoError, Paths, parseWsChannel } from "../protocol/index.js";
 import { type JwtClaims, verifyJwt } from "./jwt.js";
 
 const VERSION = "5.0.0-vklive-emulator";
@@ -90,7 +90,7 @@ export class CentrifugoHub {
     } catch {
       path = "";
     }
-    if (path !== "/connection/websocket") {
+    if (path !== Paths.websocket) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }

@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { ConsoleInboxItem, ConsoleSink, TrafficRecord } from "../../core/emulator/console.js";
 import { BODY_PREVIEW, payloadText } from "../../core/emulator/http-capture.js";
 import { REDACTED, redact, redactUrl } from "../../core/redact.js";
-import { ERROR_STATUS, type ErrorCode } from "../protocol.js";
+import { ERROR_STATUS, type ErrorCode, Paths } from "../protocol/index.js";
 
 export const ERRORS = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
 const Num = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -36,7 +36,7 @@ export const FaultBody = z.discriminatedUnion("action", [
 
 /** Consent windows remembered for the inbox. */
 export const MAX_CONSENTS = 200;
-export const WS_PATH = "/connection/websocket";
+export const WS_PATH = Paths.websocket;
 
 export interface ConsentRequest {
   id: string;

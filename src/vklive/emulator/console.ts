@@ -27,7 +27,7 @@ import {
 import type { HttpFaults } from "../../core/emulator/http-faults.js";
 import { redact, redactUrl } from "../../core/redact.js";
 import type { Database } from "../../core/storage.js";
-import { ERROR_STATUS } from "../protocol.js";
+import { ERROR_STATUS, Paths } from "../protocol/index.js";
 import { vkliveConsoleTables, vkliveFaultActions } from "./console-tables.js";
 import {
   type ConsentRequest,
@@ -82,7 +82,7 @@ export class VkLiveConsoleProvider implements ConsoleProvider {
     captureHttpTraffic(app, {
       capturing: () => this.capture,
       watch: (req, reply) => {
-        if (req.url.startsWith("/app/oauth2/authorize")) this.consentWindow(req, reply);
+        if (req.url.startsWith(Paths.authorize)) this.consentWindow(req, reply);
         // While capturing, `record` says so after its records.
         if (!this.capture && req.method === "POST" && reply.statusCode < 300) sink.changed({});
       },

@@ -15,7 +15,7 @@ import {
   type StreamInfo,
   type UserShort,
   wsChannelNames,
-} from "../protocol.js";
+} from "../protocol/index.js";
 
 /** An answer in the platform's error shape: HTTP status + `{error, error_description}`. */
 export class VkFault extends Error {

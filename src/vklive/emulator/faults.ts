@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { type HttpAnswer, type HttpFaults, installHttpFaults, Num } from "../../core/emulator/http-faults.js";
 import type { Database } from "../../core/storage.js";
-import { ERROR_DESCRIPTION, ERROR_STATUS, type ErrorCode as VkErrorCode } from "../protocol.js";
+import { ERROR_DESCRIPTION, ERROR_STATUS, type ErrorCode as VkErrorCode } from "../protocol/index.js";
 import { hashSecret } from "./context.js";
 import type { VkLiveEmulator } from "./server.js";
 import { VkLiveStore } from "./store/index.js";

@@ -4,7 +4,7 @@
  * /oauth/server/revoke. Codes and tokens are stored hashed; refresh rotates the grant.
  */
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
-import { SCOPES, type Scope } from "../protocol.js";
+import { Paths, SCOPES, type Scope } from "../protocol/index.js";
 import { type Emu, fail, hashSecret, newToken, sec, type UserRow } from "./context.js";
 
 export interface AppRow {
@@ -378,7 +378,7 @@ button{padding:.5rem 1.2rem;margin-right:.5rem}select{padding:.3rem}</style></he
 <body><h1>Authorize application</h1>
 <p>The application <strong>${esc(p.client_id)}</strong> asks to act on your behalf (sandbox).</p>
 <p>Requested permissions:</p>${scopes}
-<form method="post" action="/app/oauth2/authorize">
+<form method="post" action="${Paths.authorize}">
 ${hidden("client_id", p.client_id)}${hidden("redirect_uri", p.redirect_uri)}${hidden("response_type", p.response_type)}
 ${hidden("scope", p.scope.join(","))}${hidden("state", p.state)}${hidden("consent", consentMac(emu, p))}
 <p><label>Sign in as <select name="user_id" required>${options}</select></label></p>

@@ -5,7 +5,7 @@
  * receiver answers a final status; every attempt is recorded in vklive_webhook_deliveries.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { WebhookReply } from "../protocol.js";
+import { WebhookReply } from "../protocol/index.js";
 import { type Emu, sec } from "./context.js";
 
 export function webhookSignature(event: string, signatureKey: string): string {

@@ -1,0 +1,9 @@
+/**
+ * VK Video Live DevAPI (seed 003): endpoints, field names, error constants, scopes, realtime
+ * events and webhooks as zod schemas. Response schemas are loose (unknown fields kept) so the
+ * client survives new server fields; request schemas are what the emulator enforces.
+ */
+export * from "./base.js";
+export * from "./endpoints.js";
+export * from "./objects.js";
+export * from "./realtime.js";
