@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
-import { chatId, parseChatId, toEvent } from "../webqq/adapter.js";
-import { WebQQClient } from "../webqq/client.js";
+import { FileCredentialStore } from "../core/credentials.js";
+import { WebQQClient, type WebQQSession } from "../webqq/client/index.js";
+import { chatId, parseChatId, toEvent } from "../webqq/convert.js";
 import type { ContentItem, PollItem } from "../webqq/protocol.js";
 
 interface Common {
@@ -33,21 +34,24 @@ const defaultIo: CliIo = {
 
 const DEFAULT_SESSION = ".switchboard/webqq-session.json";
 
-function newClient(o: Common, clientid?: string): WebQQClient {
+/** The session file is a FileCredentialStore (`{version:1, accounts:{default: …}}`, atomic, 0600). */
+function newClient(o: Common): WebQQClient {
   const endpoint = o.endpoint ?? process.env.WEBQQ_ENDPOINT;
-  return new WebQQClient({ ...(endpoint ? { baseUrl: endpoint } : {}), ...(clientid ? { clientid } : {}) });
+  return new WebQQClient({
+    ...(endpoint ? { url: endpoint } : {}),
+    credentials: new FileCredentialStore<WebQQSession>(resolve(o.session)),
+  });
 }
 
 async function resume(o: Common): Promise<WebQQClient> {
-  const file = resolve(o.session);
-  let clientid: string;
+  const c = newClient(o);
+  let s: WebQQSession | undefined;
   try {
-    clientid = (JSON.parse(readFileSync(file, "utf8")) as { clientid: string }).clientid;
+    s = await c.restore();
   } catch {
-    throw new Error(`no WebQQ session in ${file}: run \`switchboard webqq login\` first`);
+    s = undefined;
   }
-  const c = newClient(o, clientid);
-  await c.loadSession(file);
+  if (!s) throw new Error(`no WebQQ session in ${resolve(o.session)}: run \`switchboard webqq login\` first`);
   return c;
 }
 
@@ -115,8 +119,6 @@ export function registerWebQQCommands(program: Command, io: CliIo = defaultIo): 
             },
           });
         }
-        mkdirSync(dirname(resolve(o.session)), { recursive: true });
-        await c.saveSession(o.session);
         json({ qq: s.qq, uin: s.uin, status: s.status, session: o.session });
       },
     );
@@ -177,7 +179,7 @@ export function registerWebQQCommands(program: Command, io: CliIo = defaultIo): 
         const ev = o.raw ? item : toEvent(account, item);
         if (!ev) return;
         json(ev);
-        if (++seen >= limit) void c.stop();
+        if (++seen >= limit) void c.close();
       };
       for (const t of [
         "message",
@@ -191,11 +193,17 @@ export function registerWebQQCommands(program: Command, io: CliIo = defaultIo): 
       }
       c.on("kick_message", (value) => print({ poll_type: "kick_message", value }));
       c.on("error", (e) => io.err(`error: ${e.message}`));
-      c.on("session", () => void c.saveSession(o.session));
-      const onSig = () => void c.stop();
+      // The session (a relink, a new ptwebqq) is saved in the session file as it changes.
+      const ended = new Promise<void>((done) => {
+        c.on("state", ({ state }) => {
+          if (state === "closed" || state === "disconnected") done();
+        });
+      });
+      const onSig = () => void c.close();
       process.once("SIGINT", onSig);
-      c.start();
-      await c.done();
+      await c.connect();
+      await ended;
+      await c.close();
       process.off("SIGINT", onSig);
     });
 }

@@ -1,194 +1,293 @@
-import { ValidationError } from "../core/errors.js";
-import type { AdapterCapabilities, Chat, Event, Member, Message, Segment, User } from "../core/model.js";
+/**
+ * WebQQAdapter: one WebQQ account through the unified model (src/core/adapter.ts), built on
+ * the converters in convert.ts. WebQQ can only send and read live: edit, delete, react and
+ * history throw UnsupportedError. A send's msg_id is derived from its idempotencyKey, so the
+ * server drops a retry even after a restart (it de-duplicates sender + clientid + msg_id).
+ */
+import { createHash } from "node:crypto";
+import type { Adapter, AdapterEvent, AdapterEventType, SendOptions, SendResult } from "../core/adapter.js";
+import type { CallOptions } from "../core/call.js";
+import { Emitter, type EventsOptions } from "../core/emitter.js";
+import { UnsupportedError, ValidationError } from "../core/errors.js";
+import type { AdapterCapabilities, Chat, Event, Message, Ref, Segment, User } from "../core/model.js";
 import { ref } from "../core/model.js";
-import { type ContentItem, decodeContent, type PollItem } from "./protocol.js";
+import type { WebQQClient } from "./client/index.js";
+import {
+  capabilities as baseCapabilities,
+  chatId,
+  fromSegments,
+  parseChatId,
+  toDiscussionChat,
+  toEvent,
+  toFriendChat,
+  toGroupChat,
+  toUser,
+} from "./convert.js";
+import type { ContentItem, PollItem, PollType } from "./protocol.js";
 
-/** What WebQQ maps to in the unified model. */
-export const capabilities: AdapterCapabilities = {
-  platform: "webqq",
-  operations: { edit: false, delete: false, react: false, history: false },
-  maxTextLength: 1000,
-  segments: ["text", "emoji", "image", "mention", "link"],
-  events: ["message.created", "presence", "typing", "connection.state"],
-};
+export * from "./convert.js";
 
-/**
- * Chat ids carry their kind, because friends (uin), groups (gid) and discussions (did) are
- * separate number spaces: `u:<uin>`, `g:<gid>`, `d:<did>`, `s:<gid>:<uin>` (temporary session).
- */
-export type ChatId =
-  | { kind: "buddy"; uin: number }
-  | { kind: "group"; gid: number }
-  | { kind: "discu"; did: number }
-  | { kind: "sess"; gid: number; uin: number };
+/** WebQQ's unified capabilities: send and live events only. */
+export const webqqCapabilities: AdapterCapabilities = baseCapabilities;
 
-export function chatId(c: ChatId): string {
-  switch (c.kind) {
-    case "buddy":
-      return `u:${c.uin}`;
-    case "group":
-      return `g:${c.gid}`;
-    case "discu":
-      return `d:${c.did}`;
-    case "sess":
-      return `s:${c.gid}:${c.uin}`;
+export interface WebQQAdapterOptions {
+  /** The `account` of every Ref (default: the client's `account`). */
+  account?: string;
+  /** How many idempotency keys are remembered (default 10,000). */
+  idempotencyWindow?: number;
+}
+
+type AdapterEvents = { error: Error; event: AdapterEvent };
+
+const POLL_TYPES: readonly PollType[] = [
+  "message",
+  "group_message",
+  "discu_message",
+  "sess_message",
+  "buddies_status_change",
+  "input_notify",
+  "kick_message",
+];
+
+/** A msg_id from an idempotency key: 9 digits, above the client's own counter range. */
+export function msgIdFromKey(key: string): number {
+  const h = createHash("sha256").update(key).digest();
+  return 100_000_000 + (h.readUInt32BE(0) % 900_000_000);
+}
+
+/** The stable id of a unified event: from platform data only. */
+function eventId(e: Event, item: PollItem | undefined): string {
+  switch (e.type) {
+    case "message.created":
+      return `message.created:${e.message.chat.id}:${e.message.ref.id}`;
+    case "typing":
+      return `typing:${e.user.id}:${(item?.value as { msg_id?: number } | undefined)?.msg_id ?? ""}`;
+    case "presence":
+      return `presence:${e.user.id}:${e.online ? "online" : "offline"}`;
+    case "connection.state":
+      return `connection.state:${e.state}:${(item?.value as { msg_id?: number } | undefined)?.msg_id ?? e.reason ?? ""}`;
+    default:
+      return `${e.type}`;
   }
 }
 
-export function parseChatId(id: string): ChatId {
-  const m = /^(u|g|d):(\d+)$/.exec(id) ?? /^(s):(\d+):(\d+)$/.exec(id);
-  if (!m) throw new ValidationError(`not a WebQQ chat id: ${id}`, { platform: "webqq", code: "bad_chat" });
-  const n = Number(m[2]);
-  if (m[1] === "u") return { kind: "buddy", uin: n };
-  if (m[1] === "g") return { kind: "group", gid: n };
-  if (m[1] === "d") return { kind: "discu", did: n };
-  return { kind: "sess", gid: n, uin: Number(m[3]) };
-}
-
-export function toUser(account: string, u: { uin: number; nick?: string; markname?: string }): User {
-  return { ref: ref("webqq", account, u.uin), name: u.markname || u.nick || String(u.uin) };
-}
-
-export function toFriendChat(account: string, u: { uin: number; nick?: string; markname?: string }): Chat {
-  return {
-    ref: ref("webqq", account, chatId({ kind: "buddy", uin: u.uin })),
-    kind: "direct",
-    title: u.markname || u.nick || String(u.uin),
-  };
-}
-
-export function toGroupChat(account: string, g: { gid: number; name: string }, memberCount?: number): Chat {
-  const c: Chat = {
-    ref: ref("webqq", account, chatId({ kind: "group", gid: g.gid })),
-    kind: "group",
-    title: g.name,
-  };
-  if (memberCount !== undefined) c.memberCount = memberCount;
-  return c;
-}
-
-export function toDiscussionChat(
-  account: string,
-  d: { did: number; name: string },
-  memberCount?: number,
-): Chat {
-  const c: Chat = {
-    ref: ref("webqq", account, chatId({ kind: "discu", did: d.did })),
-    kind: "group",
-    title: d.name,
-  };
-  if (memberCount !== undefined) c.memberCount = memberCount;
-  return c;
-}
-
-/** mflag 21 marks the owner in the seed's member list. */
-export function toMember(
-  account: string,
-  gid: number,
-  m: { uin: number; nick: string },
-  ownerUin?: number,
-): Member {
-  return {
-    user: toUser(account, m),
-    chat: ref("webqq", account, chatId({ kind: "group", gid })),
-    role: m.uin === ownerUin ? "owner" : "member",
-  };
-}
-
-function toSegment(it: ContentItem): Segment {
-  switch (it.type) {
-    case "text":
-      return { type: "text", text: it.text };
-    case "face":
-      return { type: "emoji", id: String(it.id), name: `face ${it.id}` };
-    case "cface":
-      return { type: "image", attachment: { id: `cface:${it.name}`, name: it.name } };
-    case "offpic": {
-      const att: { id: string; name?: string; size?: number } = { id: `offpic:${it.filePath}` };
-      if (it.name) att.name = it.name;
-      if (it.size) att.size = it.size;
-      return { type: "image", attachment: att };
-    }
+/** Splits text into pieces of at most `limit` characters, at whitespace where it can. */
+export function splitText(text: string, limit: number): string[] {
+  const out: string[] = [];
+  let rest = text;
+  while (rest.length > limit) {
+    let cut = rest.lastIndexOf(" ", limit);
+    if (cut < limit / 2) cut = limit;
+    out.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
   }
-}
-
-export function toSegments(items: readonly ContentItem[]): Segment[] {
-  return items.map(toSegment);
-}
-
-/**
- * Unified segments → WebQQ content. Mentions and links become text (WebQQ has neither);
- * images must already be uploaded (attachment.id `cface:<name>` or `offpic:<path>`).
- */
-export function fromSegments(segments: readonly Segment[]): ContentItem[] {
-  const out: ContentItem[] = [];
-  for (const s of segments) {
-    if (s.type === "text") out.push({ type: "text", text: s.text });
-    else if (s.type === "mention") out.push({ type: "text", text: s.text ?? `@${s.user.id}` });
-    else if (s.type === "link") out.push({ type: "text", text: s.text ? `${s.text} ${s.url}` : s.url });
-    else if (s.type === "emoji" && /^\d{1,3}$/.test(s.id)) out.push({ type: "face", id: Number(s.id) });
-    else if (s.type === "image" && s.attachment.id?.startsWith("cface:"))
-      out.push({ type: "cface", name: s.attachment.id.slice(6) });
-    else if (s.type === "image" && s.attachment.id?.startsWith("offpic:")) {
-      const it: ContentItem = { type: "offpic", filePath: s.attachment.id.slice(7) };
-      if (s.attachment.name) it.name = s.attachment.name;
-      if (s.attachment.size) it.size = s.attachment.size;
-      out.push(it);
-    } else
-      throw new ValidationError(`WebQQ can't send a ${s.type} segment (upload images first)`, {
-        platform: "webqq",
-        code: "unsupported_segment",
-      });
-  }
+  if (rest.length > 0 || out.length === 0) out.push(rest);
   return out;
 }
 
-/** A poll item → unified event, or undefined for items with no unified meaning. */
-export function toEvent(account: string, item: PollItem): Event | undefined {
-  switch (item.poll_type) {
-    case "message":
-    case "group_message":
-    case "discu_message":
-    case "sess_message": {
-      const v = item.value;
-      const items = decodeContent(v.content)?.items ?? [];
-      let chat: ChatId;
-      let author: number;
-      if (item.poll_type === "group_message") {
-        chat = { kind: "group", gid: item.value.from_uin };
-        author = item.value.send_uin;
-      } else if (item.poll_type === "discu_message") {
-        chat = { kind: "discu", did: item.value.did };
-        author = item.value.send_uin;
-      } else if (item.poll_type === "sess_message") {
-        chat = { kind: "sess", gid: item.value.id, uin: item.value.from_uin };
-        author = item.value.from_uin;
-      } else {
-        chat = { kind: "buddy", uin: v.from_uin };
-        author = v.from_uin;
-      }
-      const message: Message = {
-        ref: ref("webqq", account, `${item.poll_type}:${v.msg_id}`),
-        chat: ref("webqq", account, chatId(chat)),
-        author: ref("webqq", account, author),
-        time: v.time * 1000,
-        content: toSegments(items),
-      };
-      return { type: "message.created", message };
+/** Content items in messages of at most `limit` text characters each. */
+function splitItems(items: ContentItem[], limit: number): ContentItem[][] {
+  const parts: ContentItem[][] = [[]];
+  let used = 0;
+  for (const it of items) {
+    if (it.type !== "text") {
+      (parts[parts.length - 1] as ContentItem[]).push(it);
+      continue;
     }
-    case "buddies_status_change":
-      return {
-        type: "presence",
-        user: ref("webqq", account, item.value.uin),
-        online: item.value.status !== "offline",
+    let rest = it.text;
+    while (rest.length > 0) {
+      const room = limit - used;
+      if (room <= 0) {
+        parts.push([]);
+        used = 0;
+        continue;
+      }
+      const [piece = ""] = rest.length <= room ? [rest] : splitText(rest, room);
+      (parts[parts.length - 1] as ContentItem[]).push({ type: "text", text: piece });
+      used += piece.length;
+      rest = rest.slice(piece.length);
+    }
+  }
+  return parts.filter((p) => p.length > 0);
+}
+
+export class WebQQAdapter implements Adapter {
+  readonly platform = "webqq" as const;
+  readonly account: string;
+  readonly capabilities = webqqCapabilities;
+  readonly #client: WebQQClient;
+  readonly #emitter: Emitter<AdapterEvents>;
+  readonly #sent = new Map<string, Promise<SendResult>>();
+  readonly #window: number;
+  #offs: (() => void)[] = [];
+
+  constructor(client: WebQQClient, options: WebQQAdapterOptions = {}) {
+    this.#client = client;
+    this.account = options.account ?? client.account;
+    this.#window = options.idempotencyWindow ?? 10_000;
+    this.#emitter = new Emitter<AdapterEvents>({ platform: "webqq" });
+  }
+
+  get client(): WebQQClient {
+    return this.#client;
+  }
+
+  #push(e: Event, item?: PollItem): void {
+    this.#emitter.emit("event", { ...e, id: eventId(e, item) } as AdapterEvent);
+  }
+
+  async connect(options: CallOptions = {}): Promise<void> {
+    if (this.#offs.length === 0) {
+      this.#emitter.reopen();
+      for (const type of POLL_TYPES) {
+        this.#offs.push(
+          this.#client.on(type, (value) => {
+            const item = { poll_type: type, value } as PollItem;
+            const e = toEvent(this.account, item);
+            if (e) this.#push(e, item);
+          }),
+        );
+      }
+      this.#offs.push(
+        this.#client.on("state", ({ state, reason }) => {
+          if (state === "closed") return;
+          this.#push(
+            reason === undefined
+              ? { type: "connection.state", state }
+              : { type: "connection.state", state, reason },
+          );
+        }),
+        this.#client.on("error", (err) => this.#emitter.emit("error", err)),
+      );
+    }
+    await this.#client.connect(options);
+  }
+
+  async close(): Promise<void> {
+    for (const off of this.#offs.splice(0)) off();
+    await this.#client.close();
+    this.#emitter.end();
+  }
+
+  events(options: EventsOptions<AdapterEventType> = {}): AsyncIterableIterator<AdapterEvent> {
+    const { types, ...rest } = options;
+    const inner = this.#emitter.events({ ...rest, types: ["event"] });
+    const wanted = types ? new Set<string>(types) : undefined;
+    const it: AsyncIterableIterator<AdapterEvent> = {
+      [Symbol.asyncIterator]: () => it,
+      next: async () => {
+        for (;;) {
+          const r = await inner.next();
+          if (r.done) return { value: undefined, done: true };
+          const e = r.value.data as AdapterEvent;
+          if (!wanted || wanted.has(e.type)) return { value: e, done: false };
+        }
+      },
+      return: async () => {
+        await inner.return?.();
+        return { value: undefined, done: true };
+      },
+    };
+    return it;
+  }
+
+  onEvent(listener: (event: AdapterEvent) => void | Promise<void>): () => void {
+    return this.#emitter.on("event", listener);
+  }
+
+  send(chat: Ref, content: string | readonly Segment[], options: SendOptions = {}): Promise<SendResult> {
+    const key = options.idempotencyKey;
+    if (key === undefined) return this.#send(chat, content, options);
+    const known = this.#sent.get(key);
+    if (known) return known;
+    const p = this.#send(chat, content, options);
+    this.#sent.set(key, p);
+    // A failed send may be retried with the same key.
+    p.catch(() => {
+      if (this.#sent.get(key) === p) this.#sent.delete(key);
+    });
+    while (this.#sent.size > this.#window) this.#sent.delete(this.#sent.keys().next().value as string);
+    return p;
+  }
+
+  async #send(chat: Ref, content: string | readonly Segment[], options: SendOptions): Promise<SendResult> {
+    const target = parseChatId(chat.id);
+    const segments: readonly Segment[] =
+      typeof content === "string" ? [{ type: "text", text: content }] : content;
+    const items = fromSegments(segments);
+    const parts = splitItems(items, this.capabilities.maxTextLength);
+    if (parts.length === 0)
+      throw new ValidationError("content: empty message", { platform: "webqq", code: "invalid_input" });
+    const call: CallOptions = {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    };
+    const ids: Ref[] = [];
+    for (const [i, part] of parts.entries()) {
+      const o = {
+        ...call,
+        ...(options.idempotencyKey !== undefined
+          ? { msgId: msgIdFromKey(`${options.idempotencyKey}:${i}`) }
+          : {}),
       };
-    case "input_notify":
-      return {
-        type: "typing",
-        chat: ref("webqq", account, chatId({ kind: "buddy", uin: item.value.from_uin })),
-        user: ref("webqq", account, item.value.from_uin),
-      };
-    case "kick_message":
-      return { type: "connection.state", state: "closed", reason: item.value.reason };
+      const r =
+        target.kind === "buddy"
+          ? await this.#client.sendBuddy(target.uin, part, o)
+          : target.kind === "group"
+            ? await this.#client.sendGroup(target.gid, part, o)
+            : target.kind === "discu"
+              ? await this.#client.sendDiscussion(target.did, part, o)
+              : await this.#client.sendSess(target.gid, target.uin, part, o);
+      ids.push(ref("webqq", this.account, `sent:${this.#client.clientid}:${r.msgId}`));
+    }
+    return { ids };
+  }
+
+  async edit(): Promise<void> {
+    throw new UnsupportedError("webqq", "edit");
+  }
+
+  async delete(): Promise<void> {
+    throw new UnsupportedError("webqq", "delete");
+  }
+
+  async react(): Promise<void> {
+    throw new UnsupportedError("webqq", "react");
+  }
+
+  async history(): Promise<Message[]> {
+    throw new UnsupportedError("webqq", "history");
+  }
+
+  async getChat(chat: Ref, options: CallOptions = {}): Promise<Chat> {
+    const c = parseChatId(chat.id);
+    const same = (x: Chat): Chat => ({ ...x, ref: { ...x.ref, id: chat.id } });
+    if (c.kind === "group") {
+      const g = (await this.#client.groups(options)).gnamelist.find((x) => x.gid === c.gid);
+      if (!g) throw new ValidationError(`no WebQQ group ${c.gid}`, { platform: "webqq", code: "bad_chat" });
+      const info = await this.#client.groupInfo(g.code, options);
+      return same(toGroupChat(this.account, g, info.minfo.length));
+    }
+    if (c.kind === "discu") {
+      const d = await this.#client.discussionInfo(c.did, options);
+      return same(
+        toDiscussionChat(this.account, { did: c.did, name: d.info.discu_name }, d.info.mem_list.length),
+      );
+    }
+    const u = await this.getUser(ref("webqq", this.account, c.uin), options);
+    const direct = toFriendChat(this.account, { uin: c.uin, nick: u.name });
+    return same({ ...direct, ref: ref("webqq", this.account, chatId(c)) });
+  }
+
+  async getUser(user: Ref, options: CallOptions = {}): Promise<User> {
+    const uin = Number(user.id);
+    if (!Number.isInteger(uin) || uin < 0)
+      throw new ValidationError(`not a WebQQ uin: ${user.id}`, { platform: "webqq", code: "invalid_input" });
+    const self = this.#client.session;
+    const info =
+      self && uin === self.uin
+        ? await this.#client.selfInfo(options)
+        : await this.#client.friendInfo(uin, options);
+    return toUser(this.account, { uin, nick: info.nick });
   }
 }

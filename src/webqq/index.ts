@@ -1,28 +1,46 @@
+/**
+ * `switchboard/webqq`: the WebQQ client, its adapter and their types. Curated names, prefixed
+ * where another platform has the same one. Loads no emulator code, fastify or SQLite (the
+ * emulator is `switchboard/webqq/emulator`).
+ */
+export type { CallOptions as WebQQCallOptions } from "../core/call.js";
 export {
-  capabilities,
-  chatId,
-  fromSegments,
-  parseChatId,
-  toDiscussionChat,
-  toEvent,
-  toFriendChat,
-  toGroupChat,
-  toMember,
-  toSegments,
-  toUser,
+  msgIdFromKey as webqqMsgIdFromKey,
+  WebQQAdapter,
+  type WebQQAdapterOptions,
+  webqqCapabilities,
 } from "./adapter.js";
 export {
-  type PasswordLoginInput,
-  type QrLoginInput,
-  retcodeError,
-  type SendOptions,
+  type PasswordLoginInput as WebQQPasswordLoginInput,
+  type QrLoginInput as WebQQQrLoginInput,
+  retcodeError as webqqRetcodeError,
   WebQQClient,
   type WebQQClientOptions,
   type WebQQEvents,
+  type WebQQSendOptions,
   type WebQQSession,
-} from "./client.js";
-export { type WebQQAdmin, WebQQAdminError } from "./emulator/admin.js";
-export { registerWebQQAdmin } from "./emulator/admin-routes.js";
-export { createWebQQEmulator, type WebQQEmulator, type WebQQEmulatorOptions } from "./emulator/server.js";
-export { webqqStoreModule } from "./emulator/store/schema.js";
-export * from "./protocol.js";
+} from "./client/index.js";
+export {
+  type ChatId as WebQQChatId,
+  chatId as webqqChatId,
+  fromSegments as fromWebQQSegments,
+  parseChatId as parseWebQQChatId,
+  toEvent as webqqToEvent,
+  toSegments as webqqToSegments,
+} from "./convert.js";
+export {
+  type ContentItem as WebQQContentItem,
+  contentText as webqqContentText,
+  decodeContent as decodeWebQQContent,
+  describeRetcode as describeWebQQRetcode,
+  type EndpointName as WebQQEndpointName,
+  encodeContent as encodeWebQQContent,
+  type Font as WebQQFont,
+  HOSTS as WEBQQ_HOSTS,
+  type PollItem as WebQQPollItem,
+  type PollType as WebQQPollType,
+  Retcode as WebQQRetcode,
+  type Status as WebQQStatus,
+  WEBQQ_ENDPOINTS,
+  type WebQQAuth,
+} from "./protocol.js";

@@ -2,8 +2,9 @@ import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FileCredentialStore, MemoryCredentialStore } from "../../src/core/credentials.js";
 import { AbortError, ApiError, AuthError } from "../../src/core/errors.js";
-import type { WebQQClient } from "../../src/webqq/client.js";
+import type { WebQQClient, WebQQSession } from "../../src/webqq/client/index.js";
 import {
   ALICE,
   BOB,
@@ -24,7 +25,7 @@ beforeEach(async () => {
   world = seedWorld(h.emu);
 });
 afterEach(async () => {
-  for (const c of open.splice(0)) await c.stop();
+  for (const c of open.splice(0)) await c.close();
   await h.close();
 });
 const login = async (qq: number, pw: string) => {
@@ -105,10 +106,16 @@ describe("WebQQ client against the emulator", () => {
     const a = await login(ALICE, "1234567890");
     const b = await login(BOB, "pw-bob");
     const got: unknown[] = [];
-    b.on("message", (v) => got.push(["buddy", v.content]));
-    b.on("group_message", (v) => got.push(["group", v.content]));
-    b.on("discu_message", (v) => got.push(["discu", v.content]));
-    b.start();
+    b.on("message", (v) => {
+      got.push(["buddy", v.content]);
+    });
+    b.on("group_message", (v) => {
+      got.push(["group", v.content]);
+    });
+    b.on("discu_message", (v) => {
+      got.push(["discu", v.content]);
+    });
+    await b.connect();
     const bobUin = (await a.friends()).info.find((i) => i.nick.startsWith("呼吸"))!.uin;
     await a.sendBuddy(bobUin, [
       { type: "text", text: "hi " },
@@ -127,7 +134,9 @@ describe("WebQQ client against the emulator", () => {
     const gi = await c.groupInfo(world.group.code);
     const bobInGroup = gi.minfo.find((m) => m.nick.startsWith("呼吸"))!.uin;
     const sess: unknown[] = [];
-    b.on("sess_message", (v) => sess.push(v.content));
+    b.on("sess_message", (v) => {
+      sess.push(v.content);
+    });
     await c.sendSess(gi.ginfo.gid, bobInGroup, [{ type: "text", text: "psst" }]);
     await until(() => sess.length === 1);
   });
@@ -136,9 +145,13 @@ describe("WebQQ client against the emulator", () => {
     const a = await login(ALICE, "1234567890");
     const b = await login(BOB, "pw-bob");
     const got: unknown[][] = [];
-    b.on("group_message", (v) => got.push(v.content));
-    b.on("message", (v) => got.push(v.content));
-    b.start();
+    b.on("group_message", (v) => {
+      got.push(v.content);
+    });
+    b.on("message", (v) => {
+      got.push(v.content);
+    });
+    await b.connect();
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
     const { name } = await a.uploadGroupPicture(png, "x.png");
     expect(name).toMatch(/^[0-9A-F]{32}\.png$/);
@@ -158,21 +171,24 @@ describe("WebQQ client against the emulator", () => {
   it("a second login kicks the first (kick_message, then stop)", async () => {
     const first = await login(ALICE, "1234567890");
     const kicked: string[] = [];
-    first.on("kicked", (r) => kicked.push(r));
-    first.start();
+    first.on("kicked", (r) => {
+      kicked.push(r);
+    });
+    await first.connect();
     await until(() => h.emu.admin.stats().polling === 1);
     await login(ALICE, "1234567890");
     await until(() => kicked.length === 1);
-    await first.done();
-    expect(first.running).toBe(false);
+    await until(() => first.state === "disconnected");
   });
 
   it("resends after 1202 never duplicate, and the poll loop suppresses repeated msg_ids", async () => {
     const a = await login(ALICE, "1234567890");
     const b = await login(BOB, "pw-bob");
     const got: string[] = [];
-    b.on("message", (v) => got.push(String(v.content[1])));
-    b.start();
+    b.on("message", (v) => {
+      got.push(String(v.content[1]));
+    });
+    await b.connect();
     const bobUin = (await a.friends()).info.find((i) => i.nick.startsWith("呼吸"))!.uin;
     h.emu.admin.failSends({ times: 2, delivered: true });
     await a.sendBuddy(bobUin, [{ type: "text", text: "once" }]);
@@ -189,12 +205,14 @@ describe("WebQQ client against the emulator", () => {
     const a = await login(ALICE, "1234567890");
     const b = await login(BOB, "pw-bob");
     const got: string[] = [];
-    b.on("message", (v) => got.push(String(v.content[1])));
+    b.on("message", (v) => {
+      got.push(String(v.content[1]));
+    });
     const before = b.session!.ptwebqq;
     h.emu.admin.failPolls({ retcode: 116, times: 1, qq: BOB });
     h.emu.admin.failPolls({ retcode: 103, times: 1, qq: BOB });
     h.emu.admin.failPolls({ retcode: 120, times: 1, qq: BOB });
-    b.start();
+    await b.connect();
     await until(() => h.emu.admin.stats().polling === 1);
     expect(b.session!.ptwebqq).not.toBe(before);
     const bobUin = (await a.friends()).info.find((i) => i.nick.startsWith("呼吸"))!.uin;
@@ -204,27 +222,31 @@ describe("WebQQ client against the emulator", () => {
     expect((await b.friends()).info.length).toBe(1);
   });
 
-  it("persists the session with mode 0600 and resumes from it", async () => {
-    const a = await login(ALICE, "1234567890");
+  it("persists the session in a FileCredentialStore (mode 0600) and connect() resumes from it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "webqq-"));
     const file = join(dir, "session.json");
-    await a.saveSession(file);
+    const store = new FileCredentialStore<WebQQSession>(file);
+    const a = await loggedIn(h.base, ALICE, "1234567890", { credentials: store, account: "alice" });
+    open.push(a);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    const again = client(h.base, { clientid: a.clientid });
-    await again.loadSession(file);
+    expect(await store.list()).toEqual(["alice"]);
+    const again = client(h.base, { credentials: store, account: "alice" });
+    open.push(again);
+    await again.connect();
+    expect(again.state).toBe("connected");
+    expect(again.clientid).toBe(a.clientid);
     expect((await again.friends()).info.length).toBe(2);
   });
 
-  it("logout ends the session (103 afterwards)", async () => {
-    const a = await login(ALICE, "1234567890");
+  it("logout ends the session (103 afterwards) and forgets the stored one", async () => {
+    const store = new MemoryCredentialStore<WebQQSession>();
+    const a = await loggedIn(h.base, ALICE, "1234567890", { credentials: store });
     const s = a.session!;
     await a.logout();
-    const again = client(h.base, { clientid: s.clientid });
-    const dir = mkdtempSync(join(tmpdir(), "webqq-"));
+    expect(await store.list()).toEqual([]);
     // Reuse the dead session to prove it is dead.
-    const { writeFileSync } = await import("node:fs");
-    writeFileSync(join(dir, "s.json"), JSON.stringify(s));
-    await again.loadSession(join(dir, "s.json"));
+    const again = client(h.base, { credentials: new MemoryCredentialStore({ default: s }) });
+    expect((await again.restore())?.psessionid).toBe(s.psessionid);
     await expect(again.onlineBuddies()).rejects.toMatchObject({ code: 103 });
   });
 
@@ -235,7 +257,7 @@ describe("WebQQ client against the emulator", () => {
     expect(err).toMatchObject({ code: 100001 });
     const ctrl = new AbortController();
     ctrl.abort();
-    await expect(a.friends(ctrl.signal)).rejects.toBeInstanceOf(AbortError);
+    await expect(a.friends({ signal: ctrl.signal })).rejects.toBeInstanceOf(AbortError);
     await expect(client(h.base).friends()).rejects.toBeInstanceOf(AuthError);
   });
 
@@ -244,9 +266,13 @@ describe("WebQQ client against the emulator", () => {
     const b = await login(BOB, "pw-bob");
     const typing: number[] = [];
     const kicked: string[] = [];
-    b.on("input_notify", (v) => typing.push(v.from_uin));
-    b.on("kicked", (r) => kicked.push(r));
-    b.start();
+    b.on("input_notify", (v) => {
+      typing.push(v.from_uin);
+    });
+    b.on("kicked", (r) => {
+      kicked.push(r);
+    });
+    await b.connect();
     h.emu.admin.typing(ALICE, BOB);
     await until(() => typing.length === 1);
     const bobUin = (await a.friends()).info.find((i) => i.nick.startsWith("呼吸"))!.uin;
@@ -254,7 +280,7 @@ describe("WebQQ client against the emulator", () => {
     expect(await a.recentList()).toEqual([{ uin: bobUin, type: 0 }]);
     h.emu.admin.kick(BOB);
     await until(() => kicked.length === 1);
-    await b.done();
+    await until(() => b.state === "disconnected");
   });
 });
 
@@ -268,12 +294,14 @@ describe("session expiry", () => {
       await new Promise((r) => setTimeout(r, 200));
       await expect(b.onlineBuddies()).rejects.toMatchObject({ code: 100012 });
       const got: unknown[] = [];
-      b.on("message", (v) => got.push(v));
-      b.start();
+      b.on("message", (v) => {
+        got.push(v);
+      });
+      await b.connect();
       await until(() => b.session!.psessionid !== before);
       short.emu.admin.sendAs({ from: ALICE, to: BOB, text: "back" });
       await until(() => got.length === 1);
-      await b.stop();
+      await b.close();
     } finally {
       await short.close();
     }

@@ -4,7 +4,7 @@
  * not) → every message arrives exactly once.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { WebQQClient } from "../../src/webqq/client.js";
+import type { WebQQClient } from "../../src/webqq/client/index.js";
 import { ALICE, BOB, type Harness, loggedIn, seedWorld, startEmulator, until } from "./harness.js";
 
 let h: Harness;
@@ -17,7 +17,7 @@ beforeAll(async () => {
   b = await loggedIn(h.base, BOB, "pw-bob", { backoffBaseMs: 2 });
 });
 afterAll(async () => {
-  await b.stop();
+  await b.close();
   await h.close();
 });
 
@@ -29,9 +29,13 @@ it("1,000 messages with random poll and send failures are each delivered exactly
     const t = String(v.content[1]);
     counts.set(t, (counts.get(t) ?? 0) + 1);
   });
-  b.on("error", (e) => errors.push(e));
+  b.on("error", (e) => {
+    errors.push(e);
+  });
   let sessionChanges = 0;
-  b.on("session", () => sessionChanges++);
+  b.on("session", () => {
+    sessionChanges++;
+  });
   const admin = h.emu.admin;
   const many = 1_000_000;
   admin.failPolls({ retcode: 102, probability: 0.1, times: many, qq: BOB });
@@ -42,7 +46,7 @@ it("1,000 messages with random poll and send failures are each delivered exactly
   admin.failPolls({ duplicate: true, probability: 0.2, times: many, qq: BOB });
   admin.failSends({ delivered: true, probability: 0.05, times: many, qq: ALICE });
   admin.failSends({ delivered: false, probability: 0.05, times: many, qq: ALICE });
-  b.start();
+  await b.connect();
   const bobUin = (await a.friends()).info.find((i) => i.nick.startsWith("呼吸"))!.uin;
   let next = 0;
   const worker = async () => {

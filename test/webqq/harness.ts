@@ -1,5 +1,5 @@
-import { openStore } from "../../src/sandbox/store.js";
-import { WebQQClient, type WebQQClientOptions } from "../../src/webqq/client.js";
+import { openStore } from "../../src/core/emulator/store.js";
+import { WebQQClient, type WebQQClientOptions } from "../../src/webqq/client/index.js";
 import { createWebQQEmulator, type WebQQEmulator } from "../../src/webqq/emulator/server.js";
 import { webqqStoreModule } from "../../src/webqq/emulator/store/schema.js";
 
@@ -47,7 +47,7 @@ export function seedWorld(emu: WebQQEmulator) {
 }
 
 export function client(base: string, extra: WebQQClientOptions = {}): WebQQClient {
-  return new WebQQClient({ baseUrl: base, backoffBaseMs: 5, pollTimeoutMs: 5000, ...extra });
+  return new WebQQClient({ url: base, backoffBaseMs: 5, pollTimeoutMs: 5000, ...extra });
 }
 
 export async function loggedIn(base: string, qq: number, password: string, extra: WebQQClientOptions = {}) {

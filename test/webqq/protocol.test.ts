@@ -188,7 +188,7 @@ describe("seed vectors", () => {
 
 describe("client hygiene", () => {
   it("session values are masked in URLs that reach error messages", async () => {
-    const { scrubUrl } = await import("../../src/webqq/client.js");
+    const { scrubUrl } = await import("../../src/webqq/client/index.js");
     const s = scrubUrl(
       "GET http://x/channel/get_offpic2?file_path=/a&psessionid=abc&clientid=1&vfwebqq=def&p=HASH timed out",
     );

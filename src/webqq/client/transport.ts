@@ -1,0 +1,213 @@
+/**
+ * The client's plumbing: the cookie jar under the HTTP helper, URLs from the endpoint table,
+ * request checks (ValidationError before sending), `{retcode, result}` envelopes parsed with
+ * the endpoint's response schema, and session values scrubbed from every error.
+ */
+import { CookieJar } from "tough-cookie";
+import type { z } from "zod";
+import type { CallOptions } from "../../core/call.js";
+import { type CredentialStore, MemoryCredentialStore } from "../../core/credentials.js";
+import type { Emitter } from "../../core/emitter.js";
+import { ApiError, AuthError, SwitchboardError } from "../../core/errors.js";
+import { HttpClient, type Query } from "../../core/http.js";
+import { type Logger, silentLogger } from "../../core/log.js";
+import { parseResponse, validateInput } from "../../core/validation.js";
+import {
+  describeRetcode,
+  type EndpointName,
+  Envelope,
+  HOSTS,
+  RELOGIN_RETCODES,
+  Retcode,
+  USER_AGENT,
+  WEBQQ_ENDPOINTS,
+  type WebQQEndpoints,
+} from "../protocol.js";
+import type { WebQQClientOptions, WebQQEvents, WebQQSession } from "./types.js";
+
+export interface RawOptions extends CallOptions {
+  method?: "GET" | "POST";
+  query?: Query;
+  form?: URLSearchParams;
+  body?: RequestInit["body"];
+  referer?: string;
+  type?: "json" | "text" | "bytes";
+  idempotent?: boolean;
+  retries?: number;
+}
+
+/** What every area of the client shares (one per WebQQClient). */
+export class Ctx {
+  readonly http: HttpClient;
+  readonly log: Logger;
+  jar = new CookieJar();
+  session: WebQQSession | undefined;
+  /** Kept (in memory only) after a captcha-free password login, to log in again by itself. */
+  password: string | undefined;
+  clientid: string;
+  readonly credentials: CredentialStore<WebQQSession>;
+  #msgId: number;
+
+  constructor(
+    readonly o: WebQQClientOptions,
+    readonly emitter: Emitter<WebQQEvents>,
+    readonly account: string,
+  ) {
+    this.log = o.logger ?? silentLogger;
+    this.credentials = o.credentials ?? new MemoryCredentialStore();
+    this.clientid = o.clientid ?? randomDigits(8);
+    this.#msgId = (1000 + Math.floor(Math.random() * 9000)) * 10_000;
+    const baseFetch = o.fetch ?? globalThis.fetch;
+    // The cookie jar sits under the HTTP helper as a fetch wrapper: every attempt sends the
+    // cookies of its URL and keeps whatever Set-Cookie the answer carries (redirects included).
+    const cookieFetch: typeof fetch = async (input, init) => {
+      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+      const headers = new Headers(init?.headers);
+      const cookie = await this.jar.getCookieString(url);
+      if (cookie) headers.set("cookie", cookie);
+      if (!headers.has("user-agent")) headers.set("user-agent", USER_AGENT);
+      const res = await baseFetch(input, { ...init, headers });
+      for (const sc of res.headers.getSetCookie()) await this.jar.setCookie(sc, url, { ignoreError: true });
+      return res;
+    };
+    this.http = new HttpClient({
+      platform: "webqq",
+      timeoutMs: o.timeoutMs ?? 30_000,
+      fetch: cookieFetch,
+      // The helper logs URLs, and WebQQ URLs carry session values: it stays silent, raw() logs.
+      logger: silentLogger,
+      backoff: { baseMs: o.backoffBaseMs ?? 500 },
+    });
+  }
+
+  /** Saves the session (with the cookie jar) in the credential store and tells listeners. */
+  async persist(): Promise<void> {
+    const s = this.need();
+    s.cookies = await this.jar.serialize();
+    await this.credentials.save(this.account, s);
+    this.emitter.emit("session", s);
+  }
+
+  nextMsgId(): number {
+    return ++this.#msgId;
+  }
+
+  url(name: EndpointName): string {
+    const e = WEBQQ_ENDPOINTS[name];
+    const origin = this.o.hosts?.[e.host] ?? this.o.url ?? this.o.baseUrl ?? HOSTS[e.host];
+    return origin.replace(/\/+$/, "") + e.path;
+  }
+
+  need(): WebQQSession {
+    if (!this.session) throw new AuthError("not logged in", { platform: "webqq", code: "no_session" });
+    return this.session;
+  }
+
+  /** `request` checked with the endpoint's schema: a ValidationError, nothing sent. */
+  check<N extends EndpointName>(name: N, request: z.input<WebQQEndpoints[N]["request"]>): void {
+    validateInput(WEBQQ_ENDPOINTS[name].request, request, { platform: "webqq", what: name });
+  }
+
+  /** clientid, psessionid and a time stamp, with `extra`, as the d.web2 GET calls want them. */
+  ids(extra: Query = {}): Query {
+    const s = this.need();
+    return { ...extra, clientid: this.clientid, psessionid: s.psessionid, t: Date.now() };
+  }
+
+  /** `r=<json>` (with clientid + psessionid fields when `withIds`). */
+  rForm(r: Record<string, unknown>, withIds = true): URLSearchParams {
+    const p = new URLSearchParams();
+    p.set("r", JSON.stringify(r));
+    if (withIds) {
+      const s = this.need();
+      p.set("clientid", this.clientid);
+      p.set("psessionid", s.psessionid);
+    }
+    return p;
+  }
+
+  async raw(name: EndpointName, o: RawOptions = {}): Promise<unknown> {
+    return this.request(this.url(name), name, o);
+  }
+
+  /** A request to `url` (a URL the server handed out, or one of the table's). */
+  async request(url: string, what: string, o: RawOptions & { redirect?: "manual" } = {}): Promise<unknown> {
+    const headers: Record<string, string> = {};
+    if (o.referer) headers.referer = o.referer;
+    const res = await this.http
+      .request({
+        method: o.method ?? "GET",
+        path: url,
+        headers,
+        ...(o.query ? { query: o.query } : {}),
+        ...(o.form ? { form: o.form } : {}),
+        ...(o.body ? { body: o.body } : {}),
+        responseType: o.type ?? "json",
+        ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(o.idempotent !== undefined ? { idempotent: o.idempotent } : {}),
+        ...(o.retries !== undefined ? { retries: o.retries } : {}),
+        ...(o.redirect ? { redirect: o.redirect } : {}),
+      })
+      .catch((err: unknown) => {
+        this.log.debug(
+          { endpoint: what, error: err instanceof Error ? scrubUrl(err.message) : "" },
+          "WebQQ request failed",
+        );
+        throw scrub(err);
+      });
+    if (o.redirect) return res;
+    return res.data;
+  }
+
+  /** The `{retcode, …}` envelope of a call (retcode not checked). */
+  async envelope(name: EndpointName, o: RawOptions = {}): Promise<Envelope> {
+    return parseResponse(Envelope, await this.raw(name, o), { platform: "webqq", what: name });
+  }
+
+  /** A `{retcode, result}` call; non-zero retcodes become typed errors, the result is parsed. */
+  async api<N extends EndpointName>(
+    name: N,
+    o: RawOptions = {},
+  ): Promise<z.output<WebQQEndpoints[N]["response"]>> {
+    const env = await this.envelope(name, o);
+    if (env.retcode !== 0) throw retcodeError(env.retcode, name);
+    return parseResponse(WEBQQ_ENDPOINTS[name].response, env.result, {
+      platform: "webqq",
+      what: name,
+    }) as z.output<WebQQEndpoints[N]["response"]>;
+  }
+}
+
+/** Session values travel in WebQQ query strings: mask them wherever a URL reaches a message. */
+export function scrubUrl(text: string): string {
+  return text.replace(
+    /([?&](?:psessionid|vfwebqq|ptwebqq|ptsig|p|verifycode|skey|qrsig|ptqrtoken)=)[^&#\s]*/gi,
+    "$1[redacted]",
+  );
+}
+
+function scrub(err: unknown): unknown {
+  if (err instanceof SwitchboardError) {
+    err.message = scrubUrl(err.message);
+    const d = err.details as { url?: unknown } | undefined;
+    if (d && typeof d.url === "string") d.url = scrubUrl(d.url);
+  }
+  return err;
+}
+
+function randomDigits(n: number): string {
+  let s = String(1 + Math.floor(Math.random() * 9));
+  while (s.length < n) s += String(Math.floor(Math.random() * 10));
+  return s;
+}
+
+/** A retcode → typed error (messages carry the code and endpoint only, never session values). */
+export function retcodeError(retcode: number, what: string): SwitchboardError {
+  const message = `${what}: retcode ${retcode} (${describeRetcode(retcode)})`;
+  const o = { platform: "webqq" as const, code: retcode, details: { endpoint: what } };
+  if (RELOGIN_RETCODES.has(retcode) || retcode === 100101 || retcode === 121 || retcode === 122)
+    return new AuthError(message, o);
+  if (retcode === Retcode.SEND_FAILED) return new ApiError(message, { ...o, retryable: true });
+  return new ApiError(message, o);
+}
