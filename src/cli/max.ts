@@ -10,9 +10,9 @@ import { createInterface } from "node:readline";
 import { type Command, InvalidArgumentError } from "commander";
 import { AuthError, SwitchboardError } from "../core/errors.js";
 import { createLogger } from "../core/log.js";
-import { FileSessionStore } from "../max/client/session-store.js";
 import { displayName, type MaxChat, type MaxEvent, type MaxMessage } from "../max/client/types.js";
-import { MaxClient, type MediaKind } from "../max/client.js";
+import { MaxClient, type MediaKind } from "../max/client/index.js";
+import { maxSessionFile } from "../max/client/session.js";
 import { DEFAULT_URL } from "../max/protocol.js";
 import { cliAction as action } from "./errors.js";
 
@@ -31,7 +31,7 @@ function makeClient(o: Common): MaxClient {
   return new MaxClient({
     url: o.url,
     account: o.account,
-    sessionStore: new FileSessionStore(maxSessionsPath()),
+    credentials: maxSessionFile(maxSessionsPath()),
     logger: createLogger({ name: "switchboard-max" }),
     // A CLI run should fail fast when the server is unreachable rather than retry forever.
     reconnect: { baseMs: 250, maxMs: 5000, maxAttempts: 5 },

@@ -1,548 +1,172 @@
 /**
- * MAX ⇄ the unified model (src/core/model.ts). Pure conversions both ways, plus a small
- * `MaxAdapter` that sends unified content through a MaxClient (uploading local files first).
- *
- * Ids are namespaced `{platform:"max", account, id}`. Message refs carry the bare message id
- * (unique on the service); the chat travels next to it (`Message.chat`, `forward.chat`).
- * Attachment ids keep what MAX needs to send the bytes again: a photo's `photoToken`, a
- * file's `fileId`, a video's or voice's `<id>:<token>`.
+ * MaxAdapter: one MAX account through the unified Adapter contract (src/core/adapter.ts). It
+ * converts with MaxConverter (./adapter/convert.ts), gives every event a stable id
+ * (./adapter/events.ts), splits long texts at 4000 characters, and turns an idempotency key
+ * into MAX message cids, so the same key always yields the same cids (in-process the send is
+ * also made once and its answer reused).
  */
-import { ValidationError } from "../core/errors.js";
-import {
-  type AdapterCapabilities,
-  type Attachment,
-  type Chat,
-  type ChatKind,
-  type Event,
-  type Message,
-  type Ref,
-  ref,
-  type Segment,
-  type User,
-} from "../core/model.js";
+import { createHash } from "node:crypto";
 import type {
-  MaxAttach,
-  MaxChat,
-  MaxElement,
-  MaxEventMap,
-  MaxEventName,
-  MaxLink,
-  MaxMessage,
-  MaxUser,
-} from "./client/types.js";
-import { displayName } from "./client/types.js";
+  Adapter,
+  AdapterEvent,
+  AdapterEventType,
+  HistoryOptions,
+  SendOptions,
+  SendResult,
+} from "../core/adapter.js";
+import type { CallOptions } from "../core/call.js";
+import { Emitter, type EventsOptions } from "../core/emitter.js";
+import { ApiError, ValidationError } from "../core/errors.js";
+import type { Chat, Message, Ref, Segment, User } from "../core/model.js";
+import { MAX_CAPABILITIES, MaxConverter } from "./adapter/convert.js";
+import { eventId } from "./adapter/events.js";
+import type { MaxClient } from "./client/index.js";
+import type { MaxEventMap, MaxEventName, MaxMessage } from "./client/types.js";
 
-export const MAX_CAPABILITIES: AdapterCapabilities = {
-  platform: "max",
-  operations: { edit: true, delete: true, react: true, history: true },
-  maxTextLength: 4000,
-  segments: [
-    "text",
-    "mention",
-    "link",
-    "emoji",
-    "image",
-    "video",
-    "audio",
-    "file",
-    "sticker",
-    "location",
-    "contact",
-    "poll",
-    "reply",
-    "forward",
-  ],
-  events: [
-    "message.created",
-    "message.edited",
-    "message.deleted",
-    "reaction",
-    "typing",
-    "presence",
-    "member.joined",
-    "member.left",
-    "chat.updated",
-    "connection.state",
-  ],
-};
+export { MAX_CAPABILITIES, MaxConverter, type MaxOutgoing } from "./adapter/convert.js";
 
-/** The outgoing message body MAX's 64 / 67 take. */
-export interface MaxOutgoing {
-  text: string;
-  elements: MaxElement[];
-  attaches: MaxAttach[];
-  link?: MaxLink;
+export interface MaxAdapterOptions {
+  /** How many idempotency keys (and their answers) are remembered (default 10,000). */
+  idempotencyKeys?: number;
 }
 
-const STYLE_ELEMENTS = { bold: "STRONG", italic: "EMPHASIZED", code: "MONOSPACED" } as const;
-const BOLD = new Set(["STRONG", "BOLD"]);
-const ITALIC = new Set(["EMPHASIZED", "ITALIC"]);
-const CODE = new Set(["MONOSPACED", "CODE", "PRE"]);
-const LINK = new Set(["LINK", "URL"]);
-const MENTION = new Set(["USER_MENTION", "MENTION"]);
+type AdapterEvents = { event: AdapterEvent; error: Error };
 
-function num(v: unknown): number | undefined {
-  if (typeof v === "number" && Number.isFinite(v)) return v;
-  if (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v)) return Number(v);
-  return undefined;
-}
-function str(v: unknown): string | undefined {
-  return typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
-}
-function joinToken(id: unknown, token: unknown): string | undefined {
-  const i = str(id);
-  if (i === undefined) return undefined;
-  return typeof token === "string" && token ? `${i}:${token}` : i;
-}
-function splitToken(id: string): { id: number; token?: string } {
-  const at = id.indexOf(":");
-  const head = at < 0 ? id : id.slice(0, at);
-  const n = Number(head);
-  if (!Number.isSafeInteger(n)) throw new ValidationError(`not a MAX media id: ${head}`, { platform: "max" });
-  return at < 0 ? { id: n } : { id: n, token: id.slice(at + 1) };
-}
+/** Client events the adapter turns into unified ones. */
+const SOURCES: MaxEventName[] = [
+  "message",
+  "messageEdited",
+  "messageDeleted",
+  "reaction",
+  "typing",
+  "presence",
+  "chatUpdated",
+  "state",
+];
 
-export class MaxConverter {
-  constructor(readonly account: string) {}
-
-  ref(id: string | number): Ref {
-    return ref("max", this.account, id);
-  }
-
-  // ── inbound ───────────────────────────────────────────────────────────────
-
-  user(u: MaxUser): User {
-    const user: User = { ref: this.ref(u.id), name: displayName(u) };
-    if (typeof u.link === "string") user.username = u.link.replace(/^https?:\/\/max\.ru\//, "");
-    if (typeof u.baseUrl === "string") user.avatarUrl = u.baseUrl;
-    return user;
-  }
-
-  chat(c: MaxChat): Chat {
-    const kind: ChatKind = c.type === "DIALOG" ? "direct" : c.type === "CHANNEL" ? "channel" : "group";
-    const chat: Chat = { ref: this.ref(c.id), kind };
-    if (c.title) chat.title = c.title;
-    const count = c.participantsCount ?? (c.participants ? Object.keys(c.participants).length : undefined);
-    if (count !== undefined) chat.memberCount = count;
-    return chat;
-  }
-
-  message(m: MaxMessage): Message {
-    const content = this.segments(m);
-    const msg: Message = {
-      ref: this.ref(m.id),
-      chat: this.ref(m.chatId),
-      author: this.ref(m.sender),
-      time: m.time,
-      content,
-    };
-    for (const s of content) {
-      if (s.type === "reply") msg.replyTo = s.to;
-      if (s.type === "forward") msg.forwarded = s.from;
-    }
-    if (m.status === "EDITED") msg.edited = true;
-    if (m.status === "REMOVED") msg.deleted = true;
-    return msg;
-  }
-
-  /** Text + elements, then the link (reply/forward), then one segment per attach. */
-  segments(m: MaxMessage): Segment[] {
-    const out: Segment[] = [];
-    if (m.link?.type === "REPLY" && m.link.messageId !== undefined) {
-      out.push({ type: "reply", to: this.ref(m.link.messageId) });
-    }
-    out.push(...this.textSegments(m.text, m.elements));
-    if (m.link?.type === "FORWARD") {
-      const ids = m.link.messageIds ?? (m.link.messageId !== undefined ? [m.link.messageId] : []);
-      const nested = m.link.message?.id;
-      const from = (ids.length ? ids : nested !== undefined ? [nested] : []).map((id) => this.ref(id));
-      const seg: Segment = { type: "forward", from };
-      const chatId = m.link.chatId ?? m.link.message?.chatId;
-      if (chatId !== undefined && chatId !== 0) seg.chat = this.ref(chatId);
-      out.push(seg);
-      // The forwarded body is shown inline by MAX clients; keep its content too.
-      if (m.link.message) out.push(...this.segments({ ...m.link.message, link: undefined }));
-    }
-    for (const a of m.attaches) {
-      const s = this.attachSegment(a);
-      if (s) out.push(s);
-    }
-    return out;
-  }
-
-  /** Splits `text` at element boundaries; each run becomes text, link or mention. */
-  textSegments(text: string, elements: readonly MaxElement[]): Segment[] {
-    if (!text) return [];
-    const ranged = elements.filter(
-      (e) =>
-        typeof e.from === "number" && typeof e.length === "number" && e.length > 0 && e.from < text.length,
-    );
-    if (ranged.length === 0) return [{ type: "text", text }];
-    const cuts = new Set<number>([0, text.length]);
-    for (const e of ranged) {
-      cuts.add(e.from!);
-      cuts.add(Math.min(text.length, e.from! + e.length!));
-    }
-    const points = [...cuts].sort((a, b) => a - b);
-    const out: Segment[] = [];
-    for (let i = 0; i + 1 < points.length; i++) {
-      const from = points[i]!;
-      const to = points[i + 1]!;
-      const piece = text.slice(from, to);
-      const covering = ranged.filter((e) => e.from! <= from && e.from! + e.length! >= to);
-      const mention = covering.find((e) => MENTION.has(e.type));
-      const link = covering.find((e) => LINK.has(e.type));
-      const mentionId = mention ? (num(mention.entityId) ?? num(mention.attributes?.userId)) : undefined;
-      if (mention && mentionId !== undefined) {
-        out.push({ type: "mention", user: this.ref(mentionId), text: piece });
-        continue;
-      }
-      const url = link ? (str(link.attributes?.url) ?? str(link.url)) : undefined;
-      if (link && url) {
-        out.push({ type: "link", url, text: piece });
-        continue;
-      }
-      const seg: Segment = { type: "text", text: piece };
-      if (covering.some((e) => BOLD.has(e.type))) seg.bold = true;
-      if (covering.some((e) => ITALIC.has(e.type))) seg.italic = true;
-      if (covering.some((e) => CODE.has(e.type))) seg.code = true;
-      // Merge with the previous run when the style is the same (elements of other kinds split runs).
-      const prev = out[out.length - 1];
-      if (
-        prev?.type === "text" &&
-        prev.bold === seg.bold &&
-        prev.italic === seg.italic &&
-        prev.code === seg.code
-      ) {
-        prev.text += piece;
-      } else {
-        out.push(seg);
-      }
-    }
-    return out;
-  }
-
-  attachSegment(a: MaxAttach): Segment | undefined {
-    const att = (fields: Attachment): Attachment => {
-      const out: Attachment = {};
-      for (const [k, v] of Object.entries(fields))
-        if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-      return out;
-    };
-    const common = {
-      url: str(a.url) ?? str(a.baseUrl),
-      name: str(a.name),
-      size: num(a.size),
-      mimeType: str(a.mime) ?? str(a.mimeType),
-    };
-    switch (a._type) {
-      case "PHOTO":
-        return {
-          type: "image",
-          attachment: att({
-            ...common,
-            id: str(a.photoToken) ?? str(a.photoId),
-            width: num(a.width),
-            height: num(a.height),
-          }),
-        };
-      case "VIDEO":
-        return {
-          type: "video",
-          attachment: att({
-            ...common,
-            id: joinToken(a.videoId, a.token),
-            width: num(a.width),
-            height: num(a.height),
-            durationMs: num(a.duration),
-          }),
-        };
-      case "VOICE":
-      case "AUDIO":
-        return {
-          type: "audio",
-          voice: true,
-          attachment: att({
-            ...common,
-            id: joinToken(a.voiceId ?? a.audioId ?? a.videoId, a.token),
-            durationMs: num(a.duration),
-          }),
-        };
-      case "FILE":
-        return { type: "file", attachment: att({ ...common, id: str(a.fileId) }) };
-      case "STICKER": {
-        const seg: Segment = { type: "sticker", id: str(a.stickerId) ?? "" };
-        if (common.url) seg.url = common.url;
-        return seg;
-      }
-      case "LOCATION": {
-        const lat = num(a.lat ?? a.latitude);
-        const lon = num(a.lon ?? a.longitude);
-        if (lat === undefined || lon === undefined) return undefined;
-        const seg: Segment = { type: "location", lat, lon };
-        const title = str(a.title);
-        if (title) seg.title = title;
-        return seg;
-      }
-      case "CONTACT": {
-        const seg: Segment = { type: "contact" };
-        const id = str(a.contactId);
-        if (id) seg.user = this.ref(id);
-        const name =
-          str(a.name) ?? (str(a.firstName) ? [a.firstName, a.lastName].filter(Boolean).join(" ") : undefined);
-        if (name) seg.name = name;
-        const phone = str(a.phone);
-        if (phone) seg.phone = phone;
-        return seg;
-      }
-      case "POLL": {
-        const options = Array.isArray(a.options)
-          ? a.options.map((o) => (typeof o === "string" ? o : (str((o as { text?: unknown })?.text) ?? "")))
-          : [];
-        const seg: Segment = { type: "poll", question: str(a.question) ?? str(a.title) ?? "", options };
-        if (typeof a.anonymous === "boolean") seg.anonymous = a.anonymous;
-        if (typeof a.multipleChoice === "boolean") seg.multiple = a.multipleChoice;
-        return seg;
-      }
-      default:
-        // CONTROL (service messages), SHARE, CALL, keyboards: not content.
-        return undefined;
-    }
-  }
-
-  // ── outbound ──────────────────────────────────────────────────────────────
-
-  /**
-   * Unified content → MAX message body. Media segments must already carry a MAX id (upload
-   * first: `MaxAdapter.send` does it for local paths); anything else is a ValidationError.
-   */
-  outgoing(content: readonly Segment[]): MaxOutgoing {
-    let text = "";
-    const elements: MaxElement[] = [];
-    const attaches: MaxAttach[] = [];
-    let link: MaxLink | undefined;
-    const append = (piece: string, ...kinds: MaxElement[]) => {
-      const from = text.length;
-      text += piece;
-      for (const k of kinds) if (piece.length) elements.push({ ...k, from, length: piece.length });
-    };
-    for (const s of content) {
-      switch (s.type) {
-        case "text": {
-          const kinds: MaxElement[] = [];
-          if (s.bold) kinds.push({ type: STYLE_ELEMENTS.bold });
-          if (s.italic) kinds.push({ type: STYLE_ELEMENTS.italic });
-          if (s.code) kinds.push({ type: STYLE_ELEMENTS.code });
-          append(s.text, ...kinds);
-          break;
-        }
-        case "link":
-          append(s.text ?? s.url, { type: "LINK", attributes: { url: s.url } });
-          break;
-        case "mention":
-          append(s.text ?? `@${s.user.id}`, {
-            type: "USER_MENTION",
-            entityId: this.bareNumber(s.user, "user"),
-          });
-          break;
-        case "emoji":
-          append(s.name && !/\p{Extended_Pictographic}/u.test(s.id) ? `:${s.name}:` : s.id);
-          break;
-        case "image":
-          attaches.push({ _type: "PHOTO", photoToken: this.mediaId(s.attachment, "image") });
-          break;
-        case "video": {
-          const { id, token } = splitToken(this.mediaId(s.attachment, "video"));
-          attaches.push(token ? { _type: "VIDEO", videoId: id, token } : { _type: "VIDEO", videoId: id });
-          break;
-        }
-        case "audio": {
-          const { id, token } = splitToken(this.mediaId(s.attachment, "audio"));
-          const a: MaxAttach = { _type: "VOICE", voiceId: id };
-          if (token) a.token = token;
-          if (s.attachment.durationMs !== undefined) a.duration = s.attachment.durationMs;
-          attaches.push(a);
-          break;
-        }
-        case "file":
-          attaches.push({ _type: "FILE", fileId: splitToken(this.mediaId(s.attachment, "file")).id });
-          break;
-        case "sticker":
-          attaches.push({ _type: "STICKER", stickerId: splitToken(s.id).id });
-          break;
-        case "location":
-          attaches.push({ _type: "LOCATION", lat: s.lat, lon: s.lon });
-          break;
-        case "contact": {
-          if (!s.user) throw new ValidationError("MAX contact attaches need a user ref", { platform: "max" });
-          const a: MaxAttach = { _type: "CONTACT", contactId: this.bareNumber(s.user, "contact") };
-          if (s.name) a.name = s.name;
-          if (s.phone) a.phone = s.phone;
-          attaches.push(a);
-          break;
-        }
-        case "poll":
-          attaches.push({
-            _type: "POLL",
-            question: s.question,
-            options: s.options.map((text) => ({ text })),
-            anonymous: s.anonymous ?? false,
-            multipleChoice: s.multiple ?? false,
-          });
-          break;
-        case "reply":
-          link = { type: "REPLY", messageId: this.own(s.to).id };
-          break;
-        case "forward": {
-          if (!s.chat) throw new ValidationError("forwarding needs the source chat", { platform: "max" });
-          link = {
-            type: "FORWARD",
-            chatId: this.bareNumber(s.chat, "chat"),
-            messageIds: s.from.map((r) => this.own(r).id),
-          };
-          break;
-        }
-      }
-    }
-    const out: MaxOutgoing = { text, elements, attaches };
-    if (link) out.link = link;
-    return out;
-  }
-
-  /** Refs from another platform or account can't be used on this one. */
-  own(r: Ref): Ref {
-    if (r.platform !== "max" || r.account !== this.account) {
-      throw new ValidationError(
-        `ref ${r.platform}:${r.account}:${r.id} does not belong to MAX account ${this.account}`,
-        {
-          platform: "max",
-        },
-      );
-    }
-    return r;
-  }
-
-  bareNumber(r: Ref, what: string): number {
-    const n = Number(this.own(r).id);
-    if (!Number.isSafeInteger(n))
-      throw new ValidationError(`not a MAX ${what} id: ${r.id}`, { platform: "max" });
-    return n;
-  }
-
-  private mediaId(a: Attachment, what: string): string {
-    if (!a.id) {
-      throw new ValidationError(
-        `${what} segment has no MAX id: upload it first (MaxAdapter.send uploads local files)`,
-        {
-          platform: "max",
-        },
-      );
-    }
-    return a.id;
-  }
-
-  // ── events ────────────────────────────────────────────────────────────────
-
-  /** One client event → zero or more unified events. */
-  events<K extends MaxEventName>(type: K, data: MaxEventMap[K]): Event[] {
-    switch (type) {
-      case "message": {
-        const { message } = data as MaxEventMap["message"];
-        const control = message.attaches.find((a) => a._type === "CONTROL");
-        if (control) return this.controlEvents(message, control);
-        return [{ type: "message.created", message: this.message(message) }];
-      }
-      case "messageEdited":
-        return [
-          { type: "message.edited", message: this.message((data as MaxEventMap["messageEdited"]).message) },
-        ];
-      case "messageDeleted": {
-        const d = data as MaxEventMap["messageDeleted"];
-        return d.messageIds.map((id) => ({
-          type: "message.deleted",
-          chat: this.ref(d.chatId),
-          message: this.ref(id),
-        }));
-      }
-      case "reaction": {
-        const d = data as MaxEventMap["reaction"];
-        // 155 carries counters, not who reacted: report the top reaction as an anonymous change.
-        const top = d.yourReaction ?? d.counters[0]?.reaction;
-        if (!top) return [];
-        return [
-          {
-            type: "reaction",
-            chat: this.ref(d.chatId),
-            message: this.ref(d.messageId),
-            reaction: top,
-            added: d.totalCount > 0,
-          },
-        ];
-      }
-      case "typing": {
-        const d = data as MaxEventMap["typing"];
-        return [{ type: "typing", chat: this.ref(d.chatId), user: this.ref(d.userId) }];
-      }
-      case "presence": {
-        const d = data as MaxEventMap["presence"];
-        const e: Event = { type: "presence", user: this.ref(d.userId), online: d.online };
-        if (d.seen !== undefined) e.lastSeen = d.seen < 1e11 ? d.seen * 1000 : d.seen;
-        return [e];
-      }
-      case "chatUpdated":
-        return [{ type: "chat.updated", chat: this.chat((data as MaxEventMap["chatUpdated"]).chat) }];
-      case "state": {
-        const d = data as MaxEventMap["state"];
-        const e: Event = { type: "connection.state", state: d.state };
-        if (d.reason) e.reason = d.reason;
-        return [e];
-      }
-      default:
-        return [];
-    }
-  }
-
-  /** Service messages about membership (`CONTROL` attaches) → member events. */
-  private controlEvents(message: MaxMessage, control: MaxAttach): Event[] {
-    const chat = this.ref(message.chatId);
-    const ids = Array.isArray(control.userIds) ? control.userIds.map(num).filter((n) => n !== undefined) : [];
-    const users = ids.length ? ids : [num(control.userId) ?? message.sender];
-    const event = str(control.event);
-    if (event === "add" || event === "joinByLink" || event === "join") {
-      return users.map((u) => ({ type: "member.joined", chat, user: this.ref(u) }));
-    }
-    if (event === "remove" || event === "leave") {
-      return users.map((u) => ({ type: "member.left", chat, user: this.ref(u) }));
-    }
-    return [];
-  }
-}
-
-/** Minimal client surface the adapter needs (MaxClient satisfies it). */
-export interface MaxAdapterClient {
-  readonly account: string;
-  sendMessage(
-    chatId: number,
-    message: { text?: string; elements?: MaxElement[]; attaches?: MaxAttach[]; link?: MaxLink },
-  ): Promise<MaxMessage>;
-  uploadAttach(kind: "photo" | "video" | "voice" | "file", source: string): Promise<MaxAttach>;
-  on<K extends MaxEventName>(type: K, listener: (data: MaxEventMap[K]) => void): () => void;
+/** A message cid (a positive safe integer, as web clients make them) derived from a key. */
+export function cidFromKey(key: string): number {
+  const h = createHash("sha256").update(`switchboard:max:${key}`).digest();
+  // 47 bits leave room for `+ part` without leaving the safe integers.
+  return h.readUIntBE(0, 6) % 2 ** 47;
 }
 
 /**
  * Unified face of one MAX account: sends unified content (uploading media segments that point
  * at local files: `attachment.url` as a path or `file://` URL) and re-emits unified events.
  */
-export class MaxAdapter {
+export class MaxAdapter implements Adapter {
+  readonly platform = "max" as const;
+  readonly account: string;
   readonly capabilities = MAX_CAPABILITIES;
   readonly convert: MaxConverter;
+  private readonly emitter: Emitter<AdapterEvents>;
+  private readonly sends = new Map<string, Promise<SendResult>>();
+  private readonly keyLimit: number;
+  private offs: (() => void)[] = [];
 
-  constructor(private readonly client: MaxAdapterClient) {
+  constructor(
+    readonly client: MaxClient,
+    options: MaxAdapterOptions = {},
+  ) {
+    this.account = client.account;
     this.convert = new MaxConverter(client.account);
+    this.keyLimit = options.idempotencyKeys ?? 10_000;
+    this.emitter = new Emitter<AdapterEvents>({ platform: "max" });
+    this.offs = SOURCES.map((name) =>
+      client.on(name, (data) => {
+        this.publish(name, data);
+      }),
+    );
   }
 
-  async send(chat: Ref, content: readonly Segment[]): Promise<Message> {
+  private publish<K extends MaxEventName>(name: K, data: MaxEventMap[K]): void {
+    for (const e of this.convert.events(name, data)) {
+      this.emitter.emit("event", { ...e, id: eventId(name, data, e) } as AdapterEvent);
+    }
+  }
+
+  async connect(options: CallOptions = {}): Promise<void> {
+    await this.client.connect(options);
+  }
+
+  async close(): Promise<void> {
+    for (const off of this.offs.splice(0)) off();
+    this.emitter.end();
+    await this.client.close();
+  }
+
+  events(options: EventsOptions<AdapterEventType> = {}): AsyncIterableIterator<AdapterEvent> {
+    const inner = this.emitter.events({
+      types: ["event"],
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.bufferSize !== undefined ? { bufferSize: options.bufferSize } : {}),
+    });
+    const wanted = options.types ? new Set<string>(options.types) : undefined;
+    const iterator: AsyncIterableIterator<AdapterEvent> = {
+      [Symbol.asyncIterator]: () => iterator,
+      next: async () => {
+        for (;;) {
+          const r = await inner.next();
+          if (r.done) return { value: undefined, done: true };
+          const event = r.value.data as AdapterEvent;
+          if (!wanted || wanted.has(event.type)) return { value: event, done: false };
+        }
+      },
+      return: async () => {
+        await inner.return?.();
+        return { value: undefined, done: true };
+      },
+    };
+    return iterator;
+  }
+
+  onEvent(listener: (event: AdapterEvent) => void | Promise<void>): () => void {
+    return this.emitter.on("event", listener);
+  }
+
+  // ── sending ───────────────────────────────────────────────────────────────
+
+  send(chat: Ref, content: string | readonly Segment[], options: SendOptions = {}): Promise<SendResult> {
+    const key = options.idempotencyKey;
+    if (key === undefined) return this.sendNow(chat, content, options);
+    const known = this.sends.get(key);
+    if (known) return known;
+    const promise = this.sendNow(chat, content, options, cidFromKey(key));
+    this.sends.set(key, promise);
+    if (this.sends.size > this.keyLimit) {
+      const oldest = this.sends.keys().next().value;
+      if (oldest !== undefined) this.sends.delete(oldest);
+    }
+    // A failed send may be tried again with the same key (and the same cids).
+    promise.catch(() => {
+      if (this.sends.get(key) === promise) this.sends.delete(key);
+    });
+    return promise;
+  }
+
+  private async sendNow(
+    chat: Ref,
+    content: string | readonly Segment[],
+    options: SendOptions,
+    cid?: number,
+  ): Promise<SendResult> {
     const chatId = this.convert.bareNumber(chat, "chat");
+    const segments: readonly Segment[] =
+      typeof content === "string" ? [{ type: "text", text: content }] : content;
+    const ready = await this.uploadLocal(segments, options);
+    const body = this.convert.outgoing(ready);
+    if (options.replyTo) body.link = { type: "REPLY", messageId: this.convert.own(options.replyTo).id };
+    const sent = await this.client.sendMessageParts(chatId, body, {
+      split: true,
+      ...(cid !== undefined ? { cid } : {}),
+      ...call(options),
+    });
+    return { ids: sent.map((m) => this.convert.ref(m.id)) };
+  }
+
+  /** Media segments without a MAX id but with a local file are uploaded first. */
+  private async uploadLocal(content: readonly Segment[], options: CallOptions): Promise<Segment[]> {
     const ready: Segment[] = [];
     for (const s of content) {
       if (
@@ -556,38 +180,107 @@ export class MaxAdapter {
           });
         }
         const kind = s.type === "image" ? "photo" : s.type === "audio" ? "voice" : s.type;
-        const attach = await this.client.uploadAttach(kind, path);
+        const attach = await this.client.uploadAttach(kind, path, call(options));
         const converted = this.convert.attachSegment(attach);
         if (converted) ready.push(converted);
         continue;
       }
       ready.push(s);
     }
-    const body = this.convert.outgoing(ready);
-    return this.convert.message(await this.client.sendMessage(chatId, body));
+    return ready;
   }
 
-  /** Subscribes to every unified event; returns the unsubscribe function. */
-  onEvent(listener: (event: Event) => void): () => void {
-    const names: MaxEventName[] = [
-      "message",
-      "messageEdited",
-      "messageDeleted",
-      "reaction",
-      "typing",
-      "presence",
-      "chatUpdated",
-      "state",
-    ];
-    const offs = names.map((name) =>
-      this.client.on(name, (data) => {
-        for (const e of this.convert.events(name, data)) listener(e);
-      }),
+  async edit(
+    chat: Ref,
+    message: Ref,
+    content: string | readonly Segment[],
+    options: CallOptions = {},
+  ): Promise<void> {
+    const segments: readonly Segment[] =
+      typeof content === "string" ? [{ type: "text", text: content }] : content;
+    const body = this.convert.outgoing(await this.uploadLocal(segments, options));
+    await this.client.editMessage(
+      this.convert.bareNumber(chat, "chat"),
+      this.convert.own(message).id,
+      body.text,
+      {
+        elements: body.elements,
+        ...(body.attaches.length ? { attaches: body.attaches } : {}),
+        ...call(options),
+      },
     );
-    return () => {
-      for (const off of offs) off();
-    };
   }
+
+  async delete(chat: Ref, message: Ref, options: CallOptions = {}): Promise<void> {
+    await this.client.deleteMessage(
+      this.convert.bareNumber(chat, "chat"),
+      this.convert.own(message).id,
+      call(options),
+    );
+  }
+
+  async react(chat: Ref, message: Ref, reaction: string | null, options: CallOptions = {}): Promise<void> {
+    const chatId = this.convert.bareNumber(chat, "chat");
+    const id = this.convert.own(message).id;
+    if (reaction === null) await this.client.unreact(chatId, id, call(options));
+    else await this.client.react(chatId, id, reaction, call(options));
+  }
+
+  // ── reading ───────────────────────────────────────────────────────────────
+
+  /** Oldest first, strictly after `after` (or from the oldest); at most `limit` (≤ 1000). */
+  async history(chat: Ref, options: HistoryOptions = {}): Promise<Message[]> {
+    const chatId = this.convert.bareNumber(chat, "chat");
+    const limit = Math.max(1, Math.min(1000, options.limit ?? 50));
+    let from = 0;
+    let after: MaxMessage | undefined;
+    if (options.after) {
+      const id = this.convert.own(options.after).id;
+      [after] = await this.client.getMessages(chatId, [id], call(options));
+      if (!after)
+        throw new ApiError(`no MAX message ${id} in chat ${chatId}`, { platform: "max", code: "not.found" });
+      // `forward` is strictly after `from`: start 1 ms early for messages of the same ms.
+      from = Math.max(0, after.time - 1);
+    }
+    const page = await this.client.getHistory(chatId, {
+      from,
+      forward: limit + 1,
+      backward: 0,
+      ...call(options),
+    });
+    const later = after
+      ? page.filter(
+          (m) =>
+            m.time > after.time || (m.time === after.time && m.id !== after.id && isLater(m.id, after.id)),
+        )
+      : page;
+    return later.slice(0, limit).map((m) => this.convert.message(m));
+  }
+
+  async getChat(chat: Ref, options: CallOptions = {}): Promise<Chat> {
+    const found = await this.client.getChat(this.convert.bareNumber(chat, "chat"), call(options));
+    if (!found) throw new ApiError(`no MAX chat ${chat.id}`, { platform: "max", code: "chat.not.found" });
+    return this.convert.chat(found);
+  }
+
+  async getUser(user: Ref, options: CallOptions = {}): Promise<User> {
+    const [found] = await this.client.getUsers([this.convert.bareNumber(user, "user")], call(options));
+    if (!found) throw new ApiError(`no MAX user ${user.id}`, { platform: "max", code: "not.found" });
+    return this.convert.user(found);
+  }
+}
+
+function call(options: CallOptions): CallOptions {
+  const out: CallOptions = {};
+  if (options.signal) out.signal = options.signal;
+  if (options.timeoutMs !== undefined) out.timeoutMs = options.timeoutMs;
+  return out;
+}
+
+/** Message ids are decimal strings (beyond 2^53 on the service). */
+function isLater(a: string, b: string): boolean {
+  if (/^\d+$/.test(a) && /^\d+$/.test(b)) return BigInt(a) > BigInt(b);
+  return a > b;
 }
 
 function localPath(url: string | undefined): string | undefined {

@@ -1,14 +1,33 @@
-/** Public surface of `switchboard/max`: the client, session stores, types and wire constants. */
+/**
+ * Public surface of `switchboard/max`: the client, the adapter, their types, the credentials
+ * helpers and the wire constants users need. No emulator code (that is
+ * `switchboard/max/emulator`), so importing this loads neither fastify nor better-sqlite3.
+ */
 
-export { MAX_CAPABILITIES, MaxAdapter, MaxConverter, type MaxOutgoing } from "./adapter.js";
+export {
+  cidFromKey,
+  MAX_CAPABILITIES,
+  MaxAdapter,
+  type MaxAdapterOptions,
+  MaxConverter,
+  type MaxOutgoing,
+} from "./adapter.js";
 export { splitText } from "./client/catch-up.js";
 export { errorFromPayload } from "./client/codec.js";
 export {
-  FileSessionStore,
-  type MaxSession,
-  MemorySessionStore,
-  type SessionStore,
-} from "./client/session-store.js";
+  type MaxCallOptions,
+  MaxClient,
+  type MaxClientOptions,
+  type MaxSendOptions,
+  type MediaKind,
+  type OutgoingMessage,
+  type QrInfo,
+  type QrLoginStep,
+  type SessionInfo,
+  type SignInResult,
+  type UploadOptions,
+} from "./client/index.js";
+export { type MaxSession, maxSessionFile, parseMaxSession } from "./client/session.js";
 export type {
   ChatUpdatedEvent,
   MaxAttach,
@@ -35,24 +54,13 @@ export type {
 export { displayName } from "./client/types.js";
 export type { UploadProgress, UploadSource } from "./client/uploads.js";
 export {
-  MaxClient,
-  type MaxClientOptions,
-  type MediaKind,
-  type OutgoingMessage,
-  type QrInfo,
-  type QrLoginStep,
-  type RequestOptions,
-  type SendOptions,
-  type SessionInfo,
-  type SignInResult,
-  type UploadOptions,
-} from "./client.js";
-export {
   AttachType,
   Cmd,
   DEFAULT_URL,
   ErrorCode,
   LIMITS,
+  type MaxMethod,
+  maxRpc,
   Opcode,
   opcodeName,
   PROTOCOL_VERSION,

@@ -319,14 +319,23 @@ describe("MaxAdapter over a live client", () => {
       const adapterA = new MaxAdapter(a);
       const adapterB = new MaxAdapter(b);
       const events: Event[] = [];
-      const off = adapterB.onEvent((e) => events.push(e));
+      const off = adapterB.onEvent((e) => {
+        events.push(e);
+      });
       const dir = mkdtempSync(join(tmpdir(), "sb-adapter-"));
       const png = join(dir, "x.png");
       writeFileSync(png, Buffer.from("89504e470d0a1a0a", "hex"));
-      const sent = await adapterA.send({ platform: "max", account: a.account, id: String(chatId) }, [
+      const chat = { platform: "max" as const, account: a.account, id: String(chatId) };
+      const result = await adapterA.send(chat, [
         { type: "text", text: "look", bold: true },
         { type: "image", attachment: { url: png } },
       ]);
+      expect(result.ids).toHaveLength(1);
+      // What was sent, as the sender's history has it.
+      const [sent] = (await adapterA.history(chat, { limit: 50 })).filter(
+        (m) => m.ref.id === result.ids[0]?.id,
+      );
+      if (!sent) throw new Error("the sent message is not in history");
       expect(sent.content[0]).toEqual({ type: "text", text: "look", bold: true });
       expect(sent.content[1]?.type).toBe("image");
       const isSent = (e: Event) => e.type === "message.created" && e.message.ref.id === sent.ref.id;
@@ -336,6 +345,7 @@ describe("MaxAdapter over a live client", () => {
         "text",
         "image",
       ]);
+      expect((created as { id?: string }).id).toBe(`message.created:${chatId}:${sent.ref.id}`);
       off();
     } finally {
       await a.close();

@@ -1,7 +1,9 @@
 /** Shared setup for MaxClient tests: an emulator, signed-in clients and event waiters. */
 
+import { type CredentialStore, MemoryCredentialStore } from "../../src/core/credentials.js";
+import { MaxClient, type MaxClientOptions } from "../../src/max/client/index.js";
+import type { MaxSession } from "../../src/max/client/session.js";
 import type { MaxEventMap, MaxEventName } from "../../src/max/client/types.js";
-import { MaxClient, type MaxClientOptions } from "../../src/max/client.js";
 import { startEmulator } from "./raw.js";
 
 export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
@@ -16,11 +18,13 @@ export function nextPhone(): string {
 export async function signedIn(
   emu: Emulator,
   options: MaxClientOptions & { phone?: string } = {},
-): Promise<MaxClient & { phone: string }> {
+): Promise<MaxClient & { phone: string; credentials: CredentialStore<MaxSession> }> {
   const phone = options.phone ?? nextPhone();
+  const credentials = options.credentials ?? new MemoryCredentialStore<MaxSession>();
   const client = new MaxClient({
     url: emu.url,
-    requestTimeoutMs: 5000,
+    timeoutMs: 5000,
+    credentials,
     reconnect: { baseMs: 20, maxMs: 200 },
     ...options,
   });
@@ -28,7 +32,7 @@ export async function signedIn(
   await client.requestCode(phone);
   const r = await client.signIn("123456");
   if (r.status !== "ok") throw new Error("unexpected 2FA");
-  return Object.assign(client, { phone });
+  return Object.assign(client, { phone, credentials });
 }
 
 /** Resolves with the next event of `type` matching `match`. */

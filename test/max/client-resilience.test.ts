@@ -7,9 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { MissedLedger } from "../../bench/lib/resume.js";
+import { MemoryCredentialStore } from "../../src/core/credentials.js";
 import { AuthError, SwitchboardError } from "../../src/core/errors.js";
 import { createLogger } from "../../src/core/log.js";
-import { FileSessionStore, MaxClient, MemorySessionStore, Opcode } from "../../src/max/index.js";
+import { MaxClient, type MaxSession, maxSessionFile, Opcode } from "../../src/max/index.js";
 import { type Emulator, nextEvent, nextPhone, signedIn, startEmulator, until } from "./client-helpers.js";
 import { loggedIn, RawClient } from "./raw.js";
 
@@ -120,14 +121,18 @@ describe("drop → resumed (the bench's criterion)", () => {
 describe("revoked session", () => {
   it("terminated from another device: AuthError once, no reconnect loop, nothing hangs", async () => {
     emu = await startEmulator();
-    const store = new MemorySessionStore();
+    const store = new MemoryCredentialStore<MaxSession>();
     const phone = nextPhone();
-    const client = await signedIn(emu, { phone, sessionStore: store, reconnect: { baseMs: 5, maxMs: 20 } });
+    const client = await signedIn(emu, { phone, credentials: store, reconnect: { baseMs: 5, maxMs: 20 } });
     clients.push(client);
     const errors: unknown[] = [];
     const states: string[] = [];
-    client.on("error", (e) => errors.push(e));
-    client.on("state", (s) => states.push(s.state));
+    client.on("error", (e) => {
+      errors.push(e);
+    });
+    client.on("state", (s) => {
+      states.push(s.state);
+    });
     const iterator = client.events();
 
     const raw = await RawClient.connect(emu.url);
@@ -165,11 +170,11 @@ describe("revoked session", () => {
   });
 });
 
-describe("FileSessionStore", () => {
+describe("maxSessionFile (FileCredentialStore)", () => {
   it("writes mode 0600 atomically, keeps token and deviceId per account", async () => {
     const dir = join(mkdtempSync(join(tmpdir(), "sb-store-")), "nested");
     const path = join(dir, "max-sessions.json");
-    const store = new FileSessionStore(path);
+    const store = maxSessionFile(path);
     await store.save("alice", { token: "t-alice", deviceId: "dev-a", userId: 1 });
     expect(statSync(path).mode & 0o777).toBe(0o600);
     await Promise.all(
@@ -194,10 +199,10 @@ describe("FileSessionStore", () => {
     emu = await startEmulator();
     const path = join(mkdtempSync(join(tmpdir(), "sb-store-")), "s.json");
     const phone = nextPhone();
-    const first = await signedIn(emu, { phone, sessionStore: new FileSessionStore(path), account: phone });
+    const first = await signedIn(emu, { phone, credentials: maxSessionFile(path), account: phone });
     const userId = first.userId;
     await first.close();
-    const second = new MaxClient({ url: emu.url, sessionStore: new FileSessionStore(path), account: phone });
+    const second = new MaxClient({ url: emu.url, credentials: maxSessionFile(path), account: phone });
     clients.push(second);
     expect(await second.connect()).toEqual({ loggedIn: true });
     expect(second.userId).toBe(userId);
@@ -216,11 +221,11 @@ describe("secrets stay out of logs", () => {
     const phone = nextPhone();
     const password = "pw-Zq81-secret";
     emu.admin.createUser({ phone, firstName: "Sec", password });
-    const store = new MemorySessionStore();
+    const store = new MemoryCredentialStore<MaxSession>();
     const client = new MaxClient({
       url: emu.url,
       logger,
-      sessionStore: store,
+      credentials: store,
       reconnect: { baseMs: 5, maxMs: 20 },
     });
     clients.push(client);

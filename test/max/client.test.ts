@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemoryCredentialStore } from "../../src/core/credentials.js";
 import {
   AbortError,
   ApiError,
@@ -13,7 +14,7 @@ import {
   TransportError,
   ValidationError,
 } from "../../src/core/errors.js";
-import { MaxClient, MemorySessionStore, Opcode } from "../../src/max/index.js";
+import { MaxClient, type MaxSession, Opcode } from "../../src/max/index.js";
 import { type Emulator, nextEvent, nextPhone, signedIn, startEmulator, until } from "./client-helpers.js";
 
 let emu: Emulator;
@@ -35,9 +36,9 @@ afterAll(async () => {
 
 describe("auth", () => {
   it("SMS login stores the token and deviceId, and a new client logs in with them", async () => {
-    const store = new MemorySessionStore();
+    const store = new MemoryCredentialStore<MaxSession>();
     const phone = nextPhone();
-    const a = new MaxClient({ url: emu.url, sessionStore: store, account: "me" });
+    const a = new MaxClient({ url: emu.url, credentials: store, account: "me" });
     expect(await a.connect()).toEqual({ loggedIn: false });
     expect(await a.requestCode(phone)).toEqual({ codeLength: 6 });
     const r = await a.signIn("123456");
@@ -48,7 +49,7 @@ describe("auth", () => {
     expect(saved?.userId).toBe(a.userId);
     await a.close();
 
-    const b = new MaxClient({ url: emu.url, sessionStore: store, account: "me" });
+    const b = new MaxClient({ url: emu.url, credentials: store, account: "me" });
     expect(await b.connect()).toEqual({ loggedIn: true });
     expect(b.userId).toBe(a.userId);
     expect((await store.load("me"))?.deviceId).toBe(saved?.deviceId);
@@ -112,15 +113,15 @@ describe("auth", () => {
   });
 
   it("loginByToken works with a valid token and rejects a bad one with AuthError", async () => {
-    const store = new MemorySessionStore();
+    const store = new MemoryCredentialStore<MaxSession>();
     await store.save("default", { deviceId: "d1", token: "not-a-token" });
-    const bad = new MaxClient({ url: emu.url, sessionStore: store });
+    const bad = new MaxClient({ url: emu.url, credentials: store });
     await expect(bad.connect()).rejects.toBeInstanceOf(AuthError);
     // The dead token is forgotten, the device kept.
     await until(() => true);
     expect((await store.load("default"))?.token).toBeUndefined();
 
-    const token = (await (ann as unknown as { store: MemorySessionStore }).store.load("default"))?.token;
+    const token = (await ann.credentials.load("default"))?.token;
     const c = new MaxClient({ url: emu.url });
     const profile = await c.loginByToken(token!);
     expect(profile.contact.id).toBe(ann.userId);
@@ -171,7 +172,9 @@ describe("messages", () => {
     const b = await ann.sendMessage(dialogId, "batch b");
     const mine = await ann.sendMessage(dialogId, "hide me");
     const seen: string[] = [];
-    const listener = (e: { messageIds: string[] }) => seen.push(...e.messageIds);
+    const listener = (e: { messageIds: string[] }) => {
+      seen.push(...e.messageIds);
+    };
     bob.on("messageDeleted", listener);
     const gone = nextEvent(bob, "messageDeleted", (e) => e.messageIds.includes(b.id));
     await ann.deleteMessages(dialogId, [a.id, b.id]);
@@ -375,11 +378,11 @@ describe("contacts, presence, account", () => {
       await revoked;
 
       // terminateSession by id: that device is disconnected and its token stops working.
-      const third = new MaxClient({ url: emu.url, reconnect: false });
+      const thirdStore = new MemoryCredentialStore<MaxSession>();
+      const third = new MaxClient({ url: emu.url, reconnect: false, credentials: thirdStore });
       await third.requestCode(c.phone);
       await third.signIn("123456");
-      const thirdToken = (await (third as unknown as { store: MemorySessionStore }).store.load("default"))
-        ?.token;
+      const thirdToken = (await thirdStore.load("default"))?.token;
       expect(thirdToken).toBeTruthy();
       const target = (await c.sessions()).find((x) => !x.current);
       expect(target).toBeDefined();
@@ -395,7 +398,7 @@ describe("contacts, presence, account", () => {
       expect((await c.sessionsInfo()).filter((x) => x.current)).toHaveLength(1);
 
       // 97 rotates this session's token: it is stored, and a reconnect logs in with it.
-      const store = (c as unknown as { store: MemorySessionStore }).store;
+      const store = c.credentials;
       const before = (await store.load("default"))?.token;
       await c.resetSessions();
       const after = (await store.load("default"))?.token;
@@ -451,7 +454,9 @@ describe("media", () => {
       writeFileSync(path, bytes);
       const progress: { sent: number; total?: number }[] = [];
       const completed: unknown[] = [];
-      const offDone = ann.on("uploadComplete", (d) => completed.push(d));
+      const offDone = ann.on("uploadComplete", (d) => {
+        completed.push(d);
+      });
       const attach = await ann.uploadAttach(kind, path, { onProgress: (p) => progress.push(p) });
       offDone();
       // The public event carries the same id the attach refers to.
@@ -538,7 +543,9 @@ describe("transport behaviour", () => {
     try {
       emu.admin.delay(3000, 3000, { userId: c.userId! });
       const states: string[] = [];
-      c.on("state", (s) => states.push(s.state));
+      c.on("state", (s) => {
+        states.push(s.state);
+      });
       const pending = c.getChats([1]).catch((e: unknown) => e);
       await new Promise((r) => setTimeout(r, 50));
       const started = Date.now();

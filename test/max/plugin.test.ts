@@ -67,7 +67,8 @@ describe("maxEmulatorPlugin", () => {
       headers: body === undefined ? {} : { "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, body: await res.json() };
+    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
+    return { status: res.status, body: (await res.json()) as any };
   };
 
   it("describes itself and listens on the shown host", () => {

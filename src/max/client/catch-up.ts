@@ -3,7 +3,11 @@
  * of the newest message it delivered, and a bounded set of the ids it delivered (a message the
  * live push and the history catch-up both bring is handed to the user once).
  */
-import type { MaxMessage } from "./types.js";
+import { ApiError } from "../../core/errors.js";
+import type { OpenContext } from "../../core/rpc-ws.js";
+import { maxRpc } from "../protocol.js";
+import type { MaxEngine } from "./engine.js";
+import { listOf, type MaxChat, type MaxMessage, toMaxMessage } from "./types.js";
 
 interface ChatMark {
   lastTime: number;
@@ -84,4 +88,92 @@ export function splitText(text: string, max: number): { text: string; start: num
   }
   if (start < text.length || out.length === 0) out.push({ text: text.slice(start), start });
   return out;
+}
+
+function compareIds(a: string, b: string): number {
+  if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
+    const x = BigInt(a);
+    const y = BigInt(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Oldest first; same-ms messages by id. */
+export function byTimeThenId(a: MaxMessage, b: MaxMessage): number {
+  return a.time - b.time || compareIds(a.id, b.id);
+}
+
+/** Fetches what arrived while we were away, chat by chat, through history (49). */
+export async function catchUp(
+  engine: MaxEngine,
+  ctx: OpenContext<number>,
+  loginChats: MaxChat[],
+  since: number,
+): Promise<void> {
+  const opts = typeof engine.o.catchUp === "object" ? engine.o.catchUp : {};
+  const pageSize = Math.min(1000, Math.max(1, opts.pageSize ?? 200));
+  const maxPerChat = opts.maxPerChat ?? 10_000;
+  const { tracker } = engine;
+  const targets = new Map<number, number>();
+  for (const id of tracker.chatIds()) targets.set(id, tracker.lastTime(id) ?? since);
+  for (const chat of loginChats) {
+    const last = chat.lastMessage;
+    if (last && tracker.has(chat.id, last.id)) {
+      targets.delete(chat.id);
+      continue;
+    }
+    if (!targets.has(chat.id)) {
+      const activity = last?.time ?? chat.lastEventTime ?? 0;
+      if (activity >= since) targets.set(chat.id, since);
+    }
+  }
+  for (const [chatId, from] of targets) {
+    try {
+      await catchUpChat(engine, ctx, chatId, from, pageSize, maxPerChat);
+    } catch (err) {
+      if (err instanceof ApiError) {
+        // Left or lost the chat meanwhile: stop following it, keep going with the rest.
+        tracker.forget(chatId);
+        engine.emit("error", err);
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+async function catchUpChat(
+  engine: MaxEngine,
+  ctx: OpenContext<number>,
+  chatId: number,
+  from: number,
+  pageSize: number,
+  maxPerChat: number,
+): Promise<void> {
+  // History's `forward` is strictly after `from`: start 1 ms early so same-ms messages come
+  // too; the seen set drops the ones already delivered.
+  let cursor = Math.max(0, from - 1);
+  let delivered = 0;
+  for (;;) {
+    const answer = await ctx.request(maxRpc.getChat.opcode, {
+      chatId,
+      from: cursor,
+      forward: pageSize,
+      backward: 0,
+      getMessages: true,
+    });
+    const page = listOf(answer, "messages", (m) => toMaxMessage(m, chatId)).sort(byTimeThenId);
+    let fresh = 0;
+    for (const raw of page) {
+      const message = raw.chatId === chatId ? raw : { ...raw, chatId };
+      if (message.status === "REMOVED" || !engine.tracker.admit(message)) continue;
+      fresh++;
+      engine.emit("message", { chatId, message, catchUp: true });
+    }
+    delivered += fresh;
+    const last = page[page.length - 1];
+    if (!last || page.length < pageSize || fresh === 0 || delivered >= maxPerChat) return;
+    cursor = Math.max(cursor + 1, last.time - 1);
+  }
 }
