@@ -1,7 +1,7 @@
 import { createHash, randomInt } from "node:crypto";
 import { type ContentItem, decodeContent, MSG_TYPE } from "../protocol.js";
-import { areFriends, discuMembers, groupMembers, groupOf, storeAndFanOut } from "./channel.js";
 import type { Emu, GroupRow } from "./context.js";
+import { areFriends, discuMembers, groupMembers, groupOf, storeAndFanOut } from "./deliver.js";
 import type { LoginState, PendingQr } from "./login.js";
 
 /** Admin mistakes (unknown account, bad input): the admin API answers them as HTTP 4xx. */

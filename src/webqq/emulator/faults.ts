@@ -1,17 +1,14 @@
 /** WebQQ's fault profile for the sandbox's shared HTTP fault layer: its error shape and accounts. */
 import { z } from "zod";
 import { type HttpFaults, installHttpFaults, Num } from "../../core/emulator/http-faults.js";
-import { describeRetcode, Retcode } from "../protocol.js";
+import { describeRetcode, Retcode, WEBQQ_ENDPOINTS } from "../protocol.js";
 import type { WebQQEmulator } from "./server.js";
 
 /** The send paths, where the emulator's own send fault (1202) is preferred. */
-const WEBQQ_SENDS = [
-  "/channel/send_buddy_msg2",
-  "/channel/send_qun_msg2",
-  "/channel/send_discu_msg2",
-  "/channel/send_sess_msg2",
-];
-const WEBQQ_POLL = "/channel/poll2";
+const WEBQQ_SENDS: string[] = (["sendBuddy", "sendQun", "sendDiscu", "sendSess"] as const).map(
+  (n) => WEBQQ_ENDPOINTS[n].path,
+);
+const WEBQQ_POLL = WEBQQ_ENDPOINTS.poll2.path;
 
 /** The seeds give no retcode for too-frequent requests: HTTP 503 with 1202 (not delivered). */
 export const WEBQQ_RATE_LIMIT = { status: 503, retcode: Retcode.SEND_FAILED } as const;

@@ -2,6 +2,7 @@
  * Login: check → (captcha image) → login (ptuiCB) → check_sig (ptwebqq cookie) → login2;
  * QR login: ptqrshow (qrsig cookie) → ptqrlogin (66 / 67 / 65 / 0) → check_sig → login2.
  */
+
 import { randomInt } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import {
@@ -19,6 +20,7 @@ import { type Emu, fail, randomHex, sha256 } from "./context.js";
 import type { Session } from "./hub.js";
 import { patternPng } from "./png.js";
 import { cookies, fields, rBody, requireReferer, setCookies } from "./request.js";
+import { route } from "./routes.js";
 
 const CHECK_TTL_MS = 5 * 60_000;
 const QR_TTL_MS = 2 * 60_000;
@@ -94,7 +96,7 @@ export function registerLoginRoutes(
     return `${origin(req)}/check_sig?pttype=1&uin=${qq}&service=login&nodirect=0&ptsig=${ptsig}&s_url=${s_url}&f_url=&ptlang=2052&ptredirect=100&aid=1003903&daid=164&j_later=0&low_login_hour=0&regmaster=0&pt_login_type=1&pt_aid=0&pt_aaid=0&pt_light=0`;
   };
 
-  app.get("/check", async (req, reply) => {
+  route(app, "check", async (req, reply) => {
     sweep();
     const f = fields(req);
     const uin = f.uin;
@@ -109,7 +111,7 @@ export function registerLoginRoutes(
     return js(reply, formatCheckVC(needCaptcha, vcode, qq > 0xffffffff ? 0 : qq));
   });
 
-  app.get("/getimage", async (req, reply) => {
+  route(app, "captchaImage", async (req, reply) => {
     const c = cookies(req);
     const pending = c.ptvfsession ? st.checks.get(c.ptvfsession) : undefined;
     if (!pending) return reply.code(404).type("text/plain").send("page expired");
@@ -119,7 +121,7 @@ export function registerLoginRoutes(
     return reply.type("image/png").send(patternPng(pending.captcha));
   });
 
-  app.get("/login", async (req, reply) => {
+  route(app, "login", async (req, reply) => {
     sweep();
     const f = fields(req);
     const nick = f.u ?? "";
@@ -158,7 +160,7 @@ export function registerLoginRoutes(
     return cb(LoginCode.OK, 0, issueTicket(req, qq), acc.nick);
   });
 
-  app.get("/ptqrshow", async (_req, reply) => {
+  route(app, "qrShow", async (_req, reply) => {
     sweep();
     const qrsig = randomHex(24);
     const token = hash33(qrsig);
@@ -168,7 +170,7 @@ export function registerLoginRoutes(
     return reply.type("image/png").send(patternPng(qrsig));
   });
 
-  app.get("/ptqrlogin", async (req, reply) => {
+  route(app, "qrLogin", async (req, reply) => {
     const f = fields(req);
     const qrsig = cookies(req).qrsig;
     const cb = (code: number, message: string, url = "", n = "") =>
@@ -194,7 +196,7 @@ export function registerLoginRoutes(
     return cb(QrCode.OK, MESSAGES[0] ?? "", issueTicket(req, acc.qq), acc.nick);
   });
 
-  app.get("/check_sig", async (req, reply) => {
+  route(app, "checkSig", async (req, reply) => {
     const f = fields(req);
     const t = f.ptsig ? st.tickets.get(f.ptsig) : undefined;
     if (!t || t.expires < emu.now() || String(t.qq) !== f.uin) {
@@ -208,7 +210,7 @@ export function registerLoginRoutes(
     return reply.code(302).header("location", to).send("");
   });
 
-  app.post("/channel/login2", async (req, reply) => {
+  route(app, "login2", async (req, reply) => {
     requireReferer(req);
     const f = fields(req);
     const r = rBody(f, Login2R);

@@ -8,11 +8,13 @@ import { redactUrl } from "../../core/redact.js";
 import type { Database } from "../../core/storage.js";
 import { MSG_TYPE, Retcode } from "../protocol.js";
 import { createAdmin, type WebQQAdmin } from "./admin.js";
-import { broadcastStatus, newChannelState, registerChannelRoutes } from "./channel.js";
+import { registerChannelRoutes } from "./channel.js";
 import { type AccountRow, type Emu, faultBody, QQFault } from "./context.js";
+import { broadcastStatus, newChannelState } from "./deliver.js";
 import { Hub } from "./hub.js";
 import { newLoginState, registerLoginRoutes } from "./login.js";
 import { apiSession, fields } from "./request.js";
+import { route } from "./routes.js";
 import { SessionStore } from "./store/sessions.js";
 
 export interface WebQQEmulatorOptions {
@@ -30,6 +32,8 @@ export interface WebQQEmulatorOptions {
 export interface WebQQEmulator {
   app: FastifyInstance;
   admin: WebQQAdmin;
+  /** Every route the app serves (method + path), for checks against the endpoint table. */
+  routes(): readonly { method: string; url: string }[];
   listen(port: number, host?: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -88,6 +92,10 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
   const channel = newChannelState();
 
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT });
+  const routes: { method: string; url: string }[] = [];
+  app.addHook("onRoute", (r) => {
+    for (const method of [r.method].flat()) if (method !== "HEAD") routes.push({ method, url: r.url });
+  });
   // Held polls would keep close() waiting for their time-out: answer them (102) first, so
   // closing the bare app (as the sandbox runner does) is as quick as close().
   app.addHook("preClose", (done) => {
@@ -198,7 +206,7 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
     return m ? (m[1] as string) : "jpg";
   };
 
-  app.post("/cgi-bin/cface_upload", async (req, reply: FastifyReply) => {
+  route(app, "cfaceUpload", async (req, reply: FastifyReply) => {
     const { form, file, fileName } = await upload(req);
     const s = apiSession(emu, req, form.vfwebqq);
     const md5 = createHash("md5").update(file).digest("hex").toUpperCase();
@@ -218,7 +226,7 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
       );
   });
 
-  app.post("/ftn_access/upload_offline_pic", async (req, reply: FastifyReply) => {
+  route(app, "offpicUpload", async (req, reply: FastifyReply) => {
     const { form, file, fileName } = await upload(req);
     const s = apiSession(emu, req, form.vfwebqq);
     const md5 = createHash("md5").update(file).digest("hex");
@@ -249,6 +257,7 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
   return {
     app,
     admin,
+    routes: () => routes,
     async listen(port, host = "127.0.0.1") {
       await app.listen({ port, host });
       const address = app.server.address() as AddressInfo;

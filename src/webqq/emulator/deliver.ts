@@ -1,0 +1,218 @@
+import { type ContentItem, DEFAULT_FONT, type Font, MSG_TYPE, Retcode } from "../protocol.js";
+import { type Emu, fail, type GroupRow } from "./context.js";
+import type { Session } from "./hub.js";
+
+const REPLY_IP = 176498310;
+export const ok = { retcode: 0, result: "ok" };
+
+export interface ChannelState {
+  /** gface key/sig per session (sha256(psessionid) → pair). */
+  gface: Map<string, { key: string; sig: string }>;
+  /** c2c sig → {qq of sender, target qq, gid}. */
+  c2c: Map<string, { from: number; to: number; gid: number }>;
+}
+
+export function newChannelState(): ChannelState {
+  return { gface: new Map(), c2c: new Map() };
+}
+
+export interface SendFields {
+  content: string;
+  msg_id: number;
+  clientid: string;
+  psessionid: string;
+  key?: string | undefined;
+  sig?: string | undefined;
+}
+
+type Kind = "buddy" | "group" | "discu" | "sess";
+
+function sizeNum(f: Font): Font {
+  const n = Number(f.size);
+  return { ...f, size: Number.isFinite(n) ? n : 10 };
+}
+
+/** Content as the receiver's poll shows it: font first, pictures as objects. */
+export function receivedContent(items: readonly ContentItem[], font: Font | undefined): unknown[] {
+  const out: unknown[] = [["font", sizeNum(font ?? DEFAULT_FONT)]];
+  for (const it of items) {
+    if (it.type === "text") out.push(it.text);
+    else if (it.type === "face") out.push(["face", it.id]);
+    else if (it.type === "cface")
+      out.push([
+        "cface",
+        { name: it.name, file_id: it.fileId ?? 0, key: it.key ?? "", server: it.server ?? "" },
+      ]);
+    else out.push(["offpic", { success: 1, file_path: it.filePath }]);
+  }
+  return out;
+}
+
+export function groupOf(emu: Emu, id: number): GroupRow | undefined {
+  return emu.q("SELECT * FROM webqq_groups WHERE gid = ? OR code = ? OR account = ?").get(id, id, id) as
+    | GroupRow
+    | undefined;
+}
+
+export function groupMembers(emu: Emu, gid: number): { qq: number; mflag: number }[] {
+  return emu.q("SELECT qq, mflag FROM webqq_group_members WHERE gid = ? ORDER BY qq").all(gid) as {
+    qq: number;
+    mflag: number;
+  }[];
+}
+
+export function discuMembers(emu: Emu, did: number): number[] {
+  return (
+    emu.q("SELECT qq FROM webqq_discu_members WHERE did = ? ORDER BY qq").all(did) as { qq: number }[]
+  ).map((r) => r.qq);
+}
+
+export function areFriends(emu: Emu, a: number, b: number): boolean {
+  return emu.q("SELECT 1 FROM webqq_friends WHERE qq = ? AND friend = ?").get(a, b) !== undefined;
+}
+
+export interface Outgoing {
+  kind: Kind;
+  from: number;
+  /** Friend QQ, group gid, discussion did, or (sess) the stranger's QQ. */
+  target: number;
+  items: ContentItem[];
+  font: Font | undefined;
+  /** sess: the group through which the stranger was reached. */
+  viaGid?: number;
+}
+
+/** Fans a stored message out to the recipients' sessions (not to the sender's own). */
+export function fanOut(emu: Emu, m: Outgoing): void {
+  const time = Math.floor(emu.now() / 1000);
+  const content = receivedContent(m.items, m.font);
+  const base = (s: Session, type: keyof typeof MSG_TYPE) => ({
+    msg_id: emu.nextMsgId(),
+    msg_id2: 100000 + Math.floor(Math.random() * 900000),
+    to_uin: s.qq,
+    msg_type: MSG_TYPE[type],
+    reply_ip: REPLY_IP,
+    time,
+  });
+  if (m.kind === "buddy") {
+    emu.deliver(m.target, (s) => ({
+      poll_type: "message",
+      value: { ...base(s, "message"), from_uin: emu.uinFor(s.qq, m.from), content },
+    }));
+  } else if (m.kind === "sess") {
+    emu.deliver(m.target, (s) => ({
+      poll_type: "sess_message",
+      value: {
+        ...base(s, "sess_message"),
+        from_uin: emu.uinFor(s.qq, m.from),
+        id: m.viaGid ?? 0,
+        ruin: m.from,
+        service_type: 0,
+        flags: { text: 1, pic: 1, file: 1, audio: 1, video: 1 },
+        content,
+      },
+    }));
+  } else if (m.kind === "group") {
+    const g = emu.q("SELECT * FROM webqq_groups WHERE gid = ?").get(m.target) as GroupRow;
+    const seq = emu.nextMsgId();
+    for (const mem of groupMembers(emu, g.gid)) {
+      if (mem.qq === m.from) continue;
+      emu.deliver(mem.qq, (s) => ({
+        poll_type: "group_message",
+        value: {
+          ...base(s, "group_message"),
+          from_uin: g.gid,
+          group_code: g.code,
+          send_uin: emu.uinFor(s.qq, m.from),
+          info_seq: g.account,
+          seq,
+          content,
+        },
+      }));
+    }
+  } else {
+    const seq = emu.nextMsgId();
+    for (const qq of discuMembers(emu, m.target)) {
+      if (qq === m.from) continue;
+      emu.deliver(qq, (s) => ({
+        poll_type: "discu_message",
+        value: {
+          ...base(s, "discu_message"),
+          from_uin: 10000,
+          did: m.target,
+          send_uin: emu.uinFor(s.qq, m.from),
+          info_seq: 2,
+          seq,
+          content,
+        },
+      }));
+    }
+  }
+}
+
+/** Stores a message (idempotent on sender + clientid + msg_id) and fans it out once. */
+export function storeAndFanOut(emu: Emu, m: Outgoing, clientid: string, clientMsgId: number): boolean {
+  const stored = emu.db.transaction(() => {
+    const r = emu
+      .q(
+        `INSERT OR IGNORE INTO webqq_messages (kind, from_qq, target, clientid, client_msg_id, content, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(m.kind, m.from, m.target, clientid, clientMsgId, JSON.stringify(m.items), emu.now());
+    return r.changes === 1;
+  })();
+  if (stored) fanOut(emu, m);
+  return stored;
+}
+
+export function userInfo(emu: Emu, viewer: number, qq: number) {
+  const a = emu.account(qq);
+  if (!a) fail(Retcode.BAD_ID);
+  return {
+    face: a.face,
+    birthday: { month: 1, year: 1990, day: 1 },
+    occupation: "",
+    phone: "",
+    allow: 1,
+    college: "",
+    uin: emu.uinFor(viewer, qq),
+    constel: 0,
+    blood: 0,
+    homepage: "",
+    stat: emu.hub.active(qq).length > 0 ? 10 : 20,
+    vip_info: 0,
+    country: "中国",
+    city: "",
+    personal: "",
+    nick: a.nick,
+    shengxiao: 0,
+    email: "",
+    province: "",
+    gender: a.gender,
+    mobile: "",
+  };
+}
+
+export function statusOf(emu: Emu, qq: number): string | undefined {
+  const s = emu.hub.active(qq);
+  if (s.length === 0) return undefined;
+  const st = s[s.length - 1]?.status ?? "online";
+  return st === "hidden" || st === "offline" ? undefined : st;
+}
+
+export function friendQqs(emu: Emu, qq: number): number[] {
+  return (
+    emu.q("SELECT friend FROM webqq_friends WHERE qq = ? ORDER BY friend").all(qq) as { friend: number }[]
+  ).map((r) => r.friend);
+}
+
+/** Tells the friends of `qq` its new visible status. */
+export function broadcastStatus(emu: Emu, qq: number, status: string): void {
+  const shown = status === "hidden" ? "offline" : status;
+  for (const f of friendQqs(emu, qq)) {
+    emu.deliver(f, (s) => ({
+      poll_type: "buddies_status_change",
+      value: { uin: emu.uinFor(s.qq, qq), status: shown, client_type: 1 },
+    }));
+  }
+}
