@@ -75,10 +75,12 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(`sandbox console in Ch
   it("signs a MaxClient in with the SMS code read from the console inbox", async () => {
     boris = new MaxClient({
       url: sb.urls.max,
-      requestTimeoutMs: 5000,
+      timeoutMs: 5000,
       reconnect: { baseMs: 50, maxMs: 300 },
     });
-    boris.on("state", (e) => states.push(e.state));
+    boris.on("state", (e) => {
+      states.push(e.state);
+    });
     await boris.connect();
     await boris.requestCode("+79000000002");
     await page.locator('#views button[data-view="inbox"]').click();
