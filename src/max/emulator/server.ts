@@ -139,6 +139,11 @@ export class MaxEmulatorServer implements EmulatorInstance {
     });
   }
 
+  /** Opcodes the dispatcher serves (each one an entry of the endpoint table, protocol/rpc.ts). */
+  handledOpcodes(): number[] {
+    return this.dispatcher.opcodes();
+  }
+
   /** The `/_sandbox/max/…` admin routes on the sandbox's console app. */
   registerAdmin(app: FastifyInstance): void {
     registerMaxAdminRoutes(app, { admin: this.admin, users: this.emu.repos.users });
