@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { MaxImClient } from "../maxim/client.js";
+import { MaxImClient } from "../maxim/client/index.js";
 import { DEFAULT_ENDPOINT, type PushNotifyBody } from "../maxim/protocol.js";
 import { cliAction as action } from "./errors.js";
 
@@ -12,8 +12,12 @@ interface Common {
 
 function client(o: Common): MaxImClient {
   const token = o.token ?? process.env.MAXIM_ACCESS_TOKEN;
-  const c = new MaxImClient({ endpoint: o.endpoint, appId: o.appId, accessToken: token });
-  return o.userId ? c.asUser(ids(o.userId)[0] as number) : c;
+  return new MaxImClient({
+    url: o.endpoint,
+    appId: o.appId,
+    token,
+    ...(o.userId ? { userId: ids(o.userId)[0] as number } : {}),
+  });
 }
 
 function ids(list: string): number[] {

@@ -1,306 +1,397 @@
-import type {
-  AdapterCapabilities,
-  Attachment,
-  Chat,
-  Event,
-  Member,
-  Message,
-  Ref,
-  Segment,
-  User,
-} from "../core/model.js";
-import { ref } from "../core/model.js";
-import {
-  ContentType,
-  type Group,
-  type GroupMember,
-  type MessageSendBody,
-  type StoredMessage,
-  TargetType,
-} from "./protocol.js";
-
 /**
- * What MaxIM maps to in the unified model. The server API has no event stream, so events are
- * derived from what the client reads (stored messages, recalls, online status, member lists).
+ * MaxImAdapter: one MaxIM user through the unified model (src/core/adapter.ts), built on the
+ * converters in convert.ts. The server API has no event stream: the adapter polls the user's
+ * unread list and reads each conversation with news, so it emits `message.created` (then acks
+ * what it read). Sends carry a `transaction_id` derived from the idempotencyKey, so the server
+ * drops a retry even after a restart; `/message/send` answers no id, so the adapter reads the
+ * sent message back from the conversation (sends to one chat are serialised for that).
  */
-export const capabilities: AdapterCapabilities = {
-  platform: "maxim",
+import { createHash } from "node:crypto";
+import type {
+  Adapter,
+  AdapterEvent,
+  AdapterEventType,
+  HistoryOptions,
+  SendOptions,
+  SendResult,
+} from "../core/adapter.js";
+import type { CallOptions } from "../core/call.js";
+import { Emitter, type EventsOptions } from "../core/emitter.js";
+import { ApiError, AuthError, UnsupportedError, ValidationError } from "../core/errors.js";
+import type { AdapterCapabilities, Chat, Message, Ref, Segment, User } from "../core/model.js";
+import { ref } from "../core/model.js";
+import type { MaxImClient } from "./client/index.js";
+import { capabilities, fromSegments, toChat, toDirectChat, toMessage, toUser } from "./convert.js";
+import type { StoredMessage } from "./protocol.js";
+
+/** What the MaxImAdapter really does: live `message.created` by polling; recall as delete; history. */
+export const maximCapabilities: AdapterCapabilities = {
+  ...capabilities,
+  events: ["message.created", "connection.state"],
   operations: { edit: false, delete: true, react: false, history: true },
   maxTextLength: 5000,
-  segments: ["text", "mention", "link", "image", "audio", "video", "file", "location", "forward"],
-  events: ["message.created", "message.deleted", "presence", "member.joined", "member.left", "chat.updated"],
 };
 
-/*
- * Our encoding of the fields the seed leaves open (strings of JSON, read leniently):
- * - media `attachment`: {url, dName (file name), fLen (bytes), width, height, duration (ms), mime};
- * - LOCATION `attachment`: {lat, lon, addr}; older messages with lat/lon in `content` still read;
- * - FORWARD `attachment`: {forward: {msg_ids: [..], chat_id?}};
- * - mentions in `config`: {mentionList: [user ids], mentionAll}.
- */
-
-function json(raw: string | null | undefined): Record<string, unknown> {
-  if (!raw) return {};
-  try {
-    const v = JSON.parse(raw) as unknown;
-    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
+export interface MaxImAdapterOptions {
+  /** The `account` of every Ref (default: the client's `account`). */
+  account?: string;
+  /** How often the unread list is read (default 2000 ms). */
+  pollIntervalMs?: number;
+  /** Mark what the adapter read as read on the server (default true). */
+  ack?: boolean;
+  /** How many idempotency keys are remembered (default 10,000). */
+  idempotencyWindow?: number;
 }
 
-const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
-const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+type AdapterEvents = { error: Error; event: AdapterEvent };
 
-function attachmentOf(raw: string | null | undefined): Attachment {
-  const a = json(raw);
-  // A bare URL string (not JSON) is an attachment too.
-  const url = str(a.url) ?? (raw && !raw.trimStart().startsWith("{") ? raw : undefined);
-  const out: Attachment = {};
-  if (url) out.url = url;
-  const name = str(a.dName);
-  if (name) out.name = name;
-  const size = num(a.fLen);
-  if (size !== undefined) out.size = size;
-  const width = num(a.width);
-  if (width !== undefined) out.width = width;
-  const height = num(a.height);
-  if (height !== undefined) out.height = height;
-  const duration = num(a.duration);
-  if (duration !== undefined) out.durationMs = duration;
-  const mime = str(a.mime);
-  if (mime) out.mimeType = mime;
+const PAGE = 200;
+
+/** A `transaction_id` (`[0-9A-Za-z_-]{1,64}`) from an idempotency key and a part number. */
+export function transactionIdFromKey(key: string, part = 0): string {
+  const h = createHash("sha256").update(key).digest("base64url").slice(0, 40);
+  return `sb_${h}_${part}`;
+}
+
+/** Splits text into pieces of at most `limit` characters, at whitespace where it can. */
+export function splitText(text: string, limit: number): string[] {
+  const out: string[] = [];
+  let rest = text;
+  while (rest.length > limit) {
+    let cut = rest.lastIndexOf(" ", limit);
+    if (cut < limit / 2) cut = limit;
+    out.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
+  }
+  if (rest.length > 0 || out.length === 0) out.push(rest);
   return out;
 }
 
-function attachmentJson(a: Attachment): string {
-  return JSON.stringify({
-    url: a.url,
-    dName: a.name,
-    fLen: a.size,
-    width: a.width,
-    height: a.height,
-    duration: a.durationMs,
-    mime: a.mimeType,
-  });
-}
+const messageId = (chat: string | number, msg: string | number) => `message.created:${chat}:${msg}`;
 
-export function toUser(
-  account: string,
-  u: {
-    user_id: number;
-    username?: string | null;
-    nick_name?: string | null;
-    name?: string | null;
-    alias?: string | null;
-    avatar?: string | null;
-  },
-): User {
-  const name = u.alias || u.nick_name || u.name || u.username || String(u.user_id);
-  const out: User = { ref: ref("maxim", account, u.user_id), name };
-  if (u.username) out.username = u.username;
-  if (u.avatar) out.avatarUrl = u.avatar;
-  return out;
-}
+export class MaxImAdapter implements Adapter {
+  readonly platform = "maxim" as const;
+  readonly account: string;
+  readonly capabilities = maximCapabilities;
+  readonly #client: MaxImClient;
+  readonly #emitter: Emitter<AdapterEvents>;
+  readonly #sent = new Map<string, Promise<SendResult>>();
+  readonly #window: number;
+  readonly #interval: number;
+  readonly #ack: boolean;
+  /** Sends per chat run one after another (the sent id is read back from the conversation). */
+  readonly #chains = new Map<string, Promise<unknown>>();
+  /** Per conversation: the newest msg_id already emitted. */
+  readonly #seen = new Map<number, number>();
+  #self: number | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+  #stateSeq = 0;
+  #offState: (() => void) | undefined;
 
-/** A group is a unified group chat. */
-export function toChat(account: string, g: { group_id: number; name: string; count?: number | null }): Chat {
-  const chat: Chat = { ref: ref("maxim", account, g.group_id), kind: "group", title: g.name };
-  if (typeof g.count === "number") chat.memberCount = g.count;
-  return chat;
-}
-
-/** A one-to-one conversation is keyed by the other user's id. */
-export function toDirectChat(
-  account: string,
-  other: { user_id: number; nick_name?: string | null; username?: string | null },
-): Chat {
-  const title = other.nick_name || other.username || undefined;
-  const chat: Chat = { ref: ref("maxim", account, other.user_id), kind: "direct" };
-  if (title) chat.title = title;
-  return chat;
-}
-
-export function toMember(
-  account: string,
-  groupId: number,
-  m: GroupMember,
-  ownerId?: number,
-  admins: number[] = [],
-): Member {
-  const role = m.user_id === ownerId ? "owner" : admins.includes(m.user_id) ? "admin" : "member";
-  return {
-    user: toUser(account, { user_id: m.user_id, name: m.display_name }),
-    chat: ref("maxim", account, groupId),
-    role,
-  };
-}
-
-function mediaSegment(ctype: string, attachment: Attachment): Segment | undefined {
-  switch (ctype) {
-    case "IMAGE":
-      return { type: "image", attachment };
-    case "AUDIO":
-      return { type: "audio", attachment, voice: true };
-    case "VIDEO":
-      return { type: "video", attachment };
-    case "FILE":
-      return { type: "file", attachment };
-    default:
-      return undefined;
+  constructor(client: MaxImClient, options: MaxImAdapterOptions = {}) {
+    this.#client = client;
+    this.account = options.account ?? client.account;
+    this.#window = options.idempotencyWindow ?? 10_000;
+    this.#interval = options.pollIntervalMs ?? 2000;
+    this.#ack = options.ack ?? true;
+    this.#emitter = new Emitter<AdapterEvents>({ platform: "maxim" });
   }
-}
 
-/**
- * A stored message → unified Message. Group messages belong to the group; direct ones to the
- * other party (`self` is the account's user id). COMMAND messages read as their text.
- */
-export function toMessage(account: string, self: number, m: StoredMessage, isGroup: boolean): Message {
-  const chatId = isGroup ? m.to_xid.uid : m.from_xid.uid === self ? m.to_xid.uid : m.from_xid.uid;
-  const r = (id: number | string) => ref("maxim", account, id);
-  const content: Segment[] = [];
-  const text = m.content ?? "";
-  let forwarded: Ref[] | undefined;
-  const media = mediaSegment(m.ctype, attachmentOf(m.attachment));
-  if (media) {
-    content.push(media);
-    if (text) content.push({ type: "text", text });
-  } else if (m.ctype === "LOCATION") {
-    const a = json(m.attachment);
-    const loc = num(a.lat) !== undefined ? a : json(m.content);
-    const seg: Segment = { type: "location", lat: num(loc.lat) ?? 0, lon: num(loc.lon) ?? 0 };
-    const title = str(loc.addr);
-    if (title) seg.title = title;
-    content.push(seg);
-  } else if (m.ctype === "FORWARD") {
-    const fwd = json(m.attachment).forward as { msg_ids?: unknown; chat_id?: unknown } | undefined;
-    const ids = Array.isArray(fwd?.msg_ids)
-      ? fwd.msg_ids.filter((x) => typeof x === "number" || typeof x === "string")
-      : [];
-    forwarded = ids.map((x) => r(x));
-    const seg: Segment = { type: "forward", from: forwarded };
-    if (typeof fwd?.chat_id === "number") seg.chat = r(fwd.chat_id);
-    content.push(seg);
-    if (text) content.push({ type: "text", text });
-  } else {
-    const cfg = json(m.config);
-    const mentions = Array.isArray(cfg.mentionList)
-      ? cfg.mentionList.filter((x) => typeof x === "number")
-      : [];
-    for (const id of mentions) content.push({ type: "mention", user: r(id) });
-    content.push({ type: "text", text });
+  get client(): MaxImClient {
+    return this.#client;
   }
-  const out: Message = {
-    ref: r(m.msg_id),
-    chat: r(chatId),
-    author: r(m.from_xid.uid),
-    time: m.timestamp,
-    content,
-  };
-  if (forwarded) out.forwarded = forwarded;
-  return out;
-}
 
-export interface SegmentOptions {
-  /** Send as COMMAND (6): a pass-through message clients don't display. */
-  command?: boolean;
-}
+  /** The acting user's id (known after connect). */
+  get userId(): number | undefined {
+    return this.#self;
+  }
 
-/**
- * Unified segments → a `/message/send` body. One media, location or forward segment decides the
- * content_type (the first wins); text and links become `content`, mentions go to `config`.
- */
-export function fromSegments(
-  target: { id: number; group: boolean },
-  segments: Segment[],
-  options: SegmentOptions = {},
-): MessageSendBody {
-  const text = segments
-    .flatMap((s) =>
-      s.type === "text"
-        ? [s.text]
-        : s.type === "link"
-          ? [s.text ? `${s.text} ${s.url}` : s.url]
-          : s.type === "mention" && s.text
-            ? [s.text]
-            : [],
-    )
-    .join("");
-  const base: MessageSendBody = {
-    targets: [target.id],
-    type: target.group ? TargetType.GROUP : TargetType.USER,
-    content_type: ContentType.TEXT,
-    content: text,
-  };
-  const mentions = segments.flatMap((s) => (s.type === "mention" ? [Number(s.user.id)] : []));
-  if (mentions.length) base.config = JSON.stringify({ mentionList: mentions, mentionAll: false });
-  if (options.command) return { ...base, content_type: ContentType.COMMAND };
-  const media: Record<string, number> = {
-    image: ContentType.IMAGE,
-    audio: ContentType.AUDIO,
-    video: ContentType.VIDEO,
-    file: ContentType.FILE,
-  };
-  for (const s of segments) {
-    if (
-      (s.type === "image" || s.type === "audio" || s.type === "video" || s.type === "file") &&
-      s.attachment.url
-    ) {
-      return { ...base, content_type: media[s.type] as number, attachment: attachmentJson(s.attachment) };
-    }
-    if (s.type === "location") {
-      const attachment = JSON.stringify({ lat: s.lat, lon: s.lon, addr: s.title });
-      return { ...base, content_type: ContentType.LOCATION, content: s.title ?? text, attachment };
-    }
-    if (s.type === "forward") {
-      const forward: Record<string, unknown> = { msg_ids: s.from.map((x) => Number(x.id)) };
-      if (s.chat) forward.chat_id = Number(s.chat.id);
-      return { ...base, content_type: ContentType.FORWARD, attachment: JSON.stringify({ forward }) };
+  async connect(options: CallOptions = {}): Promise<void> {
+    if (this.#running) return;
+    const identity = await this.#client.connect(options);
+    if (identity.userId === undefined)
+      throw new ValidationError(
+        "MaxImAdapter needs an acting user: a user token, or an app token with userId",
+        {
+          platform: "maxim",
+          code: "no_user",
+        },
+      );
+    this.#self = identity.userId;
+    this.#emitter.reopen();
+    this.#offState ??= this.#client.on("state", (s) => {
+      const e = {
+        type: "connection.state" as const,
+        state: s.state,
+        ...(s.reason ? { reason: s.reason } : {}),
+      };
+      this.#emitter.emit("event", { ...e, id: `connection.state:${s.state}:${++this.#stateSeq}` });
+    });
+    this.#running = true;
+    this.#schedule(0);
+  }
+
+  async close(): Promise<void> {
+    this.#running = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#client.close();
+    this.#offState?.();
+    this.#offState = undefined;
+    this.#emitter.end();
+  }
+
+  events(options: EventsOptions<AdapterEventType> = {}): AsyncIterableIterator<AdapterEvent> {
+    const types = options.types ? new Set<string>(options.types) : undefined;
+    const inner = this.#emitter.events({
+      types: ["event"],
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.bufferSize ? { bufferSize: options.bufferSize } : {}),
+    });
+    const iterator: AsyncIterableIterator<AdapterEvent> = {
+      [Symbol.asyncIterator]: () => iterator,
+      next: async () => {
+        for (;;) {
+          const r = await inner.next();
+          if (r.done) return { value: undefined, done: true };
+          const e = r.value.data as AdapterEvent;
+          if (!types || types.has(e.type)) return { value: e, done: false };
+        }
+      },
+      return: async () => {
+        await inner.return?.();
+        return { value: undefined, done: true };
+      },
+    };
+    return iterator;
+  }
+
+  onEvent(listener: (event: AdapterEvent) => void | Promise<void>): () => void {
+    return this.#emitter.on("event", listener);
+  }
+
+  // ---------------------------------------------------------------- polling
+
+  #schedule(ms: number): void {
+    if (!this.#running) return;
+    this.#timer = setTimeout(() => {
+      this.#poll()
+        .catch((err: unknown) => {
+          if (this.#running) this.#emitter.emit("error", err instanceof Error ? err : new Error(String(err)));
+        })
+        .finally(() => this.#schedule(this.#interval));
+    }, ms);
+    this.#timer.unref?.();
+  }
+
+  async #poll(): Promise<void> {
+    const unread = await this.#client.unread();
+    for (const item of unread) {
+      if (!this.#running) return;
+      await this.#catchUp(item.conversation_id.uid, item.num);
     }
   }
-  return base;
-}
 
-// ---------------------------------------------------------------- events
+  /** Emits the conversation's messages newer than the last one emitted, oldest first. */
+  async #catchUp(uid: number, unread: number): Promise<void> {
+    const seen = this.#seen.get(uid) ?? 0;
+    const fresh: StoredMessage[] = [];
+    let start = 0;
+    for (let pages = 0; pages < 50; pages++) {
+      const page = await this.#client.conversationPage(uid, {
+        msgIdStart: start,
+        limit: Math.min(PAGE, Math.max(unread + 1, 20)),
+      });
+      let older = false;
+      for (const m of page.messages) {
+        if (m.msg_id <= seen) older = true;
+        else fresh.push(m);
+      }
+      if (older || page.is_last || !page.next_msg_id || fresh.length >= unread) break;
+      start = page.next_msg_id;
+    }
+    fresh.sort((a, b) => a.msg_id - b.msg_id);
+    const self = this.#self as number;
+    for (const m of fresh) {
+      if (m.from_xid.uid === self) continue;
+      const message = toMessage(this.account, self, m, m.to_xid.uid === uid);
+      this.#emitter.emit("event", {
+        type: "message.created",
+        message,
+        id: messageId(message.chat.id, message.ref.id),
+      });
+    }
+    const last = fresh.at(-1)?.msg_id;
+    if (last !== undefined) {
+      this.#seen.set(uid, Math.max(seen, last));
+      if (this.#ack) await this.#client.ack(uid, last);
+    }
+  }
 
-/** A message read from a conversation (or the unread list) that the caller had not seen yet. */
-export function messageEvent(account: string, self: number, m: StoredMessage, isGroup: boolean): Event {
-  return { type: "message.created", message: toMessage(account, self, m, isGroup) };
-}
+  // ---------------------------------------------------------------- sending
 
-/** A recall (`/message/recall`) of `msgId` in `conversationId`. */
-export function recallEvent(account: string, conversationId: number, msgId: number): Event {
-  return {
-    type: "message.deleted",
-    chat: ref("maxim", account, conversationId),
-    message: ref("maxim", account, msgId),
-  };
-}
+  async send(
+    chat: Ref,
+    content: string | readonly Segment[],
+    options: SendOptions = {},
+  ): Promise<SendResult> {
+    const key = options.idempotencyKey;
+    if (key === undefined) return this.#send(chat, content, options);
+    const known = this.#sent.get(key);
+    if (known) return known;
+    const p = this.#send(chat, content, options);
+    this.#sent.set(key, p);
+    p.catch(() => this.#sent.delete(key));
+    while (this.#sent.size > this.#window) {
+      const oldest = this.#sent.keys().next().value;
+      if (oldest === undefined) break;
+      this.#sent.delete(oldest);
+    }
+    return p;
+  }
 
-/** `/user/online_status` of a user. */
-export function presenceEvent(account: string, userId: number, status: { online: boolean }): Event {
-  return { type: "presence", user: ref("maxim", account, userId), online: status.online };
-}
+  async #send(chat: Ref, content: string | readonly Segment[], options: SendOptions): Promise<SendResult> {
+    const target = await this.#target(chat, options);
+    const segments: Segment[] =
+      typeof content === "string" ? [{ type: "text", text: content }] : [...content];
+    const replySeg = segments.find((s) => s.type === "reply");
+    const replyTo = options.replyTo ?? (replySeg?.type === "reply" ? replySeg.to : undefined);
+    const body = fromSegments(target, segments);
+    const texts =
+      body.content_type === 0
+        ? splitText(body.content ?? "", this.capabilities.maxTextLength)
+        : [body.content];
+    const call: CallOptions = {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    };
+    return this.#serial(chat.id, async () => {
+      const ids: Ref[] = [];
+      for (const [i, text] of texts.entries()) {
+        const part = { ...body, ...(text !== undefined ? { content: text } : {}) };
+        if (replyTo) part.ext = JSON.stringify({ reply_to: Number(replyTo.id) });
+        if (options.idempotencyKey !== undefined)
+          part.transaction_id = transactionIdFromKey(options.idempotencyKey, i);
+        await this.#client.sendMessage(part, call);
+        ids.push(await this.#sentId(target, part.content ?? "", ids, call));
+      }
+      return { ids };
+    });
+  }
 
-/** Joins and leaves between two reads of a group's member list. */
-export function memberEvents(
-  account: string,
-  groupId: number,
-  before: readonly { user_id: number }[],
-  after: readonly { user_id: number }[],
-): Event[] {
-  const chat = ref("maxim", account, groupId);
-  const was = new Set(before.map((m) => m.user_id));
-  const is = new Set(after.map((m) => m.user_id));
-  const events: Event[] = [];
-  for (const id of is)
-    if (!was.has(id)) events.push({ type: "member.joined", chat, user: ref("maxim", account, id) });
-  for (const id of was)
-    if (!is.has(id)) events.push({ type: "member.left", chat, user: ref("maxim", account, id) });
-  return events;
-}
+  /** The id of the message just sent: the newest of ours in the chat with that content. */
+  async #sentId(target: { id: number }, content: string, taken: Ref[], call: CallOptions): Promise<Ref> {
+    const page = await this.#client.conversationPage(target.id, { ...call, limit: 50 });
+    const self = this.#self as number;
+    const m = page.messages.find(
+      (x) =>
+        x.from_xid.uid === self &&
+        (x.content ?? "") === content &&
+        !taken.some((t) => t.id === String(x.msg_id)),
+    );
+    if (!m)
+      throw new ApiError("MaxIM accepted the message but it is not in the conversation", {
+        platform: "maxim",
+        code: "sent_not_found",
+      });
+    return ref("maxim", this.account, m.msg_id);
+  }
 
-/** A group whose info changed (`updated_at` moved on). */
-export function chatUpdatedEvent(account: string, g: Pick<Group, "group_id" | "name" | "count">): Event {
-  return { type: "chat.updated", chat: toChat(account, g) };
+  #serial<T>(chatId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#chains.get(chatId) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.#chains.set(chatId, tail);
+    void tail.then(() => {
+      if (this.#chains.get(chatId) === tail) this.#chains.delete(chatId);
+    });
+    return next;
+  }
+
+  /** A chat id is a group id or (a direct chat) the other user's id. */
+  async #target(chat: Ref, options: CallOptions): Promise<{ id: number; group: boolean }> {
+    const id = this.#numeric(chat, "chat");
+    return { id, group: (await this.#kind(id, options)) === "group" };
+  }
+
+  #numeric(r: Ref, what: string): number {
+    const id = Number(r.id);
+    if (r.platform !== "maxim" || !Number.isSafeInteger(id) || id < 0)
+      throw new ValidationError(`not a MaxIM ${what}: ${r.platform}:${r.id}`, {
+        platform: "maxim",
+        code: "invalid_ref",
+      });
+    return id;
+  }
+
+  readonly #kinds = new Map<number, "group" | "direct">();
+
+  async #kind(id: number, options: CallOptions): Promise<"group" | "direct"> {
+    const known = this.#kinds.get(id);
+    if (known) return known;
+    let kind: "group" | "direct" = "direct";
+    try {
+      await this.#client.groupInfo(id, options);
+      kind = "group";
+    } catch (err) {
+      if (!(err instanceof ApiError) || err instanceof AuthError || err.code !== 20001) throw err;
+    }
+    this.#kinds.set(id, kind);
+    return kind;
+  }
+
+  // ---------------------------------------------------------------- other operations
+
+  async edit(): Promise<void> {
+    throw new UnsupportedError("maxim", "edit");
+  }
+
+  async react(): Promise<void> {
+    throw new UnsupportedError("maxim", "react");
+  }
+
+  /** Recalls the message (the server's `/message/recall`). */
+  async delete(chat: Ref, message: Ref, options: CallOptions = {}): Promise<void> {
+    await this.#client.recallMessage(this.#numeric(chat, "chat"), this.#numeric(message, "message"), options);
+  }
+
+  /** Messages of the chat oldest first, strictly after `after` (read back page by page, newest first). */
+  async history(chat: Ref, options: HistoryOptions = {}): Promise<Message[]> {
+    const id = this.#numeric(chat, "chat");
+    const after = options.after ? this.#numeric(options.after, "message") : 0;
+    const limit = Math.max(1, options.limit ?? 50);
+    const { after: _a, limit: _l, ...call } = options;
+    const isGroup = (await this.#kind(id, call)) === "group";
+    const out: StoredMessage[] = [];
+    let start = 0;
+    for (;;) {
+      const page = await this.#client.conversationPage(id, { ...call, msgIdStart: start, limit: PAGE });
+      let reached = false;
+      for (const m of page.messages) {
+        if (m.msg_id <= after) reached = true;
+        else out.push(m);
+      }
+      if (reached || page.is_last || !page.next_msg_id) break;
+      start = page.next_msg_id;
+    }
+    out.sort((a, b) => a.msg_id - b.msg_id);
+    const self = this.#self ?? (await this.#client.connect(call)).userId ?? 0;
+    return out.slice(0, limit).map((m) => toMessage(this.account, self, m, isGroup));
+  }
+
+  async getChat(chat: Ref, options: CallOptions = {}): Promise<Chat> {
+    const id = this.#numeric(chat, "chat");
+    if ((await this.#kind(id, options)) === "group") {
+      const g = await this.#client.groupInfo(id, options);
+      return { ...toChat(this.account, g), ref: ref("maxim", this.account, id) };
+    }
+    const u = await this.#client.findUserById(id, options);
+    return toDirectChat(this.account, u);
+  }
+
+  async getUser(user: Ref, options: CallOptions = {}): Promise<User> {
+    const u = await this.#client.findUserById(this.#numeric(user, "user"), options);
+    return toUser(this.account, u);
+  }
 }

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Segment } from "../../src/core/model.js";
 import { ref } from "../../src/core/model.js";
+import { MaxImClient } from "../../src/maxim/client/index.js";
 import {
   capabilities,
   chatUpdatedEvent,
@@ -18,8 +19,7 @@ import {
   toMember,
   toMessage,
   toUser,
-} from "../../src/maxim/adapter.js";
-import { MaxImClient } from "../../src/maxim/client.js";
+} from "../../src/maxim/convert.js";
 import { ContentType, type StoredMessage } from "../../src/maxim/protocol.js";
 import { type Harness, startEmulator, TOKEN } from "./harness.js";
 
@@ -142,7 +142,7 @@ describe("adapter: every content_type ⇄ segments through the emulator", () => 
 
   beforeAll(async () => {
     h = await startEmulator();
-    admin = new MaxImClient({ endpoint: h.base, appId: ACC, accessToken: TOKEN, retries: 0 });
+    admin = new MaxImClient({ url: h.base, appId: ACC, token: TOKEN, retries: 0 });
     ann = (await admin.registerUser({ username: "ad_ann", password: "p" })).user_id;
     bob = (await admin.registerUser({ username: "ad_bob", password: "p" })).user_id;
     group = (await admin.asUser(ann).createGroup({ name: "adapters", user_list: [bob] })).group_id;

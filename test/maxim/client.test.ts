@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError, AuthError, ValidationError } from "../../src/core/errors.js";
-import { fromSegments, toMessage } from "../../src/maxim/adapter.js";
-import { MaxImClient } from "../../src/maxim/client.js";
+import { MaxImClient } from "../../src/maxim/client/index.js";
+import { fromSegments, toMessage } from "../../src/maxim/convert.js";
 import { type Harness, startEmulator, TOKEN } from "./harness.js";
 
 describe("MaxImClient against the emulator", () => {
@@ -12,7 +12,7 @@ describe("MaxImClient against the emulator", () => {
 
   beforeAll(async () => {
     h = await startEmulator();
-    admin = new MaxImClient({ endpoint: h.base, appId: "welovemaxim", accessToken: TOKEN, retries: 0 });
+    admin = new MaxImClient({ url: h.base, appId: "welovemaxim", token: TOKEN, retries: 0 });
     for (const n of ["alice", "bob", "carol", "dave"])
       id[n] = (await admin.registerUser({ username: n, password: "pw" })).user_id;
   });
@@ -233,15 +233,15 @@ describe("MaxImClient against the emulator", () => {
       message: "MaxIM 20001: Group does not exist",
       retryable: false,
     });
-    const bad = new MaxImClient({ endpoint: h.base, appId: "ghost", accessToken: TOKEN, retries: 0 });
+    const bad = new MaxImClient({ url: h.base, appId: "ghost", token: TOKEN, retries: 0 });
     await expect(bad.pushNotify({ audience: "all", message: {} })).rejects.toBeInstanceOf(AuthError);
   });
 
   it("retries a send with transaction_id once the server recovers, without duplicating", async () => {
     const retrying = new MaxImClient({
-      endpoint: h.base,
+      url: h.base,
       appId: "welovemaxim",
-      accessToken: TOKEN,
+      token: TOKEN,
       retries: 2,
     });
     h.emu.admin.failNext(20000, { path: "/message/send" });

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError, ValidationError } from "../../src/core/errors.js";
-import { MaxImClient } from "../../src/maxim/client.js";
+import { MaxImClient } from "../../src/maxim/client/index.js";
 import { createMaxImEmulator } from "../../src/maxim/emulator/server.js";
 import { maximStoreModule } from "../../src/maxim/emulator/store/schema.js";
 import { openStore } from "../../src/sandbox/store.js";
@@ -18,7 +18,7 @@ let admin: MaxImClient;
 
 beforeAll(async () => {
   h = await startEmulator();
-  admin = new MaxImClient({ endpoint: h.base, appId: "welovemaxim", accessToken: TOKEN, retries: 0 });
+  admin = new MaxImClient({ url: h.base, appId: "welovemaxim", token: TOKEN, retries: 0 });
 });
 afterAll(() => h.close());
 
@@ -348,7 +348,7 @@ describe("messages: /message/notify and DELETE /message/conversation", () => {
 describe("/push/notify resolves its audience to devices", () => {
   it("all, tag, alias, user_id and push_token; no_push, quiet hours and disabled users are suppressed", async () => {
     h.emu.admin.createApp("pushapp", { adminToken: "push-admin" });
-    const p = new MaxImClient({ endpoint: h.base, appId: "pushapp", accessToken: "push-admin", retries: 0 });
+    const p = new MaxImClient({ url: h.base, appId: "pushapp", token: "push-admin", retries: 0 });
     const ids: Record<string, number> = {};
     for (const n of ["p_ann", "p_bob", "p_cat", "p_dan"])
       ids[n] = (await p.registerUser({ username: n, password: "pw" })).user_id;
