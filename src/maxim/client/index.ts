@@ -55,6 +55,7 @@ export interface MaxImIdentity {
   userId: number | undefined;
 }
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the area methods are assigned to the prototype at the end of this file
 export class MaxImClient extends MaxImCore implements PlatformClient<MaxImClientEvents> {
   readonly platform = "maxim" as const;
   readonly account: string;
@@ -219,6 +220,5 @@ export class MaxImClient extends MaxImCore implements PlatformClient<MaxImClient
 }
 
 // The per-area methods (client/users.ts …) are MaxImClient's own: one prototype, one interface.
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the methods are assigned just below
 export interface MaxImClient extends UsersApi, RosterApi, GroupsApi, MessagesApi, PushApi {}
 Object.assign(MaxImClient.prototype, usersApi, rosterApi, groupsApi, messagesApi, pushApi);
