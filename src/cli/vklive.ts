@@ -7,9 +7,9 @@ import { createServer } from "node:http";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { OAuthState, parseCodeRedirect } from "../vklive/client/oauth.js";
-import { FileTokenStore } from "../vklive/client/token-store.js";
-import { VkLiveClient } from "../vklive/client.js";
+import { FileCredentialStore } from "../core/credentials.js";
+import { VkLiveClient } from "../vklive/client/index.js";
+import { OAuthState, parseCodeRedirect, type TokenSet } from "../vklive/client/oauth.js";
 import { DEFAULT_API_URL, partsText, SCOPES, type Scope } from "../vklive/protocol/index.js";
 
 interface Common {
@@ -30,13 +30,14 @@ function tokenFile(o: Common): string {
 
 function client(o: Common, mode?: "user" | "app"): VkLiveClient {
   const token = o.token ?? process.env.VKLIVE_ACCESS_TOKEN;
-  const store = new FileTokenStore(tokenFile(o));
+  // One credentials file ({version: 1, accounts: {default: tokens}}), atomic, 0600.
+  const credentials = new FileCredentialStore<TokenSet>(tokenFile(o));
   return new VkLiveClient({
-    baseUrl: o.baseUrl ?? process.env.VKLIVE_BASE_URL ?? DEFAULT_API_URL,
+    url: o.baseUrl ?? process.env.VKLIVE_BASE_URL ?? DEFAULT_API_URL,
     clientId: o.clientId ?? process.env.VKLIVE_CLIENT_ID,
     clientSecret: o.clientSecret ?? process.env.VKLIVE_CLIENT_SECRET,
     redirectUri: o.redirectUri ?? process.env.VKLIVE_REDIRECT_URI,
-    ...(token ? { tokens: { accessToken: token, tokenType: "Bearer" } } : { tokenStore: store }),
+    ...(token ? { tokens: { accessToken: token, tokenType: "Bearer" } } : { credentials }),
     ...(mode ? { auth: mode } : {}),
   });
 }
@@ -123,15 +124,26 @@ export function registerVkLiveCommands(program: Command): void {
 
   common(
     vk.command("channel <channelUrl>").description("channel, owner and stream (GET /v1/channel)"),
-  ).action(async (channelUrl: string, o: Common) => out(await client(o).channel(channelUrl)));
+  ).action(async (channelUrl: string, o: Common) => {
+    const c = client(o);
+    try {
+      out(await c.channel(channelUrl));
+    } finally {
+      await c.close();
+    }
+  });
 
   const chat = vk.command("chat").description("read and write a channel's chat");
   common(
     chat.command("send <channelUrl> <text>").description("send a message (POST /v1/chat/message/send)"),
   ).action(async (channelUrl: string, text: string, o: Common) => {
     const c = client(o);
-    await c.sendMessage(channelUrl, text);
-    process.stderr.write("sent\n");
+    try {
+      await c.sendMessage(channelUrl, text);
+      process.stderr.write("sent\n");
+    } finally {
+      await c.close();
+    }
   });
 
   common(chat.command("tail <channelUrl>").description("print recent messages, then follow new ones"))

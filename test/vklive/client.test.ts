@@ -1,7 +1,7 @@
 /** VkLiveClient against the emulator: every method, typed errors, 429 backoff, abort. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortError, ApiError, RateLimitError, ValidationError } from "../../src/core/errors.js";
-import { isVkError, VkLiveClient } from "../../src/vklive/client.js";
+import { isVkError, VkLiveClient } from "../../src/vklive/client/index.js";
 import { toTypedParts } from "../../src/vklive/protocol/index.js";
 import { type Harness, startEmulator, type World, world } from "./harness.js";
 
@@ -14,7 +14,7 @@ let app: VkLiveClient;
 beforeAll(async () => {
   h = await startEmulator();
   w = world(h);
-  const base = { baseUrl: h.base, clientId: w.clientId, clientSecret: w.secret, redirectUri: w.redirectUri };
+  const base = { url: h.base, clientId: w.clientId, clientSecret: w.secret, redirectUri: w.redirectUri };
   owner = new VkLiveClient({
     ...base,
     tokens: { accessToken: w.ownerToken, refreshToken: w.ownerRefresh, tokenType: "Bearer" },
@@ -105,7 +105,7 @@ describe("chat", () => {
     h.emu.admin.failNext("ratelimit_exceeded", { path: "/v1/chat/messages", times: 1 });
     expect((await viewer.chatMessages(w.channelUrl, 1))[0]?.parts[0]?.text?.content).toBe("after a 429");
     const noRetry = new VkLiveClient({
-      baseUrl: h.base,
+      url: h.base,
       tokens: { accessToken: w.viewerToken, tokenType: "Bearer" },
       retries: 0,
     });

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FileCredentialStore } from "../../src/core/credentials.js";
 import { AuthError, ValidationError } from "../../src/core/errors.js";
+import { VkLiveClient } from "../../src/vklive/client/index.js";
 import {
   authorizeUrl,
   basicAuthHeader,
@@ -10,9 +12,8 @@ import {
   parseCodeRedirect,
   parseImplicitFragment,
   TokenManager,
+  type TokenSet,
 } from "../../src/vklive/client/oauth.js";
-import { FileTokenStore } from "../../src/vklive/client/token-store.js";
-import { VkLiveClient } from "../../src/vklive/client.js";
 import { basic, bearer, form, type Harness, raw, startEmulator, type World, world } from "./harness.js";
 
 let h: Harness;
@@ -230,7 +231,7 @@ describe("token endpoint (raw HTTP)", () => {
 describe("client OAuth", () => {
   const client = (extra: Partial<ConstructorParameters<typeof VkLiveClient>[0]> = {}) =>
     new VkLiveClient({
-      baseUrl: h.base,
+      url: h.base,
       clientId: w.clientId,
       clientSecret: w.secret,
       redirectUri: w.redirectUri,
@@ -337,18 +338,19 @@ describe("client OAuth", () => {
     try {
       const file = join(dir, "sub", "tokens.json");
       const t = h.emu.admin.issueToken({ clientId: w.clientId, userId: w.viewer, scopes: [] });
-      const store = new FileTokenStore(file);
-      store.save({
+      const store = new FileCredentialStore<TokenSet>(file);
+      await store.save("viewer", {
         accessToken: t.access_token,
         refreshToken: t.refresh_token,
         expiresAt: Date.now() - 1,
         tokenType: "Bearer",
       });
       expect(statSync(file).mode & 0o777).toBe(0o600);
-      const c = client({ tokenStore: store });
+      const c = client({ credentials: store, account: "viewer" });
       await c.tokenInfo();
       const saved = JSON.parse(readFileSync(file, "utf8"));
-      expect(saved.accessToken).not.toBe(t.access_token);
+      expect(saved.version).toBe(1);
+      expect(saved.accounts.viewer.accessToken).not.toBe(t.access_token);
       expect(statSync(file).mode & 0o777).toBe(0o600);
       await c.revoke();
       await expect(c.tokenInfo()).rejects.toBeInstanceOf(AuthError);
@@ -385,7 +387,7 @@ describe("client OAuth", () => {
     expect(await m.accessToken()).toBe("x");
     expect(await m.afterUnauthorized("x")).toBeUndefined();
     const c = new VkLiveClient({
-      baseUrl: h.base,
+      url: h.base,
       tokens: { accessToken: "bad", tokenType: "Bearer" },
       retries: 0,
     });

@@ -2,7 +2,7 @@
 import { Centrifuge, type PublicationContext } from "centrifuge";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { VkLiveClient } from "../../src/vklive/client.js";
+import { VkLiveClient } from "../../src/vklive/client/index.js";
 import { signJwt } from "../../src/vklive/emulator/jwt.js";
 import type { RealtimeEvent } from "../../src/vklive/index.js";
 import { bearer, type Harness, raw, startEmulator, type World, waitFor, world } from "./harness.js";
@@ -372,7 +372,7 @@ describe("official centrifuge client", () => {
 describe("VkLiveClient realtime", () => {
   it("chat(url).events() yields typed events; realtime state changes are reported", async () => {
     const client = new VkLiveClient({
-      baseUrl: h.base,
+      url: h.base,
       tokens: { accessToken: w.ownerToken, tokenType: "Bearer" },
     });
     const ctl = new AbortController();
@@ -395,7 +395,9 @@ describe("VkLiveClient realtime", () => {
       "private",
     );
     const typed: string[] = [];
-    rt.on("channel_follow_create", (e) => typed.push(e.data.user.nick));
+    rt.on("channel_follow_create", (e) => {
+      typed.push(e.event.data.user.nick);
+    });
     await client.chat(w.channelUrl).send("via client");
     const u = h.emu.admin.createUser({ nick: "newfan" }).userId;
     h.emu.admin.follow({ channelUrl: w.channelUrl, userId: u });

@@ -4,9 +4,17 @@
  * and a TokenManager that refreshes before expiry and after a 401, once for parallel callers.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { CallOptions } from "../../core/call.js";
 import { ApiError, AuthError, ValidationError } from "../../core/errors.js";
 import type { HttpClient } from "../../core/http.js";
-import { type ImplicitToken, Paths, type Scope, TokenResponse } from "../protocol/index.js";
+import { parseResponse, validateInput } from "../../core/validation.js";
+import {
+  type ImplicitToken,
+  Paths,
+  type Scope,
+  type TokenResponse,
+  VKLIVE_ENDPOINTS,
+} from "../protocol/index.js";
 
 /** Tokens as the client keeps them: absolute expiry in ms. */
 export interface TokenSet {
@@ -146,14 +154,17 @@ export class OAuthClient {
     return this.#o.clientId;
   }
 
-  async #token(form: Record<string, string>, signal?: AbortSignal): Promise<TokenSet> {
+  async #token(form: Record<string, string>, o: CallOptions): Promise<TokenSet> {
+    const e = VKLIVE_ENDPOINTS.token;
+    validateInput(e.request, { body: form }, { platform: "vklive", what: "token" });
     const res = await this.#o.http
       .request({
-        method: "POST",
-        path: Paths.token,
+        method: e.method,
+        path: e.path,
         form,
         headers: { authorization: basicAuthHeader(this.#o.clientId, this.#o.clientSecret) },
-        signal,
+        signal: o.signal,
+        ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
         // A token request isn't repeated blindly: a reused code or refresh token is burnt.
         idempotent: false,
       })
@@ -169,45 +180,43 @@ export class OAuthClient {
         }
         throw err;
       });
-    const parsed = TokenResponse.safeParse(res.data);
-    if (!parsed.success) {
-      throw new AuthError("unexpected token endpoint answer", {
-        platform: "vklive",
-        code: "invalid_response",
-      });
-    }
-    return toTokenSet(parsed.data);
+    return toTokenSet(parseResponse(e.response, res.data, { platform: "vklive", what: `POST ${e.path}` }));
   }
 
-  exchangeCode(code: string, redirectUri = this.#o.redirectUri, signal?: AbortSignal): Promise<TokenSet> {
+  exchangeCode(code: string, redirectUri = this.#o.redirectUri, o: CallOptions = {}): Promise<TokenSet> {
     if (!redirectUri)
       throw new ValidationError("redirectUri is required", { platform: "vklive", code: "missing_param" });
-    return this.#token({ grant_type: "authorization_code", code, redirect_uri: redirectUri }, signal);
+    return this.#token({ grant_type: "authorization_code", code, redirect_uri: redirectUri }, o);
   }
 
-  refresh(refreshToken: string, signal?: AbortSignal): Promise<TokenSet> {
+  refresh(refreshToken: string, o: CallOptions = {}): Promise<TokenSet> {
     const form: Record<string, string> = { grant_type: "refresh_token", refresh_token: refreshToken };
     if (this.#o.redirectUri) form.redirect_uri = this.#o.redirectUri;
-    return this.#token(form, signal);
+    return this.#token(form, o);
   }
 
-  clientCredentials(signal?: AbortSignal): Promise<TokenSet> {
-    return this.#token({ grant_type: "client_credentials" }, signal);
+  clientCredentials(o: CallOptions = {}): Promise<TokenSet> {
+    return this.#token({ grant_type: "client_credentials" }, o);
   }
 
   async revoke(
     token: string,
     hint: "access_token" | "refresh_token" = "access_token",
-    signal?: AbortSignal,
+    o: CallOptions = {},
   ): Promise<void> {
-    await this.#o.http.request({
-      method: "POST",
-      path: Paths.revoke,
-      form: { token, token_type_hint: hint },
+    const e = VKLIVE_ENDPOINTS.revoke;
+    const form = { token, token_type_hint: hint };
+    validateInput(e.request, { body: form }, { platform: "vklive", what: "revoke" });
+    const res = await this.#o.http.request({
+      method: e.method,
+      path: e.path,
+      form,
       headers: { authorization: basicAuthHeader(this.#o.clientId, this.#o.clientSecret) },
-      signal,
+      signal: o.signal,
+      ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
       idempotent: true,
     });
+    parseResponse(e.response, res.data ?? {}, { platform: "vklive", what: `POST ${e.path}` });
   }
 }
 

@@ -6,7 +6,10 @@
  */
 import { Centrifuge, type PublicationContext, type Subscription } from "centrifuge";
 import WebSocket from "ws";
+import type { ClientEventMap } from "../../core/call.js";
+import { type EmittedEvent, Emitter, type Listener } from "../../core/emitter.js";
 import { TransportError } from "../../core/errors.js";
+import type { Logger } from "../../core/log.js";
 import type { ConnectionState } from "../../core/model.js";
 import { EVENT_TYPES, EventEnvelope, type EventType, type VkEvent } from "../protocol/index.js";
 
@@ -19,17 +22,29 @@ export interface RealtimeOptions {
   minReconnectDelayMs?: number;
   maxReconnectDelayMs?: number;
   timeoutMs?: number;
+  /** Where events go (the client's emitter); a realtime of its own when absent. */
+  emitter?: Emitter<VkLiveEventMap>;
+  /** Connection states (the client's); emitted as `state` events when absent. */
+  onState?: (state: ConnectionState, reason?: string) => void;
+  logger?: Logger;
 }
 
-export interface RealtimeEvent {
+/** One realtime event (of type `K`): the ws channel it came on, the event, its offset. */
+export interface RealtimeEvent<K extends EventType = EventType> {
   /** The ws channel the event came on. */
   channel: string;
-  event: VkEvent;
+  event: Extract<VkEvent, { type: K }>;
   /** Publication offset in its channel (gaps are recovered on resubscribe). */
   offset?: number;
 }
 
-type Listener<T> = (value: T) => void;
+/**
+ * The events of a VkLiveClient (and of a VkLiveRealtime): `state`, `error`, `event` (every
+ * realtime event) and each realtime event type on its own (`channel_chat_message_send` …).
+ */
+export type VkLiveEventMap = ClientEventMap & { event: RealtimeEvent } & {
+  [K in EventType]: RealtimeEvent<K>;
+};
 
 const KNOWN = new Set<string>(EVENT_TYPES);
 
@@ -43,15 +58,17 @@ export function pubsubUrl(url: string): string {
 
 export class VkLiveRealtime {
   readonly centrifuge: Centrifuge;
-  readonly #events = new Set<Listener<RealtimeEvent>>();
-  readonly #states = new Set<Listener<{ state: ConnectionState; reason?: string }>>();
-  readonly #errors = new Set<Listener<Error>>();
+  /** The emitter events go to (the client's, or this realtime's own). */
+  readonly emitter: Emitter<VkLiveEventMap>;
+  readonly #ownEmitter: boolean;
   readonly #subs = new Map<string, Subscription>();
   readonly #o: RealtimeOptions;
   #closed = false;
 
   constructor(options: RealtimeOptions) {
     this.#o = options;
+    this.#ownEmitter = options.emitter === undefined;
+    this.emitter = options.emitter ?? new Emitter({ platform: "vklive", logger: options.logger });
     this.centrifuge = new Centrifuge(pubsubUrl(options.url), {
       websocket: WebSocket,
       getToken: () => options.getToken(),
@@ -115,62 +132,28 @@ export class VkLiveRealtime {
     this.#subs.delete(channel);
   }
 
+  /** Every realtime event; returns the unsubscribe function. */
   onEvent(fn: Listener<RealtimeEvent>): () => void {
-    this.#events.add(fn);
-    return () => this.#events.delete(fn);
+    return this.emitter.on("event", fn);
   }
 
   /** Only events of one type, typed. */
-  on<K extends EventType>(
-    type: K,
-    fn: (event: Extract<VkEvent, { type: K }>, channel: string) => void,
-  ): () => void {
-    return this.onEvent((e) => {
-      if (e.event.type === type) fn(e.event as Extract<VkEvent, { type: K }>, e.channel);
-    });
+  on<K extends EventType>(type: K, fn: Listener<RealtimeEvent<K>>): () => void {
+    return this.emitter.on(type, fn as unknown as Listener<VkLiveEventMap[K]>);
   }
 
-  onState(fn: Listener<{ state: ConnectionState; reason?: string }>): () => void {
-    this.#states.add(fn);
-    return () => this.#states.delete(fn);
-  }
-
-  onError(fn: Listener<Error>): () => void {
-    this.#errors.add(fn);
-    return () => this.#errors.delete(fn);
-  }
-
-  /** Async iteration over events; ends when `close()` is called or the signal aborts. */
+  /** Realtime events as a bounded async iterator; ends on `close()` or when the signal aborts. */
   async *events(signal?: AbortSignal): AsyncGenerator<RealtimeEvent> {
-    const queue: RealtimeEvent[] = [];
-    let wake: (() => void) | undefined;
-    const off = this.onEvent((e) => {
-      queue.push(e);
-      wake?.();
-    });
-    const offState = this.onState((s) => {
-      if (s.state === "closed") wake?.();
-    });
-    const onAbort = () => wake?.();
-    signal?.addEventListener("abort", onAbort);
+    const it = this.emitter.events({ types: ["event"], ...(signal ? { signal } : {}) });
+    this.#iterators.add(it);
     try {
-      while (!this.#closed && !signal?.aborted) {
-        const next = queue.shift();
-        if (next) {
-          yield next;
-          continue;
-        }
-        await new Promise<void>((r) => {
-          wake = r;
-        });
-        wake = undefined;
-      }
+      for await (const e of it as AsyncIterable<EmittedEvent<VkLiveEventMap, "event">>) yield e.data;
     } finally {
-      off();
-      offState();
-      signal?.removeEventListener("abort", onAbort);
+      this.#iterators.delete(it);
     }
   }
+
+  readonly #iterators = new Set<AsyncIterableIterator<unknown>>();
 
   close(): void {
     this.#closed = true;
@@ -178,21 +161,26 @@ export class VkLiveRealtime {
     this.#subs.clear();
     this.centrifuge.disconnect();
     this.#state("closed");
+    for (const it of this.#iterators) void it.return?.();
+    this.#iterators.clear();
+    if (this.#ownEmitter) this.emitter.end();
   }
 
   #publication(channel: string, ctx: PublicationContext): void {
     const env = EventEnvelope.safeParse(ctx.data);
     if (!env.success || !KNOWN.has(env.data.type)) return;
-    const e: RealtimeEvent = { channel, event: env.data as unknown as VkEvent };
+    const e = { channel, event: env.data as unknown as VkEvent } as RealtimeEvent;
     if (ctx.offset !== undefined) e.offset = Number(ctx.offset);
-    for (const fn of this.#events) fn(e);
+    this.emitter.emit("event", e);
+    this.emitter.emit(e.event.type, e as never);
   }
 
   #state(state: ConnectionState, reason?: string): void {
-    for (const fn of this.#states) fn(reason === undefined ? { state } : { state, reason });
+    if (this.#o.onState) this.#o.onState(state, reason);
+    else this.emitter.emit("state", reason === undefined ? { state } : { state, reason });
   }
 
   #error(err: Error): void {
-    for (const fn of this.#errors) fn(err);
+    this.emitter.emit("error", err);
   }
 }
