@@ -3,6 +3,8 @@ import { type ContentItem, decodeContent, MSG_TYPE } from "../protocol.js";
 import type { Emu, GroupRow } from "./context.js";
 import { areFriends, discuMembers, groupMembers, groupOf, storeAndFanOut } from "./deliver.js";
 import type { LoginState, PendingQr } from "./login.js";
+import * as store from "./store/directory.js";
+import { countMessages } from "./store/messages.js";
 
 /** Admin mistakes (unknown account, bad input): the admin API answers them as HTTP 4xx. */
 export class WebQQAdminError extends Error {
@@ -69,10 +71,10 @@ export function createAdmin(emu: Emu, login: LoginState, uinMin: number): WebQQA
   const exists = (qq: number) => {
     need(emu.account(qq), 404, `no WebQQ account ${qq}`);
   };
-  const freshId = (table: string, col: string, min: number, max: number): number => {
+  const freshId = (what: Parameters<typeof store.idTaken>[1], min: number, max: number): number => {
     for (;;) {
       const id = min + randomInt(max - min);
-      if (!emu.q(`SELECT 1 FROM ${table} WHERE ${col} = ?`).get(id)) return id;
+      if (!store.idTaken(emu.db, what, id)) return id;
     }
   };
 
@@ -86,47 +88,38 @@ export function createAdmin(emu: Emu, login: LoginState, uinMin: number): WebQQA
       );
       need(typeof nick === "string" && nick.length > 0 && nick.length <= 64, 400, "nick: 1-64 chars");
       need(!emu.account(qq), 409, `account ${qq} exists`);
-      const uin = freshId("webqq_accounts", "uin", uinMin, 0xffffffff);
+      const uin = freshId("account.uin", uinMin, 0xffffffff);
       const md5 = createHash("md5").update(password).digest("hex");
-      emu.db.transaction(() => {
-        emu
-          .q(
-            `INSERT INTO webqq_accounts (qq, uin, password_md5, nick, face, long_nick, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(qq, uin, md5, nick, face ?? 0, longNick ?? "", emu.now());
-        emu.q("INSERT INTO webqq_categories (qq, idx, name) VALUES (?, 0, 'My Friends')").run(qq);
-      })();
+      store.insertAccount(emu.db, {
+        qq,
+        uin,
+        md5,
+        nick,
+        face: face ?? 0,
+        longNick: longNick ?? "",
+        now: emu.now(),
+      });
       return { qq };
     },
     addFriend(qq, friend, opts = {}) {
       exists(qq);
       exists(friend);
       need(qq !== friend, 400, "an account can't befriend itself");
-      const ins = emu.q(
-        "INSERT OR IGNORE INTO webqq_friends (qq, friend, category, markname, created_at) VALUES (?, ?, 0, ?, ?)",
-      );
-      emu.db.transaction(() => {
-        ins.run(qq, friend, opts.markname ?? null, emu.now());
-        ins.run(friend, qq, null, emu.now());
-      })();
+      store.insertFriendPair(emu.db, qq, friend, opts.markname ?? null, emu.now());
     },
     createGroup({ name, owner, members }) {
       need(typeof name === "string" && name.length > 0 && name.length <= 64, 400, "name: 1-64 chars");
       exists(owner);
       const all = [...new Set([owner, ...members])];
       for (const m of all) exists(m);
-      const gid = freshId("webqq_groups", "gid", 2_000_000_000, 0xffffffff);
-      const code = freshId("webqq_groups", "code", 2_000_000_000, 0xffffffff);
-      const account = freshId("webqq_groups", "account", 100_000_000, 999_999_999);
-      emu.db.transaction(() => {
-        emu
-          .q(
-            "INSERT INTO webqq_groups (gid, code, account, name, owner, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-          )
-          .run(gid, code, account, name, owner, emu.now());
-        const ins = emu.q("INSERT INTO webqq_group_members (gid, qq, mflag) VALUES (?, ?, ?)");
-        for (const m of all) ins.run(gid, m, m === owner ? 21 : 20);
-      })();
+      const gid = freshId("group.gid", 2_000_000_000, 0xffffffff);
+      const code = freshId("group.code", 2_000_000_000, 0xffffffff);
+      const account = freshId("group.account", 100_000_000, 999_999_999);
+      store.insertGroup(
+        emu.db,
+        { gid, code, account, name, owner, now: emu.now() },
+        all.map((m) => ({ qq: m, mflag: m === owner ? 21 : 20 })),
+      );
       return { gid, code, account };
     },
     createDiscussion({ name, owner, members }) {
@@ -134,19 +127,13 @@ export function createAdmin(emu: Emu, login: LoginState, uinMin: number): WebQQA
       exists(owner);
       const all = [...new Set([owner, ...members])];
       for (const m of all) exists(m);
-      const did = freshId("webqq_discus", "did", 1_000_000_000, 0xffffffff);
-      emu.db.transaction(() => {
-        emu
-          .q("INSERT INTO webqq_discus (did, name, owner, created_at) VALUES (?, ?, ?, ?)")
-          .run(did, name, owner, emu.now());
-        const ins = emu.q("INSERT INTO webqq_discu_members (did, qq) VALUES (?, ?)");
-        for (const m of all) ins.run(did, m);
-      })();
+      const did = freshId("discu.did", 1_000_000_000, 0xffffffff);
+      store.insertDiscussion(emu.db, { did, name, owner, now: emu.now() }, all);
       return { did };
     },
     setCaptcha(qq, required) {
       exists(qq);
-      emu.q("UPDATE webqq_accounts SET captcha = ? WHERE qq = ?").run(required ? 1 : 0, qq);
+      store.setAccountFlag(emu.db, qq, "captcha", required);
     },
     captcha(qq) {
       let code: string | undefined;
@@ -155,7 +142,7 @@ export function createAdmin(emu: Emu, login: LoginState, uinMin: number): WebQQA
     },
     setBlocked(qq, blocked) {
       exists(qq);
-      emu.q("UPDATE webqq_accounts SET blocked = ? WHERE qq = ?").run(blocked ? 1 : 0, qq);
+      store.setAccountFlag(emu.db, qq, "blocked", blocked);
     },
     sendAs(input) {
       exists(input.from);
@@ -292,12 +279,11 @@ export function createAdmin(emu: Emu, login: LoginState, uinMin: number): WebQQA
     stats() {
       let polling = 0;
       for (const s of emu.hub.byPsession.values()) if (s.waiter) polling++;
-      const n = (sql: string) => (emu.q(sql).get() as { n: number }).n;
       return {
         sessions: emu.hub.byPsession.size,
         polling,
-        accounts: n("SELECT COUNT(*) AS n FROM webqq_accounts"),
-        messages: n("SELECT COUNT(*) AS n FROM webqq_messages"),
+        accounts: store.countAccounts(emu.db),
+        messages: countMessages(emu.db),
       };
     },
   };

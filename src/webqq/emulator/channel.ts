@@ -14,7 +14,7 @@ import {
   STATUSES,
 } from "../protocol.js";
 import { registerContactRoutes } from "./contacts.js";
-import { type DiscuRow, type Emu, fail, type GroupRow, randomHex, sha256 } from "./context.js";
+import { type Emu, fail, randomHex, sha256 } from "./context.js";
 import {
   areFriends,
   broadcastStatus,
@@ -30,6 +30,8 @@ import type { Session } from "./hub.js";
 import type { LoginState } from "./login.js";
 import { fields, intField, rBody, requireReferer, sessionOf } from "./request.js";
 import { route } from "./routes.js";
+import { discussionByDid, groupByGid } from "./store/directory.js";
+import { fileExists } from "./store/messages.js";
 
 export function registerChannelRoutes(
   app: FastifyInstance,
@@ -102,16 +104,12 @@ export function registerChannelRoutes(
           const pair = ch.gface.get(s.psid);
           if (target.kind === "buddy" || target.kind === "sess") fail(Retcode.BAD_REQUEST);
           if (!pair || r.key !== pair.key || r.sig !== pair.sig) fail(Retcode.BAD_REQUEST);
-          const row = emu.q("SELECT size FROM webqq_files WHERE name = ? AND kind = 'cface'").get(it.name);
-          if (!row) fail(Retcode.BAD_ID);
+          if (!fileExists(emu.db, it.name, "cface")) fail(Retcode.BAD_ID);
           it.key = pair.key;
           it.server = "127.0.0.1:8000";
           it.fileId = Math.floor(Math.random() * 1e9);
         } else if (it.type === "offpic") {
-          const row = emu
-            .q("SELECT size FROM webqq_files WHERE name = ? AND kind = 'offpic'")
-            .get(it.filePath);
-          if (!row) fail(Retcode.BAD_ID);
+          if (!fileExists(emu.db, it.filePath, "offpic")) fail(Retcode.BAD_ID);
         }
       }
       const m: Outgoing = { ...target, from: s.qq, items: decoded.items, font: decoded.font };
@@ -128,12 +126,12 @@ export function registerChannelRoutes(
     return { kind: "buddy", target: qq };
   });
   sendRoute("sendQun", SendQunR, (s, r) => {
-    const g = emu.q("SELECT * FROM webqq_groups WHERE gid = ?").get(r.group_uin) as GroupRow | undefined;
+    const g = groupByGid(emu.db, r.group_uin);
     if (!g || !groupMembers(emu, g.gid).some((m) => m.qq === s.qq)) fail(Retcode.BAD_ID);
     return { kind: "group", target: g.gid };
   });
   sendRoute("sendDiscu", SendDiscuR, (s, r) => {
-    const dd = emu.q("SELECT * FROM webqq_discus WHERE did = ?").get(r.did) as DiscuRow | undefined;
+    const dd = discussionByDid(emu.db, r.did);
     if (!dd || !discuMembers(emu, dd.did).includes(s.qq)) fail(Retcode.BAD_ID);
     return { kind: "discu", target: dd.did };
   });
@@ -149,7 +147,7 @@ export function registerChannelRoutes(
     const s = sessionOf(emu, f.psessionid, f.clientid);
     const gid = intField(f, "id");
     const to = emu.qqOfUin(s.qq, intField(f, "to_uin"));
-    const g = emu.q("SELECT * FROM webqq_groups WHERE gid = ?").get(gid) as GroupRow | undefined;
+    const g = groupByGid(emu.db, gid);
     const members = g ? groupMembers(emu, g.gid).map((m) => m.qq) : [];
     if (!g || to === undefined || !members.includes(s.qq) || !members.includes(to)) fail(Retcode.BAD_ID);
     const value = randomHex(32);

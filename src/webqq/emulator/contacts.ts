@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { EndpointName } from "../protocol.js";
 import { friendsHash, HashR, RecentR, Retcode } from "../protocol.js";
-import { type DiscuRow, type Emu, fail, type GroupRow, randomHex, sha256 } from "./context.js";
+import { type Emu, fail, randomHex, sha256 } from "./context.js";
 import { type ChannelState, discuMembers, friendQqs, groupMembers, statusOf, userInfo } from "./deliver.js";
 import type { Session } from "./hub.js";
 import {
@@ -16,6 +16,8 @@ import {
   sessionOf,
 } from "./request.js";
 import { route } from "./routes.js";
+import * as store from "./store/directory.js";
+import { fileData, recentChats } from "./store/messages.js";
 
 export function registerContactRoutes(app: FastifyInstance, emu: Emu, ch: ChannelState): void {
   const d = (name: EndpointName, fn: (req: FastifyRequest, reply: FastifyReply) => unknown) =>
@@ -28,23 +30,8 @@ export function registerContactRoutes(app: FastifyInstance, emu: Emu, ch: Channe
     const r = rBody(f, HashR);
     const s = apiSession(emu, req, r.vfwebqq);
     if (!legacy && r.hash !== friendsHash(s.qq, ptwebqqCookie(req))) fail(Retcode.BAD_ID);
-    const rows = emu
-      .q(
-        `SELECT f.friend, f.category, f.markname, a.uin, a.nick, a.face FROM webqq_friends f
-         JOIN webqq_accounts a ON a.qq = f.friend WHERE f.qq = ? ORDER BY f.friend`,
-      )
-      .all(s.qq) as {
-      friend: number;
-      category: number;
-      markname: string | null;
-      uin: number;
-      nick: string;
-      face: number;
-    }[];
-    const cats = emu.q("SELECT idx, name FROM webqq_categories WHERE qq = ? ORDER BY idx").all(s.qq) as {
-      idx: number;
-      name: string;
-    }[];
+    const rows = store.friendsOf(emu.db, s.qq);
+    const cats = store.categoriesOf(emu.db, s.qq);
     return {
       retcode: 0,
       result: {
@@ -66,11 +53,7 @@ export function registerContactRoutes(app: FastifyInstance, emu: Emu, ch: Channe
     const r = rBody(fields(req), HashR);
     const s = apiSession(emu, req, r.vfwebqq);
     if (r.hash !== undefined && r.hash !== friendsHash(s.qq, ptwebqqCookie(req))) fail(Retcode.BAD_ID);
-    const rows = emu
-      .q(
-        `SELECT g.* FROM webqq_groups g JOIN webqq_group_members m ON m.gid = g.gid WHERE m.qq = ? ORDER BY g.gid`,
-      )
-      .all(s.qq) as GroupRow[];
+    const rows = store.groupsOf(emu.db, s.qq);
     return {
       retcode: 0,
       result: {
@@ -85,7 +68,7 @@ export function registerContactRoutes(app: FastifyInstance, emu: Emu, ch: Channe
     const f = fields(req);
     const s = apiSession(emu, req, f.vfwebqq);
     const code = intField(f, "gcode");
-    const g = emu.q("SELECT * FROM webqq_groups WHERE code = ?").get(code) as GroupRow | undefined;
+    const g = store.groupByCode(emu.db, code);
     const members = g ? groupMembers(emu, g.gid) : [];
     if (!g || !members.some((m) => m.qq === s.qq)) fail(Retcode.BAD_ID);
     const uin = (qq: number) => emu.uinFor(s.qq, qq);
@@ -129,11 +112,7 @@ export function registerContactRoutes(app: FastifyInstance, emu: Emu, ch: Channe
   d("discusList", async (req) => {
     const f = fields(req);
     const s = f.psessionid ? sessionOf(emu, f.psessionid, f.clientid) : apiSession(emu, req, f.vfwebqq);
-    const rows = emu
-      .q(
-        `SELECT d.* FROM webqq_discus d JOIN webqq_discu_members m ON m.did = d.did WHERE m.qq = ? ORDER BY d.did`,
-      )
-      .all(s.qq) as DiscuRow[];
+    const rows = store.discussionsOf(emu.db, s.qq);
     return { retcode: 0, result: { dnamelist: rows.map((x) => ({ name: x.name, did: x.did })) } };
   });
 
@@ -142,7 +121,7 @@ export function registerContactRoutes(app: FastifyInstance, emu: Emu, ch: Channe
     const s = sessionOf(emu, f.psessionid, f.clientid);
     if (f.vfwebqq !== undefined) checkVfwebqq(s, f.vfwebqq);
     const did = intField(f, "did");
-    const dd = emu.q("SELECT * FROM webqq_discus WHERE did = ?").get(did) as DiscuRow | undefined;
+    const dd = store.discussionByDid(emu.db, did);
     const members = dd ? discuMembers(emu, did) : [];
     if (!dd || !members.includes(s.qq)) fail(Retcode.BAD_ID);
     const uin = (qq: number) => emu.uinFor(s.qq, qq);
@@ -170,9 +149,7 @@ export function registerContactRoutes(app: FastifyInstance, emu: Emu, ch: Channe
     const tuin = intField(f, "tuin");
     const type = f.type ?? "1";
     if (type === "4") {
-      const g = emu.q("SELECT * FROM webqq_groups WHERE gid = ? OR code = ?").get(tuin, tuin) as
-        | GroupRow
-        | undefined;
+      const g = store.groupByGidOrCode(emu.db, tuin);
       if (!g) fail(Retcode.BAD_ID);
       return { retcode: 0, result: { uiuin: "", account: g.account, uin: tuin } };
     }
@@ -225,13 +202,7 @@ export function registerContactRoutes(app: FastifyInstance, emu: Emu, ch: Channe
     const r = rBody(fields(req), RecentR);
     const s = sessionOf(emu, r.psessionid, r.clientid);
     checkVfwebqq(s, r.vfwebqq);
-    const rows = emu
-      .q(
-        `SELECT kind, target, from_qq, MAX(id) AS last FROM webqq_messages
-         WHERE from_qq = ? OR (kind IN ('buddy','sess') AND target = ?)
-         GROUP BY kind, CASE WHEN from_qq = ? THEN target ELSE from_qq END ORDER BY last DESC LIMIT 50`,
-      )
-      .all(s.qq, s.qq, s.qq) as { kind: string; target: number; from_qq: number }[];
+    const rows = recentChats(emu.db, s.qq);
     const result = rows.map((x) => {
       if (x.kind === "group") return { uin: x.target, type: 1 };
       if (x.kind === "discu") return { uin: x.target, type: 2 };
@@ -257,21 +228,17 @@ export function registerContactRoutes(app: FastifyInstance, emu: Emu, ch: Channe
   d("offpic", async (req, reply) => {
     const f = fields(req);
     sessionOf(emu, f.psessionid, f.clientid);
-    const row = emu
-      .q("SELECT data FROM webqq_files WHERE name = ? AND kind = 'offpic'")
-      .get(f.file_path ?? "") as { data: Buffer } | undefined;
-    if (!row) fail(Retcode.BAD_ID);
-    return reply.type("image/jpeg").send(row.data);
+    const data = fileData(emu.db, f.file_path ?? "", "offpic");
+    if (!data) fail(Retcode.BAD_ID);
+    return reply.type("image/jpeg").send(data);
   });
 
   d("groupPic", async (req, reply) => {
     const f = fields(req);
     apiSession(emu, req, f.vfwebqq);
-    const row = emu.q("SELECT data FROM webqq_files WHERE name = ? AND kind = 'cface'").get(f.pic ?? "") as
-      | { data: Buffer }
-      | undefined;
-    if (!row) fail(Retcode.BAD_ID);
-    return reply.type("image/jpeg").send(row.data);
+    const data = fileData(emu.db, f.pic ?? "", "cface");
+    if (!data) fail(Retcode.BAD_ID);
+    return reply.type("image/jpeg").send(data);
   });
 }
 

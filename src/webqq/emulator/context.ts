@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Statement } from "better-sqlite3";
 import type { Logger } from "../../core/log.js";
 import type { Database } from "../../core/storage.js";
 import type { Hub, Session } from "./hub.js";
@@ -80,7 +79,6 @@ export interface Emu {
   /** Sessions and poll queues at rest (hashed secrets). */
   sessions: SessionStore;
   now(): number;
-  q(sql: string): Statement;
   pollTimeoutMs: number;
   sessionTtlMs: number;
   pollFaults: PollFault[];

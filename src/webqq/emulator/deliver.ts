@@ -1,6 +1,8 @@
 import { type ContentItem, DEFAULT_FONT, type Font, MSG_TYPE, Retcode } from "../protocol.js";
 import { type Emu, fail, type GroupRow } from "./context.js";
 import type { Session } from "./hub.js";
+import * as store from "./store/directory.js";
+import { insertMessage } from "./store/messages.js";
 
 const REPLY_IP = 176498310;
 export const ok = { retcode: 0, result: "ok" };
@@ -49,26 +51,19 @@ export function receivedContent(items: readonly ContentItem[], font: Font | unde
 }
 
 export function groupOf(emu: Emu, id: number): GroupRow | undefined {
-  return emu.q("SELECT * FROM webqq_groups WHERE gid = ? OR code = ? OR account = ?").get(id, id, id) as
-    | GroupRow
-    | undefined;
+  return store.groupByAnyId(emu.db, id);
 }
 
 export function groupMembers(emu: Emu, gid: number): { qq: number; mflag: number }[] {
-  return emu.q("SELECT qq, mflag FROM webqq_group_members WHERE gid = ? ORDER BY qq").all(gid) as {
-    qq: number;
-    mflag: number;
-  }[];
+  return store.groupMembers(emu.db, gid);
 }
 
 export function discuMembers(emu: Emu, did: number): number[] {
-  return (
-    emu.q("SELECT qq FROM webqq_discu_members WHERE did = ? ORDER BY qq").all(did) as { qq: number }[]
-  ).map((r) => r.qq);
+  return store.discussionMembers(emu.db, did);
 }
 
 export function areFriends(emu: Emu, a: number, b: number): boolean {
-  return emu.q("SELECT 1 FROM webqq_friends WHERE qq = ? AND friend = ?").get(a, b) !== undefined;
+  return store.areFriends(emu.db, a, b);
 }
 
 export interface Outgoing {
@@ -113,7 +108,7 @@ export function fanOut(emu: Emu, m: Outgoing): void {
       },
     }));
   } else if (m.kind === "group") {
-    const g = emu.q("SELECT * FROM webqq_groups WHERE gid = ?").get(m.target) as GroupRow;
+    const g = store.groupByGid(emu.db, m.target) as GroupRow;
     const seq = emu.nextMsgId();
     for (const mem of groupMembers(emu, g.gid)) {
       if (mem.qq === m.from) continue;
@@ -152,15 +147,15 @@ export function fanOut(emu: Emu, m: Outgoing): void {
 
 /** Stores a message (idempotent on sender + clientid + msg_id) and fans it out once. */
 export function storeAndFanOut(emu: Emu, m: Outgoing, clientid: string, clientMsgId: number): boolean {
-  const stored = emu.db.transaction(() => {
-    const r = emu
-      .q(
-        `INSERT OR IGNORE INTO webqq_messages (kind, from_qq, target, clientid, client_msg_id, content, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(m.kind, m.from, m.target, clientid, clientMsgId, JSON.stringify(m.items), emu.now());
-    return r.changes === 1;
-  })();
+  const stored = insertMessage(emu.db, {
+    kind: m.kind,
+    from: m.from,
+    target: m.target,
+    clientid,
+    clientMsgId,
+    content: JSON.stringify(m.items),
+    now: emu.now(),
+  });
   if (stored) fanOut(emu, m);
   return stored;
 }
@@ -201,9 +196,7 @@ export function statusOf(emu: Emu, qq: number): string | undefined {
 }
 
 export function friendQqs(emu: Emu, qq: number): number[] {
-  return (
-    emu.q("SELECT friend FROM webqq_friends WHERE qq = ? ORDER BY friend").all(qq) as { friend: number }[]
-  ).map((r) => r.friend);
+  return store.friendQqs(emu.db, qq);
 }
 
 /** Tells the friends of `qq` its new visible status. */

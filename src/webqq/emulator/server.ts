@@ -1,6 +1,5 @@
 import { createHash, randomInt } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import type { Statement } from "better-sqlite3";
 import Busboy from "busboy";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { type Logger, silentLogger } from "../../core/log.js";
@@ -9,12 +8,14 @@ import type { Database } from "../../core/storage.js";
 import { MSG_TYPE, Retcode } from "../protocol.js";
 import { createAdmin, type WebQQAdmin } from "./admin.js";
 import { registerChannelRoutes } from "./channel.js";
-import { type AccountRow, type Emu, faultBody, QQFault } from "./context.js";
+import { type Emu, faultBody, QQFault } from "./context.js";
 import { broadcastStatus, newChannelState } from "./deliver.js";
 import { Hub } from "./hub.js";
 import { newLoginState, registerLoginRoutes } from "./login.js";
 import { apiSession, fields } from "./request.js";
 import { route } from "./routes.js";
+import { accountByQq, qqOfUin } from "./store/directory.js";
+import { insertFile } from "./store/messages.js";
 import { SessionStore } from "./store/sessions.js";
 
 export interface WebQQEmulatorOptions {
@@ -48,7 +49,6 @@ const UIN_MIN = 3_000_000_000;
 export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulator {
   const { db } = options;
   const log = options.log ?? silentLogger;
-  const statements = new Map<string, Statement>();
   let msgSeq = 10_000 + randomInt(10_000);
   const sessions = new SessionStore(db);
   const hub = new Hub(sessions);
@@ -65,24 +65,15 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
     pollFaults: [],
     sendFaults: [],
     closing: false,
-    q(sql) {
-      let st = statements.get(sql);
-      if (!st) {
-        st = db.prepare(sql);
-        statements.set(sql, st);
-      }
-      return st;
-    },
     nextMsgId: () => ++msgSeq,
-    account: (qq) => emu.q("SELECT * FROM webqq_accounts WHERE qq = ?").get(qq) as AccountRow | undefined,
+    account: (qq) => accountByQq(db, qq),
     uinFor(viewer, qq) {
       if (viewer === qq) return qq;
       return emu.account(qq)?.uin ?? qq;
     },
     qqOfUin(viewer, uin) {
       if (uin === viewer) return viewer;
-      const row = emu.q("SELECT qq FROM webqq_accounts WHERE uin = ?").get(uin) as { qq: number } | undefined;
-      return row?.qq;
+      return qqOfUin(db, uin);
     },
     deliver(qq, make) {
       for (const s of hub.active(qq)) hub.push(s, make(s));
@@ -211,14 +202,10 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
     const s = apiSession(emu, req, form.vfwebqq);
     const md5 = createHash("md5").update(file).digest("hex").toUpperCase();
     const name = `${md5}.${ext(fileName)}`;
-    const r = emu
-      .q(
-        `INSERT OR IGNORE INTO webqq_files (name, kind, owner, data, size, created_at) VALUES (?, 'cface', ?, ?, ?, ?)`,
-      )
-      .run(name, s.qq, file, file.length, emu.now());
+    const fresh = insertFile(db, { name, kind: "cface", owner: s.qq, data: file, now: emu.now() });
     const cb =
       form.f && /^[A-Za-z0-9_.]{1,80}$/.test(form.f) ? form.f : "EQQ.Model.ChatMsg.callbackSendPicGroup";
-    const payload = r.changes === 1 ? { ret: 0, msg: name } : { ret: 4, msg: `${name} -6102` };
+    const payload = fresh ? { ret: 0, msg: name } : { ret: 4, msg: `${name} -6102` };
     return reply
       .type("text/html; charset=utf-8")
       .send(
@@ -231,11 +218,7 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
     const s = apiSession(emu, req, form.vfwebqq);
     const md5 = createHash("md5").update(file).digest("hex");
     const filePath = `/${randomInt(1e9)}-${md5}`;
-    emu
-      .q(
-        `INSERT INTO webqq_files (name, kind, owner, data, size, created_at) VALUES (?, 'offpic', ?, ?, ?, ?)`,
-      )
-      .run(filePath, s.qq, file, file.length, emu.now());
+    insertFile(db, { name: filePath, kind: "offpic", owner: s.qq, data: file, now: emu.now() });
     const payload = {
       retcode: 0,
       result: "OK",
