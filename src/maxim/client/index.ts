@@ -68,6 +68,7 @@ export class MaxImClient extends MaxImCore implements PlatformClient<MaxImClient
   #token: string | undefined;
   #userId: number | undefined;
   #connecting: Promise<MaxImIdentity> | undefined;
+  #identity: MaxImIdentity | undefined;
 
   constructor(options: MaxImClientOptions) {
     const box: { self?: MaxImClient } = {};
@@ -119,6 +120,7 @@ export class MaxImClient extends MaxImCore implements PlatformClient<MaxImClient
    */
   connect(options: CallOptions = {}): Promise<MaxImIdentity> {
     if (this.#closed.signal.aborted) this.#reopen();
+    if (this.#state === "connected" && this.#identity) return Promise.resolve(this.#identity);
     this.#connecting ??= this.#connect(options).finally(() => {
       this.#connecting = undefined;
     });
@@ -146,6 +148,7 @@ export class MaxImClient extends MaxImCore implements PlatformClient<MaxImClient
         token: this.#token,
         ...(this.#userId !== undefined ? { userId: this.#userId } : {}),
       });
+      this.#identity = identity;
       this.#setState("connected");
       return identity;
     } catch (err) {

@@ -147,7 +147,7 @@ function setOwnMember<T extends { group_id: number }>(
   value: (b: T) => string | number,
 ): RouteDef {
   return route({
-    endpoint: { ...endpoint, in: "body" as const },
+    endpoint: endpoint as MaxImEndpoint<z.ZodType<T>> & { in: "body" },
     handle: (ctx, _q, b) => {
       const m = ownMember(ctx, mustGroup(ctx, b.group_id));
       ctx.emu.q(`UPDATE maxim_group_members SET ${column} = ? WHERE seq = ?`).run(value(b), m.seq);
