@@ -117,13 +117,11 @@ export class MaxConsoleProvider implements ConsoleProvider {
   private readonly q;
 
   constructor(private readonly max: MaxEmulatorServer) {
-    const db = max.emu.db;
+    const { repos } = max.emu;
     this.q = {
-      users: db.prepare("SELECT id, phone, first_name, last_name FROM max_users ORDER BY id LIMIT 1000"),
-      chats: db.prepare("SELECT * FROM max_chats ORDER BY last_event_time DESC, id DESC LIMIT 500"),
-      files: db.prepare(
-        "SELECT * FROM max_files WHERE state = 'COMPLETE' ORDER BY completed_at DESC, id DESC LIMIT 200",
-      ),
+      users: () => repos.users.listForConsole(),
+      chats: () => repos.chats.recent(),
+      files: () => repos.files.recentComplete(),
     };
   }
 
@@ -200,13 +198,13 @@ export class MaxConsoleProvider implements ConsoleProvider {
 
   private names(): Map<number, UserLite> {
     const map = new Map<number, UserLite>();
-    for (const u of this.q.users.all() as UserLite[]) map.set(u.id, u);
+    for (const u of this.q.users()) map.set(u.id, u);
     return map;
   }
 
   accounts(): ConsoleAccount[] {
     const { hub } = this.max.emu;
-    return (this.q.users.all() as UserLite[]).map((u) => ({
+    return this.q.users().map((u) => ({
       id: String(u.id),
       name: `${u.first_name} ${u.last_name}`.trim(),
       detail: u.phone,
@@ -218,9 +216,7 @@ export class MaxConsoleProvider implements ConsoleProvider {
     const { chats } = this.max.emu.repos;
     const viewer = as ? userId(as) : undefined;
     const rows =
-      viewer === undefined
-        ? (this.q.chats.all() as ChatRow[])
-        : chats.chatsOf(viewer, Number.MAX_SAFE_INTEGER, -1, 500);
+      viewer === undefined ? this.q.chats() : chats.chatsOf(viewer, Number.MAX_SAFE_INTEGER, -1, 500);
     const names = this.names();
     const nameOf = (id: number) => {
       const u = names.get(id);
@@ -355,7 +351,7 @@ export class MaxConsoleProvider implements ConsoleProvider {
   }
 
   files(): ConsoleFile[] {
-    return (this.q.files.all() as FileRow[]).map((f) => ({
+    return this.q.files().map((f) => ({
       id: String(f.id),
       name: f.name,
       mime: f.mime,

@@ -5,7 +5,7 @@ import type { RequestSchemas } from "../protocol.js";
 import type { MaxConnection } from "./connection.js";
 import type { Faults } from "./faults.js";
 import type { Hub } from "./hub.js";
-import type { IdAllocator } from "./ids.js";
+import type { IdAllocator } from "./store/ids.js";
 import type { Repos } from "./store/index.js";
 
 export interface MaxEmulatorConfig {

@@ -1,16 +1,18 @@
 import { timingSafeEqual } from "node:crypto";
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync } from "node:fs";
-import { rename, stat, unlink } from "node:fs/promises";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { rename, unlink } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
-import { basename, extname, join } from "node:path";
-import { type Readable, Transform, type TransformCallback } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import busboy from "busboy";
+import { join } from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ErrorCode, LIMITS, Opcode } from "../protocol.js";
 import type { MaxConnection } from "./connection.js";
 import type { MaxEmulator } from "./context.js";
+import { imageSize, serveFile } from "./http/download.js";
+import { HttpFailure, sendError, tooLarge } from "./http/errors.js";
+import { type Received, receiveMultipart, receiveRaw } from "./http/receive.js";
 import type { FileKind, FileRow } from "./store/files.js";
+
+export { imageSize } from "./http/download.js";
 
 // ── URLs ────────────────────────────────────────────────────────────────────
 
@@ -61,25 +63,6 @@ export function setUploadLimit(emu: MaxEmulator, bytes: number | undefined): voi
 
 function uploadLimit(emu: MaxEmulator): number {
   return uploadLimits.get(emu) ?? LIMITS.fileBytes;
-}
-
-// ── errors ──────────────────────────────────────────────────────────────────
-
-class HttpFailure extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const tooLarge = (limit: number) =>
-  new HttpFailure(413, ErrorCode.FILE_TOO_LARGE, `File exceeds the limit of ${limit} bytes`);
-
-function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return reply.code(status).type("application/json; charset=utf-8").send({ error: code, message });
 }
 
 // ── routes ──────────────────────────────────────────────────────────────────
@@ -148,15 +131,6 @@ function sameSecret(expected: string | null, given: string): boolean {
 }
 
 // ── upload ──────────────────────────────────────────────────────────────────
-
-interface Received {
-  row: FileRow;
-  tmpPath: string;
-  name: string;
-  mime: string;
-  size: number;
-  head: Buffer;
-}
 
 async function handleUpload(
   emu: MaxEmulator,
@@ -251,173 +225,6 @@ function reject(raw: IncomingMessage, reply: FastifyReply, failure: HttpFailure)
   return sendError(reply, failure.status, failure.code, failure.message);
 }
 
-/** PyMax: the body is the file, named by Content-Disposition, whole range in Content-Range. */
-async function receiveRaw(
-  raw: IncomingMessage,
-  dir: string,
-  limit: number,
-  claim: () => FileRow | undefined,
-  received: Received[],
-  abort: AbortController,
-): Promise<void> {
-  const range = parseContentRange(raw.headers["content-range"]);
-  if (range === "invalid")
-    throw new HttpFailure(416, "range.invalid", "Content-Range must be 'bytes 0-<n-1>/<n>'");
-  if (range) {
-    if (range.total > limit) throw tooLarge(limit);
-    if (range.start !== 0 || range.end !== range.total - 1) {
-      throw new HttpFailure(416, "range.unsupported", "Only whole-file uploads are accepted");
-    }
-  }
-  const row = claim();
-  if (!row) throw new HttpFailure(409, "upload.in.progress", "This upload is already in progress");
-  const name = fileNameFrom(raw.headers["content-disposition"]) ?? "upload";
-  const ct = (raw.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-  const out = await receiveStream(raw, row, dir, limit, name, ct, abort.signal);
-  received.push(out);
-  if (range && out.size !== range.total) {
-    throw new HttpFailure(400, "upload.incomplete", `Received ${out.size} of ${range.total} bytes`);
-  }
-}
-
-/** vkmax / vkmax-node / the seed: multipart form, file in field `file` (several for photos). */
-function receiveMultipart(
-  raw: IncomingMessage,
-  dir: string,
-  limit: number,
-  claim: () => FileRow | undefined,
-  received: Received[],
-  abort: AbortController,
-): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let settled = false;
-    const writes: Promise<void>[] = [];
-    // Rejects only once every file write has settled, so no temp file outlives the request.
-    const fail = (err: unknown) => {
-      if (settled) return;
-      settled = true;
-      abort.abort();
-      Promise.allSettled(writes).then(() => reject(err));
-    };
-    let bb: busboy.Busboy;
-    try {
-      bb = busboy({
-        headers: raw.headers,
-        defParamCharset: "utf8",
-        // One byte over the limit reaches our counter, which refuses it.
-        limits: {
-          fileSize: limit + 1,
-          files: 10,
-          fields: 50,
-          fieldSize: 64 * 1024,
-          parts: 100,
-          headerPairs: 100,
-        },
-      });
-    } catch {
-      fail(new HttpFailure(400, "upload.form.invalid", "Malformed multipart form"));
-      return;
-    }
-    bb.on("file", (field, stream, info) => {
-      const row = field === "file" && !settled ? claim() : undefined;
-      if (!row) {
-        stream.resume();
-        return;
-      }
-      const name = info.filename ? safeName(info.filename) : "upload";
-      const mime = (info.mimeType ?? "").toLowerCase();
-      writes.push(
-        receiveStream(stream, row, dir, limit, name, mime, abort.signal).then(
-          (r) => {
-            received.push(r);
-          },
-          (err) => fail(err),
-        ),
-      );
-    });
-    bb.on("error", () => fail(new HttpFailure(400, "upload.form.invalid", "Malformed multipart form")));
-    bb.on("close", () => {
-      Promise.all(writes).then(() => {
-        if (settled) return;
-        settled = true;
-        resolve();
-      }, fail);
-    });
-    raw.on("close", () => {
-      if (!raw.complete) fail(new Error("client aborted the upload"));
-    });
-    raw.pipe(bb);
-  });
-}
-
-/** Counts bytes, refuses past the limit, and keeps the first bytes for image sniffing. */
-class Meter extends Transform {
-  size = 0;
-  head = Buffer.alloc(0);
-
-  constructor(private readonly limit: number) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.size += chunk.length;
-    if (this.size > this.limit) {
-      cb(tooLarge(this.limit));
-      return;
-    }
-    if (this.head.length < HEAD_BYTES) {
-      this.head = Buffer.concat([this.head, chunk.subarray(0, HEAD_BYTES - this.head.length)]);
-    }
-    cb(null, chunk);
-  }
-}
-
-const HEAD_BYTES = 64 * 1024;
-let tmpCounter = 0;
-
-/** Streams one file into a temp file under `dir` and fsyncs it; the temp file is gone on failure. */
-async function receiveStream(
-  source: Readable,
-  row: FileRow,
-  dir: string,
-  limit: number,
-  name: string,
-  declaredMime: string,
-  signal: AbortSignal,
-): Promise<Received> {
-  const tmpPath = join(dir, `.tmp-${row.id}-${process.pid}-${++tmpCounter}`);
-  const meter = new Meter(limit);
-  // The source is piped, not handed to pipeline(): a failed upload must not destroy the request
-  // (that would strand the keep-alive socket); the caller drains it instead.
-  let ended = false;
-  const onEnd = () => {
-    ended = true;
-  };
-  const onError = (err: Error) => meter.destroy(err);
-  const onClose = () => {
-    if (!ended) meter.destroy(new Error("upload stream closed before its end"));
-  };
-  source.once("end", onEnd);
-  source.once("error", onError);
-  source.once("close", onClose);
-  source.pipe(meter);
-  try {
-    // `flush`: fsync before the descriptor closes; the pipeline settles only after that close.
-    await pipeline(meter, createWriteStream(tmpPath, { flags: "wx", flush: true }), { signal });
-  } catch (err) {
-    source.unpipe(meter);
-    await unlink(tmpPath).catch(() => {});
-    throw err;
-  } finally {
-    source.off("end", onEnd);
-    source.off("error", onError);
-    source.off("close", onClose);
-  }
-  const mime = declaredMime && !GENERIC_MIME.has(declaredMime) ? declaredMime : guessMime(name, declaredMime);
-  return { row, tmpPath, name, mime, size: meter.size, head: meter.head };
-}
-
-/** Moves the fsync'd temp file to its final name and marks the slot COMPLETE. */
 async function commit(emu: MaxEmulator, dir: string, r: Received): Promise<FileRow> {
   const finalPath = join(dir, String(r.row.id));
   await rename(r.tmpPath, finalPath);
@@ -529,174 +336,4 @@ function answer(reply: FastifyReply, kind: FileKind, rows: FileRow[], multipart:
       .send({ voiceId: first.id, audioId: first.id, token: first.token, size: first.size });
   }
   return reply.type("application/json; charset=utf-8").send({ fileId: first.id, size: first.size });
-}
-
-// ── download ────────────────────────────────────────────────────────────────
-
-async function serveFile(
-  req: FastifyRequest,
-  reply: FastifyReply,
-  row: FileRow,
-  disposition: "inline" | "attachment",
-): Promise<FastifyReply> {
-  const path = row.path;
-  const size = path
-    ? await stat(path).then(
-        (s) => s.size,
-        () => undefined,
-      )
-    : undefined;
-  if (!path || size === undefined) return sendError(reply, 404, ErrorCode.NOT_FOUND, "File not found");
-  reply
-    .header("accept-ranges", "bytes")
-    .header("content-type", row.mime || "application/octet-stream")
-    .header("content-disposition", contentDisposition(disposition, row.name || `file-${row.id}`))
-    .header("cache-control", "private, max-age=86400");
-  const range = parseRange(req.headers.range, size);
-  if (range === "unsatisfiable") {
-    return reply
-      .code(416)
-      .header("content-range", `bytes */${size}`)
-      .type("application/json; charset=utf-8")
-      .send({ error: "range.invalid", message: "Requested range not satisfiable" });
-  }
-  if (range) {
-    reply
-      .code(206)
-      .header("content-range", `bytes ${range.start}-${range.end}/${size}`)
-      .header("content-length", String(range.end - range.start + 1));
-    return reply.send(createReadStream(path, { start: range.start, end: range.end }));
-  }
-  reply.code(200).header("content-length", String(size));
-  return reply.send(size === 0 ? "" : createReadStream(path));
-}
-
-/** One `bytes=` range (first of a list); undefined = whole file. */
-function parseRange(
-  header: string | undefined,
-  size: number,
-): { start: number; end: number } | "unsatisfiable" | undefined {
-  if (!header) return undefined;
-  const m = /^bytes=\s*(\d*)\s*-\s*(\d*)\s*(?:,|$)/.exec(header.trim());
-  if (!m) return undefined;
-  const [, a = "", b = ""] = m;
-  if (a === "" && b === "") return undefined;
-  let start: number;
-  let end: number;
-  if (a === "") {
-    const suffix = Number(b);
-    if (suffix === 0) return "unsatisfiable";
-    start = Math.max(0, size - suffix);
-    end = size - 1;
-  } else {
-    start = Number(a);
-    end = b === "" ? size - 1 : Math.min(Number(b), size - 1);
-    if (end < start) return b === "" ? "unsatisfiable" : start >= size ? "unsatisfiable" : undefined;
-  }
-  if (start >= size) return "unsatisfiable";
-  return { start, end };
-}
-
-/** `bytes 0-99/100` (PyMax video/voice) or `0-99/100` (PyMax files). */
-function parseContentRange(
-  header: string | undefined,
-): { start: number; end: number; total: number } | "invalid" | undefined {
-  if (!header) return undefined;
-  const m = /^(?:bytes\s+)?(\d+)-(\d+)\/(\d+)$/i.exec(header.trim());
-  if (!m) return "invalid";
-  const start = Number(m[1]);
-  const end = Number(m[2]);
-  const total = Number(m[3]);
-  if (end < start || end >= total) return "invalid";
-  return { start, end, total };
-}
-
-// ── names and types ─────────────────────────────────────────────────────────
-
-/** filename*= (RFC 5987) wins over filename=; PyMax sends a percent-encoded bare value. */
-function fileNameFrom(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const star = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(header);
-  if (star?.[2]) return safeName(decodePercent(star[2].trim()));
-  const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))/i.exec(header);
-  const value = plain?.[1] ?? plain?.[2];
-  if (value === undefined) return undefined;
-  return safeName(decodePercent(value.trim().replace(/\\(.)/g, "$1")));
-}
-
-function decodePercent(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
-function safeName(name: string): string {
-  const clean = basename(name.replace(/\\/g, "/"))
-    .replace(/[\u0000-\u001f\u007f]/g, "")
-    .slice(0, 255);
-  return clean === "" || clean === "." || clean === ".." ? "upload" : clean;
-}
-
-function contentDisposition(type: "inline" | "attachment", name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
-  return `${type}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
-}
-
-const GENERIC_MIME = new Set(["", "application/octet-stream", "text/plain", "binary/octet-stream"]);
-const MIME_BY_EXT: Record<string, string> = {
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".png": "image/png",
-  ".gif": "image/gif",
-  ".webp": "image/webp",
-  ".mp4": "video/mp4",
-  ".mov": "video/quicktime",
-  ".webm": "video/webm",
-  ".ogg": "audio/ogg",
-  ".oga": "audio/ogg",
-  ".opus": "audio/ogg",
-  ".mp3": "audio/mpeg",
-  ".m4a": "audio/mp4",
-  ".wav": "audio/wav",
-  ".pdf": "application/pdf",
-  ".txt": "text/plain",
-  ".json": "application/json",
-  ".zip": "application/zip",
-};
-
-function guessMime(name: string, declared: string): string {
-  return MIME_BY_EXT[extname(name).toLowerCase()] ?? (declared || "application/octet-stream");
-}
-
-/** Width and height from a PNG, GIF or JPEG header; undefined for anything else. */
-export function imageSize(b: Buffer): { width: number; height: number } | undefined {
-  if (b.length >= 24 && b.readUInt32BE(0) === 0x89504e47 && b.toString("latin1", 12, 16) === "IHDR") {
-    return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
-  }
-  if (b.length >= 10 && b.toString("latin1", 0, 3) === "GIF") {
-    return { width: b.readUInt16LE(6), height: b.readUInt16LE(8) };
-  }
-  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8) {
-    let i = 2;
-    while (i + 9 <= b.length) {
-      if (b[i] !== 0xff) return undefined;
-      const marker = b[i + 1] ?? 0;
-      if (marker === 0xff) {
-        i++;
-        continue;
-      }
-      if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
-        i += 2;
-        continue;
-      }
-      // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
-      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-        return { height: b.readUInt16BE(i + 5), width: b.readUInt16BE(i + 7) };
-      }
-      i += 2 + b.readUInt16BE(i + 2);
-    }
-  }
-  return undefined;
 }

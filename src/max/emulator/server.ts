@@ -23,8 +23,8 @@ import { messageHandlers } from "./handlers/messages.js";
 import { onDisconnect, sessionHandlers } from "./handlers/session.js";
 import { registerFileRoutes } from "./http.js";
 import { Hub } from "./hub.js";
-import { IdAllocator } from "./ids.js";
 import { type MaxSeed, maxSeedSection } from "./seed.js";
+import { IdAllocator } from "./store/ids.js";
 import { createRepos } from "./store/index.js";
 
 export interface MaxEmulatorOptions {

@@ -63,6 +63,7 @@ export class ChatsRepo {
       byDialogKey: db.prepare("SELECT * FROM max_chats WHERE dialog_key = ?"),
       byInviteHash: db.prepare("SELECT * FROM max_chats WHERE invite_hash = ?"),
       byLink: db.prepare("SELECT * FROM max_chats WHERE link = ? COLLATE NOCASE"),
+      recent: db.prepare("SELECT * FROM max_chats ORDER BY last_event_time DESC, id DESC LIMIT 500"),
       byTitle: db.prepare(
         "SELECT * FROM max_chats WHERE type = ? AND title = ? AND owner_id = ? ORDER BY id LIMIT 1",
       ),
@@ -134,6 +135,11 @@ export class ChatsRepo {
 
   byLink(name: string): ChatRow | undefined {
     return this.s.byLink.get(name) as ChatRow | undefined;
+  }
+
+  /** The 500 chats with the latest activity (the web console's list). */
+  recent(): ChatRow[] {
+    return this.s.recent.all() as ChatRow[];
   }
 
   /** The oldest group or channel of that owner with that title (seeds find theirs by it). */

@@ -64,12 +64,22 @@ export class FilesRepo {
   private readonly messageStmt;
   private readonly visibleMentionStmt;
 
+  private readonly recentStmt;
+
+  /** The 200 files completed last (the web console's list). */
+  recentComplete(): FileRow[] {
+    return this.recentStmt.all() as FileRow[];
+  }
+
   constructor(readonly db: Database) {
     this.insertStmt = db.prepare(
       `INSERT INTO max_files (id, kind, token, owner_id, state, created_at, upload_key, download_key, media_type)
        VALUES (?, ?, ?, ?, 'PENDING', ?, ?, ?, ?)`,
     );
     this.byIdStmt = db.prepare("SELECT * FROM max_files WHERE id = ?");
+    this.recentStmt = db.prepare(
+      "SELECT * FROM max_files WHERE state = 'COMPLETE' ORDER BY completed_at DESC, id DESC LIMIT 200",
+    );
     this.byTokenStmt = db.prepare("SELECT * FROM max_files WHERE token = ?");
     this.byDownloadKeyStmt = db.prepare("SELECT * FROM max_files WHERE download_key = ?");
     this.byUploadKeyStmt = db.prepare("SELECT * FROM max_files WHERE upload_key = ? ORDER BY id");

@@ -64,6 +64,7 @@ export class UsersRepo {
     this.s = {
       byId: db.prepare("SELECT * FROM max_users WHERE id = ?"),
       byPhone: db.prepare("SELECT * FROM max_users WHERE phone = ?"),
+      list: db.prepare("SELECT id, phone, first_name, last_name FROM max_users ORDER BY id LIMIT 1000"),
       byLink: db.prepare("SELECT * FROM max_users WHERE link = ?"),
       insert: db.prepare(
         `INSERT INTO max_users (id, phone, first_name, last_name, password_hash, password_hint, created_at, updated_at)
@@ -101,6 +102,11 @@ export class UsersRepo {
 
   byId(id: number): UserRow | undefined {
     return this.s.byId.get(id) as UserRow | undefined;
+  }
+
+  /** The first 1000 accounts, oldest first (the web console's list). */
+  listForConsole(): Pick<UserRow, "id" | "phone" | "first_name" | "last_name">[] {
+    return this.s.list.all() as Pick<UserRow, "id" | "phone" | "first_name" | "last_name">[];
   }
 
   byPhone(phone: string): UserRow | undefined {

@@ -1,4 +1,4 @@
-import type { Database } from "../../core/storage.js";
+import type { Database } from "../../../core/storage.js";
 
 /**
  * Persistent id sequences. Message ids are time-ordered (ms * 1000 + counter) so history
