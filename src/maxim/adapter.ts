@@ -343,11 +343,18 @@ export class MaxImAdapter implements Adapter {
 
   // ---------------------------------------------------------------- other operations
 
-  async edit(): Promise<void> {
+  /** MaxIM has no message editing. */
+  async edit(
+    _chat: Ref,
+    _message: Ref,
+    _content: string | readonly Segment[],
+    _options?: CallOptions,
+  ): Promise<void> {
     throw new UnsupportedError("maxim", "edit");
   }
 
-  async react(): Promise<void> {
+  /** MaxIM has no reactions. */
+  async react(_chat: Ref, _message: Ref, _reaction: string | null, _options?: CallOptions): Promise<void> {
     throw new UnsupportedError("maxim", "react");
   }
 
