@@ -1,7 +1,7 @@
-import { openStore } from "../../src/sandbox/store.js";
+import { openStore } from "../../src/core/emulator/store.js";
 import type { EmulatorConfig } from "../../src/vklive/emulator/context.js";
 import { createVkLiveEmulator, type VkLiveEmulator } from "../../src/vklive/emulator/server.js";
-import { vkliveStoreModule } from "../../src/vklive/emulator/store/schema.js";
+import { vkliveStoreModule } from "../../src/vklive/emulator/store/index.js";
 import type { Scope } from "../../src/vklive/protocol/index.js";
 import { SCOPES } from "../../src/vklive/protocol/index.js";
 
