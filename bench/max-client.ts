@@ -13,9 +13,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { MaxClient } from "../src/max/client.js";
+import { openStore } from "../src/core/emulator/store.js";
+import { MaxClient } from "../src/max/client/index.js";
+import { maxStoreModule } from "../src/max/emulator/index.js";
 import { MaxEmulatorServer } from "../src/max/emulator/server.js";
-import { openStore } from "../src/sandbox/store.js";
 import { Peer, roundTrips } from "./lib/client.js";
 import { ChildServer } from "./lib/ipc.js";
 import { atLeast, type BenchResult, info, type Metric, summarize } from "./lib/report.js";
@@ -158,7 +159,7 @@ async function throughput(metrics: Metric[], notes: string[]): Promise<void> {
 
 async function resume(metrics: Metric[], notes: string[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "sb-bench-client-"));
-  const db = openStore({ file: null });
+  const db = openStore({ file: null, modules: [maxStoreModule] });
   const server = new MaxEmulatorServer({ db, dataDir: dir, smsCode: "123456", idleTimeoutMs: 3_600_000 });
   const url = await server.listen(0);
   const clients: MaxClient[] = [];

@@ -6,15 +6,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { openStore } from "../../src/core/emulator/store.js";
 import { createUser, newLoginToken } from "../../src/max/emulator/handlers/auth.js";
 import { createGroupChat } from "../../src/max/emulator/handlers/chats.js";
+import { maxStoreModule } from "../../src/max/emulator/index.js";
 import { MaxEmulatorServer } from "../../src/max/emulator/server.js";
-import { openStore } from "../../src/sandbox/store.js";
 import { serveIpc } from "./ipc.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sb-bench-max-"));
 const file = join(dir, "bench.db");
-const db = openStore({ file });
+const db = openStore({ file, modules: [maxStoreModule] });
 const server = new MaxEmulatorServer({
   db,
   dataDir: join(dir, "files"),
@@ -68,7 +69,7 @@ serveIpc(
       return { chatId: chat.id, members: emu.repos.chats.countMembers(chat.id) };
     },
     stats: () => ({ ...server.admin.stats(), journalMode: journalMode() }),
-    messageCount: () => db.prepare("SELECT COUNT(*) FROM max_messages").pluck().get() as number,
+    messageCount: () => emu.repos.messages.count(),
   },
   async () => {
     // The process exits right after: the database is deleted, not closed, so late socket-close

@@ -1,0 +1,52 @@
+/**
+ * `switchboard/max` (src/max/index.ts) reaches no emulator code, fastify or better-sqlite3: its
+ * runtime import graph (type-only imports excluded) is walked file by file.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+function runtimeImports(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const out: string[] = [];
+  const re = /^\s*(import|export)\s+(type\s+)?[^;]*?from\s+"([^"]+)";/gms;
+  for (const m of text.matchAll(re)) if (!m[2]) out.push(m[3]!);
+  for (const m of text.matchAll(/^\s*import\s+"([^"]+)";/gm)) out.push(m[1]!);
+  for (const m of text.matchAll(/import\("([^"]+)"\)/g)) out.push(m[1]!);
+  return out;
+}
+
+function graph(entry: string): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const todo = [entry];
+  while (todo.length) {
+    const file = todo.pop()!;
+    if (files.has(file)) continue;
+    files.add(file);
+    for (const spec of runtimeImports(file)) {
+      if (spec.startsWith(".")) todo.push(resolve(dirname(file), spec.replace(/\.js$/, ".ts")));
+      else packages.add(spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!);
+    }
+  }
+  return { files, packages };
+}
+
+describe("switchboard/max entry", () => {
+  it("loads no emulator, fastify or better-sqlite3", () => {
+    const { files, packages } = graph(resolve(ROOT, "src/max/index.ts"));
+    const rel = [...files].map((f) => f.slice(ROOT.length + 1));
+    expect(rel).toContain("src/max/client/index.ts");
+    expect(rel).toContain("src/max/adapter.ts");
+    expect(rel.filter((f) => f.includes("/emulator"))).toEqual([]);
+    expect([...packages].filter((p) => ["fastify", "better-sqlite3", "busboy"].includes(p))).toEqual([]);
+  });
+
+  it("the emulator entry exports the plugin", async () => {
+    const mod = await import("../../src/max/emulator.js");
+    expect(typeof mod.maxEmulatorPlugin).toBe("function");
+    expect(mod.maxEmulatorPlugin({}).platform).toBe("max");
+  });
+});
