@@ -6,8 +6,8 @@
  */
 import { Agent, request } from "node:http";
 import { performance } from "node:perf_hooks";
-import { WebQQClient } from "../src/webqq/client.js";
-import { REFERER } from "../src/webqq/protocol.js";
+import { WebQQClient } from "../src/webqq/client/index.js";
+import { REFERER, WEBQQ_ENDPOINTS } from "../src/webqq/protocol.js";
 import { ChildServer } from "./lib/ipc.js";
 import { type BenchResult, below, info, type Metric, sleep, summarize } from "./lib/report.js";
 
@@ -122,13 +122,13 @@ export async function run(): Promise<BenchResult> {
     await server.call("accounts", { count: SESSIONS });
 
     // Real logins (check → login → check_sig → login2) for the sender and every receiver.
-    const sender = new WebQQClient({ baseUrl: url });
+    const sender = new WebQQClient({ url });
     await sender.passwordLogin({ qq: 9_999_999, password: "pw" });
     const uins = new Map((await sender.friends()).info.map((i) => [i.nick, i.uin]));
     const receivers: { uin: number; clientid: string; psessionid: string }[] = new Array(SESSIONS);
     const t0 = Date.now();
     await inBatches(SESSIONS, 50, async (i) => {
-      const c = new WebQQClient({ baseUrl: url });
+      const c = new WebQQClient({ url });
       const s = await c.passwordLogin({ qq: 10_000_000 + i, password: "pw" });
       receivers[i] = {
         uin: uins.get(`r${10_000_000 + i}`) as number,
@@ -147,7 +147,7 @@ export async function run(): Promise<BenchResult> {
       to: String(r.uin),
       poll: () =>
         post(
-          `${url}/channel/poll2`,
+          `${url}${WEBQQ_ENDPOINTS.poll2.path}`,
           new URLSearchParams({
             r: JSON.stringify({ clientid: r.clientid, psessionid: r.psessionid, key: 0, ids: [] }),
           }).toString(),
@@ -170,7 +170,7 @@ export async function run(): Promise<BenchResult> {
             psessionid: s.psessionid,
           }),
         }).toString();
-        const res = JSON.parse(await post(`${url}/channel/send_buddy_msg2`, body, form)) as {
+        const res = JSON.parse(await post(`${url}${WEBQQ_ENDPOINTS.sendBuddy.path}`, body, form)) as {
           retcode: number;
         };
         if (res.retcode !== 0) throw new Error(`send retcode ${res.retcode}`);

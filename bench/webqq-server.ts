@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify from "fastify";
-import { openStore } from "../src/sandbox/store.js";
+import { openStore } from "../src/core/emulator/store.js";
 import { createWebQQEmulator } from "../src/webqq/emulator/server.js";
 import { webqqStoreModule } from "../src/webqq/emulator/store/schema.js";
 import { serveIpc } from "./lib/ipc.js";

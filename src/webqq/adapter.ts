@@ -5,7 +5,14 @@
  * server drops a retry even after a restart (it de-duplicates sender + clientid + msg_id).
  */
 import { createHash } from "node:crypto";
-import type { Adapter, AdapterEvent, AdapterEventType, SendOptions, SendResult } from "../core/adapter.js";
+import type {
+  Adapter,
+  AdapterEvent,
+  AdapterEventType,
+  HistoryOptions,
+  SendOptions,
+  SendResult,
+} from "../core/adapter.js";
 import type { CallOptions } from "../core/call.js";
 import { Emitter, type EventsOptions } from "../core/emitter.js";
 import { UnsupportedError, ValidationError } from "../core/errors.js";
@@ -243,19 +250,24 @@ export class WebQQAdapter implements Adapter {
     return { ids };
   }
 
-  async edit(): Promise<void> {
+  async edit(
+    _chat: Ref,
+    _message: Ref,
+    _content: string | readonly Segment[],
+    _o?: CallOptions,
+  ): Promise<void> {
     throw new UnsupportedError("webqq", "edit");
   }
 
-  async delete(): Promise<void> {
+  async delete(_chat: Ref, _message: Ref, _o?: CallOptions): Promise<void> {
     throw new UnsupportedError("webqq", "delete");
   }
 
-  async react(): Promise<void> {
+  async react(_chat: Ref, _message: Ref, _reaction: string | null, _o?: CallOptions): Promise<void> {
     throw new UnsupportedError("webqq", "react");
   }
 
-  async history(): Promise<Message[]> {
+  async history(_chat: Ref, _o?: HistoryOptions): Promise<Message[]> {
     throw new UnsupportedError("webqq", "history");
   }
 

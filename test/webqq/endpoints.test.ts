@@ -13,7 +13,9 @@ afterAll(async () => {
 describe("the WebQQ endpoint table and the emulator's routes", () => {
   it("every table entry has an emulator route with its method and path", () => {
     for (const [name, e] of Object.entries(WEBQQ_ENDPOINTS)) {
-      expect(h.emu.app.hasRoute({ method: e.method, url: e.path }), `${name} ${e.method} ${e.path}`).toBe(true);
+      expect(h.emu.app.hasRoute({ method: e.method, url: e.path }), `${name} ${e.method} ${e.path}`).toBe(
+        true,
+      );
     }
   });
 

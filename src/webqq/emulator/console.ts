@@ -15,7 +15,7 @@ import {
 } from "../../core/emulator/console.js";
 import { captureHttpTraffic } from "../../core/emulator/http-capture.js";
 import type { Database } from "../../core/storage.js";
-import { type ContentItem, contentText, hash33 } from "../protocol.js";
+import { type ContentItem, contentText, hash33, WEBQQ_ENDPOINTS as P } from "../protocol.js";
 import { type WebQQAdmin, WebQQAdminError } from "./admin.js";
 import { applyWebQQFault, webqqFaultActions } from "./console-faults.js";
 import { parseCookies, parseJson, requestFields, setCookiePairs, WebQQTraffic } from "./console-traffic.js";
@@ -34,6 +34,8 @@ import {
 import { webqqHttpFaults } from "./faults.js";
 import type { WebQQEmulator } from "./server.js";
 import { type ConsoleQueries, consoleQueries } from "./store/console.js";
+
+const SENDS = new Set<string>([P.sendBuddy.path, P.sendQun.path, P.sendDiscu.path, P.sendSess.path]);
 
 /** Inbox entries kept per kind (oldest dropped first). */
 const INBOX_LIMIT = 200;
@@ -100,16 +102,16 @@ export class WebQQConsoleProvider implements ConsoleProvider {
   private watch(req: FastifyRequest, reply: FastifyReply, payload: unknown): void {
     const path = req.url.split("?", 1)[0] ?? "";
     const text = typeof payload === "string" ? payload : undefined;
-    if (path === "/getimage" && reply.statusCode === 200) {
+    if (path === P.captchaImage.path && reply.statusCode === 200) {
       const uin = requestFields(req).uin;
       this.syncCaptchas(uin && /^\d{5,10}$/.test(uin) ? [Number(uin)] : undefined);
-    } else if (path === "/ptqrshow") {
+    } else if (path === P.qrShow.path) {
       const qrsig = setCookiePairs(reply.getHeader("set-cookie")).qrsig;
       if (qrsig) this.addQr(hash33(qrsig));
-    } else if (path === "/ptqrlogin" && text?.startsWith("ptuiCB('0'")) {
+    } else if (path === P.qrLogin.path && text?.startsWith("ptuiCB('0'")) {
       const qrsig = parseCookies(req.headers.cookie).qrsig;
       if (qrsig) this.markQrConfirmed(hash33(qrsig));
-    } else if (path === "/channel/login2" && text) {
+    } else if (path === P.login2.path && text) {
       const r = (parseJson(text) as { result?: { uin?: unknown; psessionid?: unknown; vfwebqq?: unknown } })
         ?.result;
       if (r && typeof r.uin === "number") {
@@ -119,9 +121,7 @@ export class WebQQConsoleProvider implements ConsoleProvider {
       }
       this.sink?.changed({});
     } else if (
-      (path.startsWith("/channel/send_") ||
-        path === "/channel/logout2" ||
-        path === "/channel/change_status2") &&
+      (SENDS.has(path) || path === P.logout.path || path === P.changeStatus.path) &&
       text?.includes('"retcode":0')
     ) {
       this.sink?.changed({});
