@@ -9,21 +9,23 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebSocketServer } from "ws";
-import { openStore } from "../src/sandbox/store.js";
+import { systemClock } from "../src/core/emulator/clock.js";
+import { openStore } from "../src/core/emulator/store.js";
+import { silentLogger } from "../src/core/log.js";
+import { createVkLiveEmulatorPlugin, vkliveStoreModule } from "../src/vklive/emulator.js";
 import { signJwt } from "../src/vklive/emulator/jwt.js";
-import { createVkLiveEmulator } from "../src/vklive/emulator/server.js";
-import { vkliveStoreModule } from "../src/vklive/emulator/store/schema.js";
 import { serveIpc } from "./lib/ipc.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sb-bench-vklive-"));
 const db = openStore({ file: join(dir, "bench.db"), modules: [vkliveStoreModule] });
 const jwtSecret = "bench-secret";
-const emu = createVkLiveEmulator({
-  db,
+// The emulator as the sandbox runs it: its plugin, on the sandbox's kind of store.
+const plugin = createVkLiveEmulatorPlugin({
   jwtSecret,
   config: { pingIntervalSec: 3600, rateLimit: { requests: 1_000_000, windowMs: 60_000 } },
 });
-const url = await emu.listen(0);
+const emu = await plugin.create({ db, dataDir: dir, log: silentLogger, clock: systemClock, urls: () => ({}) });
+const url = await emu.listen(0, "127.0.0.1", "127.0.0.1");
 
 // Baseline: POST /send broadcasts the body as a push frame to every socket, nothing else.
 const bare = createServer((req, res) => {
