@@ -10,9 +10,9 @@ import { createInterface } from "node:readline";
 import { type Command, InvalidArgumentError } from "commander";
 import { AuthError, SwitchboardError } from "../core/errors.js";
 import { createLogger } from "../core/log.js";
-import { displayName, type MaxChat, type MaxEvent, type MaxMessage } from "../max/client/types.js";
 import { MaxClient, type MediaKind } from "../max/client/index.js";
 import { maxSessionFile } from "../max/client/session.js";
+import { displayName, type MaxChat, type MaxEvent, type MaxMessage } from "../max/client/types.js";
 import { DEFAULT_URL } from "../max/protocol.js";
 import { cliAction as action } from "./errors.js";
 

@@ -166,10 +166,10 @@ export class MaxConsoleProvider implements ConsoleProvider {
   /** From the emulator's hook: an SMS code was "sent". */
   onSms(phone: string, code: string): void {
     this.addInbox({
-      id: `sms:${phone}:${Date.now()}`,
+      id: `sms:${phone}:${this.max.emu.now()}`,
       platform: this.id,
       kind: "sms",
-      time: Date.now(),
+      time: this.max.emu.now(),
       to: phone,
       value: code,
       status: "new",
@@ -182,7 +182,7 @@ export class MaxConsoleProvider implements ConsoleProvider {
       id: `qr:${trackId}`,
       platform: this.id,
       kind: "qr",
-      time: Date.now(),
+      time: this.max.emu.now(),
       to: "QR login",
       value: qrLink,
       status: "pending",
@@ -327,7 +327,7 @@ export class MaxConsoleProvider implements ConsoleProvider {
 
   inbox(): ConsoleInboxItem[] {
     const pending = new Set(this.max.admin.pendingQr().map((p) => p.trackId));
-    const now = Date.now();
+    const now = this.max.emu.now();
     return this.inboxItems.map((item) => {
       if (item.kind !== "qr")
         return { ...item, status: now - item.time > 10 * 60_000 ? "expired" : item.status };
@@ -379,7 +379,7 @@ export class MaxConsoleProvider implements ConsoleProvider {
         device: [c.deviceType, c.deviceName].filter(Boolean).join(" "),
         app: c.appVersion,
         remote: c.remote,
-        idle: `${Math.round((Date.now() - c.lastKeepalive) / 1000)} s`,
+        idle: `${Math.round((this.max.emu.now() - c.lastKeepalive) / 1000)} s`,
       });
     }
     const stats = this.max.admin.stats();

@@ -35,6 +35,9 @@ export class Faults {
   private delays: DelayRule[] = [];
   private rates: RateRule[] = [];
 
+  /** `now` is the emulator's clock (the sandbox's), so fault windows move with it in tests. */
+  constructor(private readonly now: () => number = Date.now) {}
+
   failNext(count: number, target: FaultTarget & { error?: string; message?: string; opcode?: number }): void {
     this.fails.push({
       remaining: count,
@@ -46,7 +49,7 @@ export class Faults {
   }
 
   delay(ms: number, durationMs: number, target: FaultTarget): void {
-    this.delays.push({ ms, until: Date.now() + durationMs, userId: target.userId });
+    this.delays.push({ ms, until: this.now() + durationMs, userId: target.userId });
   }
 
   /** For `durationMs`, at most `limit` requests per `windowMs` are served; the rest get error.rate_limited. */
@@ -54,7 +57,7 @@ export class Faults {
     this.rates.push({
       limit,
       windowMs,
-      until: Date.now() + durationMs,
+      until: this.now() + durationMs,
       userId: target.userId,
       windows: new Map(),
     });
@@ -69,7 +72,7 @@ export class Faults {
   /** Counts one request against the active rate limits; true when it is over a limit. Keepalives are free. */
   overRate(userId: number | undefined, connId: number, opcode: number): boolean {
     if (this.rates.length === 0 || opcode === 1) return false;
-    const now = Date.now();
+    const now = this.now();
     this.rates = this.rates.filter((r) => r.until > now);
     let over = false;
     for (const r of this.rates) {
@@ -102,7 +105,7 @@ export class Faults {
 
   delayFor(userId: number | undefined): number {
     if (this.delays.length === 0) return 0;
-    const now = Date.now();
+    const now = this.now();
     this.delays = this.delays.filter((d) => d.until > now);
     let ms = 0;
     for (const d of this.delays) if (d.userId === undefined || d.userId === userId) ms = Math.max(ms, d.ms);
@@ -115,7 +118,7 @@ export class Faults {
 
   /** Rate limits still in force (for the console). */
   activeRateLimits(): number {
-    const now = Date.now();
+    const now = this.now();
     return this.rates.filter((r) => r.until > now).length;
   }
 }

@@ -75,7 +75,7 @@ export class MaxEmulatorServer implements EmulatorInstance {
       repos: createRepos(options.db),
       ids: new IdAllocator(options.db),
       hub: new Hub(),
-      faults: new Faults(),
+      faults: new Faults(() => clock.now()),
       config,
       hooks: options.hooks ?? {},
       log: options.log ?? silentLogger,
