@@ -10,8 +10,7 @@
 import type { CallOptions, ClientOptions, PlatformClient } from "../../core/call.js";
 import { type CredentialStore, MemoryCredentialStore } from "../../core/credentials.js";
 import { type EmittedEvent, Emitter, type EventsOptions, type Listener } from "../../core/emitter.js";
-import { AuthError, TransportError, ValidationError } from "../../core/errors.js";
-import { HttpClient, type HttpResponse } from "../../core/http.js";
+import { TransportError, ValidationError } from "../../core/errors.js";
 import type { ConnectionState } from "../../core/model.js";
 import {
   type Category,
@@ -39,11 +38,12 @@ import {
 import * as channels from "./channels.js";
 import * as chat from "./chat.js";
 import { ChatHandle } from "./handle.js";
-import { authorizeUrl, OAuthClient, TokenManager, type TokenSet } from "./oauth.js";
+import { authorizeUrl, type OAuthClient, type TokenManager, type TokenSet } from "./oauth.js";
 import { type VkLiveEventMap, VkLiveRealtime } from "./realtime.js";
 import * as rewards from "./rewards.js";
+import { VkLiveSession } from "./session.js";
 import * as streams from "./streams.js";
-import { type AuthMode, mapVkError, VkLiveTransport } from "./transport.js";
+import { VkLiveTransport } from "./transport.js";
 
 export { ChatHandle } from "./handle.js";
 
@@ -88,10 +88,9 @@ export class VkLiveClient implements PlatformClient<VkLiveEventMap> {
   readonly #emitter: Emitter<VkLiveEventMap>;
   readonly #t: VkLiveTransport;
   readonly #closed = new AbortController();
-  #mode: AuthMode;
+  readonly #session: VkLiveSession;
   #state: ConnectionState = "disconnected";
   #realtime: Promise<VkLiveRealtime> | undefined;
-  #loaded: Promise<void> | undefined;
   #connecting: Promise<TokenInfo | undefined> | undefined;
 
   constructor(options: VkLiveClientOptions = {}) {
@@ -99,32 +98,15 @@ export class VkLiveClient implements PlatformClient<VkLiveEventMap> {
     this.account = options.account ?? "default";
     this.credentials = options.credentials ?? new MemoryCredentialStore<TokenSet>();
     this.#emitter = new Emitter({ platform: "vklive", logger: options.logger });
-    if (options.clientId && options.clientSecret) {
-      this.oauth = new OAuthClient({
-        http: new HttpClient({
-          platform: "vklive",
-          baseUrl: this.oauthUrl,
-          timeoutMs: options.timeoutMs,
-          retries: options.retries,
-          fetch: options.fetch,
-          logger: options.logger,
-          mapResponse: (res: HttpResponse<unknown>, ctx) => mapVkError(res, ctx.method, ctx.url),
-        }),
-        clientId: options.clientId,
-        clientSecret: options.clientSecret,
-        redirectUri: options.redirectUri,
-      });
-    }
-    // Stored credentials make a user client; which ones there are is known only after loading.
-    const userish = options.tokens !== undefined || options.credentials !== undefined;
-    this.#mode =
-      options.auth ?? (userish ? "user" : options.clientId && options.clientSecret ? "app" : "none");
-    this.tokens = new TokenManager({
-      tokens: this.#mode === "app" ? undefined : options.tokens,
-      skewMs: options.refreshSkewMs,
-      onTokens: (t) => (this.#mode === "user" ? this.credentials.save(this.account, t) : undefined),
+    this.#session = new VkLiveSession({
+      ...options,
+      account: this.account,
+      credentials: this.credentials,
+      storedCredentials: options.credentials !== undefined,
+      oauthUrl: this.oauthUrl,
     });
-    this.#setRenew();
+    this.tokens = this.#session.tokens;
+    this.oauth = this.#session.oauth;
     this.#t = new VkLiveTransport({
       baseUrl: options.url ?? DEFAULT_API_URL,
       timeoutMs: options.timeoutMs,
@@ -132,11 +114,11 @@ export class VkLiveClient implements PlatformClient<VkLiveEventMap> {
       fetch: options.fetch,
       logger: options.logger,
       tokens: this.tokens,
-      mode: () => this.#mode,
+      mode: () => this.#session.mode,
       clientId: options.clientId,
       clientSecret: options.clientSecret,
       closed: this.#closed.signal,
-      ready: () => this.#load(),
+      ready: () => this.#session.load(),
     });
   }
 
@@ -160,7 +142,7 @@ export class VkLiveClient implements PlatformClient<VkLiveEventMap> {
       this.#setState("connecting");
       try {
         let info: TokenInfo | undefined;
-        if (this.#mode === "basic") await streams.onlineCategories(this.#t, { ...options, limit: 1 });
+        if (this.#session.mode === "basic") await streams.onlineCategories(this.#t, { ...options, limit: 1 });
         else info = await channels.tokenInfo(this.#t, options);
         for (const url of this.options.channels ?? []) await this.subscribe(url, options);
         if (this.#state === "connecting") this.#setState("connected");
@@ -211,41 +193,6 @@ export class VkLiveClient implements PlatformClient<VkLiveEventMap> {
     this.#emitter.emit("state", reason === undefined ? { state } : { state, reason });
   }
 
-  /** Stored tokens (credentials) are read once, before the first call. */
-  #load(): Promise<void> {
-    this.#loaded ??= (async () => {
-      if (this.#mode !== "user") return;
-      if (this.options.tokens) {
-        await this.credentials.save(this.account, this.options.tokens);
-        return;
-      }
-      const stored = await this.credentials.load(this.account);
-      if (stored && !this.tokens.tokens) this.tokens.set(stored);
-    })();
-    return this.#loaded;
-  }
-
-  /** User mode renews by refresh token; app mode fetches client-credentials tokens. */
-  #setRenew(): void {
-    const oauth = this.oauth;
-    if (!oauth) return;
-    if (this.#mode === "user") {
-      this.tokens.setRenew((t) => {
-        if (!t?.refreshToken) {
-          return Promise.reject(
-            new AuthError("the token expired and there is no refresh token: log in again", {
-              platform: "vklive",
-              code: "unauthorized",
-            }),
-          );
-        }
-        return oauth.refresh(t.refreshToken);
-      });
-    } else if (this.#mode === "app") {
-      this.tokens.setRenew(() => oauth.clientCredentials(), true);
-    }
-  }
-
   get oauthUrl(): string {
     return this.options.oauthUrl ?? this.options.url ?? DEFAULT_OAUTH_URL;
   }
@@ -292,50 +239,27 @@ export class VkLiveClient implements PlatformClient<VkLiveEventMap> {
   }
 
   /** CodeFlow step 2: the code from the redirect → tokens (kept, and saved to `credentials`). */
-  async exchangeCode(code: string, o: CallOptions & { redirectUri?: string } = {}): Promise<TokenSet> {
-    await this.#load();
-    const t = await this.#needOAuth().exchangeCode(code, o.redirectUri, o);
-    // From now on this client acts as the user who logged in.
-    if (this.#mode !== "user") {
-      this.#mode = "user";
-      this.#setRenew();
-    }
-    this.tokens.set(t);
-    await this.credentials.save(this.account, t);
-    return t;
+  exchangeCode(code: string, o: CallOptions & { redirectUri?: string } = {}): Promise<TokenSet> {
+    return this.#session.exchangeCode(code, o);
   }
 
   /** Refreshes now (parallel callers share one request). */
-  async refresh(_o: CallOptions = {}): Promise<TokenSet> {
-    await this.#load();
-    return this.tokens.renew();
+  refresh(_o: CallOptions = {}): Promise<TokenSet> {
+    return this.#session.refresh();
   }
 
   /** ClientCredentials: an app token (not kept as the client's user tokens). */
   clientCredentials(o: CallOptions = {}): Promise<TokenSet> {
-    return this.#needOAuth().clientCredentials(o);
+    return this.#session.needOAuth().clientCredentials(o);
   }
 
   /** Revokes a token (default: the current access token). */
-  async revoke(
+  revoke(
     token?: string,
     hint: "access_token" | "refresh_token" = "access_token",
     o: CallOptions = {},
   ): Promise<void> {
-    await this.#load();
-    const t = token ?? this.tokens.tokens?.accessToken;
-    if (!t) throw new ValidationError("no token to revoke", { platform: "vklive", code: "missing_param" });
-    await this.#needOAuth().revoke(t, hint, o);
-  }
-
-  #needOAuth(): OAuthClient {
-    if (!this.oauth) {
-      throw new ValidationError("clientId and clientSecret are required for OAuth calls", {
-        platform: "vklive",
-        code: "missing_param",
-      });
-    }
-    return this.oauth;
+    return this.#session.revoke(token, hint, o);
   }
 
   // ---------- realtime ----------
