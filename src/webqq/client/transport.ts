@@ -94,7 +94,7 @@ export class Ctx {
 
   url(name: EndpointName): string {
     const e = WEBQQ_ENDPOINTS[name];
-    const origin = this.o.hosts?.[e.host] ?? this.o.url ?? this.o.baseUrl ?? HOSTS[e.host];
+    const origin = this.o.hosts?.[e.host] ?? this.o.url ?? HOSTS[e.host];
     return origin.replace(/\/+$/, "") + e.path;
   }
 

@@ -18,8 +18,6 @@ export interface WebQQSession {
 export interface WebQQClientOptions extends ClientOptions<WebQQSession> {
   /** One origin for every host (the sandbox); otherwise the production hosts. */
   url?: string;
-  /** @deprecated the old name of `url`. */
-  baseUrl?: string;
   /** Per-host origins (override `url` for those hosts). */
   hosts?: Partial<Record<HostName, string>>;
   /** Per-request timeout (default 30 s). */

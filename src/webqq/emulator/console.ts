@@ -18,6 +18,7 @@ import type { Database } from "../../core/storage.js";
 import { type ContentItem, contentText, hash33, WEBQQ_ENDPOINTS as P } from "../protocol.js";
 import { type WebQQAdmin, WebQQAdminError } from "./admin.js";
 import { applyWebQQFault, webqqFaultActions } from "./console-faults.js";
+import { WebQQInbox } from "./console-inbox.js";
 import { parseCookies, parseJson, requestFields, setCookiePairs, WebQQTraffic } from "./console-traffic.js";
 import {
   type AccountLite,
@@ -37,10 +38,6 @@ import { type ConsoleQueries, consoleQueries } from "./store/console.js";
 
 const SENDS = new Set<string>([P.sendBuddy.path, P.sendQun.path, P.sendDiscu.path, P.sendSess.path]);
 
-/** Inbox entries kept per kind (oldest dropped first). */
-const INBOX_LIMIT = 200;
-/** A captcha check lives 5 minutes in the emulator (login.ts). */
-const CAPTCHA_TTL_MS = 5 * 60_000;
 /** psessionid / vfwebqq → QQ, learned from login2 answers, so poll2 records name their account. */
 const SESSION_MAP_LIMIT = 10_000;
 
@@ -57,13 +54,11 @@ export class WebQQConsoleProvider implements ConsoleProvider {
   private sink: ConsoleSink | undefined;
   private capture = false;
   private readonly sessions = new Map<string, number>();
-  private readonly captchas: ConsoleInboxItem[] = [];
-  private readonly qrs: ConsoleInboxItem[] = [];
-  private readonly qrConfirmed = new Set<number>();
   /** Live sessions are in memory only: rows from before this process started are not online. */
   private readonly since = Date.now();
   private readonly admin: WebQQAdmin;
   private readonly q: ConsoleQueries;
+  private readonly inboxItems: WebQQInbox;
   private readonly traffic = new WebQQTraffic(() => this.sink, this.sessions);
 
   constructor(
@@ -73,6 +68,7 @@ export class WebQQConsoleProvider implements ConsoleProvider {
   ) {
     this.admin = webqq.admin;
     this.q = consoleQueries(db);
+    this.inboxItems = new WebQQInbox(this.admin, this.q, () => this.sink);
   }
 
   url(): string {
@@ -104,13 +100,13 @@ export class WebQQConsoleProvider implements ConsoleProvider {
     const text = typeof payload === "string" ? payload : undefined;
     if (path === P.captchaImage.path && reply.statusCode === 200) {
       const uin = requestFields(req).uin;
-      this.syncCaptchas(uin && /^\d{5,10}$/.test(uin) ? [Number(uin)] : undefined);
+      this.inboxItems.syncCaptchas(uin && /^\d{5,10}$/.test(uin) ? [Number(uin)] : undefined);
     } else if (path === P.qrShow.path) {
       const qrsig = setCookiePairs(reply.getHeader("set-cookie")).qrsig;
-      if (qrsig) this.addQr(hash33(qrsig));
+      if (qrsig) this.inboxItems.addQr(hash33(qrsig));
     } else if (path === P.qrLogin.path && text?.startsWith("ptuiCB('0'")) {
       const qrsig = parseCookies(req.headers.cookie).qrsig;
-      if (qrsig) this.markQrConfirmed(hash33(qrsig));
+      if (qrsig) this.inboxItems.markQrConfirmed(hash33(qrsig));
     } else if (path === P.login2.path && text) {
       const r = (parseJson(text) as { result?: { uin?: unknown; psessionid?: unknown; vfwebqq?: unknown } })
         ?.result;
@@ -130,73 +126,8 @@ export class WebQQConsoleProvider implements ConsoleProvider {
 
   // ── inbox ──
 
-  private pushInbox(list: ConsoleInboxItem[], item: ConsoleInboxItem): void {
-    list.push(item);
-    if (list.length > INBOX_LIMIT) list.splice(0, list.length - INBOX_LIMIT);
-    this.sink?.inbox(item);
-  }
-
-  /** Adds the captcha codes now shown for these accounts (default: every account that needs one). */
-  private syncCaptchas(qqs?: number[]): void {
-    const list = qqs ?? (this.q.captchaAccounts.all() as { qq: number }[]).map((r) => r.qq);
-    for (const qq of list) {
-      const code = this.admin.captcha(qq);
-      if (!code) continue;
-      const id = `captcha:${qq}:${code}`;
-      if (this.captchas.some((c) => c.id === id)) continue;
-      const acc = this.q.account.get(qq) as AccountLite | undefined;
-      this.pushInbox(this.captchas, {
-        id,
-        platform: this.id,
-        kind: "captcha",
-        time: Date.now(),
-        to: acc ? `${qq} (${acc.nick})` : String(qq),
-        value: code,
-        status: "new",
-      });
-    }
-  }
-
-  private addQr(token: number): void {
-    if (this.qrs.some((i) => i.id === `qr:${token}`)) return;
-    this.pushInbox(this.qrs, {
-      id: `qr:${token}`,
-      platform: this.id,
-      kind: "qr",
-      time: Date.now(),
-      to: "QR login",
-      value: "waiting",
-      status: "pending",
-      confirmable: true,
-    });
-  }
-
-  private markQrConfirmed(token: number): void {
-    if (this.qrConfirmed.has(token)) return;
-    this.qrConfirmed.add(token);
-    const item = this.inbox().find((i) => i.id === `qr:${token}`);
-    if (item) this.sink?.inbox(item);
-  }
-
   inbox(): ConsoleInboxItem[] {
-    this.syncCaptchas();
-    for (const p of this.admin.pendingQr()) this.addQr(p.token);
-    const now = Date.now();
-    const captchas = this.captchas.map((item) => {
-      const [, qq, code] = item.id.split(":");
-      const current = this.admin.captcha(Number(qq)) === code && now - item.time < CAPTCHA_TTL_MS;
-      return { ...item, status: current ? item.status : "expired" } as ConsoleInboxItem;
-    });
-    const pending = new Map(this.admin.pendingQr().map((p) => [p.token, p.state]));
-    const qrs = this.qrs.map((item): ConsoleInboxItem => {
-      const token = Number(item.id.slice(3));
-      const state = pending.get(token);
-      if (this.qrConfirmed.has(token))
-        return { ...item, status: "confirmed", value: "confirmed", confirmable: false };
-      if (state) return { ...item, status: "pending", value: state, confirmable: true };
-      return { ...item, status: "expired", value: "expired", confirmable: false };
-    });
-    return [...captchas, ...qrs];
+    return this.inboxItems.items();
   }
 
   confirm(itemId: string, as: string): void {
@@ -210,7 +141,7 @@ export class WebQQConsoleProvider implements ConsoleProvider {
         throw new ConsoleError(404, `no pending QR login ${itemId}`);
       asError(err);
     }
-    this.markQrConfirmed(token);
+    this.inboxItems.markQrConfirmed(token);
   }
 
   // ── accounts, chats, messages ──

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 // ---------------------------------------------------------------------------------------------
 // Hosts, paths, headers
 
-/** The production hosts; `WebQQClient({ baseUrl })` folds them all onto one origin (the sandbox). */
+/** The production hosts; `WebQQClient({ url })` folds them all onto one origin (the sandbox). */
 export const HOSTS = {
   check: "http://check.ptlogin2.qq.com",
   login: "http://ptlogin2.qq.com",
