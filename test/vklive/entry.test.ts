@@ -3,8 +3,8 @@
  * its runtime import graph (type-only imports excluded) is walked file by file. Its exports are
  * curated (no `export *`).
  */
-import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -56,6 +56,24 @@ describe("switchboard/vklive entry", () => {
     expect(mod.vkliveCapabilities.platform).toBe("vklive");
     for (const name of ["capabilities", "toUser", "TokenInfo", "CallOptions", "SendOptions"])
       expect(name in mod, name).toBe(false);
+  });
+
+  it("every SQL statement lives in src/vklive/emulator/store/", () => {
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, e.name);
+        if (e.isDirectory()) {
+          if (!path.endsWith("/emulator/store")) walk(path);
+        } else if (e.name.endsWith(".ts")) {
+          const text = readFileSync(path, "utf8");
+          if (/\.prepare\(|\b(SELECT|INSERT INTO|UPDATE vklive_|DELETE FROM)\b/.test(text))
+            offenders.push(path.slice(ROOT.length + 1));
+        }
+      }
+    };
+    walk(resolve(ROOT, "src/vklive"));
+    expect(offenders).toEqual([]);
   });
 
   it("the emulator entry exports the plugin", async () => {

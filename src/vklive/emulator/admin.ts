@@ -29,6 +29,7 @@ import {
   PageError,
   parseScopes,
 } from "./oauth.js";
+import { SQL } from "./store/sql.js";
 import type { DeliveryRecord, WebhookDispatcher } from "./webhooks.js";
 
 export interface VkLiveAdmin {
@@ -95,7 +96,7 @@ export function createAdmin(
   const now = emu.now;
 
   const channel = (url: string): ChannelRow => {
-    const row = emu.q("SELECT * FROM vklive_channels WHERE url = ?").get(url) as ChannelRow | undefined;
+    const row = emu.q(SQL.selectChannelByUrl).get(url) as ChannelRow | undefined;
     if (!row) throw new VkFault("channel_not_found");
     return row;
   };
@@ -110,33 +111,25 @@ export function createAdmin(
       const signatureKey = newToken(24);
       run(() =>
         emu
-          .q(
-            `INSERT INTO vklive_apps (client_id, secret_hash, signature_key, redirect_uri, webhook_url, created_at)
-           VALUES (?, ?, ?, ?, ?, ?)`,
-          )
+          .q(SQL.insertApp)
           .run(clientId, hashSecret(secret), signatureKey, o.redirectUri, o.webhookUrl ?? null, now()),
       );
       return { clientId, secret, signatureKey };
     },
     setWebhook(clientId, url) {
       if (!getApp(emu, clientId)) fail("not_found", "Unknown clientId");
-      emu.q("UPDATE vklive_apps SET webhook_url = ? WHERE client_id = ?").run(url, clientId);
+      emu.q(SQL.updateAppWebhook).run(url, clientId);
     },
     createUser(o) {
-      const info = emu
-        .q("INSERT INTO vklive_users (nick, nick_color, created_at) VALUES (?, ?, ?)")
-        .run(o.nick, o.nickColor ?? 0, now());
+      const info = emu.q(SQL.insertUser).run(o.nick, o.nickColor ?? 0, now());
       return { userId: Number(info.lastInsertRowid) };
     },
     createChannel(o) {
       user(o.ownerId);
       if (!/^[A-Za-z0-9_.-]{1,100}$/.test(o.url))
         fail("invalid_param", "url must be 1-100 of [A-Za-z0-9_.-]");
-      if (emu.q("SELECT 1 FROM vklive_channels WHERE url = ?").get(o.url))
-        fail("invalid_param", "url is taken");
-      const info = emu
-        .q("INSERT INTO vklive_channels (url, owner_id, stream_key, created_at) VALUES (?, ?, ?, ?)")
-        .run(o.url, o.ownerId, newToken(16), now());
+      if (emu.q(SQL.channelUrlExists).get(o.url)) fail("invalid_param", "url is taken");
+      const info = emu.q(SQL.insertChannel).run(o.url, o.ownerId, newToken(16), now());
       return { channelId: Number(info.lastInsertRowid), url: o.url };
     },
     issueToken(o) {
@@ -185,9 +178,7 @@ export function createAdmin(
         if (old) return { streamId: old.id };
         const id = randomBytes(8).toString("hex");
         emu
-          .q(
-            `INSERT INTO vklive_streams (id, channel_id, title, category, started_at, viewers) VALUES (?, ?, ?, ?, ?, ?)`,
-          )
+          .q(SQL.insertStream)
           .run(
             id,
             ch.id,
@@ -206,10 +197,8 @@ export function createAdmin(
       return run(() => {
         const live = liveStream(emu, ch.id);
         if (!live) return { streamId: null };
-        emu
-          .q("UPDATE vklive_streams SET ended_at = ? WHERE id = ?")
-          .run(Math.max(now(), live.started_at + 1), live.id);
-        const row = emu.q("SELECT * FROM vklive_streams WHERE id = ?").get(live.id) as typeof live;
+        emu.q(SQL.endStream).run(Math.max(now(), live.started_at + 1), live.id);
+        const row = emu.q(SQL.selectStreamById).get(live.id) as typeof live;
         emitEvent(emu, ch, "channel_stream_end", { stream: streamInfo(row), channel_url: ch.url });
         return { streamId: live.id };
       });
@@ -221,14 +210,9 @@ export function createAdmin(
       return run(() => {
         const parts = JSON.stringify([{ text: { content: o.text } }]);
         const info = emu
-          .q(
-            `INSERT INTO vklive_messages (channel_id, stream_id, author_id, parts, text, created_at)
-           VALUES (?, ?, ?, ?, ?, ?)`,
-          )
+          .q(SQL.insertMessage)
           .run(ch.id, liveStream(emu, ch.id)?.id ?? null, o.userId, parts, o.text, now());
-        const row = emu
-          .q("SELECT * FROM vklive_messages WHERE id = ?")
-          .get(info.lastInsertRowid) as MessageRow;
+        const row = emu.q(SQL.selectMessageById).get(info.lastInsertRowid) as MessageRow;
         emitEvent(emu, ch, "channel_chat_message_send", {
           chat_message: chatMessage(emu, row, ch),
           channel_url: ch.url,
@@ -239,9 +223,7 @@ export function createAdmin(
     deleteMessage(o) {
       const ch = channel(o.channelUrl);
       run(() => {
-        const r = emu
-          .q("UPDATE vklive_messages SET deleted = 1 WHERE id = ? AND channel_id = ? AND deleted = 0")
-          .run(o.messageId, ch.id);
+        const r = emu.q(SQL.markMessageDeleted).run(o.messageId, ch.id);
         if (r.changes === 0) fail("not_found", "Message not found");
         emitEvent(emu, ch, "channel_chat_message_delete", {
           chat_message: { id: o.messageId },
@@ -253,9 +235,7 @@ export function createAdmin(
       const ch = channel(o.channelUrl);
       const u = user(o.userId);
       run(() => {
-        const r = emu
-          .q("INSERT OR IGNORE INTO vklive_follows (channel_id, user_id, created_at) VALUES (?, ?, ?)")
-          .run(ch.id, u.id, now());
+        const r = emu.q(SQL.insertFollow).run(ch.id, u.id, now());
         if (r.changes)
           emitEvent(emu, ch, "channel_follow_create", { user: userShort(emu, u, ch), channel_url: ch.url });
       });
@@ -275,40 +255,26 @@ export function createAdmin(
     addModerator(o) {
       const ch = channel(o.channelUrl);
       user(o.userId);
-      emu
-        .q("INSERT OR IGNORE INTO vklive_moderators (channel_id, user_id) VALUES (?, ?)")
-        .run(ch.id, o.userId);
+      emu.q(SQL.insertModerator).run(ch.id, o.userId);
     },
     createReward(o) {
       const ch = channel(o.channelUrl);
       if (!Number.isSafeInteger(o.price) || o.price < 0)
         fail("invalid_param", "price must be a non-negative integer");
       const id = randomBytes(6).toString("hex");
-      emu
-        .q(
-          `INSERT INTO vklive_rewards (id, channel_id, name, description, price, is_message_required)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-        )
-        .run(id, ch.id, o.name, o.description ?? "", o.price, o.messageRequired ? 1 : 0);
+      emu.q(SQL.insertReward).run(id, ch.id, o.name, o.description ?? "", o.price, o.messageRequired ? 1 : 0);
       return { rewardId: id };
     },
     grantPoints(o) {
       const ch = channel(o.channelUrl);
       user(o.userId);
-      const row = emu
-        .q(
-          `INSERT INTO vklive_balances (channel_id, user_id, balance) VALUES (?, ?, ?)
-         ON CONFLICT (channel_id, user_id) DO UPDATE SET balance = balance + excluded.balance RETURNING balance`,
-        )
-        .get(ch.id, o.userId, o.amount) as { balance: number };
+      const row = emu.q(SQL.addBalance).get(ch.id, o.userId, o.amount) as { balance: number };
       return { balance: row.balance };
     },
     demandReward(o) {
       const ch = channel(o.channelUrl);
       const u = user(o.userId);
-      const reward = emu
-        .q("SELECT * FROM vklive_rewards WHERE id = ? AND channel_id = ?")
-        .get(o.rewardId, ch.id) as
+      const reward = emu.q(SQL.selectRewardInChannel).get(o.rewardId, ch.id) as
         | {
             id: string;
             name: string;
@@ -322,11 +288,7 @@ export function createAdmin(
       return run(() => {
         const id = randomBytes(8).toString("hex");
         const parts = o.text ? [{ text: { content: o.text } }] : null;
-        emu
-          .q(
-            `INSERT INTO vklive_demands (id, channel_id, reward_id, user_id, message, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-          )
-          .run(id, ch.id, reward.id, u.id, parts ? JSON.stringify(parts) : null, now());
+        emu.q(SQL.insertDemand).run(id, ch.id, reward.id, u.id, parts ? JSON.stringify(parts) : null, now());
         emitEvent(emu, ch, "channel_points_reward_demand_create", {
           demand: {
             id,
@@ -350,7 +312,7 @@ export function createAdmin(
     },
     banChannel(o) {
       const ch = channel(o.channelUrl);
-      emu.q("UPDATE vklive_channels SET status = ? WHERE id = ?").run(o.banned ? "banned" : "active", ch.id);
+      emu.q(SQL.updateChannelStatus).run(o.banned ? "banned" : "active", ch.id);
     },
     failNext(error, o = {}) {
       const rule: FaultRule = { error, remaining: o.times ?? 1 };

@@ -16,6 +16,7 @@ import {
   type UserShort,
   wsChannelNames,
 } from "../protocol/index.js";
+import { SQL, type VkLiveSql } from "./store/sql.js";
 
 /** An answer in the platform's error shape: HTTP status + `{error, error_description}`. */
 export class VkFault extends Error {
@@ -95,7 +96,8 @@ export interface Emu {
   db: Database;
   log: Logger;
   now(): number;
-  q(sql: string): Statement;
+  /** A prepared statement (made once) of the store's named SQL: `emu.q(SQL.selectUserById)`. */
+  q(sql: VkLiveSql): Statement;
   config: EmulatorConfig;
   jwtSecret: string;
   faults: FaultRule[];
@@ -163,21 +165,18 @@ export const DEFAULT_CHAT_SETTINGS: ChatSettings = {
 export const sec = (ms: number) => Math.floor(ms / 1000);
 
 export function getUser(emu: Emu, id: number): UserRow | undefined {
-  return emu.q("SELECT * FROM vklive_users WHERE id = ?").get(id) as UserRow | undefined;
+  return emu.q(SQL.selectUserById).get(id) as UserRow | undefined;
 }
 
 export function channelByUrl(emu: Emu, url: string): ChannelRow {
-  const row = emu.q("SELECT * FROM vklive_channels WHERE url = ?").get(url) as ChannelRow | undefined;
+  const row = emu.q(SQL.selectChannelByUrl).get(url) as ChannelRow | undefined;
   if (!row) fail("channel_not_found");
   if (row.status === "banned") fail("channel_banned");
   return row;
 }
 
 export function isModerator(emu: Emu, channelId: number, userId: number): boolean {
-  return (
-    emu.q("SELECT 1 FROM vklive_moderators WHERE channel_id = ? AND user_id = ?").get(channelId, userId) !==
-    undefined
-  );
+  return emu.q(SQL.isModerator).get(channelId, userId) !== undefined;
 }
 
 export function userShort(emu: Emu, user: UserRow, channel?: ChannelRow): UserShort {
@@ -207,11 +206,7 @@ export function chatSettings(channel: ChannelRow): ChatSettings {
 }
 
 export function liveStream(emu: Emu, channelId: number): StreamRow | undefined {
-  return emu
-    .q(
-      "SELECT * FROM vklive_streams WHERE channel_id = ? AND ended_at IS NULL ORDER BY started_at DESC LIMIT 1",
-    )
-    .get(channelId) as StreamRow | undefined;
+  return emu.q(SQL.selectLiveStream).get(channelId) as StreamRow | undefined;
 }
 
 export function streamInfo(row: StreamRow): StreamInfo {

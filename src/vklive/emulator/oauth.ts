@@ -6,6 +6,7 @@
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { Paths, SCOPES, type Scope } from "../protocol/index.js";
 import { type Emu, fail, hashSecret, newToken, sec, type UserRow } from "./context.js";
+import { SQL } from "./store/sql.js";
 
 export interface AppRow {
   client_id: string;
@@ -26,7 +27,7 @@ export interface Issued {
 }
 
 export function getApp(emu: Emu, clientId: string): AppRow | undefined {
-  return emu.q("SELECT * FROM vklive_apps WHERE client_id = ?").get(clientId) as AppRow | undefined;
+  return emu.q(SQL.selectAppById).get(clientId) as AppRow | undefined;
 }
 
 /** `scope` as the window takes it: comma separated (spaces tolerated). Unknown names → undefined. */
@@ -57,10 +58,7 @@ export function issueTokens(
   const ttl = o.ttlSec ?? emu.config.tokenTtlSec;
   const grantId = randomUUID();
   const access = newToken();
-  const insert = emu.q(
-    `INSERT INTO vklive_tokens (token_hash, kind, grant_id, client_id, user_id, scopes, flow, redirect_uri,
-       expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const insert = emu.q(SQL.insertToken);
   const scopes = o.scopes.join(",");
   insert.run(
     hashSecret(access),
@@ -133,7 +131,7 @@ export function tokenGrant(emu: Emu, app: AppRow, form: Record<string, string>):
   if (grant === "authorization_code") {
     const code = need(form, "code");
     const redirectUri = need(form, "redirect_uri");
-    const row = emu.q("SELECT * FROM vklive_codes WHERE code_hash = ?").get(hashSecret(code)) as
+    const row = emu.q(SQL.selectCode).get(hashSecret(code)) as
       | {
           code_hash: string;
           client_id: string;
@@ -149,7 +147,7 @@ export function tokenGrant(emu: Emu, app: AppRow, form: Record<string, string>):
     }
     if (row.redirect_uri !== redirectUri)
       fail("invalid_grant", "redirect_uri does not match the authorization");
-    emu.q("UPDATE vklive_codes SET used = 1 WHERE code_hash = ?").run(row.code_hash);
+    emu.q(SQL.markCodeUsed).run(row.code_hash);
     const t = issueTokens(emu, {
       clientId: app.client_id,
       userId: row.user_id,
@@ -167,9 +165,7 @@ export function tokenGrant(emu: Emu, app: AppRow, form: Record<string, string>):
   }
   if (grant === "refresh_token") {
     const refresh = need(form, "refresh_token");
-    const row = emu
-      .q("SELECT * FROM vklive_tokens WHERE token_hash = ? AND kind = 'refresh'")
-      .get(hashSecret(refresh)) as
+    const row = emu.q(SQL.selectRefreshToken).get(hashSecret(refresh)) as
       | {
           grant_id: string;
           client_id: string;
@@ -194,7 +190,7 @@ export function tokenGrant(emu: Emu, app: AppRow, form: Record<string, string>):
       fail("invalid_grant", "redirect_uri does not match the authorization");
     }
     // Rotation: the old pair stops working, a reused refresh token is an invalid grant.
-    emu.q("UPDATE vklive_tokens SET revoked = 1 WHERE grant_id = ?").run(row.grant_id);
+    emu.q(SQL.revokeGrant).run(row.grant_id);
     const t = issueTokens(emu, {
       clientId: app.client_id,
       userId: row.user_id,
@@ -236,12 +232,12 @@ export function revokeToken(emu: Emu, app: AppRow, form: Record<string, string>)
   if (hint !== undefined && hint !== "" && hint !== "access_token" && hint !== "refresh_token") {
     fail("invalid_param", "token_type_hint must be access_token or refresh_token");
   }
-  const row = emu
-    .q("SELECT grant_id, client_id FROM vklive_tokens WHERE token_hash = ?")
-    .get(hashSecret(token)) as { grant_id: string; client_id: string } | undefined;
+  const row = emu.q(SQL.selectTokenGrant).get(hashSecret(token)) as
+    | { grant_id: string; client_id: string }
+    | undefined;
   // RFC 7009: unknown tokens (or other apps' tokens) answer success without effect.
   if (row && row.client_id === app.client_id) {
-    emu.q("UPDATE vklive_tokens SET revoked = 1 WHERE grant_id = ?").run(row.grant_id);
+    emu.q(SQL.revokeGrant).run(row.grant_id);
   }
   return {};
 }
@@ -301,16 +297,13 @@ export function errorRedirect(p: AuthorizeParams, error: string): string {
 /** The user's decision → the redirect location (code in the query, token in the fragment). */
 export function consent(emu: Emu, p: AuthorizeParams, userId: number, allow: boolean): string {
   if (!allow) return errorRedirect(p, "access_denied");
-  const user = emu.q("SELECT id FROM vklive_users WHERE id = ?").get(userId);
+  const user = emu.q(SQL.userExists).get(userId);
   if (!user) throw new PageError("Unknown user");
   const now = emu.now();
   if (p.response_type === "code") {
     const code = newToken(24);
     emu
-      .q(
-        `INSERT INTO vklive_codes (code_hash, client_id, user_id, redirect_uri, scopes, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      )
+      .q(SQL.insertCode)
       .run(
         hashSecret(code),
         p.client_id,
@@ -364,7 +357,7 @@ const esc = (s: string) =>
   );
 
 export function consentPage(emu: Emu, p: AuthorizeParams): string {
-  const users = emu.q("SELECT * FROM vklive_users ORDER BY id LIMIT 200").all() as UserRow[];
+  const users = emu.q(SQL.selectUsersForConsent).all() as UserRow[];
   const hidden = (k: string, v: string | undefined) =>
     v === undefined ? "" : `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`;
   const options = users.map((u) => `<option value="${u.id}">${esc(u.nick)} (id ${u.id})</option>`).join("");

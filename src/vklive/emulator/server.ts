@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import type { Statement } from "better-sqlite3";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { z } from "zod";
+import { StatementCache } from "../../core/emulator/store.js";
 import { type Logger, silentLogger } from "../../core/log.js";
 import { redactUrl } from "../../core/redact.js";
 import type { Database } from "../../core/storage.js";
@@ -40,6 +40,7 @@ import {
   tokenGrant,
 } from "./oauth.js";
 import { type Ctx, ROUTES, type RouteDef } from "./rest.js";
+import { SQL } from "./store/sql.js";
 import { WebhookDispatcher } from "./webhooks.js";
 
 export type { VkLiveAdmin } from "./admin.js";
@@ -97,7 +98,7 @@ export function createVkLiveEmulator(options: VkLiveEmulatorOptions): VkLiveEmul
   const log = options.log ?? silentLogger;
   const config: EmulatorConfig = { ...DEFAULT_CONFIG, ...options.config };
   const now = options.now ?? Date.now;
-  const statements = new Map<string, Statement>();
+  const statements = new StatementCache(db);
   let deferred: (() => void)[] = [];
   const jwtSecret = options.jwtSecret ?? randomBytes(32).toString("hex");
   const webhooks = new WebhookDispatcher(() => emu);
@@ -108,9 +109,7 @@ export function createVkLiveEmulator(options: VkLiveEmulatorOptions): VkLiveEmul
     log,
     channelExists: (name) => {
       const id = Number(name.slice(name.lastIndexOf(":") + 1));
-      const row = emu.q("SELECT status FROM vklive_channels WHERE id = ?").get(id) as
-        | { status: string }
-        | undefined;
+      const row = emu.q(SQL.selectChannelStatus).get(id) as { status: string } | undefined;
       return row !== undefined && row.status !== "banned";
     },
   });
@@ -124,14 +123,7 @@ export function createVkLiveEmulator(options: VkLiveEmulatorOptions): VkLiveEmul
     stats: { tokenRequests: {} },
     hub,
     webhooks,
-    q(sql) {
-      let st = statements.get(sql);
-      if (!st) {
-        st = db.prepare(sql);
-        statements.set(sql, st);
-      }
-      return st;
-    },
+    q: (sql) => statements.get(sql),
     defer(fn) {
       deferred.push(fn);
     },
@@ -227,7 +219,7 @@ export function createVkLiveEmulator(options: VkLiveEmulatorOptions): VkLiveEmul
     if (/^bearer /i.test(auth)) {
       const token = auth.slice(7).trim();
       const hash = hashSecret(token);
-      const row = emu.q("SELECT * FROM vklive_tokens WHERE token_hash = ? AND kind = 'access'").get(hash) as
+      const row = emu.q(SQL.selectAccessToken).get(hash) as
         | { client_id: string; user_id: number | null; scopes: string; expires_at: number; revoked: number }
         | undefined;
       if (!row || row.revoked || row.expires_at <= now()) fail("unauthorized");

@@ -7,6 +7,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { WebhookReply } from "../protocol/index.js";
 import { type Emu, sec } from "./context.js";
+import { SQL } from "./store/sql.js";
 
 export function webhookSignature(event: string, signatureKey: string): string {
   return createHash("sha256")
@@ -47,14 +48,11 @@ export class WebhookDispatcher {
   deliver(ownerId: number, type: string, data: unknown): void {
     const emu = this.#emu();
     const now = emu.now();
-    const apps = emu
-      .q(
-        `SELECT DISTINCT a.client_id, a.webhook_url, a.signature_key FROM vklive_apps a
-         JOIN vklive_tokens t ON t.client_id = a.client_id
-         WHERE t.user_id = ? AND t.kind = 'refresh' AND t.revoked = 0 AND t.expires_at > ?
-           AND a.webhook_url IS NOT NULL`,
-      )
-      .all(ownerId, now) as { client_id: string; webhook_url: string; signature_key: string }[];
+    const apps = emu.q(SQL.selectWebhookAppsOfUser).all(ownerId, now) as {
+      client_id: string;
+      webhook_url: string;
+      signature_key: string;
+    }[];
     for (const app of apps) {
       const eventId = randomUUID();
       const event = JSON.stringify({ id: eventId, time: sec(now), user_id: ownerId, type, data });
@@ -62,12 +60,7 @@ export class WebhookDispatcher {
         event,
         signature: webhookSignature(event, app.signature_key),
       }).toString();
-      const info = emu
-        .q(
-          `INSERT INTO vklive_webhook_deliveries (client_id, event_id, url, event, state, created_at)
-           VALUES (?, ?, ?, ?, 'pending', ?)`,
-        )
-        .run(app.client_id, eventId, app.webhook_url, event, now);
+      const info = emu.q(SQL.insertDelivery).run(app.client_id, eventId, app.webhook_url, event, now);
       const pending: Pending = {
         rowId: Number(info.lastInsertRowid),
         url: app.webhook_url,
@@ -80,7 +73,7 @@ export class WebhookDispatcher {
 
   list(clientId?: string): DeliveryRecord[] {
     const rows = this.#emu()
-      .q("SELECT * FROM vklive_webhook_deliveries WHERE (? IS NULL OR client_id = ?) ORDER BY id")
+      .q(SQL.selectDeliveries)
       .all(clientId ?? null, clientId ?? null) as {
       id: number;
       client_id: string;
@@ -108,19 +101,17 @@ export class WebhookDispatcher {
   /** Re-sends one recorded delivery as is (same event id): receivers must de-duplicate. */
   redeliver(id: number): boolean {
     const emu = this.#emu();
-    const r = emu.q("SELECT * FROM vklive_webhook_deliveries WHERE id = ?").get(id) as
+    const r = emu.q(SQL.selectDeliveryById).get(id) as
       | { id: number; client_id: string; url: string; event: string }
       | undefined;
     if (!r) return false;
-    const app = emu.q("SELECT signature_key FROM vklive_apps WHERE client_id = ?").get(r.client_id) as
-      | { signature_key: string }
-      | undefined;
+    const app = emu.q(SQL.selectAppSignatureKey).get(r.client_id) as { signature_key: string } | undefined;
     if (!app) return false;
     const body = new URLSearchParams({
       event: r.event,
       signature: webhookSignature(r.event, app.signature_key),
     }).toString();
-    emu.q("UPDATE vklive_webhook_deliveries SET state = 'pending' WHERE id = ?").run(id);
+    emu.q(SQL.markDeliveryPending).run(id);
     this.#schedule({ rowId: id, url: r.url, body, attempt: 0 }, 0);
     return true;
   }
@@ -187,17 +178,11 @@ export class WebhookDispatcher {
     if (this.#closed) return;
     try {
       if (final) {
-        emu
-          .q(
-            "UPDATE vklive_webhook_deliveries SET state = ?, attempts = ?, reply_status = ?, last_error = NULL WHERE id = ?",
-          )
-          .run(final.state, p.attempt, final.status, p.rowId);
+        emu.q(SQL.markDeliveryAnswered).run(final.state, p.attempt, final.status, p.rowId);
         return;
       }
       const more = p.attempt <= emu.config.webhookRetries;
-      emu
-        .q("UPDATE vklive_webhook_deliveries SET state = ?, attempts = ?, last_error = ? WHERE id = ?")
-        .run(more ? "pending" : "failed", p.attempt, error, p.rowId);
+      emu.q(SQL.markDeliveryFailedAttempt).run(more ? "pending" : "failed", p.attempt, error, p.rowId);
       if (more) this.#schedule(p, emu.config.webhookRetryBaseMs * 2 ** (p.attempt - 1));
     } catch (err) {
       emu.log.warn({ err }, "webhook delivery bookkeeping failed");

@@ -1,6 +1,7 @@
 /** DevAPI handlers: The catalog, categories, streams, records and videos. */
 import type { Category, ChannelData } from "../../protocol/index.js";
 import { type ChannelRow, channelByUrl, fail, liveStream, type StreamRow, streamInfo } from "../context.js";
+import { SQL } from "../store/sql.js";
 import { CATEGORIES, channelData, type Handlers, recordOf } from "./shared.js";
 
 export const catalogHandlers: Handlers<
@@ -14,12 +15,7 @@ export const catalogHandlers: Handlers<
   | "video"
 > = {
   onlineChannels(ctx, q) {
-    const rows = ctx.emu
-      .q(
-        `SELECT c.*, s.category AS s_category FROM vklive_channels c JOIN vklive_streams s ON s.channel_id = c.id
-         WHERE s.ended_at IS NULL AND c.status != 'banned' ORDER BY s.viewers DESC, c.id`,
-      )
-      .all() as (ChannelRow & { s_category: string | null })[];
+    const rows = ctx.emu.q(SQL.selectLiveChannels).all() as (ChannelRow & { s_category: string | null })[];
     const out: ChannelData[] = [];
     for (const r of rows) {
       const cat = r.s_category ? (JSON.parse(r.s_category) as Category) : undefined;
@@ -31,9 +27,7 @@ export const catalogHandlers: Handlers<
     return { channels: out };
   },
   onlineCategories(ctx, q) {
-    const rows = ctx.emu
-      .q("SELECT category, viewers FROM vklive_streams WHERE ended_at IS NULL AND category IS NOT NULL")
-      .all() as { category: string; viewers: number }[];
+    const rows = ctx.emu.q(SQL.selectLiveCategories).all() as { category: string; viewers: number }[];
     const byId = new Map<string, Category & { counters: { viewers: number } }>();
     for (const r of rows) {
       const c = JSON.parse(r.category) as Category;
@@ -68,12 +62,7 @@ export const catalogHandlers: Handlers<
   streamRecords(ctx, q) {
     const ch = channelByUrl(ctx.emu, q.channel_url);
     const offset = q.offset ?? 0;
-    const rows = ctx.emu
-      .q(
-        `SELECT * FROM vklive_streams WHERE channel_id = ? AND ended_at IS NOT NULL
-         ORDER BY started_at DESC, id LIMIT ? OFFSET ?`,
-      )
-      .all(ch.id, q.limit + 1, offset) as StreamRow[];
+    const rows = ctx.emu.q(SQL.selectEndedStreamsPage).all(ch.id, q.limit + 1, offset) as StreamRow[];
     const page = rows.slice(0, q.limit);
     return {
       data: { stream_records: page.map(recordOf) },
@@ -81,9 +70,7 @@ export const catalogHandlers: Handlers<
     };
   },
   streamRecord(ctx, q) {
-    const row = ctx.emu
-      .q("SELECT * FROM vklive_streams WHERE id = ? AND ended_at IS NOT NULL")
-      .get(q.record_id) as StreamRow | undefined;
+    const row = ctx.emu.q(SQL.selectEndedStream).get(q.record_id) as StreamRow | undefined;
     if (!row) fail("not_found", "Stream record not found");
     const rec = { ...recordOf(row), reactions: [] as { count: number; type: string }[] };
     return {
@@ -94,9 +81,7 @@ export const catalogHandlers: Handlers<
   },
   video(ctx, q) {
     const id = q.video_id.startsWith("v") ? q.video_id.slice(1) : "";
-    const row = ctx.emu.q("SELECT * FROM vklive_streams WHERE id = ? AND ended_at IS NOT NULL").get(id) as
-      | StreamRow
-      | undefined;
+    const row = ctx.emu.q(SQL.selectEndedStream).get(id) as StreamRow | undefined;
     if (!row) fail("not_found", "Video not found");
     const r = recordOf(row);
     return { video: { id: q.video_id, title: r.title, duration: r.duration, created_at: r.created_at } };

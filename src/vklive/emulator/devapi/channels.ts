@@ -11,6 +11,7 @@ import {
   userShort,
 } from "../context.js";
 import { signJwt } from "../jwt.js";
+import { SQL } from "../store/sql.js";
 import {
   CATEGORIES,
   channelData,
@@ -71,37 +72,33 @@ export const channelsHandlers: Handlers<
       category = JSON.stringify(known);
     }
     ctx.emu
-      .q("UPDATE vklive_channels SET stream_title = ?, category = ?, planned_at = ? WHERE id = ?")
+      .q(SQL.updateChannelStreamSettings)
       .run(s.title ?? ch.stream_title, category, s.planned_at ?? ch.planned_at, ch.id);
     const live = liveStream(ctx.emu, ch.id);
     if (live) {
-      ctx.emu
-        .q("UPDATE vklive_streams SET title = ?, category = ? WHERE id = ?")
-        .run(s.title ?? live.title, category, live.id);
+      ctx.emu.q(SQL.updateStreamTitleCategory).run(s.title ?? live.title, category, live.id);
     }
     return {};
   },
   channels(ctx, _q, b) {
     const out: ChannelData[] = [];
     for (const { url } of b.channels) {
-      const ch = ctx.emu.q("SELECT * FROM vklive_channels WHERE url = ?").get(url) as ChannelRow | undefined;
+      const ch = ctx.emu.q(SQL.selectChannelByUrl).get(url) as ChannelRow | undefined;
       if (ch && ch.status !== "banned") out.push(channelData(ctx, ch));
     }
     return { channels: out };
   },
   currentUser(ctx) {
     const me = requireUser(ctx);
-    const ch = ctx.emu
-      .q("SELECT id, url FROM vklive_channels WHERE owner_id = ? ORDER BY id LIMIT 1")
-      .get(me.id) as { id: number; url: string } | undefined;
+    const ch = ctx.emu.q(SQL.selectFirstChannelRefOfOwner).get(me.id) as
+      | { id: number; url: string }
+      | undefined;
     return { user: { ...userShort(ctx.emu, me), registered_at: sec(me.created_at) }, channel: ch ?? null };
   },
   channelRoles(ctx, q) {
     const ch = channelByUrl(ctx.emu, q.channel_url);
     requireStaff(ctx, ch);
-    const mods = ctx.emu
-      .q("SELECT user_id FROM vklive_moderators WHERE channel_id = ? ORDER BY user_id")
-      .all(ch.id) as {
+    const mods = ctx.emu.q(SQL.selectModerators).all(ch.id) as {
       user_id: number;
     }[];
     return {

@@ -14,6 +14,7 @@ import {
   type UserRow,
   userShort,
 } from "../context.js";
+import { SQL } from "../store/sql.js";
 import { expandParts, type Handlers, isStaff, partsLength, requireStaff, requireUser } from "./shared.js";
 
 export const chatHandlers: Handlers<
@@ -22,9 +23,7 @@ export const chatHandlers: Handlers<
   chatMember(ctx, q) {
     const ch = channelByUrl(ctx.emu, q.channel_url);
     const u = getUser(ctx.emu, q.user_id) ?? fail("not_found", "User not found");
-    const count = ctx.emu
-      .q("SELECT COUNT(*) AS n FROM vklive_messages WHERE channel_id = ? AND author_id = ?")
-      .get(ch.id, u.id) as { n: number };
+    const count = ctx.emu.q(SQL.countMessagesOfAuthor).get(ch.id, u.id) as { n: number };
     return {
       channel: { status: liveStream(ctx.emu, ch.id) ? "online" : "offline", url: ch.url },
       statistics: {
@@ -39,12 +38,7 @@ export const chatHandlers: Handlers<
   chatMembers(ctx, q) {
     const ch = channelByUrl(ctx.emu, q.channel_url);
     // Those who write in the chat (most recent first), then the owner.
-    const ids = ctx.emu
-      .q(
-        `SELECT author_id AS id FROM vklive_messages WHERE channel_id = ?
-         GROUP BY author_id ORDER BY MAX(id) DESC LIMIT ?`,
-      )
-      .all(ch.id, q.limit) as { id: number }[];
+    const ids = ctx.emu.q(SQL.selectRecentAuthors).all(ch.id, q.limit) as { id: number }[];
     const list = ids.map((r) => r.id);
     if (!list.includes(ch.owner_id) && list.length < q.limit) list.push(ch.owner_id);
     const users = list
@@ -62,9 +56,7 @@ export const chatHandlers: Handlers<
       const access = settings.allow_access as (typeof ALLOW_ACCESS)[number];
       if (access === "moderators") fail("forbidden", "Sending messages to the chat is forbidden");
       if (access === "followers" || access === "subscribers") {
-        const f = ctx.emu
-          .q("SELECT created_at FROM vklive_follows WHERE channel_id = ? AND user_id = ?")
-          .get(ch.id, me.id) as { created_at: number } | undefined;
+        const f = ctx.emu.q(SQL.selectFollow).get(ch.id, me.id) as { created_at: number } | undefined;
         if (!f || ctx.now - f.created_at < settings.allow_access_after * 1000) {
           fail("forbidden", "Sending messages to the chat is forbidden");
         }
@@ -72,9 +64,7 @@ export const chatHandlers: Handlers<
     }
     let streamId: string | null = liveStream(ctx.emu, ch.id)?.id ?? null;
     if (q.stream_id !== undefined && q.stream_id !== "") {
-      const s = ctx.emu
-        .q("SELECT id FROM vklive_streams WHERE id = ? AND channel_id = ?")
-        .get(q.stream_id, ch.id) as { id: string } | undefined;
+      const s = ctx.emu.q(SQL.selectStreamIdInChannel).get(q.stream_id, ch.id) as { id: string } | undefined;
       if (!s) fail("invalid_param", "stream_id is not a stream of this channel");
       streamId = s.id;
     }
@@ -88,12 +78,9 @@ export const chatHandlers: Handlers<
       fail("forbidden", "Links are prohibited in this chat");
     }
     if (!staff) {
-      const last = ctx.emu
-        .q(
-          `SELECT text, created_at FROM vklive_messages WHERE channel_id = ? AND author_id = ?
-           ORDER BY id DESC LIMIT 1`,
-        )
-        .get(ch.id, me.id) as { text: string; created_at: number } | undefined;
+      const last = ctx.emu.q(SQL.selectLastMessageOfAuthor).get(ch.id, me.id) as
+        | { text: string; created_at: number }
+        | undefined;
       if (last && settings.same_message_timeout > 0 && last.text === text) {
         if (ctx.now - last.created_at < settings.same_message_timeout * 1000) fail("same_message");
       }
@@ -102,14 +89,9 @@ export const chatHandlers: Handlers<
       }
     }
     const info = ctx.emu
-      .q(
-        `INSERT INTO vklive_messages (channel_id, stream_id, author_id, parts, text, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      )
+      .q(SQL.insertMessage)
       .run(ch.id, streamId, me.id, JSON.stringify(parts), text, ctx.now);
-    const row = ctx.emu
-      .q("SELECT * FROM vklive_messages WHERE id = ?")
-      .get(info.lastInsertRowid) as MessageRow;
+    const row = ctx.emu.q(SQL.selectMessageById).get(info.lastInsertRowid) as MessageRow;
     emitEvent(ctx.emu, ch, "channel_chat_message_send", {
       chat_message: chatMessage(ctx.emu, row, ch),
       channel_url: ch.url,
@@ -118,9 +100,7 @@ export const chatHandlers: Handlers<
   },
   chatMessages(ctx, q) {
     const ch = channelByUrl(ctx.emu, q.channel_url);
-    const rows = ctx.emu
-      .q("SELECT * FROM vklive_messages WHERE channel_id = ? AND deleted = 0 ORDER BY id DESC LIMIT ?")
-      .all(ch.id, q.limit) as MessageRow[];
+    const rows = ctx.emu.q(SQL.selectRecentMessages).all(ch.id, q.limit) as MessageRow[];
     return { chat_messages: rows.map((r) => chatMessage(ctx.emu, r, ch)) };
   },
   chatSettings(ctx, q) {
@@ -134,9 +114,8 @@ export const chatHandlers: Handlers<
     else {
       // The method's channel_url is optional: the caller's own channel.
       ch =
-        (ctx.emu
-          .q("SELECT * FROM vklive_channels WHERE owner_id = ? ORDER BY id LIMIT 1")
-          .get(ctx.p.userId) as ChannelRow | undefined) ?? fail("missing_param", "channel_url is required");
+        (ctx.emu.q(SQL.selectFirstChannelOfOwner).get(ctx.p.userId) as ChannelRow | undefined) ??
+        fail("missing_param", "channel_url is required");
     }
     requireStaff(ctx, ch);
     const cur = chatSettings(ch);
@@ -146,7 +125,7 @@ export const chatHandlers: Handlers<
       ...patch,
       mode: { ...cur.mode, ...patch.mode, general: { ...cur.mode?.general, ...patch.mode?.general } },
     };
-    ctx.emu.q("UPDATE vklive_channels SET chat_settings = ? WHERE id = ?").run(JSON.stringify(next), ch.id);
+    ctx.emu.q(SQL.updateChannelChatSettings).run(JSON.stringify(next), ch.id);
     return {};
   },
 };

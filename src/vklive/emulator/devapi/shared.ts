@@ -25,6 +25,7 @@ import {
   type UserRow,
   userShort,
 } from "../context.js";
+import { SQL } from "../store/sql.js";
 
 export interface Ctx {
   emu: Emu;
@@ -65,9 +66,7 @@ export function requireStaff(ctx: Ctx, ch: ChannelRow): void {
 }
 
 export function followers(emu: Emu, channelId: number): number {
-  return (
-    emu.q("SELECT COUNT(*) AS n FROM vklive_follows WHERE channel_id = ?").get(channelId) as { n: number }
-  ).n;
+  return (emu.q(SQL.countFollowers).get(channelId) as { n: number }).n;
 }
 
 export function channelData(ctx: Ctx, ch: ChannelRow, withSourceUrls = false): ChannelData {
@@ -163,7 +162,7 @@ export interface DemandRow {
 }
 
 export function demandOf(ctx: Ctx, ch: ChannelRow, row: DemandRow): RewardDemand {
-  const reward = ctx.emu.q("SELECT * FROM vklive_rewards WHERE id = ?").get(row.reward_id) as
+  const reward = ctx.emu.q(SQL.selectRewardById).get(row.reward_id) as
     | Parameters<typeof rewardOf>[0]
     | undefined;
   const user = getUser(ctx.emu, row.user_id);
@@ -196,9 +195,7 @@ export function recordOf(row: StreamRow): StreamRecord {
 export function maySubscribe(ctx: Ctx, name: string): boolean {
   const parsed = parseWsChannel(name);
   if (!parsed) return false;
-  const ch = ctx.emu.q("SELECT * FROM vklive_channels WHERE id = ?").get(parsed.channelId) as
-    | ChannelRow
-    | undefined;
+  const ch = ctx.emu.q(SQL.selectChannelById).get(parsed.channelId) as ChannelRow | undefined;
   if (!ch || ch.status === "banned") return false;
   switch (parsed.kind) {
     case "chat":
