@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Statement } from "better-sqlite3";
 import type { z } from "zod";
 import type { HttpMethod } from "../../core/endpoint.js";
 import type { Logger } from "../../core/log.js";
@@ -89,8 +88,6 @@ export interface Emu {
   now(): number;
   /** Every SQL statement on the maxim_* tables. */
   store: MaxImStore;
-  /** Prepared statements cached by SQL text. */
-  q(sql: string): Statement;
   apps: Map<string, AppRecord>;
   faults: FaultRule[];
   nextId(name: "user" | "group" | "message" | "roster"): number;

@@ -54,9 +54,7 @@ export interface MemberRow {
 export const Role = { MEMBER: 0, ADMIN: 1, OWNER: 2, /** app admin token without user_id */ APP: 3 } as const;
 
 export function findUser(ctx: Ctx, userId: number): UserRow | undefined {
-  return ctx.emu.q("SELECT * FROM maxim_users WHERE user_id = ? AND app_id = ?").get(userId, ctx.app.appId) as
-    | UserRow
-    | undefined;
+  return ctx.emu.store.users.byId(userId, ctx.app.appId) as UserRow | undefined;
 }
 
 export function mustUser(ctx: Ctx, userId: number): UserRow {
@@ -69,16 +67,12 @@ export function actingUser(ctx: Ctx): UserRow {
 }
 
 export function mustGroup(ctx: Ctx, groupId: number): GroupRow {
-  const g = ctx.emu
-    .q("SELECT * FROM maxim_groups WHERE group_id = ? AND app_id = ? AND status = 0")
-    .get(groupId, ctx.app.appId) as GroupRow | undefined;
+  const g = ctx.emu.store.groups.aliveGroup(groupId, ctx.app.appId) as GroupRow | undefined;
   return g ?? fail(20001);
 }
 
 export function member(ctx: Ctx, groupId: number, userId: number): MemberRow | undefined {
-  return ctx.emu
-    .q("SELECT * FROM maxim_group_members WHERE group_id = ? AND user_id = ?")
-    .get(groupId, userId) as MemberRow | undefined;
+  return ctx.emu.store.groups.member(groupId, userId) as MemberRow | undefined;
 }
 
 /** The acting role in a group; an admin token without `user_id` acts with every permission. */
@@ -104,16 +98,14 @@ export function requireOwner(ctx: Ctx, groupId: number): number {
 
 export function memberCount(ctx: Ctx, groupId: number): number {
   return (
-    ctx.emu.q("SELECT COUNT(*) AS n FROM maxim_group_members WHERE group_id = ?").get(groupId) as {
+    ctx.emu.store.groups.countMembers(groupId) as {
       n: number;
     }
   ).n;
 }
 
 export function joinedCount(ctx: Ctx, userId: number): number {
-  return (
-    ctx.emu.q("SELECT COUNT(*) AS n FROM maxim_group_members WHERE user_id = ?").get(userId) as { n: number }
-  ).n;
+  return (ctx.emu.store.groups.countJoined(userId) as { n: number }).n;
 }
 
 /**
@@ -122,23 +114,15 @@ export function joinedCount(ctx: Ctx, userId: number): number {
  */
 export function addMember(ctx: Ctx, group: GroupRow, userId: number, role: number = Role.MEMBER): boolean {
   if (member(ctx, group.group_id, userId)) return false;
-  if (
-    ctx.emu
-      .q("SELECT 1 FROM maxim_group_blocks WHERE group_id = ? AND user_id = ?")
-      .get(group.group_id, userId)
-  ) {
+  if (ctx.emu.store.groups.isBlocked(group.group_id, userId)) {
     fail(20018);
   }
-  const kicks = ctx.emu
-    .q("SELECT count FROM maxim_group_kicks WHERE group_id = ? AND user_id = ?")
-    .get(group.group_id, userId) as { count: number } | undefined;
+  const kicks = ctx.emu.store.groups.kicks(group.group_id, userId) as { count: number } | undefined;
   if (kicks && kicks.count >= ctx.app.config.limits.kicks) fail(20016);
   if (memberCount(ctx, group.group_id) >= Math.min(group.capacity, ctx.app.config.limits.groupCapacity))
     fail(20010);
   if (joinedCount(ctx, userId) >= ctx.app.config.limits.joinedGroups) fail(20009);
-  ctx.emu
-    .q("INSERT INTO maxim_group_members (group_id, user_id, role, join_time) VALUES (?, ?, ?, ?)")
-    .run(group.group_id, userId, role, ctx.now);
+  ctx.emu.store.groups.insertMember(group.group_id, userId, role, ctx.now);
   return true;
 }
 

@@ -83,7 +83,6 @@ export function createMaxImEmulator(options: MaxImEmulatorOptions): MaxImEmulato
     log,
     now: options.now ?? (() => clock.now()),
     store,
-    q: (sql) => store.sql.get(sql),
     apps: new Map(),
     faults: [],
     batch: () => Promise.reject(new Error("not ready")),

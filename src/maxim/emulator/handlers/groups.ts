@@ -24,6 +24,7 @@ import {
   requireOwner,
   serializeGroup,
 } from "../lookups.js";
+import type { GroupColumn } from "../store/groups.js";
 import { settingsOf } from "./users.js";
 
 const REQUEST_TTL_MS = 7 * 24 * 3600_000;
@@ -50,7 +51,7 @@ function perUser(list: number[], step: (id: number) => UserResult): UserResult[]
 }
 
 function touch(ctx: Ctx, groupId: number): void {
-  ctx.emu.q("UPDATE maxim_groups SET updated_at = ? WHERE group_id = ?").run(ctx.now, groupId);
+  ctx.emu.store.groups.touch(ctx.now, groupId);
 }
 
 /** Checks the actor may act on the group (else throws its code) and returns the acting role. */
@@ -115,7 +116,7 @@ function perUserRoute<E extends MaxImEndpoint<z.ZodType<{ group_id: number; user
 }
 
 function setColumn(
-  column: string,
+  column: GroupColumn,
   endpoint: MaxImEndpoint<typeof GroupStringValueBody | typeof GroupBoolValueBody>,
   admin: boolean,
 ): RouteDef {
@@ -124,9 +125,7 @@ function setColumn(
     guard: admin ? asAdmin : asModifier,
     handle: (ctx, g, b) => {
       const value = typeof b.value === "boolean" ? (b.value ? 1 : 0) : b.value;
-      ctx.emu
-        .q(`UPDATE maxim_groups SET ${column} = ?, updated_at = ? WHERE group_id = ?`)
-        .run(value, ctx.now, g.group_id);
+      ctx.emu.store.groups.setColumn(column, value, ctx.now, g.group_id);
       return true;
     },
   });
@@ -150,30 +149,23 @@ function setOwnMember<T extends { group_id: number }>(
     endpoint: endpoint as MaxImEndpoint<z.ZodType<T>> & { in: "body" },
     handle: (ctx, _q, b) => {
       const m = ownMember(ctx, mustGroup(ctx, b.group_id));
-      ctx.emu.q(`UPDATE maxim_group_members SET ${column} = ? WHERE seq = ?`).run(value(b), m.seq);
+      ctx.emu.store.groups.setOwnColumn(column, value(b), m.seq);
       return true;
     },
   });
 }
 
-const ITEMS = {
-  announcement: { table: "maxim_group_announcements", key: "id", missing: 20020 },
-  file: { table: "maxim_group_files", key: "file_id", missing: 20022 },
-} as const;
+const MISSING = { announcement: 20020, file: 20022 } as const;
 
 /** `columns` of one of the group's announcements or shared files (20020 / 20022 if none). */
 function groupItem(
   ctx: Ctx,
   g: GroupRow,
-  kind: keyof typeof ITEMS,
+  kind: keyof typeof MISSING,
   id: number,
   columns: "*" | "uploader",
 ): unknown {
-  const { table, key, missing } = ITEMS[kind];
-  return (
-    ctx.emu.q(`SELECT ${columns} FROM ${table} WHERE ${key} = ? AND group_id = ?`).get(id, g.group_id) ??
-    fail(missing)
-  );
+  return ctx.emu.store.groups.item(kind, columns, id, g.group_id) ?? fail(MISSING[kind]);
 }
 
 /** Members under an admin may only change the files they uploaded. */
@@ -217,38 +209,29 @@ export const groupRoutes: RouteDef[] = [
       const owner = actingUser(ctx).user_id;
       const { limits } = ctx.app.config;
       const { emu, app } = ctx;
-      const alive = emu
-        .q("SELECT COUNT(*) AS n FROM maxim_groups WHERE app_id = ? AND status = 0")
-        .get(app.appId) as {
+      const alive = emu.store.groups.countAlive(app.appId) as {
         n: number;
       };
       if (alive.n >= limits.appGroups) fail(20007);
-      const owned = emu
-        .q("SELECT COUNT(*) AS n FROM maxim_groups WHERE owner_id = ? AND status = 0")
-        .get(owner) as {
+      const owned = emu.store.groups.countOwned(owner) as {
         n: number;
       };
       if (owned.n >= limits.userGroups) fail(20008);
       for (const id of b.user_list ?? []) mustUser(ctx, id);
       return emu.db.transaction(() => {
         const groupId = emu.nextId("group");
-        emu
-          .q(
-            `INSERT INTO maxim_groups (group_id, app_id, name, description, avatar, type, owner_id, capacity, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            groupId,
-            app.appId,
-            b.name,
-            b.description ?? "",
-            b.avatar ?? "",
-            b.type ?? 0,
-            owner,
-            limits.groupCapacity,
-            ctx.now,
-            ctx.now,
-          );
+        emu.store.groups.insertGroup(
+          groupId,
+          app.appId,
+          b.name,
+          b.description ?? "",
+          b.avatar ?? "",
+          b.type ?? 0,
+          owner,
+          limits.groupCapacity,
+          ctx.now,
+          ctx.now,
+        );
         const g = mustGroup(ctx, groupId);
         addMember(ctx, g, owner, Role.OWNER);
         for (const id of b.user_list ?? []) if (id !== owner) addMember(ctx, g, id);
@@ -276,10 +259,8 @@ export const groupRoutes: RouteDef[] = [
     guard: asOwner,
     handle: (ctx, g) => {
       ctx.emu.db.transaction(() => {
-        ctx.emu
-          .q("UPDATE maxim_groups SET status = 1, updated_at = ? WHERE group_id = ?")
-          .run(ctx.now, g.group_id);
-        ctx.emu.q("DELETE FROM maxim_group_members WHERE group_id = ?").run(g.group_id);
+        ctx.emu.store.groups.dissolve(ctx.now, g.group_id);
+        ctx.emu.store.groups.deleteAllMembers(g.group_id);
       })();
       return true;
     },
@@ -316,9 +297,7 @@ export const groupRoutes: RouteDef[] = [
     endpoint: E.applyApproval,
     guard: asAdmin,
     handle: (ctx, g, b) => {
-      ctx.emu
-        .q("UPDATE maxim_groups SET apply_approval = ?, updated_at = ? WHERE group_id = ?")
-        .run(b.apply_approval, ctx.now, g.group_id);
+      ctx.emu.store.groups.setApplyApproval(b.apply_approval, ctx.now, g.group_id);
       return true;
     },
   }),
@@ -327,7 +306,7 @@ export const groupRoutes: RouteDef[] = [
     guard: asAdmin,
     handle: (ctx, g, b) => {
       const until = b.duration < 0 ? -1 : Math.floor(ctx.now / 1000) + b.duration * 60;
-      ctx.emu.q("UPDATE maxim_groups SET ban_expire_time = ? WHERE group_id = ?").run(until, g.group_id);
+      ctx.emu.store.groups.setBanAll(until, g.group_id);
       return { ban_expire_time: until };
     },
   }),
@@ -335,7 +314,7 @@ export const groupRoutes: RouteDef[] = [
     endpoint: E.unbanAll,
     guard: asAdmin,
     handle: (ctx, g) => {
-      ctx.emu.q("UPDATE maxim_groups SET ban_expire_time = 0 WHERE group_id = ?").run(g.group_id);
+      ctx.emu.store.groups.clearBanAll(g.group_id);
       return true;
     },
   }),
@@ -345,15 +324,9 @@ export const groupRoutes: RouteDef[] = [
     handle: (ctx, g, b) => {
       if (!member(ctx, g.group_id, b.new_owner)) fail(20005);
       ctx.emu.db.transaction(() => {
-        ctx.emu
-          .q("UPDATE maxim_group_members SET role = 0 WHERE group_id = ? AND user_id = ?")
-          .run(g.group_id, g.owner_id);
-        ctx.emu
-          .q("UPDATE maxim_group_members SET role = 2 WHERE group_id = ? AND user_id = ?")
-          .run(g.group_id, b.new_owner);
-        ctx.emu
-          .q("UPDATE maxim_groups SET owner_id = ?, updated_at = ? WHERE group_id = ?")
-          .run(b.new_owner, ctx.now, g.group_id);
+        ctx.emu.store.groups.demoteOwner(g.group_id, g.owner_id);
+        ctx.emu.store.groups.promoteOwner(g.group_id, b.new_owner);
+        ctx.emu.store.groups.setOwner(b.new_owner, ctx.now, g.group_id);
       })();
       return ok(b.new_owner);
     },
@@ -364,7 +337,7 @@ export const groupRoutes: RouteDef[] = [
     each: (ctx, g) => (id) => {
       const m = member(ctx, g.group_id, id) ?? fail(20002);
       if (m.role === Role.MEMBER) {
-        ctx.emu.q("UPDATE maxim_group_members SET role = 1 WHERE seq = ?").run(m.seq);
+        ctx.emu.store.groups.makeAdmin(m.seq);
       }
       return ok(id);
     },
@@ -374,20 +347,14 @@ export const groupRoutes: RouteDef[] = [
     guard: asOwner,
     each: (ctx, g) => (id) => {
       const m = member(ctx, g.group_id, id) ?? fail(20002);
-      if (m.role === Role.ADMIN)
-        ctx.emu.q("UPDATE maxim_group_members SET role = 0 WHERE seq = ?").run(m.seq);
+      if (m.role === Role.ADMIN) ctx.emu.store.groups.makeMember(m.seq);
       return ok(id);
     },
   }),
   groupRoute({
     endpoint: E.groupAdmins,
     guard: asMember,
-    handle: (ctx, g) =>
-      (
-        ctx.emu
-          .q("SELECT * FROM maxim_group_members WHERE group_id = ? AND role = 1 ORDER BY seq")
-          .all(g.group_id) as MemberRow[]
-      ).map(memberOut),
+    handle: (ctx, g) => (ctx.emu.store.groups.admins(g.group_id) as MemberRow[]).map(memberOut),
   }),
   groupRoute({
     endpoint: E.members,
@@ -395,9 +362,11 @@ export const groupRoutes: RouteDef[] = [
     guard: (ctx, g) => actingRole(ctx, g.group_id) ?? fail(20002),
     handle: (ctx, g, q) => {
       const limit = q.limit ?? 1000;
-      const rows = ctx.emu
-        .q("SELECT * FROM maxim_group_members WHERE group_id = ? AND seq > ? ORDER BY seq LIMIT ?")
-        .all(g.group_id, Number(q.cursor ?? 0), limit + 1) as MemberRow[];
+      const rows = ctx.emu.store.groups.membersAfter(
+        g.group_id,
+        Number(q.cursor ?? 0),
+        limit + 1,
+      ) as MemberRow[];
       return cursorPaged(
         rows,
         limit,
@@ -423,7 +392,7 @@ export const groupRoutes: RouteDef[] = [
     handle: (ctx) => {
       const me = actingUser(ctx).user_id;
       return (
-        ctx.emu.q("SELECT group_id FROM maxim_group_members WHERE user_id = ? ORDER BY seq").all(me) as {
+        ctx.emu.store.groups.joinedGroupIds(me) as {
           group_id: number;
         }[]
       ).map((r) => r.group_id);
@@ -438,12 +407,15 @@ export const groupRoutes: RouteDef[] = [
         const u = mustUser(ctx, id);
         if (member(ctx, g.group_id, id)) fail(20017);
         if (settingsOf(u).group_confirm) {
-          ctx.emu
-            .q(
-              `INSERT INTO maxim_group_requests (kind, group_id, user_id, inviter_id, reason, created_at, updated_at, expired_time)
-               VALUES ('invite', ?, ?, ?, ?, ?, ?, ?)`,
-            )
-            .run(g.group_id, id, inviter, b.reason ?? "", ctx.now, ctx.now, ctx.now + REQUEST_TTL_MS);
+          ctx.emu.store.groups.insertInvite(
+            g.group_id,
+            id,
+            inviter,
+            b.reason ?? "",
+            ctx.now,
+            ctx.now,
+            ctx.now + REQUEST_TTL_MS,
+          );
           return ok(id, "waiting for the invitee to accept");
         }
         addMember(ctx, g, id);
@@ -456,17 +428,12 @@ export const groupRoutes: RouteDef[] = [
     handle: (ctx, _q, b) => {
       const me = actingUser(ctx).user_id;
       const g = mustGroup(ctx, b.group_id);
-      const inv = ctx.emu
-        .q(
-          `SELECT * FROM maxim_group_requests WHERE kind = 'invite' AND group_id = ? AND user_id = ? AND inviter_id = ?
-           AND status = 0 AND expired_time > ? ORDER BY id DESC`,
-        )
-        .get(g.group_id, me, b.user_id, ctx.now) as RequestRow | undefined;
+      const inv = ctx.emu.store.groups.pendingInvite(g.group_id, me, b.user_id, ctx.now) as
+        | RequestRow
+        | undefined;
       if (!inv) fail(20015);
       ctx.emu.db.transaction(() => {
-        ctx.emu
-          .q("UPDATE maxim_group_requests SET status = ?, updated_at = ? WHERE id = ?")
-          .run(b.approval ? 1 : 2, ctx.now, inv.id);
+        ctx.emu.store.groups.setRequestStatus(b.approval ? 1 : 2, ctx.now, inv.id);
         if (b.approval) join(ctx, g, me);
       })();
       return true;
@@ -477,11 +444,7 @@ export const groupRoutes: RouteDef[] = [
     handle: (ctx, q) => {
       const me = actingUser(ctx).user_id;
       const limit = q.limit ?? 100;
-      const rows = ctx.emu
-        .q(
-          "SELECT * FROM maxim_group_requests WHERE kind = 'invite' AND user_id = ? AND id > ? ORDER BY id LIMIT ?",
-        )
-        .all(me, Number(q.cursor ?? 0), limit + 1) as RequestRow[];
+      const rows = ctx.emu.store.groups.invitesAfter(me, Number(q.cursor ?? 0), limit + 1) as RequestRow[];
       const page = pageOf(rows, limit, (r) => r.id);
       return new Paged(
         page.items.map((r) => ({
@@ -503,9 +466,7 @@ export const groupRoutes: RouteDef[] = [
       const me = actingUser(ctx).user_id;
       const g = mustGroup(ctx, b.group_id);
       if (member(ctx, g.group_id, me)) fail(20017);
-      if (
-        ctx.emu.q("SELECT 1 FROM maxim_group_blocks WHERE group_id = ? AND user_id = ?").get(g.group_id, me)
-      ) {
+      if (ctx.emu.store.groups.isBlocked(g.group_id, me)) {
         fail(20018);
       }
       if (g.apply_approval === 2) return no(me, "the group rejects all applications");
@@ -513,12 +474,14 @@ export const groupRoutes: RouteDef[] = [
         ctx.emu.db.transaction(() => join(ctx, g, me))();
         return ok(me);
       }
-      ctx.emu
-        .q(
-          `INSERT INTO maxim_group_requests (kind, group_id, user_id, reason, created_at, updated_at, expired_time)
-           VALUES ('apply', ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(g.group_id, me, b.reason ?? "", ctx.now, ctx.now, ctx.now + REQUEST_TTL_MS);
+      ctx.emu.store.groups.insertApplication(
+        g.group_id,
+        me,
+        b.reason ?? "",
+        ctx.now,
+        ctx.now,
+        ctx.now + REQUEST_TTL_MS,
+      );
       return ok(me, "waiting for an admin to approve");
     },
   }),
@@ -526,17 +489,12 @@ export const groupRoutes: RouteDef[] = [
     endpoint: E.handleApplication,
     guard: asAdmin,
     handle: (ctx, g, b) => {
-      const app = ctx.emu
-        .q(
-          `SELECT * FROM maxim_group_requests WHERE kind = 'apply' AND group_id = ? AND user_id = ? AND status = 0
-           AND expired_time > ? ORDER BY id DESC`,
-        )
-        .get(g.group_id, b.user_id, ctx.now) as RequestRow | undefined;
+      const app = ctx.emu.store.groups.pendingApplication(g.group_id, b.user_id, ctx.now) as
+        | RequestRow
+        | undefined;
       if (!app) fail(20014);
       ctx.emu.db.transaction(() => {
-        ctx.emu
-          .q("UPDATE maxim_group_requests SET status = ?, updated_at = ? WHERE id = ?")
-          .run(b.approval ? 1 : 2, ctx.now, app.id);
+        ctx.emu.store.groups.setRequestStatus(b.approval ? 1 : 2, ctx.now, app.id);
         if (b.approval) join(ctx, g, b.user_id);
       })();
       return ok(b.user_id);
@@ -547,12 +505,11 @@ export const groupRoutes: RouteDef[] = [
     handle: (ctx, q, b) => {
       for (const id of b.group_list) requireAdmin(ctx, mustGroup(ctx, id).group_id);
       const limit = q.limit ?? 100;
-      const marks = b.group_list.map(() => "?").join(",");
-      const rows = ctx.emu
-        .q(
-          `SELECT * FROM maxim_group_requests WHERE kind = 'apply' AND group_id IN (${marks}) AND id > ? ORDER BY id LIMIT ?`,
-        )
-        .all(...b.group_list, Number(q.cursor ?? 0), limit + 1) as RequestRow[];
+      const rows = ctx.emu.store.groups.applicationsAfter(
+        b.group_list,
+        Number(q.cursor ?? 0),
+        limit + 1,
+      ) as RequestRow[];
       return cursorPaged(
         rows,
         limit,
@@ -574,13 +531,8 @@ export const groupRoutes: RouteDef[] = [
     each: (ctx, g, _b, role) => (id) => {
       const m = member(ctx, g.group_id, id) ?? fail(20002);
       if (m.role >= role) fail(role === Role.ADMIN ? 20013 : 20012);
-      ctx.emu.q("DELETE FROM maxim_group_members WHERE seq = ?").run(m.seq);
-      ctx.emu
-        .q(
-          `INSERT INTO maxim_group_kicks (group_id, user_id, count) VALUES (?, ?, 1)
-           ON CONFLICT (group_id, user_id) DO UPDATE SET count = count + 1`,
-        )
-        .run(g.group_id, id);
+      ctx.emu.store.groups.deleteMember(m.seq);
+      ctx.emu.store.groups.countKick(g.group_id, id);
       return ok(id);
     },
   }),
@@ -590,7 +542,7 @@ export const groupRoutes: RouteDef[] = [
       const g = mustGroup(ctx, q.group_id);
       const m = ownMember(ctx, g);
       if (m.role === Role.OWNER) fail(20004);
-      ctx.emu.q("DELETE FROM maxim_group_members WHERE seq = ?").run(m.seq);
+      ctx.emu.store.groups.deleteMember(m.seq);
       touch(ctx, g.group_id);
       return true;
     },
@@ -602,13 +554,11 @@ export const groupRoutes: RouteDef[] = [
       mustUser(ctx, id);
       const m = member(ctx, g.group_id, id);
       if (m && m.role >= role) fail(20013);
-      if (
-        ctx.emu.q("SELECT 1 FROM maxim_group_blocks WHERE group_id = ? AND user_id = ?").get(g.group_id, id)
-      ) {
+      if (ctx.emu.store.groups.isBlocked(g.group_id, id)) {
         fail(20018);
       }
-      if (m) ctx.emu.q("DELETE FROM maxim_group_members WHERE seq = ?").run(m.seq);
-      ctx.emu.q("INSERT INTO maxim_group_blocks VALUES (?, ?, ?)").run(g.group_id, id, ctx.now);
+      if (m) ctx.emu.store.groups.deleteMember(m.seq);
+      ctx.emu.store.groups.insertBlock(g.group_id, id, ctx.now);
       return ok(id);
     },
   }),
@@ -616,9 +566,7 @@ export const groupRoutes: RouteDef[] = [
     endpoint: E.unblockGroupUsers,
     guard: asAdmin,
     each: (ctx, g) => (id) => {
-      const r = ctx.emu
-        .q("DELETE FROM maxim_group_blocks WHERE group_id = ? AND user_id = ?")
-        .run(g.group_id, id);
+      const r = ctx.emu.store.groups.deleteBlock(g.group_id, id);
       return r.changes ? ok(id) : no(id, "not blacklisted");
     },
   }),
@@ -626,9 +574,11 @@ export const groupRoutes: RouteDef[] = [
     endpoint: E.groupBlockedList,
     guard: asAdmin,
     handle: (ctx, g) => {
-      const rows = ctx.emu
-        .q("SELECT * FROM maxim_group_blocks WHERE group_id = ? ORDER BY created_at")
-        .all(g.group_id) as { group_id: number; user_id: number; created_at: number }[];
+      const rows = ctx.emu.store.groups.blocks(g.group_id) as {
+        group_id: number;
+        user_id: number;
+        created_at: number;
+      }[];
       return new Paged(
         rows.map((r) => ({ group_id: r.group_id, user_id: r.user_id, created_at: String(r.created_at) })),
         { total: rows.length },
@@ -643,7 +593,7 @@ export const groupRoutes: RouteDef[] = [
       return (id) => {
         const m = member(ctx, g.group_id, id) ?? fail(20002);
         if (m.role >= role) fail(20013);
-        ctx.emu.q("UPDATE maxim_group_members SET ban_expire = ? WHERE seq = ?").run(until, m.seq);
+        ctx.emu.store.groups.setMemberBan(until, m.seq);
         return ok(id);
       };
     },
@@ -653,7 +603,7 @@ export const groupRoutes: RouteDef[] = [
     guard: asAdmin,
     each: (ctx, g) => (id) => {
       const m = member(ctx, g.group_id, id) ?? fail(20002);
-      ctx.emu.q("UPDATE maxim_group_members SET ban_expire = 0 WHERE seq = ?").run(m.seq);
+      ctx.emu.store.groups.clearMemberBan(m.seq);
       return ok(id);
     },
   }),
@@ -661,11 +611,7 @@ export const groupRoutes: RouteDef[] = [
     endpoint: E.bannedMembers,
     guard: asMember,
     handle: (ctx, g) => {
-      const rows = ctx.emu
-        .q(
-          "SELECT * FROM maxim_group_members WHERE group_id = ? AND (ban_expire = -1 OR ban_expire > ?) ORDER BY seq",
-        )
-        .all(g.group_id, ctx.now) as MemberRow[];
+      const rows = ctx.emu.store.groups.bannedMembers(g.group_id, ctx.now) as MemberRow[];
       return new Paged(rows.map(memberOut), { total: rows.length });
     },
   }),
@@ -680,11 +626,7 @@ export const groupRoutes: RouteDef[] = [
     handle: (ctx, g, b) => {
       if (!ctx.app.config.announcements) fail(20021);
       const author = ctx.actor ?? g.owner_id;
-      const r = ctx.emu
-        .q(
-          "INSERT INTO maxim_group_announcements (group_id, author, title, content, created_at) VALUES (?, ?, ?, ?, ?)",
-        )
-        .run(g.group_id, author, b.title, b.content, ctx.now);
+      const r = ctx.emu.store.groups.insertAnnouncement(g.group_id, author, b.title, b.content, ctx.now);
       return {
         id: Number(r.lastInsertRowid),
         group_id: g.group_id,
@@ -704,29 +646,21 @@ export const groupRoutes: RouteDef[] = [
     endpoint: E.lastAnnouncement,
     guard: asMember,
     handle: (ctx, g) => {
-      return (
-        ctx.emu
-          .q("SELECT * FROM maxim_group_announcements WHERE group_id = ? ORDER BY id DESC LIMIT 1")
-          .get(g.group_id) ?? fail(20020)
-      );
+      return ctx.emu.store.groups.lastAnnouncement(g.group_id) ?? fail(20020);
     },
   }),
   groupRoute({
     endpoint: E.announcements,
     guard: asMember,
     handle: (ctx, g) => {
-      return ctx.emu
-        .q("SELECT * FROM maxim_group_announcements WHERE group_id = ? ORDER BY id DESC")
-        .all(g.group_id);
+      return ctx.emu.store.groups.announcements(g.group_id);
     },
   }),
   groupRoute({
     endpoint: E.deleteAnnouncement,
     guard: asAdmin,
     handle: (ctx, g, q) => {
-      const r = ctx.emu
-        .q("DELETE FROM maxim_group_announcements WHERE id = ? AND group_id = ?")
-        .run(q.announcement_id, g.group_id);
+      const r = ctx.emu.store.groups.deleteAnnouncement(q.announcement_id, g.group_id);
       if (!r.changes) fail(20020);
       return true;
     },
@@ -737,20 +671,24 @@ export const groupRoutes: RouteDef[] = [
     guard: asMember,
     handle: (ctx, g, b) => {
       const uploader = ctx.actor ?? g.owner_id;
-      const r = ctx.emu
-        .q(
-          `INSERT INTO maxim_group_files (group_id, uploader, name, size, type, url, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(g.group_id, uploader, b.name, b.size, b.type ?? "", b.url, ctx.now, ctx.now);
-      return ctx.emu.q("SELECT * FROM maxim_group_files WHERE file_id = ?").get(r.lastInsertRowid);
+      const r = ctx.emu.store.groups.insertFile(
+        g.group_id,
+        uploader,
+        b.name,
+        b.size,
+        b.type ?? "",
+        b.url,
+        ctx.now,
+        ctx.now,
+      );
+      return ctx.emu.store.groups.file(r.lastInsertRowid);
     },
   }),
   groupRoute({
     endpoint: E.groupFiles,
     guard: asMember,
     handle: (ctx, g) => {
-      return ctx.emu.q("SELECT * FROM maxim_group_files WHERE group_id = ? ORDER BY file_id").all(g.group_id);
+      return ctx.emu.store.groups.files(g.group_id);
     },
   }),
   groupRoute({
@@ -764,13 +702,11 @@ export const groupRoutes: RouteDef[] = [
     handle: (ctx, g, b, role) => {
       return ctx.emu.db.transaction(() =>
         b.file_list.map((fileId) => {
-          const f = ctx.emu
-            .q("SELECT uploader FROM maxim_group_files WHERE file_id = ? AND group_id = ?")
-            .get(fileId, g.group_id) as { uploader: number } | undefined;
+          const f = ctx.emu.store.groups.fileUploader(fileId, g.group_id) as { uploader: number } | undefined;
           if (!f) return { file_id: fileId, result: "fail", reason: "20022" };
           if (!mayChangeFile(ctx, role, f.uploader))
             return { file_id: fileId, result: "fail", reason: "20023" };
-          ctx.emu.q("DELETE FROM maxim_group_files WHERE file_id = ?").run(fileId);
+          ctx.emu.store.groups.deleteFile(fileId);
           return { file_id: fileId, result: "success" };
         }),
       )();
@@ -782,9 +718,7 @@ export const groupRoutes: RouteDef[] = [
     handle: (ctx, g, b, role) => {
       const f = groupItem(ctx, g, "file", b.file_id, "uploader") as { uploader: number };
       if (!mayChangeFile(ctx, role, f.uploader)) fail(20023);
-      ctx.emu
-        .q("UPDATE maxim_group_files SET name = ?, updated_at = ? WHERE file_id = ?")
-        .run(b.name, ctx.now, b.file_id);
+      ctx.emu.store.groups.renameFile(b.name, ctx.now, b.file_id);
       return true;
     },
   }),

@@ -76,23 +76,17 @@ function deliverNow(ctx: Ctx, b: z.output<typeof MessageSendBody>, kind: "messag
     if (b.type === TargetType.USER) mustUser(ctx, id);
     else checkGroupSender(ctx, mustGroup(ctx, id), kind === "notify" ? 0 : from);
   }
-  const insertMsg = emu.q(
-    `INSERT INTO maxim_messages (msg_id, app_id, from_id, to_id, to_type, content_type, content, attachment, ext, config, created_at, kind)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const inbox = emu.q(
-    "INSERT OR IGNORE INTO maxim_inbox (user_id, conversation_id, msg_id, read) VALUES (?, ?, ?, ?)",
-  );
+  const { messages } = emu.store;
   if (b.transaction_id !== undefined) {
     const txn = String(b.transaction_id);
-    emu.q("DELETE FROM maxim_transactions WHERE created_at < ?").run(ctx.now - LIMITS.dedupeWindowMs);
-    const r = emu.q("INSERT OR IGNORE INTO maxim_transactions VALUES (?, ?, ?)").run(app.appId, txn, ctx.now);
+    emu.store.messages.expireTransactions(ctx.now - LIMITS.dedupeWindowMs);
+    const r = emu.store.messages.claimTransaction(app.appId, txn, ctx.now);
     // Seen recently: acknowledged again, executed once.
     if (r.changes === 0) return true;
   }
   for (const to of b.targets) {
     const msgId = emu.nextId("message");
-    insertMsg.run(
+    messages.insertMessage(
       msgId,
       app.appId,
       from,
@@ -107,13 +101,13 @@ function deliverNow(ctx: Ctx, b: z.output<typeof MessageSendBody>, kind: "messag
       kind,
     );
     if (b.type === TargetType.USER) {
-      inbox.run(to, from, msgId, 0);
-      if (from !== 0 && from !== to) inbox.run(from, to, msgId, 1);
+      messages.deliver(to, from, msgId, 0);
+      if (from !== 0 && from !== to) messages.deliver(from, to, msgId, 1);
     } else {
-      const members = emu.q("SELECT user_id FROM maxim_group_members WHERE group_id = ?").all(to) as {
+      const members = emu.store.groups.memberIds(to) as {
         user_id: number;
       }[];
-      for (const m of members) inbox.run(m.user_id, to, msgId, m.user_id === from ? 1 : 0);
+      for (const m of members) messages.deliver(m.user_id, to, msgId, m.user_id === from ? 1 : 0);
     }
   }
   return true;
@@ -121,9 +115,9 @@ function deliverNow(ctx: Ctx, b: z.output<typeof MessageSendBody>, kind: "messag
 
 /** Messages up to this id were deleted from `userId`'s view of the conversation. */
 function clearedUpTo(ctx: Ctx, userId: number, conversationId: number): number {
-  const r = ctx.emu
-    .q("SELECT up_to_msg_id FROM maxim_conversation_cleared WHERE user_id = ? AND conversation_id = ?")
-    .get(userId, conversationId) as { up_to_msg_id: number } | undefined;
+  const r = ctx.emu.store.messages.clearedUpTo(userId, conversationId) as
+    | { up_to_msg_id: number }
+    | undefined;
   return r?.up_to_msg_id ?? 0;
 }
 
@@ -139,16 +133,14 @@ export const messageRoutes: RouteDef[] = [
   route({
     endpoint: E.recallMessage,
     handle: (ctx, _q, b) => {
-      const m = ctx.emu
-        .q("SELECT * FROM maxim_messages WHERE msg_id = ? AND app_id = ?")
-        .get(b.msg_id, ctx.app.appId) as MessageRow | undefined;
+      const m = ctx.emu.store.messages.message(b.msg_id, ctx.app.appId) as MessageRow | undefined;
       if (!m || m.recalled) fail(10002, "message does not exist");
       if (ctx.actor !== null && m.from_id !== ctx.actor) {
         const isGroupAdmin =
           m.to_type === 2 && (member(ctx, m.to_id, ctx.actor ?? 0)?.role ?? 0) >= Role.ADMIN;
         if (!isGroupAdmin) fail(10010);
       }
-      ctx.emu.q("UPDATE maxim_messages SET recalled = 1 WHERE msg_id = ?").run(m.msg_id);
+      ctx.emu.store.messages.recall(m.msg_id);
       return true;
     },
   }),
@@ -161,37 +153,26 @@ export const messageRoutes: RouteDef[] = [
       let rows: MessageRow[];
       const opposite = findUser(ctx, q.opposite_id);
       if (opposite || q.opposite_id === 0) {
-        rows = ctx.emu
-          .q(
-            `SELECT * FROM maxim_messages WHERE app_id = ? AND to_type = 1 AND recalled = 0 AND msg_id < ? AND msg_id > ?
-             AND ((from_id = ? AND to_id = ?) OR (from_id = ? AND to_id = ?)) ORDER BY msg_id DESC LIMIT ?`,
-          )
-          .all(
-            ctx.app.appId,
-            start,
-            after,
-            me,
-            q.opposite_id,
-            q.opposite_id,
-            me,
-            q.limit + 1,
-          ) as MessageRow[];
+        rows = ctx.emu.store.messages.directPage(
+          ctx.app.appId,
+          start,
+          after,
+          me,
+          q.opposite_id,
+          q.opposite_id,
+          me,
+          q.limit + 1,
+        ) as MessageRow[];
       } else {
         const g = mustGroup(ctx, q.opposite_id);
         const m = member(ctx, g.group_id, me) ?? fail(20002);
         const since = g.history_visible === 1 ? 0 : m.join_time;
-        rows = ctx.emu
-          .q(
-            `SELECT * FROM maxim_messages WHERE to_type = 2 AND to_id = ? AND recalled = 0 AND msg_id < ? AND msg_id > ?
-             AND created_at >= ? ORDER BY msg_id DESC LIMIT ?`,
-          )
-          .all(g.group_id, start, after, since, q.limit + 1) as MessageRow[];
+        rows = ctx.emu.store.messages.groupPage(g.group_id, start, after, since, q.limit + 1) as MessageRow[];
       }
       const isLast = rows.length <= q.limit;
       const page = rows.slice(0, q.limit);
-      const readStmt = ctx.emu.q("SELECT read FROM maxim_inbox WHERE user_id = ? AND msg_id = ?");
       const messages = page.map((m) => {
-        const r = readStmt.get(me, m.msg_id) as { read: number } | undefined;
+        const r = ctx.emu.store.messages.readFlag(me, m.msg_id) as { read: number } | undefined;
         return serializeMessage(m, (r?.read ?? 1) === 1);
       });
       const last = page[page.length - 1];
@@ -202,12 +183,7 @@ export const messageRoutes: RouteDef[] = [
     endpoint: E.unread,
     handle: (ctx) => {
       const me = actingUser(ctx).user_id;
-      const rows = ctx.emu
-        .q(
-          `SELECT i.conversation_id AS uid, COUNT(*) AS num FROM maxim_inbox i JOIN maxim_messages m ON m.msg_id = i.msg_id
-           WHERE i.user_id = ? AND i.read = 0 AND m.recalled = 0 GROUP BY i.conversation_id ORDER BY MAX(i.msg_id) DESC`,
-        )
-        .all(me) as { uid: number; num: number }[];
+      const rows = ctx.emu.store.messages.unreadCounts(me) as { uid: number; num: number }[];
       return rows.map((r) => ({ conversation_id: { uid: r.uid }, num: r.num }));
     },
   }),
@@ -215,9 +191,7 @@ export const messageRoutes: RouteDef[] = [
     endpoint: E.ack,
     handle: (ctx, q) => {
       const me = actingUser(ctx).user_id;
-      ctx.emu
-        .q("UPDATE maxim_inbox SET read = 1 WHERE user_id = ? AND conversation_id = ? AND msg_id <= ?")
-        .run(me, q.conversation_id, q.msg_id ?? Number.MAX_SAFE_INTEGER);
+      ctx.emu.store.messages.markRead(me, q.conversation_id, q.msg_id ?? Number.MAX_SAFE_INTEGER);
       return true;
     },
   }),
@@ -227,20 +201,13 @@ export const messageRoutes: RouteDef[] = [
       const me = actingUser(ctx).user_id;
       const id = q.conversation_id;
       if (id !== 0 && !findUser(ctx, id)) mustGroup(ctx, id);
-      const last = ctx.emu
-        .q("SELECT MAX(msg_id) AS n FROM maxim_messages WHERE app_id = ?")
-        .get(ctx.app.appId) as {
+      const last = ctx.emu.store.messages.lastMsgId(ctx.app.appId) as {
         n: number | null;
       };
       // Only this user's view goes: the other side keeps its history.
       ctx.emu.db.transaction(() => {
-        ctx.emu
-          .q(
-            `INSERT INTO maxim_conversation_cleared (user_id, conversation_id, up_to_msg_id) VALUES (?, ?, ?)
-             ON CONFLICT (user_id, conversation_id) DO UPDATE SET up_to_msg_id = excluded.up_to_msg_id`,
-          )
-          .run(me, id, last.n ?? 0);
-        ctx.emu.q("DELETE FROM maxim_inbox WHERE user_id = ? AND conversation_id = ?").run(me, id);
+        ctx.emu.store.messages.setClearedUpTo(me, id, last.n ?? 0);
+        ctx.emu.store.messages.clearInbox(me, id);
       })();
       return true;
     },

@@ -26,11 +26,6 @@ interface Recipient {
   reason?: "no_push" | "no_push_hours" | "disabled";
 }
 
-const BINDINGS = `SELECT b.push_token, b.user_id, b.alias, b.device_sn, u.settings, u.disabled
-  FROM maxim_push_bindings b JOIN maxim_users u ON u.user_id = b.user_id WHERE b.app_id = ?`;
-
-const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
-
 /**
  * The devices (push bindings: a login's `device_guid`, or `/user/push/alias`) an audience reaches:
  * "all" every device of the app, `tag` devices of users carrying any of the tags, `alias`,
@@ -38,27 +33,13 @@ const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
  */
 function resolve(ctx: Ctx, audience: Audience): BindingRow[] {
   const { emu, app } = ctx;
-  if (audience === "all")
-    return emu.q(`${BINDINGS} ORDER BY b.user_id, b.push_token`).all(app.appId) as BindingRow[];
-  let where: string;
-  let values: readonly (string | number)[];
-  if ("tag" in audience) {
-    where = `b.user_id IN (SELECT user_id FROM maxim_user_tags WHERE tag IN (${marks(audience.tag.length)}))`;
-    values = audience.tag;
-  } else if ("alias" in audience) {
-    where = `b.alias IN (${marks(audience.alias.length)})`;
-    values = audience.alias;
-  } else if ("user_id" in audience) {
-    where = `b.user_id IN (${marks(audience.user_id.length)})`;
-    values = audience.user_id;
-  } else {
-    where = `b.push_token IN (${marks(audience.push_token.length)})`;
-    values = audience.push_token;
-  }
-  // One statement per list length; lists are ≤ 500, so the cache stays small.
-  return emu
-    .q(`${BINDINGS} AND ${where} ORDER BY b.user_id, b.push_token`)
-    .all(app.appId, ...values) as BindingRow[];
+  if (audience === "all") return emu.store.users.pushBindings(app.appId) as BindingRow[];
+  if ("tag" in audience) return emu.store.users.pushBindings(app.appId, "tag", audience.tag) as BindingRow[];
+  if ("alias" in audience)
+    return emu.store.users.pushBindings(app.appId, "alias", audience.alias) as BindingRow[];
+  if ("user_id" in audience)
+    return emu.store.users.pushBindings(app.appId, "user_id", audience.user_id) as BindingRow[];
+  return emu.store.users.pushBindings(app.appId, "push_token", audience.push_token) as BindingRow[];
 }
 
 /** Whether `hour` falls in the user's no-push hours (start == end means none; may wrap midnight). */
@@ -98,15 +79,13 @@ function notify(ctx: Ctx, b: z.output<typeof PushNotifyBody>): true {
       suppressed.push({ ...r, reason: "no_push_hours" });
     else delivered.push(r);
   }
-  ctx.emu
-    .q("INSERT INTO maxim_pushes (app_id, audience, message, recipients, created_at) VALUES (?, ?, ?, ?, ?)")
-    .run(
-      ctx.app.appId,
-      JSON.stringify(b.audience),
-      JSON.stringify(b.message),
-      JSON.stringify({ delivered, suppressed }),
-      ctx.now,
-    );
+  ctx.emu.store.records.insertPush(
+    ctx.app.appId,
+    JSON.stringify(b.audience),
+    JSON.stringify(b.message),
+    JSON.stringify({ delivered, suppressed }),
+    ctx.now,
+  );
   return true;
 }
 

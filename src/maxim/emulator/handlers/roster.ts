@@ -15,24 +15,18 @@ interface RosterRow {
 }
 
 function isFriend(ctx: Ctx, a: number, b: number): RosterRow | undefined {
-  return ctx.emu.q("SELECT * FROM maxim_rosters WHERE user_id = ? AND friend_id = ?").get(a, b) as
-    | RosterRow
-    | undefined;
+  return ctx.emu.store.roster.friendship(a, b) as RosterRow | undefined;
 }
 
 function blocked(ctx: Ctx, owner: number, other: number): boolean {
-  return !!ctx.emu
-    .q("SELECT 1 FROM maxim_roster_blocks WHERE user_id = ? AND blocked_id = ?")
-    .get(owner, other);
+  return !!ctx.emu.store.roster.isBlocked(owner, other);
 }
 
 /** Friendship is mutual: two rows, one per side, in one transaction. */
 function befriend(ctx: Ctx, a: number, b: number, aliasForB?: string): void {
-  const ins = ctx.emu.q(
-    "INSERT OR IGNORE INTO maxim_rosters (user_id, friend_id, alias, seq, created_at) VALUES (?, ?, ?, ?, ?)",
-  );
-  ins.run(a, b, aliasForB ?? null, ctx.emu.nextId("roster"), ctx.now);
-  ins.run(b, a, null, ctx.emu.nextId("roster"), ctx.now);
+  const { roster } = ctx.emu.store;
+  roster.insertFriend(a, b, aliasForB ?? null, ctx.emu.nextId("roster"), ctx.now);
+  roster.insertFriend(b, a, null, ctx.emu.nextId("roster"), ctx.now);
 }
 
 function rosterInfo(ctx: Ctx, owner: number | null, u: UserRow): Record<string, unknown> {
@@ -83,21 +77,19 @@ function apply(
   if (s.auth_mode === 2 && (b.auth_answer ?? "") !== s.auth_answer) fail(10001);
   if (s.auth_mode === 0 || s.auth_mode === 2) befriend(ctx, me, target.user_id, b.alias);
   else if (!pendingApply(ctx, me, target.user_id)) {
-    ctx.emu
-      .q(
-        `INSERT INTO maxim_roster_applies (from_id, to_id, reason, alias, created_at, expired_time)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(me, target.user_id, b.reason ?? "", b.alias ?? null, ctx.now, ctx.now + APPLY_TTL_MS);
+    ctx.emu.store.roster.insertApply(
+      me,
+      target.user_id,
+      b.reason ?? "",
+      b.alias ?? null,
+      ctx.now,
+      ctx.now + APPLY_TTL_MS,
+    );
   }
 }
 
 function pendingApply(ctx: Ctx, from: number, to: number): { id: number } | undefined {
-  return ctx.emu
-    .q(
-      "SELECT id FROM maxim_roster_applies WHERE from_id = ? AND to_id = ? AND status = 0 AND expired_time > ?",
-    )
-    .get(from, to, ctx.now) as { id: number } | undefined;
+  return ctx.emu.store.roster.pendingApply(from, to, ctx.now) as { id: number } | undefined;
 }
 
 export const rosterRoutes: RouteDef[] = [
@@ -120,12 +112,7 @@ export const rosterRoutes: RouteDef[] = [
     endpoint: E.rosters,
     handle: (ctx) => {
       const me = actingUser(ctx).user_id;
-      const rows = ctx.emu
-        .q(
-          `SELECT u.user_id, COALESCE(NULLIF(r.alias, ''), NULLIF(u.nick_name, ''), u.username) AS name
-           FROM maxim_rosters r JOIN maxim_users u ON u.user_id = r.friend_id WHERE r.user_id = ? ORDER BY r.seq`,
-        )
-        .all(me) as { user_id: number; name: string }[];
+      const rows = ctx.emu.store.roster.friendsWithNames(me) as { user_id: number; name: string }[];
       return rows;
     },
   }),
@@ -134,9 +121,10 @@ export const rosterRoutes: RouteDef[] = [
     handle: (ctx, q) => {
       const me = actingUser(ctx).user_id;
       const limit = q.limit ?? 1000;
-      const rows = ctx.emu
-        .q("SELECT friend_id, seq FROM maxim_rosters WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?")
-        .all(me, Number(q.cursor ?? 0), limit + 1) as { friend_id: number; seq: number }[];
+      const rows = ctx.emu.store.roster.friendsAfter(me, Number(q.cursor ?? 0), limit + 1) as {
+        friend_id: number;
+        seq: number;
+      }[];
       return cursorPaged(
         rows,
         limit,
@@ -198,12 +186,7 @@ export const rosterRoutes: RouteDef[] = [
     handle: (ctx, q) => {
       const me = actingUser(ctx).user_id;
       const limit = q.limit ?? 100;
-      const rows = ctx.emu
-        .q(
-          `SELECT id, from_id, reason, status, expired_time FROM maxim_roster_applies
-           WHERE to_id = ? AND id > ? ORDER BY id LIMIT ?`,
-        )
-        .all(me, Number(q.cursor ?? 0), limit + 1) as {
+      const rows = ctx.emu.store.roster.appliesAfter(me, Number(q.cursor ?? 0), limit + 1) as {
         id: number;
         from_id: number;
         reason: string;
@@ -224,7 +207,7 @@ export const rosterRoutes: RouteDef[] = [
       const me = actingUser(ctx).user_id;
       const apply = pendingApply(ctx, q.user_id, me) ?? fail(10007);
       ctx.emu.db.transaction(() => {
-        ctx.emu.q("UPDATE maxim_roster_applies SET status = 1 WHERE id = ?").run(apply.id);
+        ctx.emu.store.roster.acceptApply(apply.id);
         befriend(ctx, q.user_id, me);
       })();
       return true;
@@ -235,7 +218,7 @@ export const rosterRoutes: RouteDef[] = [
     handle: (ctx, _q, b) => {
       const me = actingUser(ctx).user_id;
       const apply = pendingApply(ctx, b.user_id, me) ?? fail(10007);
-      ctx.emu.q("UPDATE maxim_roster_applies SET status = 2 WHERE id = ?").run(apply.id);
+      ctx.emu.store.roster.declineApply(apply.id);
       return true;
     },
   }),
@@ -245,8 +228,8 @@ export const rosterRoutes: RouteDef[] = [
       const me = actingUser(ctx).user_id;
       if (!isFriend(ctx, me, q.user_id)) fail(10007);
       ctx.emu.db.transaction(() => {
-        ctx.emu.q("DELETE FROM maxim_rosters WHERE user_id = ? AND friend_id = ?").run(me, q.user_id);
-        ctx.emu.q("DELETE FROM maxim_rosters WHERE user_id = ? AND friend_id = ?").run(q.user_id, me);
+        ctx.emu.store.roster.deleteFriend(me, q.user_id);
+        ctx.emu.store.roster.deleteFriend(q.user_id, me);
       })();
       return true;
     },
@@ -256,18 +239,13 @@ export const rosterRoutes: RouteDef[] = [
     handle: (ctx, _q, b) => {
       const me = actingUser(ctx).user_id;
       if (!isFriend(ctx, me, b.user_id)) fail(10007);
-      ctx.emu
-        .q(
-          `UPDATE maxim_rosters SET alias = COALESCE(?, alias), ext = COALESCE(?, ext),
-           mute_notification = COALESCE(?, mute_notification) WHERE user_id = ? AND friend_id = ?`,
-        )
-        .run(
-          b.alias ?? null,
-          b.ext ?? null,
-          b.mute_notification === undefined ? null : b.mute_notification ? 1 : 0,
-          me,
-          b.user_id,
-        );
+      ctx.emu.store.roster.updateFriend(
+        b.alias ?? null,
+        b.ext ?? null,
+        b.mute_notification === undefined ? null : b.mute_notification ? 1 : 0,
+        me,
+        b.user_id,
+      );
       return true;
     },
   }),
@@ -277,7 +255,7 @@ export const rosterRoutes: RouteDef[] = [
       const me = actingUser(ctx).user_id;
       mustUser(ctx, q.user_id);
       if (blocked(ctx, me, q.user_id)) fail(10006);
-      ctx.emu.q("INSERT INTO maxim_roster_blocks VALUES (?, ?, ?)").run(me, q.user_id, ctx.now);
+      ctx.emu.store.roster.insertBlock(me, q.user_id, ctx.now);
       return true;
     },
   }),
@@ -285,9 +263,7 @@ export const rosterRoutes: RouteDef[] = [
     endpoint: E.unblockUser,
     handle: (ctx, q) => {
       const me = actingUser(ctx).user_id;
-      const r = ctx.emu
-        .q("DELETE FROM maxim_roster_blocks WHERE user_id = ? AND blocked_id = ?")
-        .run(me, q.user_id);
+      const r = ctx.emu.store.roster.deleteBlock(me, q.user_id);
       if (r.changes === 0) fail(10007);
       return true;
     },
@@ -297,9 +273,7 @@ export const rosterRoutes: RouteDef[] = [
     handle: (ctx) => {
       const me = actingUser(ctx).user_id;
       return (
-        ctx.emu
-          .q("SELECT blocked_id FROM maxim_roster_blocks WHERE user_id = ? ORDER BY created_at")
-          .all(me) as {
+        ctx.emu.store.roster.blockedIds(me) as {
           blocked_id: number;
         }[]
       ).map((r) => r.blocked_id);
@@ -312,9 +286,7 @@ export const rosterRoutes: RouteDef[] = [
   route({
     endpoint: E.findUserByName,
     handle: (ctx, q) => {
-      const u = ctx.emu
-        .q("SELECT * FROM maxim_users WHERE app_id = ? AND username = ?")
-        .get(ctx.app.appId, q.username) as UserRow | undefined;
+      const u = ctx.emu.store.users.byUsername(ctx.app.appId, q.username) as UserRow | undefined;
       return rosterInfo(ctx, ctx.actor, u ?? fail(10000));
     },
   }),

@@ -95,35 +95,28 @@ function platformOf(userAgent: string): number {
  */
 function deviceFor(ctx: Ctx, userId: number, guid: string): { device_sn: number; push_token: string } {
   const { emu } = ctx;
-  const found = emu
-    .q("SELECT device_sn, push_token FROM maxim_devices WHERE user_id = ? AND device_guid = ?")
-    .get(userId, guid) as { device_sn: number; push_token: string } | undefined;
+  const found = emu.store.users.deviceByGuid(userId, guid) as
+    | { device_sn: number; push_token: string }
+    | undefined;
   if (found) return found;
   const sn =
     (
-      emu.q("SELECT MAX(device_sn) AS n FROM maxim_devices WHERE user_id = ?").get(userId) as {
+      emu.store.users.lastDeviceSn(userId) as {
         n: number | null;
       }
     ).n ?? 0;
   const device = { device_sn: sn + 1, push_token: newToken() };
-  emu
-    .q(
-      `INSERT INTO maxim_devices (user_id, device_sn, app_id, device_guid, platform, user_agent, push_token, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      userId,
-      device.device_sn,
-      ctx.app.appId,
-      guid,
-      platformOf(ctx.userAgent),
-      ctx.userAgent.slice(0, 512),
-      device.push_token,
-      ctx.now,
-    );
-  emu
-    .q("INSERT INTO maxim_push_bindings (app_id, push_token, user_id, device_sn) VALUES (?, ?, ?, ?)")
-    .run(ctx.app.appId, device.push_token, userId, device.device_sn);
+  emu.store.users.insertDevice(
+    userId,
+    device.device_sn,
+    ctx.app.appId,
+    guid,
+    platformOf(ctx.userAgent),
+    ctx.userAgent.slice(0, 512),
+    device.push_token,
+    ctx.now,
+  );
+  emu.store.users.insertPushBinding(ctx.app.appId, device.push_token, userId, device.device_sn);
   return device;
 }
 
@@ -136,12 +129,15 @@ function login(ctx: Ctx, u: UserRow | undefined, password: string, guid: string 
   const expire = ctx.now + ctx.app.config.tokenTtlSec * 1000;
   return ctx.emu.db.transaction(() => {
     const device = guid === undefined ? undefined : deviceFor(ctx, u.user_id, guid);
-    ctx.emu
-      .q(
-        `INSERT INTO maxim_tokens (token_hash, app_id, user_id, expire, created_at, device_sn, last_used)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(hashSecret(token), ctx.app.appId, u.user_id, expire, ctx.now, device?.device_sn ?? 0, ctx.now);
+    ctx.emu.store.users.insertToken(
+      hashSecret(token),
+      ctx.app.appId,
+      u.user_id,
+      expire,
+      ctx.now,
+      device?.device_sn ?? 0,
+      ctx.now,
+    );
     const out: Record<string, unknown> = { token, user_id: u.user_id, expire };
     if (device) out.push_token = device.push_token;
     return out;
@@ -155,33 +151,20 @@ function login(ctx: Ctx, u: UserRow | undefined, password: string, guid: string 
  */
 export function isOnline(ctx: Ctx, userId: number): boolean {
   const since = ctx.now - ctx.app.config.onlineWindowSec * 1000;
-  return !!ctx.emu
-    .q(
-      "SELECT 1 FROM maxim_tokens WHERE user_id = ? AND app_id = ? AND expire > ? AND last_used >= ? LIMIT 1",
-    )
-    .get(userId, ctx.app.appId, ctx.now, since);
+  return !!ctx.emu.store.users.hasRecentToken(userId, ctx.app.appId, ctx.now, since);
 }
 
 function byName(ctx: Ctx, column: "username" | "mobile" | "email", value: string): UserRow | undefined {
-  return ctx.emu
-    .q(`SELECT * FROM maxim_users WHERE app_id = ? AND ${column} = ? ORDER BY user_id LIMIT 1`)
-    .get(ctx.app.appId, value) as UserRow | undefined;
+  return ctx.emu.store.users.byColumn(column, ctx.app.appId, value);
 }
 
 function createUser(ctx: Ctx, username: string, password: string): number {
   const { emu, app } = ctx;
-  if (emu.q("SELECT 1 FROM maxim_users WHERE app_id = ? AND username = ?").get(app.appId, username))
-    fail(10004);
-  const count = (
-    emu.q("SELECT COUNT(*) AS n FROM maxim_users WHERE app_id = ?").get(app.appId) as { n: number }
-  ).n;
+  if (emu.store.users.usernameTaken(app.appId, username)) fail(10004);
+  const count = (emu.store.users.countUsers(app.appId) as { n: number }).n;
   if (count >= app.config.limits.licenseUsers) fail(30023);
   const userId = emu.nextId("user");
-  emu
-    .q(
-      "INSERT INTO maxim_users (user_id, app_id, username, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-    )
-    .run(userId, app.appId, username, hashPassword(password), ctx.now);
+  emu.store.users.insertUser(userId, app.appId, username, hashPassword(password), ctx.now);
   return userId;
 }
 
@@ -203,15 +186,15 @@ function setDisabled(ctx: Ctx, list: number[], disabled: 0 | 1): boolean {
   for (const id of list) mustUser(ctx, id);
   ctx.emu.db.transaction(() => {
     for (const id of list) {
-      ctx.emu.q("UPDATE maxim_users SET disabled = ? WHERE user_id = ?").run(disabled, id);
-      if (disabled) ctx.emu.q("DELETE FROM maxim_tokens WHERE user_id = ?").run(id);
+      ctx.emu.store.users.setDisabled(disabled, id);
+      if (disabled) ctx.emu.store.users.deleteTokens(id);
     }
   })();
   return true;
 }
 
 function setPassword(ctx: Ctx, userId: number, password: string): true {
-  ctx.emu.q("UPDATE maxim_users SET password_hash = ? WHERE user_id = ?").run(hashPassword(password), userId);
+  ctx.emu.store.users.setPasswordHash(hashPassword(password), userId);
   return true;
 }
 
@@ -230,7 +213,7 @@ function setProfileColumn<C extends "avatar" | "nick_name" | "mobile" | "usernam
       const other = byName(ctx, column as "mobile" | "username", value);
       if (other && other.user_id !== u.user_id) fail(10004);
     }
-    ctx.emu.q(`UPDATE maxim_users SET ${column} = ? WHERE user_id = ?`).run(value, u.user_id);
+    ctx.emu.store.users.setColumn(column, value, u.user_id);
     return true;
   };
   return {
@@ -239,14 +222,14 @@ function setProfileColumn<C extends "avatar" | "nick_name" | "mobile" | "usernam
   };
 }
 
-/** `/user/push/tag` (POST adds, DELETE removes): runs `sql` (user_id, tag) for each of `tags`. */
-function tagRoute(endpoint: typeof E.addPushTags | typeof E.removePushTags, sql: string): RouteDef {
+/** `/user/push/tag` (POST adds, DELETE removes) each of the acting user's `tags`. */
+function tagRoute(endpoint: typeof E.addPushTags | typeof E.removePushTags, add: boolean): RouteDef {
   return route({
     endpoint,
     handle: (ctx, _q, b) => {
       const u = actingUser(ctx);
       ctx.emu.db.transaction(() => {
-        for (const t of b.tags) ctx.emu.q(sql).run(u.user_id, t);
+        for (const t of b.tags) ctx.emu.store.users.setTag(u.user_id, t, add);
       })();
       return true;
     },
@@ -307,20 +290,14 @@ export const userRoutes: RouteDef[] = [
     endpoint: E.updateProfile,
     handle: (ctx, _q, b) => {
       const u = actingUser(ctx);
-      ctx.emu
-        .q(
-          `UPDATE maxim_users SET nick_name = COALESCE(?, nick_name), description = COALESCE(?, description),
-           public_info = COALESCE(?, public_info), private_info = COALESCE(?, private_info), avatar = COALESCE(?, avatar)
-           WHERE user_id = ?`,
-        )
-        .run(
-          b.nick_name ?? null,
-          b.description ?? null,
-          b.public_info ?? null,
-          b.private_info ?? null,
-          b.avatar ?? null,
-          u.user_id,
-        );
+      ctx.emu.store.users.updateProfile(
+        b.nick_name ?? null,
+        b.description ?? null,
+        b.public_info ?? null,
+        b.private_info ?? null,
+        b.avatar ?? null,
+        u.user_id,
+      );
       return true;
     },
   }),
@@ -337,7 +314,7 @@ export const userRoutes: RouteDef[] = [
       const u = actingUser(ctx);
       const next = { ...settingsOf(u) };
       for (const [k, v] of Object.entries(b)) if (v !== undefined) (next as Record<string, unknown>)[k] = v;
-      ctx.emu.q("UPDATE maxim_users SET settings = ? WHERE user_id = ?").run(JSON.stringify(next), u.user_id);
+      ctx.emu.store.users.setSettings(JSON.stringify(next), u.user_id);
       return true;
     },
   }),
@@ -361,9 +338,8 @@ export const userRoutes: RouteDef[] = [
     handle: (ctx, q) => {
       const u = actingUser(ctx);
       // No device_sn: every device (reference: "not set means kick all devices").
-      if (q.device_sn === undefined) ctx.emu.q("DELETE FROM maxim_tokens WHERE user_id = ?").run(u.user_id);
-      else
-        ctx.emu.q("DELETE FROM maxim_tokens WHERE user_id = ? AND device_sn = ?").run(u.user_id, q.device_sn);
+      if (q.device_sn === undefined) ctx.emu.store.users.deleteTokens(u.user_id);
+      else ctx.emu.store.users.deleteDeviceTokens(u.user_id, q.device_sn);
       return true;
     },
   }),
@@ -371,16 +347,11 @@ export const userRoutes: RouteDef[] = [
     endpoint: E.pushAlias,
     handle: (ctx, _q, b) => {
       const u = actingUser(ctx);
-      const bound = ctx.emu
-        .q("SELECT user_id FROM maxim_push_bindings WHERE app_id = ? AND push_token = ?")
-        .get(ctx.app.appId, b.push_token) as { user_id: number } | undefined;
+      const bound = ctx.emu.store.users.pushBindingOwner(ctx.app.appId, b.push_token) as
+        | { user_id: number }
+        | undefined;
       if (bound && bound.user_id !== u.user_id) fail(10011);
-      ctx.emu
-        .q(
-          `INSERT INTO maxim_push_bindings (app_id, push_token, user_id, alias) VALUES (?, ?, ?, ?)
-           ON CONFLICT (app_id, push_token) DO UPDATE SET alias = excluded.alias`,
-        )
-        .run(ctx.app.appId, b.push_token, u.user_id, b.alias ?? null);
+      ctx.emu.store.users.upsertPushAlias(ctx.app.appId, b.push_token, u.user_id, b.alias ?? null);
       return true;
     },
   }),
@@ -388,15 +359,13 @@ export const userRoutes: RouteDef[] = [
     endpoint: E.pushTags,
     handle: (ctx) =>
       (
-        ctx.emu
-          .q("SELECT tag FROM maxim_user_tags WHERE user_id = ? ORDER BY tag")
-          .all(actingUser(ctx).user_id) as {
+        ctx.emu.store.users.tags(actingUser(ctx).user_id) as {
           tag: string;
         }[]
       ).map((r) => r.tag),
   }),
-  tagRoute(E.addPushTags, "INSERT OR IGNORE INTO maxim_user_tags VALUES (?, ?)"),
-  tagRoute(E.removePushTags, "DELETE FROM maxim_user_tags WHERE user_id = ? AND tag = ?"),
+  tagRoute(E.addPushTags, true),
+  tagRoute(E.removePushTags, false),
   route({
     endpoint: E.userList,
     handle: (ctx, q) => {
@@ -404,16 +373,8 @@ export const userRoutes: RouteDef[] = [
       // `cursor` (the last user_id seen) wins over `page_num`: it stays stable while users register.
       const rows = (
         q.cursor !== undefined
-          ? ctx.emu
-              .q(
-                "SELECT user_id, username, disabled FROM maxim_users WHERE app_id = ? AND user_id > ? ORDER BY user_id LIMIT ?",
-              )
-              .all(ctx.app.appId, Number(q.cursor), size + 1)
-          : ctx.emu
-              .q(
-                "SELECT user_id, username, disabled FROM maxim_users WHERE app_id = ? ORDER BY user_id LIMIT ? OFFSET ?",
-              )
-              .all(ctx.app.appId, size + 1, ((q.page_num ?? 1) - 1) * size)
+          ? ctx.emu.store.users.usersAfter(ctx.app.appId, Number(q.cursor), size + 1)
+          : ctx.emu.store.users.usersPage(ctx.app.appId, size + 1, ((q.page_num ?? 1) - 1) * size)
       ) as { user_id: number; username: string; disabled: number }[];
       return cursorPaged(
         rows,
@@ -443,11 +404,12 @@ export const userRoutes: RouteDef[] = [
     endpoint: E.devices,
     handle: (ctx) => {
       const u = actingUser(ctx);
-      const rows = ctx.emu
-        .q(
-          "SELECT device_sn, platform, user_agent, user_id FROM maxim_devices WHERE user_id = ? ORDER BY device_sn",
-        )
-        .all(u.user_id) as { device_sn: number; platform: number; user_agent: string; user_id: number }[];
+      const rows = ctx.emu.store.users.devices(u.user_id) as {
+        device_sn: number;
+        platform: number;
+        user_agent: string;
+        user_id: number;
+      }[];
       // Devices per user are few: one page, so no cursor (the reference's "last page").
       return new Paged(rows, { version: rows.length });
     },
@@ -457,14 +419,10 @@ export const userRoutes: RouteDef[] = [
     handle: (ctx, q) => {
       const u = actingUser(ctx);
       ctx.emu.db.transaction(() => {
-        const r = ctx.emu
-          .q("DELETE FROM maxim_devices WHERE user_id = ? AND device_sn = ?")
-          .run(u.user_id, q.device_sn);
+        const r = ctx.emu.store.users.deleteDevice(u.user_id, q.device_sn);
         if (r.changes === 0) fail(10002, "device does not exist");
-        ctx.emu.q("DELETE FROM maxim_tokens WHERE user_id = ? AND device_sn = ?").run(u.user_id, q.device_sn);
-        ctx.emu
-          .q("DELETE FROM maxim_push_bindings WHERE user_id = ? AND device_sn = ?")
-          .run(u.user_id, q.device_sn);
+        ctx.emu.store.users.deleteDeviceTokens(u.user_id, q.device_sn);
+        ctx.emu.store.users.deleteDevicePushBindings(u.user_id, q.device_sn);
       })();
       return true;
     },

@@ -1,3 +1,4 @@
+import type { RunResult } from "better-sqlite3";
 import type { StatementCache } from "../../../core/emulator/store.js";
 
 export interface PushRow {
@@ -38,5 +39,13 @@ export class RecordsStore {
     return this.sql
       .get("SELECT * FROM maxim_messages WHERE (? IS NULL OR app_id = ?) ORDER BY msg_id")
       .all(appId ?? null, appId ?? null) as (MessageRow & { app_id: string; kind: string })[];
+  }
+
+  insertPush(...params: unknown[]): RunResult {
+    return this.sql
+      .get(
+        `INSERT INTO maxim_pushes (app_id, audience, message, recipients, created_at) VALUES (?, ?, ?, ?, ?)`,
+      )
+      .run(...params);
   }
 }

@@ -1,0 +1,84 @@
+import type { RunResult } from "better-sqlite3";
+import type { StatementCache } from "../../../core/emulator/store.js";
+
+/** Messages, each user's inbox, cleared conversations and the transaction_id window. */
+export class MessagesStore {
+  constructor(private readonly sql: StatementCache) {}
+
+  expireTransactions(...params: unknown[]): RunResult {
+    return this.sql.get("DELETE FROM maxim_transactions WHERE created_at < ?").run(...params);
+  }
+  claimTransaction(...params: unknown[]): RunResult {
+    return this.sql.get("INSERT OR IGNORE INTO maxim_transactions VALUES (?, ?, ?)").run(...params);
+  }
+  clearedUpTo(...params: unknown[]): unknown {
+    return this.sql
+      .get(`SELECT up_to_msg_id FROM maxim_conversation_cleared WHERE user_id = ? AND conversation_id = ?`)
+      .get(...params);
+  }
+  message(...params: unknown[]): unknown {
+    return this.sql.get("SELECT * FROM maxim_messages WHERE msg_id = ? AND app_id = ?").get(...params);
+  }
+  recall(...params: unknown[]): RunResult {
+    return this.sql.get("UPDATE maxim_messages SET recalled = 1 WHERE msg_id = ?").run(...params);
+  }
+  directPage(...params: unknown[]): unknown[] {
+    return this.sql
+      .get(
+        `SELECT * FROM maxim_messages WHERE app_id = ? AND to_type = 1 AND recalled = 0 AND msg_id < ? AND msg_id > ? AND ((from_id = ? AND to_id = ?) OR (from_id = ? AND to_id = ?)) ORDER BY msg_id DESC LIMIT ?`,
+      )
+      .all(...params);
+  }
+  groupPage(...params: unknown[]): unknown[] {
+    return this.sql
+      .get(
+        `SELECT * FROM maxim_messages WHERE to_type = 2 AND to_id = ? AND recalled = 0 AND msg_id < ? AND msg_id > ? AND created_at >= ? ORDER BY msg_id DESC LIMIT ?`,
+      )
+      .all(...params);
+  }
+  unreadCounts(...params: unknown[]): unknown[] {
+    return this.sql
+      .get(
+        `SELECT i.conversation_id AS uid, COUNT(*) AS num FROM maxim_inbox i JOIN maxim_messages m ON m.msg_id = i.msg_id WHERE i.user_id = ? AND i.read = 0 AND m.recalled = 0 GROUP BY i.conversation_id ORDER BY MAX(i.msg_id) DESC`,
+      )
+      .all(...params);
+  }
+  markRead(...params: unknown[]): RunResult {
+    return this.sql
+      .get(`UPDATE maxim_inbox SET read = 1 WHERE user_id = ? AND conversation_id = ? AND msg_id <= ?`)
+      .run(...params);
+  }
+  lastMsgId(...params: unknown[]): unknown {
+    return this.sql.get("SELECT MAX(msg_id) AS n FROM maxim_messages WHERE app_id = ?").get(...params);
+  }
+  setClearedUpTo(...params: unknown[]): RunResult {
+    return this.sql
+      .get(
+        `INSERT INTO maxim_conversation_cleared (user_id, conversation_id, up_to_msg_id) VALUES (?, ?, ?) ON CONFLICT (user_id, conversation_id) DO UPDATE SET up_to_msg_id = excluded.up_to_msg_id`,
+      )
+      .run(...params);
+  }
+  clearInbox(...params: unknown[]): RunResult {
+    return this.sql.get("DELETE FROM maxim_inbox WHERE user_id = ? AND conversation_id = ?").run(...params);
+  }
+
+  insertMessage(...params: unknown[]): RunResult {
+    return this.sql
+      .get(
+        `INSERT INTO maxim_messages (msg_id, app_id, from_id, to_id, to_type, content_type, content, attachment, ext, config, created_at, kind)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(...params);
+  }
+
+  /** Puts a message in a user's inbox (user_id, conversation_id, msg_id, read). */
+  deliver(...params: unknown[]): RunResult {
+    return this.sql
+      .get("INSERT OR IGNORE INTO maxim_inbox (user_id, conversation_id, msg_id, read) VALUES (?, ?, ?, ?)")
+      .run(...params);
+  }
+
+  readFlag(userId: number, msgId: number): unknown {
+    return this.sql.get("SELECT read FROM maxim_inbox WHERE user_id = ? AND msg_id = ?").get(userId, msgId);
+  }
+}
