@@ -12,8 +12,8 @@ import { WebSocketServer } from "ws";
 import { systemClock } from "../src/core/emulator/clock.js";
 import { openStore } from "../src/core/emulator/store.js";
 import { silentLogger } from "../src/core/log.js";
-import { createVkLiveEmulatorPlugin, vkliveStoreModule } from "../src/vklive/emulator.js";
 import { signJwt } from "../src/vklive/emulator/jwt.js";
+import { createVkLiveEmulatorPlugin, vkliveStoreModule } from "../src/vklive/emulator.js";
 import { serveIpc } from "./lib/ipc.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sb-bench-vklive-"));
@@ -24,7 +24,13 @@ const plugin = createVkLiveEmulatorPlugin({
   jwtSecret,
   config: { pingIntervalSec: 3600, rateLimit: { requests: 1_000_000, windowMs: 60_000 } },
 });
-const emu = await plugin.create({ db, dataDir: dir, log: silentLogger, clock: systemClock, urls: () => ({}) });
+const emu = await plugin.create({
+  db,
+  dataDir: dir,
+  log: silentLogger,
+  clock: systemClock,
+  urls: () => ({}),
+});
 const url = await emu.listen(0, "127.0.0.1", "127.0.0.1");
 
 // Baseline: POST /send broadcasts the body as a push frame to every socket, nothing else.
