@@ -99,8 +99,9 @@ export async function maximSend(): Promise<BenchResult> {
     };
     // The seed's admin text message to one user: validated, authenticated, stored, delivered.
     const body = JSON.stringify({ targets: [target], type: 1, content: "hello", content_type: 0 });
-    const emuUrl = new URL("/message/send", String(emu.info.url));
-    const bareUrl = new URL("/message/send", String(bare.info.url));
+    const { MaxImEndpoints } = await import("../src/maxim/protocol.js");
+    const emuUrl = new URL(MaxImEndpoints.sendMessage.path, String(emu.info.url));
+    const bareUrl = new URL(MaxImEndpoints.sendMessage.path, String(bare.info.url));
     notes.push(`body ${Buffer.byteLength(body)} B, ${CONCURRENCY} requests in flight, keep-alive HTTP/1.1`);
     await load(bareUrl, headers, body, WARMUP_MS);
     await load(emuUrl, headers, body, WARMUP_MS);
@@ -137,10 +138,9 @@ export const run = maximSend;
 // ---------------------------------------------------------------- child servers
 
 async function serveEmulator(): Promise<void> {
-  const { createMaxImEmulator } = await import("../src/maxim/emulator/server.js");
-  const { maximStoreModule } = await import("../src/maxim/emulator/store/schema.js");
-  const { EXAMPLE_ACCESS_TOKEN, EXAMPLE_APP_ID } = await import("../src/maxim/protocol.js");
-  const { openStore } = await import("../src/sandbox/store.js");
+  const { createMaxImEmulator, maximStoreModule } = await import("../src/maxim/emulator.js");
+  const { EXAMPLE_ACCESS_TOKEN, EXAMPLE_APP_ID, MaxImEndpoints } = await import("../src/maxim/protocol.js");
+  const { openStore } = await import("../src/core/emulator/store.js");
   const dir = mkdtempSync(join(tmpdir(), "sb-bench-maxim-"));
   const file = join(dir, "bench.db");
   const db = openStore({ file, modules: [maximStoreModule] });
@@ -156,14 +156,14 @@ async function serveEmulator(): Promise<void> {
     },
     {
       register: async (p: { username: string }) => {
-        const res = await fetch(`${url}/user/register/v2`, {
+        const res = await fetch(`${url}${MaxImEndpoints.registerUser.path}`, {
           method: "POST",
           headers: { "content-type": "application/json", app_id: EXAMPLE_APP_ID },
           body: JSON.stringify({ username: p.username, password: "pw" }),
         });
         return ((await res.json()) as { data: { user_id: number } }).data.user_id;
       },
-      messageCount: () => (db.prepare("SELECT COUNT(*) AS n FROM maxim_messages").get() as { n: number }).n,
+      messageCount: () => emu.store.records.countMessages(),
     },
     async () => {
       await emu.close();
@@ -175,8 +175,9 @@ async function serveEmulator(): Promise<void> {
 
 async function serveBare(): Promise<void> {
   const { default: Fastify } = await import("fastify");
+  const { MaxImEndpoints } = await import("../src/maxim/protocol.js");
   const app = Fastify({ logger: false });
-  app.post("/message/send", async () => ({ code: 200, data: true }));
+  app.post(MaxImEndpoints.sendMessage.path, async () => ({ code: 200, data: true }));
   await app.listen({ port: 0, host: "127.0.0.1" });
   const port = (app.server.address() as AddressInfo).port;
   serveIpc({ url: `http://127.0.0.1:${port}` }, {}, () => app.close());

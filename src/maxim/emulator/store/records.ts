@@ -48,4 +48,9 @@ export class RecordsStore {
       )
       .run(...params);
   }
+
+  /** How many messages are stored (all apps). */
+  countMessages(): number {
+    return (this.sql.get("SELECT COUNT(*) AS n FROM maxim_messages").get() as { n: number }).n;
+  }
 }
