@@ -72,7 +72,9 @@ function eventId(e: Event, item: PollItem | undefined): string {
     case "presence":
       return `presence:${e.user.id}:${e.online ? "online" : "offline"}`;
     case "connection.state":
-      return `connection.state:${e.state}:${(item?.value as { msg_id?: number } | undefined)?.msg_id ?? e.reason ?? ""}`;
+      // A kick carries its msg_id; the client's own state changes have no platform data and
+      // are numbered instead (each change is a new event, never a duplicate of an earlier one).
+      return `connection.state:${e.state}:${(item?.value as { msg_id?: number } | undefined)?.msg_id ?? ""}`;
     default:
       return `${e.type}`;
   }
@@ -127,6 +129,7 @@ export class WebQQAdapter implements Adapter {
   readonly #sent = new Map<string, Promise<SendResult>>();
   readonly #window: number;
   #offs: (() => void)[] = [];
+  #stateSeq = 0;
 
   constructor(client: WebQQClient, options: WebQQAdapterOptions = {}) {
     this.#client = client;
@@ -139,8 +142,8 @@ export class WebQQAdapter implements Adapter {
     return this.#client;
   }
 
-  #push(e: Event, item?: PollItem): void {
-    this.#emitter.emit("event", { ...e, id: eventId(e, item) } as AdapterEvent);
+  #push(e: Event, item?: PollItem, id = eventId(e, item)): void {
+    this.#emitter.emit("event", { ...e, id } as AdapterEvent);
   }
 
   async connect(options: CallOptions = {}): Promise<void> {
@@ -162,6 +165,8 @@ export class WebQQAdapter implements Adapter {
             reason === undefined
               ? { type: "connection.state", state }
               : { type: "connection.state", state, reason },
+            undefined,
+            `connection.state:${state}:local:${++this.#stateSeq}`,
           );
         }),
         this.#client.on("error", (err) => this.#emitter.emit("error", err)),
