@@ -36,18 +36,7 @@ export async function withMaxImAdmin<T>(
   appId: string,
   prefix: string,
   fn: (call: MaxImAdminCall) => Promise<T>,
-): Promise<T>;
-/** @deprecated the database argument is unused (kept until the sandbox uses the plugin). */
-export async function withMaxImAdmin<T>(
-  maxim: MaxImEmulator,
-  db: unknown,
-  appId: string,
-  prefix: string,
-  fn: (call: MaxImAdminCall) => Promise<T>,
-): Promise<T>;
-export async function withMaxImAdmin<T>(maxim: MaxImEmulator, ...rest: unknown[]): Promise<T> {
-  if (typeof rest[0] !== "string") rest.shift();
-  const [appId, prefix, fn] = rest as [string, string, (call: MaxImAdminCall) => Promise<T>];
+): Promise<T> {
   const token = `${prefix}-${randomBytes(16).toString("hex")}`;
   const tokenHash = hashSecret(token);
   maxim.store.apps.addAdminToken(tokenHash, appId, Date.now());

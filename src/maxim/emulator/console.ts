@@ -52,18 +52,10 @@ export class MaxImConsoleProvider implements ConsoleProvider {
   private sink: ConsoleSink | undefined;
   private capture = false;
 
-  private readonly baseUrl: () => string;
-
-  constructor(maxim: MaxImEmulator, baseUrl: () => string);
-  /** @deprecated the database argument is unused (kept until the sandbox uses the plugin). */
-  constructor(maxim: MaxImEmulator, db: unknown, baseUrl: () => string);
   constructor(
     private readonly maxim: MaxImEmulator,
-    a: unknown,
-    b?: () => string,
-  ) {
-    this.baseUrl = (b ?? a) as () => string;
-  }
+    private readonly baseUrl: () => string,
+  ) {}
 
   private get q() {
     return this.maxim.store.console;
