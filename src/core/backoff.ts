@@ -1,4 +1,4 @@
-import { AbortError, type Platform } from "./errors.js";
+import { abortedError, type Platform } from "./errors.js";
 
 export interface BackoffOptions {
   /** Delay ceiling of the first retry, ms (default 500). */
@@ -55,11 +55,11 @@ export class Backoff {
  * abort listener are always removed, so nothing dangles after either outcome.
  */
 export function sleep(ms: number, signal?: AbortSignal, platform: Platform = "core"): Promise<void> {
-  if (signal?.aborted) return Promise.reject(new AbortError(platform, signal.reason));
+  if (signal?.aborted) return Promise.reject(abortedError(platform, signal.reason));
   return new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(new AbortError(platform, signal?.reason));
+      reject(abortedError(platform, signal?.reason));
     };
     const timer = setTimeout(
       () => {

@@ -92,3 +92,15 @@ export class UnsupportedError extends SwitchboardError {
     super(`${platform} does not support ${operation}`, { platform, code: "unsupported", retryable: false });
   }
 }
+
+/**
+ * The error for a call whose signal fired: a TimeoutError when the signal was a timeout
+ * (`timeoutMs`, AbortSignal.timeout), an AbortError when the caller aborted.
+ */
+export function abortedError(platform: Platform, reason: unknown): AbortError | TimeoutError {
+  if (reason instanceof TimeoutError) return reason;
+  if (reason instanceof Error && reason.name === "TimeoutError") {
+    return new TimeoutError("The operation timed out", { platform, code: "timeout", cause: reason });
+  }
+  return new AbortError(platform, reason);
+}

@@ -1,8 +1,8 @@
 import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
 import {
-  AbortError,
   ApiError,
   AuthError,
+  abortedError,
   type Platform,
   RateLimitError,
   SwitchboardError,
@@ -178,7 +178,7 @@ export class HttpClient {
     const retries = canRetry ? Math.max(0, req.retries ?? this.#o.retries ?? 2) : 0;
     const maxRetryAfter = this.#o.maxRetryAfterMs ?? 60_000;
     for (let attempt = 1; ; attempt++) {
-      if (req.signal?.aborted) throw new AbortError(this.#platform, req.signal.reason);
+      if (req.signal?.aborted) throw abortedError(this.#platform, req.signal.reason);
       const result = await this.#attempt(req, method, url, safeUrl, attempt);
       if (result.ok) return result.response;
       if (!result.retryable || attempt > retries) throw result.error;
@@ -230,7 +230,7 @@ export class HttpClient {
       };
       return this.#judge(response, what, { method, url: safeUrl, attempt });
     } catch (err) {
-      if (req.signal?.aborted) throw new AbortError(this.#platform, req.signal.reason);
+      if (req.signal?.aborted) throw abortedError(this.#platform, req.signal.reason);
       if (timeout.signal.aborted) {
         return {
           ok: false,

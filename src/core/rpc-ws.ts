@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import WebSocket, { type RawData } from "ws";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
-import { AbortError, type Platform, SwitchboardError, TimeoutError, TransportError } from "./errors.js";
+import { abortedError, type Platform, SwitchboardError, TimeoutError, TransportError } from "./errors.js";
 import { type Logger, silentLogger } from "./log.js";
 import type { ConnectionState } from "./model.js";
 import { redactUrl } from "./redact.js";
@@ -204,7 +204,7 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
    */
   connect(signal?: AbortSignal): Promise<void> {
     if (this.#closed) return Promise.reject(this.#closedError());
-    if (signal?.aborted) return Promise.reject(new AbortError(this.#platform, signal.reason));
+    if (signal?.aborted) return Promise.reject(abortedError(this.#platform, signal.reason));
     if (this.#conn?.ready) return Promise.resolve();
     const promise = new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
@@ -219,7 +219,7 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
       };
       const onAbort = (): void => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(new AbortError(this.#platform, signal?.reason));
+        reject(abortedError(this.#platform, signal?.reason));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#waiters.push(waiter);
@@ -557,7 +557,7 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
     };
     const signal = options.signal;
     if (signal?.aborted) {
-      this.#fail(call, new AbortError(this.#platform, signal.reason));
+      this.#fail(call, abortedError(this.#platform, signal.reason));
       return { call, promise };
     }
     const timeoutMs = options.timeoutMs ?? this.#o.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -573,7 +573,7 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
       );
     }, timeoutMs);
     if (signal) {
-      call.onAbort = () => this.#fail(call, new AbortError(this.#platform, signal.reason));
+      call.onAbort = () => this.#fail(call, abortedError(this.#platform, signal.reason));
       signal.addEventListener("abort", call.onAbort, { once: true });
     }
     return { call, promise };

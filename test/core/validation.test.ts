@@ -59,3 +59,15 @@ describe("validation", () => {
     expect(() => fillPath("/group/:id", {})).toThrow(/missing path parameter id/);
   });
 });
+
+describe("abortedError", () => {
+  it("is a TimeoutError for a timeout signal and an AbortError for a caller's abort", async () => {
+    const { abortedError, AbortError, TimeoutError } = await import("../../src/core/errors.js");
+    const t = AbortSignal.timeout(1);
+    await new Promise((resolve) => t.addEventListener("abort", resolve, { once: true }));
+    expect(abortedError("max", t.reason)).toBeInstanceOf(TimeoutError);
+    const ac = new AbortController();
+    ac.abort();
+    expect(abortedError("max", ac.signal.reason)).toBeInstanceOf(AbortError);
+  });
+});
