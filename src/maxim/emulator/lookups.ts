@@ -1,23 +1,10 @@
 import { type Ctx, fail, Paged } from "./context.js";
 
-/** Lookups shared by the handlers; every one is scoped to the request's app. */
-export interface UserRow {
-  user_id: number;
-  app_id: string;
-  username: string;
-  password_hash: string;
-  nick_name: string | null;
-  avatar: string | null;
-  description: string | null;
-  email: string | null;
-  mobile: string | null;
-  public_info: string | null;
-  private_info: string | null;
-  settings: string;
-  disabled: number;
-  created_at: number;
-}
+import type { UserRow } from "./store/users.js";
 
+export type { UserRow };
+
+/** Lookups shared by the handlers; every one is scoped to the request's app. */
 export interface GroupRow {
   group_id: number;
   app_id: string;
