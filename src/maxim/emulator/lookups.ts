@@ -1,5 +1,4 @@
 import { type Ctx, fail, Paged } from "./context.js";
-
 import type { UserRow } from "./store/users.js";
 
 export type { UserRow };
