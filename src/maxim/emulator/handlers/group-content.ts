@@ -67,7 +67,7 @@ export const groupContentRoutes: RouteDef[] = [
         ctx.now,
         ctx.now,
       );
-      return ctx.emu.store.groups.file(r.lastInsertRowid);
+      return ctx.emu.store.groups.file(Number(r.lastInsertRowid));
     },
   }),
   groupRoute({

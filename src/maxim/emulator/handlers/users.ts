@@ -1,4 +1,3 @@
-import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import {
   DevicePlatform,
@@ -10,6 +9,7 @@ import {
 } from "../../protocol.js";
 import { type Ctx, fail, hashSecret, newToken, Paged, type RouteDef, route } from "../context.js";
 import { actingUser, cursorPaged, findUser, mustUser, type UserRow } from "../lookups.js";
+import { checkPassword, hashPassword } from "../passwords.js";
 
 interface Settings {
   auto_download: boolean;
@@ -64,18 +64,6 @@ export function serializeSettings(userId: number, s: Settings, full = false): Re
     out.push_nick_name = s.push_nick_name;
   }
   return out;
-}
-
-export function hashPassword(password: string): string {
-  const salt = randomBytes(8);
-  return `${salt.toString("hex")}:${scryptSync(password, salt, 32, { N: 1024 }).toString("hex")}`;
-}
-
-function checkPassword(password: string, stored: string): boolean {
-  const [salt, hash] = stored.split(":");
-  if (!salt || !hash) return false;
-  const got = scryptSync(password, Buffer.from(salt, "hex"), 32, { N: 1024 });
-  return timingSafeEqual(got, Buffer.from(hash, "hex"));
 }
 
 /** Device platform from the User-Agent (the server API has no platform field). */

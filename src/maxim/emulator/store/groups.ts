@@ -25,232 +25,279 @@ export type MemberColumn = keyof typeof MEMBER_COLUMNS;
 export class GroupsStore {
   constructor(private readonly sql: StatementCache) {}
 
-  touch(...params: unknown[]): RunResult {
-    return this.sql.get("UPDATE maxim_groups SET updated_at = ? WHERE group_id = ?").run(...params);
+  touch(updatedAt: number, groupId: number): RunResult {
+    return this.sql.get("UPDATE maxim_groups SET updated_at = ? WHERE group_id = ?").run(updatedAt, groupId);
   }
-  countAlive(...params: unknown[]): unknown {
-    return this.sql
-      .get("SELECT COUNT(*) AS n FROM maxim_groups WHERE app_id = ? AND status = 0")
-      .get(...params);
+  countAlive(appId: string): unknown {
+    return this.sql.get("SELECT COUNT(*) AS n FROM maxim_groups WHERE app_id = ? AND status = 0").get(appId);
   }
-  countOwned(...params: unknown[]): unknown {
+  countOwned(ownerId: number): unknown {
     return this.sql
       .get("SELECT COUNT(*) AS n FROM maxim_groups WHERE owner_id = ? AND status = 0")
-      .get(...params);
+      .get(ownerId);
   }
-  insertGroup(...params: unknown[]): RunResult {
+  insertGroup(
+    groupId: number,
+    appId: string,
+    name: string,
+    description: string,
+    avatar: string,
+    type: number,
+    ownerId: number,
+    capacity: number,
+    createdAt: number,
+    updatedAt: number,
+  ): RunResult {
     return this.sql
       .get(
         `INSERT INTO maxim_groups (group_id, app_id, name, description, avatar, type, owner_id, capacity, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(...params);
+      .run(groupId, appId, name, description, avatar, type, ownerId, capacity, createdAt, updatedAt);
   }
-  dissolve(...params: unknown[]): RunResult {
+  dissolve(updatedAt: number, groupId: number): RunResult {
     return this.sql
       .get("UPDATE maxim_groups SET status = 1, updated_at = ? WHERE group_id = ?")
-      .run(...params);
+      .run(updatedAt, groupId);
   }
-  deleteAllMembers(...params: unknown[]): RunResult {
-    return this.sql.get("DELETE FROM maxim_group_members WHERE group_id = ?").run(...params);
+  deleteAllMembers(groupId: number): RunResult {
+    return this.sql.get("DELETE FROM maxim_group_members WHERE group_id = ?").run(groupId);
   }
-  setApplyApproval(...params: unknown[]): RunResult {
+  setApplyApproval(applyApproval: number, updatedAt: number, groupId: number): RunResult {
     return this.sql
       .get("UPDATE maxim_groups SET apply_approval = ?, updated_at = ? WHERE group_id = ?")
-      .run(...params);
+      .run(applyApproval, updatedAt, groupId);
   }
-  setBanAll(...params: unknown[]): RunResult {
-    return this.sql.get("UPDATE maxim_groups SET ban_expire_time = ? WHERE group_id = ?").run(...params);
+  setBanAll(banExpireTime: number, groupId: number): RunResult {
+    return this.sql
+      .get("UPDATE maxim_groups SET ban_expire_time = ? WHERE group_id = ?")
+      .run(banExpireTime, groupId);
   }
-  clearBanAll(...params: unknown[]): RunResult {
-    return this.sql.get("UPDATE maxim_groups SET ban_expire_time = 0 WHERE group_id = ?").run(...params);
+  clearBanAll(groupId: number): RunResult {
+    return this.sql.get("UPDATE maxim_groups SET ban_expire_time = 0 WHERE group_id = ?").run(groupId);
   }
-  demoteOwner(...params: unknown[]): RunResult {
+  demoteOwner(groupId: number, userId: number): RunResult {
     return this.sql
       .get("UPDATE maxim_group_members SET role = 0 WHERE group_id = ? AND user_id = ?")
-      .run(...params);
+      .run(groupId, userId);
   }
-  promoteOwner(...params: unknown[]): RunResult {
+  promoteOwner(groupId: number, userId: number): RunResult {
     return this.sql
       .get("UPDATE maxim_group_members SET role = 2 WHERE group_id = ? AND user_id = ?")
-      .run(...params);
+      .run(groupId, userId);
   }
-  setOwner(...params: unknown[]): RunResult {
+  setOwner(ownerId: number, updatedAt: number, groupId: number): RunResult {
     return this.sql
       .get("UPDATE maxim_groups SET owner_id = ?, updated_at = ? WHERE group_id = ?")
-      .run(...params);
+      .run(ownerId, updatedAt, groupId);
   }
-  makeAdmin(...params: unknown[]): RunResult {
-    return this.sql.get("UPDATE maxim_group_members SET role = 1 WHERE seq = ?").run(...params);
+  makeAdmin(seq: number): RunResult {
+    return this.sql.get("UPDATE maxim_group_members SET role = 1 WHERE seq = ?").run(seq);
   }
-  makeMember(...params: unknown[]): RunResult {
-    return this.sql.get("UPDATE maxim_group_members SET role = 0 WHERE seq = ?").run(...params);
+  makeMember(seq: number): RunResult {
+    return this.sql.get("UPDATE maxim_group_members SET role = 0 WHERE seq = ?").run(seq);
   }
-  admins(...params: unknown[]): unknown[] {
+  admins(groupId: number): unknown[] {
     return this.sql
       .get("SELECT * FROM maxim_group_members WHERE group_id = ? AND role = 1 ORDER BY seq")
-      .all(...params);
+      .all(groupId);
   }
-  membersAfter(...params: unknown[]): unknown[] {
+  membersAfter(groupId: number, seq: number, limit: number): unknown[] {
     return this.sql
       .get(`SELECT * FROM maxim_group_members WHERE group_id = ? AND seq > ? ORDER BY seq LIMIT ?`)
-      .all(...params);
+      .all(groupId, seq, limit);
   }
-  joinedGroupIds(...params: unknown[]): unknown[] {
+  joinedGroupIds(userId: number): unknown[] {
     return this.sql
       .get("SELECT group_id FROM maxim_group_members WHERE user_id = ? ORDER BY seq")
-      .all(...params);
+      .all(userId);
   }
-  insertInvite(...params: unknown[]): RunResult {
+  insertInvite(
+    groupId: number,
+    userId: number,
+    inviterId: number,
+    reason: string | null,
+    createdAt: number,
+    updatedAt: number,
+    expiredTime: number,
+  ): RunResult {
     return this.sql
       .get(
         `INSERT INTO maxim_group_requests (kind, group_id, user_id, inviter_id, reason, created_at, updated_at, expired_time) VALUES ('invite', ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(...params);
+      .run(groupId, userId, inviterId, reason, createdAt, updatedAt, expiredTime);
   }
-  pendingInvite(...params: unknown[]): unknown {
+  pendingInvite(groupId: number, userId: number, inviterId: number, expiredTime: number): unknown {
     return this.sql
       .get(
         `SELECT * FROM maxim_group_requests WHERE kind = 'invite' AND group_id = ? AND user_id = ? AND inviter_id = ? AND status = 0 AND expired_time > ? ORDER BY id DESC`,
       )
-      .get(...params);
+      .get(groupId, userId, inviterId, expiredTime);
   }
-  setRequestStatus(...params: unknown[]): RunResult {
+  setRequestStatus(status: number, updatedAt: number, id: number): RunResult {
     return this.sql
       .get("UPDATE maxim_group_requests SET status = ?, updated_at = ? WHERE id = ?")
-      .run(...params);
+      .run(status, updatedAt, id);
   }
-  invitesAfter(...params: unknown[]): unknown[] {
+  invitesAfter(userId: number, id: number, limit: number): unknown[] {
     return this.sql
       .get(
         `SELECT * FROM maxim_group_requests WHERE kind = 'invite' AND user_id = ? AND id > ? ORDER BY id LIMIT ?`,
       )
-      .all(...params);
+      .all(userId, id, limit);
   }
-  isBlocked(...params: unknown[]): unknown {
-    return this.sql.get("SELECT 1 FROM maxim_group_blocks WHERE group_id = ? AND user_id = ?").get(...params);
+  isBlocked(groupId: number, userId: number): unknown {
+    return this.sql
+      .get("SELECT 1 FROM maxim_group_blocks WHERE group_id = ? AND user_id = ?")
+      .get(groupId, userId);
   }
-  insertApplication(...params: unknown[]): RunResult {
+  insertApplication(
+    groupId: number,
+    userId: number,
+    reason: string | null,
+    createdAt: number,
+    updatedAt: number,
+    expiredTime: number,
+  ): RunResult {
     return this.sql
       .get(
         `INSERT INTO maxim_group_requests (kind, group_id, user_id, reason, created_at, updated_at, expired_time) VALUES ('apply', ?, ?, ?, ?, ?, ?)`,
       )
-      .run(...params);
+      .run(groupId, userId, reason, createdAt, updatedAt, expiredTime);
   }
-  pendingApplication(...params: unknown[]): unknown {
+  pendingApplication(groupId: number, userId: number, expiredTime: number): unknown {
     return this.sql
       .get(
         `SELECT * FROM maxim_group_requests WHERE kind = 'apply' AND group_id = ? AND user_id = ? AND status = 0 AND expired_time > ? ORDER BY id DESC`,
       )
-      .get(...params);
+      .get(groupId, userId, expiredTime);
   }
-  deleteMember(...params: unknown[]): RunResult {
-    return this.sql.get("DELETE FROM maxim_group_members WHERE seq = ?").run(...params);
+  deleteMember(seq: number): RunResult {
+    return this.sql.get("DELETE FROM maxim_group_members WHERE seq = ?").run(seq);
   }
-  countKick(...params: unknown[]): RunResult {
+  countKick(groupId: number, userId: number): RunResult {
     return this.sql
       .get(
         `INSERT INTO maxim_group_kicks (group_id, user_id, count) VALUES (?, ?, 1) ON CONFLICT (group_id, user_id) DO UPDATE SET count = count + 1`,
       )
-      .run(...params);
+      .run(groupId, userId);
   }
-  insertBlock(...params: unknown[]): RunResult {
-    return this.sql.get("INSERT INTO maxim_group_blocks VALUES (?, ?, ?)").run(...params);
+  insertBlock(groupId: number, userId: number, createdAt: number): RunResult {
+    return this.sql.get("INSERT INTO maxim_group_blocks VALUES (?, ?, ?)").run(groupId, userId, createdAt);
   }
-  deleteBlock(...params: unknown[]): RunResult {
-    return this.sql.get("DELETE FROM maxim_group_blocks WHERE group_id = ? AND user_id = ?").run(...params);
+  deleteBlock(groupId: number, userId: number): RunResult {
+    return this.sql
+      .get("DELETE FROM maxim_group_blocks WHERE group_id = ? AND user_id = ?")
+      .run(groupId, userId);
   }
-  blocks(...params: unknown[]): unknown[] {
+  blocks(groupId: number): unknown[] {
     return this.sql
       .get("SELECT * FROM maxim_group_blocks WHERE group_id = ? ORDER BY created_at")
-      .all(...params);
+      .all(groupId);
   }
-  setMemberBan(...params: unknown[]): RunResult {
-    return this.sql.get("UPDATE maxim_group_members SET ban_expire = ? WHERE seq = ?").run(...params);
+  setMemberBan(banExpire: number, seq: number): RunResult {
+    return this.sql.get("UPDATE maxim_group_members SET ban_expire = ? WHERE seq = ?").run(banExpire, seq);
   }
-  clearMemberBan(...params: unknown[]): RunResult {
-    return this.sql.get("UPDATE maxim_group_members SET ban_expire = 0 WHERE seq = ?").run(...params);
+  clearMemberBan(seq: number): RunResult {
+    return this.sql.get("UPDATE maxim_group_members SET ban_expire = 0 WHERE seq = ?").run(seq);
   }
-  bannedMembers(...params: unknown[]): unknown[] {
+  bannedMembers(groupId: number, banExpire: number): unknown[] {
     return this.sql
       .get(
         `SELECT * FROM maxim_group_members WHERE group_id = ? AND (ban_expire = -1 OR ban_expire > ?) ORDER BY seq`,
       )
-      .all(...params);
+      .all(groupId, banExpire);
   }
-  insertAnnouncement(...params: unknown[]): RunResult {
+  insertAnnouncement(
+    groupId: number,
+    author: number,
+    title: string,
+    content: string,
+    createdAt: number,
+  ): RunResult {
     return this.sql
       .get(
         `INSERT INTO maxim_group_announcements (group_id, author, title, content, created_at) VALUES (?, ?, ?, ?, ?)`,
       )
-      .run(...params);
+      .run(groupId, author, title, content, createdAt);
   }
-  lastAnnouncement(...params: unknown[]): unknown {
+  lastAnnouncement(groupId: number): unknown {
     return this.sql
       .get(`SELECT * FROM maxim_group_announcements WHERE group_id = ? ORDER BY id DESC LIMIT 1`)
-      .get(...params);
+      .get(groupId);
   }
-  announcements(...params: unknown[]): unknown[] {
+  announcements(groupId: number): unknown[] {
     return this.sql
       .get("SELECT * FROM maxim_group_announcements WHERE group_id = ? ORDER BY id DESC")
-      .all(...params);
+      .all(groupId);
   }
-  deleteAnnouncement(...params: unknown[]): RunResult {
-    return this.sql.get("DELETE FROM maxim_group_announcements WHERE id = ? AND group_id = ?").run(...params);
+  deleteAnnouncement(id: number, groupId: number): RunResult {
+    return this.sql
+      .get("DELETE FROM maxim_group_announcements WHERE id = ? AND group_id = ?")
+      .run(id, groupId);
   }
-  insertFile(...params: unknown[]): RunResult {
+  insertFile(
+    groupId: number,
+    uploader: number,
+    name: string,
+    size: number,
+    type: string,
+    url: string,
+    createdAt: number,
+    updatedAt: number,
+  ): RunResult {
     return this.sql
       .get(
         `INSERT INTO maxim_group_files (group_id, uploader, name, size, type, url, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(...params);
+      .run(groupId, uploader, name, size, type, url, createdAt, updatedAt);
   }
-  file(...params: unknown[]): unknown {
-    return this.sql.get("SELECT * FROM maxim_group_files WHERE file_id = ?").get(...params);
+  file(fileId: number): unknown {
+    return this.sql.get("SELECT * FROM maxim_group_files WHERE file_id = ?").get(fileId);
   }
-  files(...params: unknown[]): unknown[] {
-    return this.sql.get("SELECT * FROM maxim_group_files WHERE group_id = ? ORDER BY file_id").all(...params);
+  files(groupId: number): unknown[] {
+    return this.sql.get("SELECT * FROM maxim_group_files WHERE group_id = ? ORDER BY file_id").all(groupId);
   }
-  fileUploader(...params: unknown[]): unknown {
+  fileUploader(fileId: number, groupId: number): unknown {
     return this.sql
       .get("SELECT uploader FROM maxim_group_files WHERE file_id = ? AND group_id = ?")
-      .get(...params);
+      .get(fileId, groupId);
   }
-  deleteFile(...params: unknown[]): RunResult {
-    return this.sql.get("DELETE FROM maxim_group_files WHERE file_id = ?").run(...params);
+  deleteFile(fileId: number): RunResult {
+    return this.sql.get("DELETE FROM maxim_group_files WHERE file_id = ?").run(fileId);
   }
-  renameFile(...params: unknown[]): RunResult {
+  renameFile(name: string, updatedAt: number, fileId: number): RunResult {
     return this.sql
       .get("UPDATE maxim_group_files SET name = ?, updated_at = ? WHERE file_id = ?")
-      .run(...params);
+      .run(name, updatedAt, fileId);
   }
-  memberIds(...params: unknown[]): unknown[] {
-    return this.sql.get("SELECT user_id FROM maxim_group_members WHERE group_id = ?").all(...params);
+  memberIds(groupId: number): unknown[] {
+    return this.sql.get("SELECT user_id FROM maxim_group_members WHERE group_id = ?").all(groupId);
   }
-  aliveGroup(...params: unknown[]): unknown {
+  aliveGroup(groupId: number, appId: string): unknown {
     return this.sql
       .get("SELECT * FROM maxim_groups WHERE group_id = ? AND app_id = ? AND status = 0")
-      .get(...params);
+      .get(groupId, appId);
   }
-  member(...params: unknown[]): unknown {
+  member(groupId: number, userId: number): unknown {
     return this.sql
       .get("SELECT * FROM maxim_group_members WHERE group_id = ? AND user_id = ?")
-      .get(...params);
+      .get(groupId, userId);
   }
-  countMembers(...params: unknown[]): unknown {
-    return this.sql.get("SELECT COUNT(*) AS n FROM maxim_group_members WHERE group_id = ?").get(...params);
+  countMembers(groupId: number): unknown {
+    return this.sql.get("SELECT COUNT(*) AS n FROM maxim_group_members WHERE group_id = ?").get(groupId);
   }
-  countJoined(...params: unknown[]): unknown {
-    return this.sql.get("SELECT COUNT(*) AS n FROM maxim_group_members WHERE user_id = ?").get(...params);
+  countJoined(userId: number): unknown {
+    return this.sql.get("SELECT COUNT(*) AS n FROM maxim_group_members WHERE user_id = ?").get(userId);
   }
-  kicks(...params: unknown[]): unknown {
+  kicks(groupId: number, userId: number): unknown {
     return this.sql
       .get("SELECT count FROM maxim_group_kicks WHERE group_id = ? AND user_id = ?")
-      .get(...params);
+      .get(groupId, userId);
   }
-  insertMember(...params: unknown[]): RunResult {
+  insertMember(groupId: number, userId: number, role: number, joinTime: number): RunResult {
     return this.sql
       .get(`INSERT INTO maxim_group_members (group_id, user_id, role, join_time) VALUES (?, ?, ?, ?)`)
-      .run(...params);
+      .run(groupId, userId, role, joinTime);
   }
 
   /** Sets one of the group's own settings (`name`, `member_invite` …) and its `updated_at`. */

@@ -5,77 +5,114 @@ import type { StatementCache } from "../../../core/emulator/store.js";
 export class MessagesStore {
   constructor(private readonly sql: StatementCache) {}
 
-  expireTransactions(...params: unknown[]): RunResult {
-    return this.sql.get("DELETE FROM maxim_transactions WHERE created_at < ?").run(...params);
+  expireTransactions(createdAt: number): RunResult {
+    return this.sql.get("DELETE FROM maxim_transactions WHERE created_at < ?").run(createdAt);
   }
-  claimTransaction(...params: unknown[]): RunResult {
-    return this.sql.get("INSERT OR IGNORE INTO maxim_transactions VALUES (?, ?, ?)").run(...params);
+  claimTransaction(appId: string, transactionId: string, createdAt: number): RunResult {
+    return this.sql
+      .get("INSERT OR IGNORE INTO maxim_transactions VALUES (?, ?, ?)")
+      .run(appId, transactionId, createdAt);
   }
-  clearedUpTo(...params: unknown[]): unknown {
+  clearedUpTo(userId: number, conversationId: number): unknown {
     return this.sql
       .get(`SELECT up_to_msg_id FROM maxim_conversation_cleared WHERE user_id = ? AND conversation_id = ?`)
-      .get(...params);
+      .get(userId, conversationId);
   }
-  message(...params: unknown[]): unknown {
-    return this.sql.get("SELECT * FROM maxim_messages WHERE msg_id = ? AND app_id = ?").get(...params);
+  message(msgId: number, appId: string): unknown {
+    return this.sql.get("SELECT * FROM maxim_messages WHERE msg_id = ? AND app_id = ?").get(msgId, appId);
   }
-  recall(...params: unknown[]): RunResult {
-    return this.sql.get("UPDATE maxim_messages SET recalled = 1 WHERE msg_id = ?").run(...params);
+  recall(msgId: number): RunResult {
+    return this.sql.get("UPDATE maxim_messages SET recalled = 1 WHERE msg_id = ?").run(msgId);
   }
-  directPage(...params: unknown[]): unknown[] {
+  directPage(
+    appId: string,
+    msgId: number,
+    msgId2: number,
+    fromId: number,
+    toId: number,
+    fromId2: number,
+    toId2: number,
+    limit: number,
+  ): unknown[] {
     return this.sql
       .get(
         `SELECT * FROM maxim_messages WHERE app_id = ? AND to_type = 1 AND recalled = 0 AND msg_id < ? AND msg_id > ? AND ((from_id = ? AND to_id = ?) OR (from_id = ? AND to_id = ?)) ORDER BY msg_id DESC LIMIT ?`,
       )
-      .all(...params);
+      .all(appId, msgId, msgId2, fromId, toId, fromId2, toId2, limit);
   }
-  groupPage(...params: unknown[]): unknown[] {
+  groupPage(toId: number, msgId: number, msgId2: number, createdAt: number, limit: number): unknown[] {
     return this.sql
       .get(
         `SELECT * FROM maxim_messages WHERE to_type = 2 AND to_id = ? AND recalled = 0 AND msg_id < ? AND msg_id > ? AND created_at >= ? ORDER BY msg_id DESC LIMIT ?`,
       )
-      .all(...params);
+      .all(toId, msgId, msgId2, createdAt, limit);
   }
-  unreadCounts(...params: unknown[]): unknown[] {
+  unreadCounts(userId: number): unknown[] {
     return this.sql
       .get(
         `SELECT i.conversation_id AS uid, COUNT(*) AS num FROM maxim_inbox i JOIN maxim_messages m ON m.msg_id = i.msg_id WHERE i.user_id = ? AND i.read = 0 AND m.recalled = 0 GROUP BY i.conversation_id ORDER BY MAX(i.msg_id) DESC`,
       )
-      .all(...params);
+      .all(userId);
   }
-  markRead(...params: unknown[]): RunResult {
+  markRead(userId: number, conversationId: number, msgId: number): RunResult {
     return this.sql
       .get(`UPDATE maxim_inbox SET read = 1 WHERE user_id = ? AND conversation_id = ? AND msg_id <= ?`)
-      .run(...params);
+      .run(userId, conversationId, msgId);
   }
-  lastMsgId(...params: unknown[]): unknown {
-    return this.sql.get("SELECT MAX(msg_id) AS n FROM maxim_messages WHERE app_id = ?").get(...params);
+  lastMsgId(appId: string): unknown {
+    return this.sql.get("SELECT MAX(msg_id) AS n FROM maxim_messages WHERE app_id = ?").get(appId);
   }
-  setClearedUpTo(...params: unknown[]): RunResult {
+  setClearedUpTo(userId: number, conversationId: number, upToMsgId: number): RunResult {
     return this.sql
       .get(
         `INSERT INTO maxim_conversation_cleared (user_id, conversation_id, up_to_msg_id) VALUES (?, ?, ?) ON CONFLICT (user_id, conversation_id) DO UPDATE SET up_to_msg_id = excluded.up_to_msg_id`,
       )
-      .run(...params);
+      .run(userId, conversationId, upToMsgId);
   }
-  clearInbox(...params: unknown[]): RunResult {
-    return this.sql.get("DELETE FROM maxim_inbox WHERE user_id = ? AND conversation_id = ?").run(...params);
+  clearInbox(userId: number, conversationId: number): RunResult {
+    return this.sql
+      .get("DELETE FROM maxim_inbox WHERE user_id = ? AND conversation_id = ?")
+      .run(userId, conversationId);
   }
 
-  insertMessage(...params: unknown[]): RunResult {
+  insertMessage(
+    msgId: number,
+    appId: string,
+    fromId: number,
+    toId: number,
+    toType: number,
+    contentType: number,
+    content: string,
+    attachment: string | null,
+    ext: string | null,
+    config: string | null,
+    createdAt: number,
+    kind: string,
+  ): RunResult {
     return this.sql
-      .get(
-        `INSERT INTO maxim_messages (msg_id, app_id, from_id, to_id, to_type, content_type, content, attachment, ext, config, created_at, kind)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(...params);
+      .get(`INSERT INTO maxim_messages (msg_id, app_id, from_id, to_id, to_type, content_type, content, attachment, ext, config, created_at, kind)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(
+        msgId,
+        appId,
+        fromId,
+        toId,
+        toType,
+        contentType,
+        content,
+        attachment,
+        ext,
+        config,
+        createdAt,
+        kind,
+      );
   }
 
   /** Puts a message in a user's inbox (user_id, conversation_id, msg_id, read). */
-  deliver(...params: unknown[]): RunResult {
+  deliver(userId: number, conversationId: number, msgId: number, read: number): RunResult {
     return this.sql
       .get("INSERT OR IGNORE INTO maxim_inbox (user_id, conversation_id, msg_id, read) VALUES (?, ?, ?, ?)")
-      .run(...params);
+      .run(userId, conversationId, msgId, read);
   }
 
   readFlag(userId: number, msgId: number): unknown {

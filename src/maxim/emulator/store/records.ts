@@ -41,12 +41,18 @@ export class RecordsStore {
       .all(appId ?? null, appId ?? null) as (MessageRow & { app_id: string; kind: string })[];
   }
 
-  insertPush(...params: unknown[]): RunResult {
+  insertPush(
+    appId: string,
+    audience: string,
+    message: string,
+    recipients: string,
+    createdAt: number,
+  ): RunResult {
     return this.sql
       .get(
         `INSERT INTO maxim_pushes (app_id, audience, message, recipients, created_at) VALUES (?, ?, ?, ?, ?)`,
       )
-      .run(...params);
+      .run(appId, audience, message, recipients, createdAt);
   }
 
   /** How many messages are stored (all apps). */

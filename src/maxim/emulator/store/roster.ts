@@ -5,83 +5,106 @@ import type { StatementCache } from "../../../core/emulator/store.js";
 export class RosterStore {
   constructor(private readonly sql: StatementCache) {}
 
-  friendship(...params: unknown[]): unknown {
-    return this.sql.get("SELECT * FROM maxim_rosters WHERE user_id = ? AND friend_id = ?").get(...params);
+  friendship(userId: number, friendId: number): unknown {
+    return this.sql
+      .get("SELECT * FROM maxim_rosters WHERE user_id = ? AND friend_id = ?")
+      .get(userId, friendId);
   }
-  isBlocked(...params: unknown[]): unknown {
+  isBlocked(userId: number, blockedId: number): unknown {
     return this.sql
       .get("SELECT 1 FROM maxim_roster_blocks WHERE user_id = ? AND blocked_id = ?")
-      .get(...params);
+      .get(userId, blockedId);
   }
-  insertApply(...params: unknown[]): RunResult {
+  insertApply(
+    fromId: number,
+    toId: number,
+    reason: string | null,
+    alias: string | null,
+    createdAt: number,
+    expiredTime: number,
+  ): RunResult {
     return this.sql
       .get(
         `INSERT INTO maxim_roster_applies (from_id, to_id, reason, alias, created_at, expired_time) VALUES (?, ?, ?, ?, ?, ?)`,
       )
-      .run(...params);
+      .run(fromId, toId, reason, alias, createdAt, expiredTime);
   }
-  pendingApply(...params: unknown[]): unknown {
+  pendingApply(fromId: number, toId: number, expiredTime: number): unknown {
     return this.sql
       .get(
         `SELECT id FROM maxim_roster_applies WHERE from_id = ? AND to_id = ? AND status = 0 AND expired_time > ?`,
       )
-      .get(...params);
+      .get(fromId, toId, expiredTime);
   }
-  friendsWithNames(...params: unknown[]): unknown[] {
+  friendsWithNames(userId: number): unknown[] {
     return this.sql
       .get(
         `SELECT u.user_id, COALESCE(NULLIF(r.alias, ''), NULLIF(u.nick_name, ''), u.username) AS name FROM maxim_rosters r JOIN maxim_users u ON u.user_id = r.friend_id WHERE r.user_id = ? ORDER BY r.seq`,
       )
-      .all(...params);
+      .all(userId);
   }
-  friendsAfter(...params: unknown[]): unknown[] {
+  friendsAfter(userId: number, seq: number, limit: number): unknown[] {
     return this.sql
       .get(`SELECT friend_id, seq FROM maxim_rosters WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?`)
-      .all(...params);
+      .all(userId, seq, limit);
   }
-  appliesAfter(...params: unknown[]): unknown[] {
+  appliesAfter(toId: number, id: number, limit: number): unknown[] {
     return this.sql
       .get(
         `SELECT id, from_id, reason, status, expired_time FROM maxim_roster_applies WHERE to_id = ? AND id > ? ORDER BY id LIMIT ?`,
       )
-      .all(...params);
+      .all(toId, id, limit);
   }
-  acceptApply(...params: unknown[]): RunResult {
-    return this.sql.get("UPDATE maxim_roster_applies SET status = 1 WHERE id = ?").run(...params);
+  acceptApply(id: number): RunResult {
+    return this.sql.get("UPDATE maxim_roster_applies SET status = 1 WHERE id = ?").run(id);
   }
-  declineApply(...params: unknown[]): RunResult {
-    return this.sql.get("UPDATE maxim_roster_applies SET status = 2 WHERE id = ?").run(...params);
+  declineApply(id: number): RunResult {
+    return this.sql.get("UPDATE maxim_roster_applies SET status = 2 WHERE id = ?").run(id);
   }
-  deleteFriend(...params: unknown[]): RunResult {
-    return this.sql.get("DELETE FROM maxim_rosters WHERE user_id = ? AND friend_id = ?").run(...params);
+  deleteFriend(userId: number, friendId: number): RunResult {
+    return this.sql
+      .get("DELETE FROM maxim_rosters WHERE user_id = ? AND friend_id = ?")
+      .run(userId, friendId);
   }
-  updateFriend(...params: unknown[]): RunResult {
+  updateFriend(
+    alias: string | null,
+    ext: string | null,
+    muteNotification: number | null,
+    userId: number,
+    friendId: number,
+  ): RunResult {
     return this.sql
       .get(
         `UPDATE maxim_rosters SET alias = COALESCE(?, alias), ext = COALESCE(?, ext), mute_notification = COALESCE(?, mute_notification) WHERE user_id = ? AND friend_id = ?`,
       )
-      .run(...params);
+      .run(alias, ext, muteNotification, userId, friendId);
   }
-  insertBlock(...params: unknown[]): RunResult {
-    return this.sql.get("INSERT INTO maxim_roster_blocks VALUES (?, ?, ?)").run(...params);
+  insertBlock(userId: number, blockedId: number, createdAt: number): RunResult {
+    return this.sql.get("INSERT INTO maxim_roster_blocks VALUES (?, ?, ?)").run(userId, blockedId, createdAt);
   }
-  deleteBlock(...params: unknown[]): RunResult {
+  deleteBlock(userId: number, blockedId: number): RunResult {
     return this.sql
       .get("DELETE FROM maxim_roster_blocks WHERE user_id = ? AND blocked_id = ?")
-      .run(...params);
+      .run(userId, blockedId);
   }
-  blockedIds(...params: unknown[]): unknown[] {
+  blockedIds(userId: number): unknown[] {
     return this.sql
       .get("SELECT blocked_id FROM maxim_roster_blocks WHERE user_id = ? ORDER BY created_at")
-      .all(...params);
+      .all(userId);
   }
 
   /** One side of a friendship (user_id, friend_id, alias, seq, created_at). */
-  insertFriend(...params: unknown[]): RunResult {
+  insertFriend(
+    userId: number,
+    friendId: number,
+    alias: string | null,
+    seq: number,
+    createdAt: number,
+  ): RunResult {
     return this.sql
       .get(
         "INSERT OR IGNORE INTO maxim_rosters (user_id, friend_id, alias, seq, created_at) VALUES (?, ?, ?, ?, ?)",
       )
-      .run(...params);
+      .run(userId, friendId, alias, seq, createdAt);
   }
 }

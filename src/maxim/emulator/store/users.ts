@@ -48,122 +48,158 @@ export class UsersStore {
     return u === undefined ? undefined : u.disabled !== 0;
   }
 
-  deviceByGuid(...params: unknown[]): unknown {
+  deviceByGuid(userId: number, deviceGuid: string): unknown {
     return this.sql
       .get(`SELECT device_sn, push_token FROM maxim_devices WHERE user_id = ? AND device_guid = ?`)
-      .get(...params);
+      .get(userId, deviceGuid);
   }
-  lastDeviceSn(...params: unknown[]): unknown {
-    return this.sql.get("SELECT MAX(device_sn) AS n FROM maxim_devices WHERE user_id = ?").get(...params);
+  lastDeviceSn(userId: number): unknown {
+    return this.sql.get("SELECT MAX(device_sn) AS n FROM maxim_devices WHERE user_id = ?").get(userId);
   }
-  insertDevice(...params: unknown[]): RunResult {
+  insertDevice(
+    userId: number,
+    deviceSn: number | null,
+    appId: string,
+    deviceGuid: string,
+    platform: number,
+    userAgent: string,
+    pushToken: string,
+    createdAt: number,
+  ): RunResult {
     return this.sql
       .get(
         `INSERT INTO maxim_devices (user_id, device_sn, app_id, device_guid, platform, user_agent, push_token, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(...params);
+      .run(userId, deviceSn, appId, deviceGuid, platform, userAgent, pushToken, createdAt);
   }
-  insertPushBinding(...params: unknown[]): RunResult {
+  insertPushBinding(appId: string, pushToken: string, userId: number, deviceSn: number | null): RunResult {
     return this.sql
       .get(`INSERT INTO maxim_push_bindings (app_id, push_token, user_id, device_sn) VALUES (?, ?, ?, ?)`)
-      .run(...params);
+      .run(appId, pushToken, userId, deviceSn);
   }
-  insertToken(...params: unknown[]): RunResult {
+  insertToken(
+    tokenHash: string,
+    appId: string,
+    userId: number,
+    expire: number,
+    createdAt: number,
+    deviceSn: number | null,
+    lastUsed: number,
+  ): RunResult {
     return this.sql
       .get(
         `INSERT INTO maxim_tokens (token_hash, app_id, user_id, expire, created_at, device_sn, last_used) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(...params);
+      .run(tokenHash, appId, userId, expire, createdAt, deviceSn, lastUsed);
   }
-  hasRecentToken(...params: unknown[]): unknown {
+  hasRecentToken(userId: number, appId: string, expire: number, lastUsed: number): unknown {
     return this.sql
       .get(
         `SELECT 1 FROM maxim_tokens WHERE user_id = ? AND app_id = ? AND expire > ? AND last_used >= ? LIMIT 1`,
       )
-      .get(...params);
+      .get(userId, appId, expire, lastUsed);
   }
-  usernameTaken(...params: unknown[]): unknown {
-    return this.sql.get("SELECT 1 FROM maxim_users WHERE app_id = ? AND username = ?").get(...params);
+  usernameTaken(appId: string, username: string): unknown {
+    return this.sql.get("SELECT 1 FROM maxim_users WHERE app_id = ? AND username = ?").get(appId, username);
   }
-  countUsers(...params: unknown[]): unknown {
-    return this.sql.get("SELECT COUNT(*) AS n FROM maxim_users WHERE app_id = ?").get(...params);
+  countUsers(appId: string): unknown {
+    return this.sql.get("SELECT COUNT(*) AS n FROM maxim_users WHERE app_id = ?").get(appId);
   }
-  insertUser(...params: unknown[]): RunResult {
+  insertUser(
+    userId: number,
+    appId: string,
+    username: string,
+    passwordHash: string,
+    createdAt: number,
+  ): RunResult {
     return this.sql
       .get(
         `INSERT INTO maxim_users (user_id, app_id, username, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
       )
-      .run(...params);
+      .run(userId, appId, username, passwordHash, createdAt);
   }
-  setDisabled(...params: unknown[]): RunResult {
-    return this.sql.get("UPDATE maxim_users SET disabled = ? WHERE user_id = ?").run(...params);
+  setDisabled(disabled: number, userId: number): RunResult {
+    return this.sql.get("UPDATE maxim_users SET disabled = ? WHERE user_id = ?").run(disabled, userId);
   }
-  deleteTokens(...params: unknown[]): RunResult {
-    return this.sql.get("DELETE FROM maxim_tokens WHERE user_id = ?").run(...params);
+  deleteTokens(userId: number): RunResult {
+    return this.sql.get("DELETE FROM maxim_tokens WHERE user_id = ?").run(userId);
   }
-  setPasswordHash(...params: unknown[]): RunResult {
-    return this.sql.get("UPDATE maxim_users SET password_hash = ? WHERE user_id = ?").run(...params);
+  setPasswordHash(passwordHash: string, userId: number): RunResult {
+    return this.sql
+      .get("UPDATE maxim_users SET password_hash = ? WHERE user_id = ?")
+      .run(passwordHash, userId);
   }
-  updateProfile(...params: unknown[]): RunResult {
+  updateProfile(
+    nickName: string | null,
+    description: string | null,
+    publicInfo: string | null,
+    privateInfo: string | null,
+    avatar: string | null,
+    userId: number,
+  ): RunResult {
     return this.sql
       .get(
         `UPDATE maxim_users SET nick_name = COALESCE(?, nick_name), description = COALESCE(?, description), public_info = COALESCE(?, public_info), private_info = COALESCE(?, private_info), avatar = COALESCE(?, avatar) WHERE user_id = ?`,
       )
-      .run(...params);
+      .run(nickName, description, publicInfo, privateInfo, avatar, userId);
   }
-  setSettings(...params: unknown[]): RunResult {
-    return this.sql.get("UPDATE maxim_users SET settings = ? WHERE user_id = ?").run(...params);
+  setSettings(settings: string, userId: number): RunResult {
+    return this.sql.get("UPDATE maxim_users SET settings = ? WHERE user_id = ?").run(settings, userId);
   }
-  deleteDeviceTokens(...params: unknown[]): RunResult {
-    return this.sql.get("DELETE FROM maxim_tokens WHERE user_id = ? AND device_sn = ?").run(...params);
+  deleteDeviceTokens(userId: number, deviceSn: number | null): RunResult {
+    return this.sql.get("DELETE FROM maxim_tokens WHERE user_id = ? AND device_sn = ?").run(userId, deviceSn);
   }
-  pushBindingOwner(...params: unknown[]): unknown {
+  pushBindingOwner(appId: string, pushToken: string): unknown {
     return this.sql
       .get("SELECT user_id FROM maxim_push_bindings WHERE app_id = ? AND push_token = ?")
-      .get(...params);
+      .get(appId, pushToken);
   }
-  upsertPushAlias(...params: unknown[]): RunResult {
+  upsertPushAlias(appId: string, pushToken: string, userId: number, alias: string | null): RunResult {
     return this.sql
       .get(
         `INSERT INTO maxim_push_bindings (app_id, push_token, user_id, alias) VALUES (?, ?, ?, ?) ON CONFLICT (app_id, push_token) DO UPDATE SET alias = excluded.alias`,
       )
-      .run(...params);
+      .run(appId, pushToken, userId, alias);
   }
-  tags(...params: unknown[]): unknown[] {
-    return this.sql.get("SELECT tag FROM maxim_user_tags WHERE user_id = ? ORDER BY tag").all(...params);
+  tags(userId: number): unknown[] {
+    return this.sql.get("SELECT tag FROM maxim_user_tags WHERE user_id = ? ORDER BY tag").all(userId);
   }
-  usersAfter(...params: unknown[]): unknown[] {
+  usersAfter(appId: string, userId: number, limit: number): unknown[] {
     return this.sql
       .get(
         `SELECT user_id, username, disabled FROM maxim_users WHERE app_id = ? AND user_id > ? ORDER BY user_id LIMIT ?`,
       )
-      .all(...params);
+      .all(appId, userId, limit);
   }
-  usersPage(...params: unknown[]): unknown[] {
+  usersPage(appId: string, limit: number, offset: number): unknown[] {
     return this.sql
       .get(
         `SELECT user_id, username, disabled FROM maxim_users WHERE app_id = ? ORDER BY user_id LIMIT ? OFFSET ?`,
       )
-      .all(...params);
+      .all(appId, limit, offset);
   }
-  devices(...params: unknown[]): unknown[] {
+  devices(userId: number): unknown[] {
     return this.sql
       .get(
         `SELECT device_sn, platform, user_agent, user_id FROM maxim_devices WHERE user_id = ? ORDER BY device_sn`,
       )
-      .all(...params);
+      .all(userId);
   }
-  deleteDevice(...params: unknown[]): RunResult {
-    return this.sql.get("DELETE FROM maxim_devices WHERE user_id = ? AND device_sn = ?").run(...params);
+  deleteDevice(userId: number, deviceSn: number | null): RunResult {
+    return this.sql
+      .get("DELETE FROM maxim_devices WHERE user_id = ? AND device_sn = ?")
+      .run(userId, deviceSn);
   }
-  deleteDevicePushBindings(...params: unknown[]): RunResult {
-    return this.sql.get("DELETE FROM maxim_push_bindings WHERE user_id = ? AND device_sn = ?").run(...params);
+  deleteDevicePushBindings(userId: number, deviceSn: number | null): RunResult {
+    return this.sql
+      .get("DELETE FROM maxim_push_bindings WHERE user_id = ? AND device_sn = ?")
+      .run(userId, deviceSn);
   }
-  byUsername(...params: unknown[]): unknown {
-    return this.sql.get("SELECT * FROM maxim_users WHERE app_id = ? AND username = ?").get(...params);
+  byUsername(appId: string, username: string): unknown {
+    return this.sql.get("SELECT * FROM maxim_users WHERE app_id = ? AND username = ?").get(appId, username);
   }
-  byId(...params: unknown[]): unknown {
-    return this.sql.get("SELECT * FROM maxim_users WHERE user_id = ? AND app_id = ?").get(...params);
+  byId(userId: number, appId: string): unknown {
+    return this.sql.get("SELECT * FROM maxim_users WHERE user_id = ? AND app_id = ?").get(userId, appId);
   }
 
   /** The first user of the app whose `column` is `value` (logins by username, mobile or email). */
