@@ -280,22 +280,29 @@ export class MaxImAdapter implements Adapter {
     });
   }
 
-  /** The id of the message just sent: the newest of ours in the chat with that content. */
+  /**
+   * The id of the message just sent: the newest of ours in the chat with that content (not
+   * already taken by an earlier part), looked for in the newest few pages.
+   */
   async #sentId(target: { id: number }, content: string, taken: Ref[], call: CallOptions): Promise<Ref> {
-    const page = await this.#client.conversationPage(target.id, { ...call, limit: 50 });
     const self = this.#self as number;
-    const m = page.messages.find(
-      (x) =>
-        x.from_xid.uid === self &&
-        (x.content ?? "") === content &&
-        !taken.some((t) => t.id === String(x.msg_id)),
-    );
-    if (!m)
-      throw new ApiError("MaxIM accepted the message but it is not in the conversation", {
-        platform: "maxim",
-        code: "sent_not_found",
-      });
-    return ref("maxim", this.account, m.msg_id);
+    let start = 0;
+    for (let pages = 0; pages < 5; pages++) {
+      const page = await this.#client.conversationPage(target.id, { ...call, msgIdStart: start, limit: 50 });
+      const m = page.messages.find(
+        (x) =>
+          x.from_xid.uid === self &&
+          (x.content ?? "") === content &&
+          !taken.some((t) => t.id === String(x.msg_id)),
+      );
+      if (m) return ref("maxim", this.account, m.msg_id);
+      if (page.is_last || !page.next_msg_id) break;
+      start = page.next_msg_id;
+    }
+    throw new ApiError("MaxIM accepted the message but it is not in the conversation", {
+      platform: "maxim",
+      code: "sent_not_found",
+    });
   }
 
   #serial<T>(chatId: string, fn: () => Promise<T>): Promise<T> {

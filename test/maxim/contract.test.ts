@@ -127,7 +127,11 @@ describe("MaxImClient lifecycle and credentials", () => {
     await fourth.connect();
     expect(statSync(join(dir, "credentials.json")).mode & 0o777).toBe(0o600);
     expect(await file.load("default")).toEqual({ appId: APP, token: userToken });
-    for (const c of [first, second, third, fourth]) await c.close();
+    // A derived client (asUser, withToken) never writes over the stored credentials.
+    const derived = fourth.asUser(userId);
+    await derived.connect();
+    expect(await file.load("default")).toEqual({ appId: APP, token: userToken });
+    for (const c of [first, second, third, fourth, derived]) await c.close();
   });
 
   it("a listener that throws reaches the error event as a HandlerError", async () => {

@@ -104,14 +104,23 @@ export class MaxImClient extends MaxImCore implements PlatformClient<MaxImClient
     return this.#state;
   }
 
-  /** The same app and token acting as `userId` (the `user_id` header). */
+  /**
+   * The same app and token acting as `userId` (the `user_id` header). A derived client keeps its
+   * credentials in memory only: it never overwrites what this client stored under `account`.
+   */
   asUser(userId: number): MaxImClient {
-    return new MaxImClient({ ...this.#options, token: this.#token, userId });
+    return new MaxImClient({ ...this.#options, credentials: undefined, token: this.#token, userId });
   }
 
   /** The same endpoint and app with another access-token (e.g. a user token from `userToken`). */
   withToken(token: string): MaxImClient {
-    return new MaxImClient({ ...this.#options, token, adminToken: undefined, userId: undefined });
+    return new MaxImClient({
+      ...this.#options,
+      credentials: undefined,
+      token,
+      adminToken: undefined,
+      userId: undefined,
+    });
   }
 
   /**
