@@ -1,113 +1,28 @@
+// One class over 500 lines on purpose: RpcWebSocket is a single connection state machine
+// (connect, keepalive, reconnect, per-call timers, drain on drop) whose invariants span its
+// private methods; its types live in rpc-ws-types.ts.
 import { EventEmitter } from "node:events";
 import WebSocket, { type RawData } from "ws";
-import { type BackoffOptions, backoffDelay } from "./backoff.js";
+import { backoffDelay } from "./backoff.js";
 import { abortedError, type Platform, SwitchboardError, TimeoutError, TransportError } from "./errors.js";
 import { type Logger, silentLogger } from "./log.js";
 import type { ConnectionState } from "./model.js";
 import { redactUrl } from "./redact.js";
 
-/** A method name or numeric opcode; the codec decides what it means on the wire. */
-export type RpcMethod = string | number;
+import type {
+  CallOptions,
+  CloseDecision,
+  CloseInfo,
+  ReconnectOptions,
+  RpcCodec,
+  RpcFrame,
+  RpcMethod,
+  RpcWebSocketEvents,
+  RpcWebSocketOptions,
+  StateChange,
+} from "./rpc-ws-types.js";
 
-export interface RpcRequest<M extends RpcMethod = RpcMethod> {
-  seq: number;
-  method: M;
-  payload: unknown;
-}
-
-/** What the platform codec makes of one incoming text frame. */
-export type RpcFrame<E = unknown> =
-  | { kind: "response"; seq: number; payload: unknown }
-  /** The codec builds the typed error (ApiError, AuthError…) from the platform's error shape. */
-  | { kind: "error"; seq: number; error: Error }
-  | { kind: "event"; event: E }
-  | { kind: "ignore" };
-
-export interface RpcCodec<M extends RpcMethod = RpcMethod, E = unknown> {
-  encode(request: RpcRequest<M>): string;
-  /** May throw on garbage; the frame is then logged and dropped, the socket stays up. */
-  decode(text: string): RpcFrame<E>;
-}
-
-export interface KeepaliveOptions<M extends RpcMethod> {
-  intervalMs: number;
-  make(): { method: M; payload: unknown };
-  /** No answer to a keepalive within this long: the peer counts as dead (default: request timeout). */
-  deadAfterMs?: number;
-}
-
-export interface ReconnectOptions extends BackoffOptions {
-  /** Default true. */
-  enabled?: boolean;
-  /** Consecutive failed attempts before giving up; unbounded when omitted. */
-  maxAttempts?: number;
-}
-
-export interface CallOptions {
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-export interface OpenContext<M extends RpcMethod> {
-  /** Sends on the fresh connection ahead of everything queued (hello, login by token…). */
-  request(method: M, payload: unknown, options?: CallOptions): Promise<unknown>;
-  /** True when an earlier connection of this transport had reached `connected`. */
-  reconnect: boolean;
-}
-
-export interface CloseInfo {
-  /** WebSocket close code (1006 when the socket died without a close frame). */
-  code: number;
-  reason: string;
-  /** Why we dropped it ourselves (dead keepalive, onOpen failure) or the socket error. */
-  error?: Error;
-  /** Whether this connection had reached `connected`. */
-  wasConnected: boolean;
-}
-
-export type CloseDecision = "reconnect" | "stop";
-
-export interface StateChange {
-  state: ConnectionState;
-  previous: ConnectionState;
-  /** Reconnect attempt number (from 1) while reconnecting. */
-  attempt?: number;
-  delayMs?: number;
-  error?: Error;
-}
-
-export interface RpcWebSocketOptions<M extends RpcMethod, E> {
-  url: string;
-  /** Extra handshake headers (Origin, User-Agent…). */
-  headers?: Record<string, string>;
-  codec: RpcCodec<M, E>;
-  platform?: Platform;
-  /** Default 15 s; per call overridable. */
-  requestTimeoutMs?: number;
-  /** Handshake plus `onOpen` must finish within this (default 30 s). */
-  connectTimeoutMs?: number;
-  keepalive?: KeepaliveOptions<M>;
-  reconnect?: boolean | ReconnectOptions;
-  /** Runs on every new socket before queued requests are released; throwing drops the socket. */
-  onOpen?: (ctx: OpenContext<M>) => Promise<void> | void;
-  /**
-   * Decides whether to reconnect after a drop. Default: stop when the error is a
-   * non-retryable SwitchboardError (e.g. AuthError from onOpen), reconnect otherwise.
-   */
-  onClose?: (info: CloseInfo) => CloseDecision | undefined;
-  /** Default true: requests issued while (re)connecting wait for the connection, up to their timeout. */
-  queueWhileDisconnected?: boolean;
-  /** Bound of that waiting queue (default 1000); beyond it requests fail with TransportError. */
-  maxQueue?: number;
-  /** Largest accepted incoming frame in bytes (ws `maxPayload`). */
-  maxPayload?: number;
-  logger?: Logger;
-}
-
-export type RpcWebSocketEvents<E> = {
-  state: [StateChange];
-  event: [E];
-};
+export type * from "./rpc-ws-types.js";
 
 interface Call {
   method: RpcMethod;
