@@ -6,6 +6,7 @@
  */
 
 import type { z } from "zod";
+import { issuesText } from "../validation.js";
 
 /** A thing the caller got wrong (unknown account, bad body): answered as `{error}` with this status. */
 export class ConsoleError extends Error {
@@ -27,10 +28,7 @@ export function formFields(input: unknown): unknown {
 export function parseOr400<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  throw new ConsoleError(
-    400,
-    r.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; "),
-  );
+  throw new ConsoleError(400, issuesText(r.error));
 }
 
 export interface ConsoleAccount {

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { issuesText } from "../validation.js";
 import { ConsoleError, type ConsoleSink, type FaultAction, type FaultField } from "./console.js";
 
 /**
@@ -98,10 +99,6 @@ const Account = z
 const Where = { path: Path.optional(), account: Account };
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function issues(err: z.ZodError): string {
-  return err.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
-}
 
 const installed = new WeakMap<FastifyInstance, HttpFaults>();
 
@@ -251,7 +248,7 @@ export class HttpFaults {
         ? Object.fromEntries(Object.entries(input).filter(([, v]) => v !== "" && v !== null))
         : input;
     const parsed = this.schema.safeParse(cleaned ?? {});
-    if (!parsed.success) throw new HttpFaultError(400, issues(parsed.error));
+    if (!parsed.success) throw new HttpFaultError(400, issuesText(parsed.error));
     const body = parsed.data as Record<string, unknown> & { action: string } & Match;
     const title = this.profile.title;
     const match: Match = { path: body.path, account: body.account };

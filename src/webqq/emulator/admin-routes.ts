@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
+import { issuesText } from "../../core/validation.js";
 import { type WebQQAdmin, WebQQAdminError } from "./admin.js";
 
 const Qq = z.number().int().min(10_000).max(0xffffffff);
@@ -45,10 +46,7 @@ const Bodies = {
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   const r = schema.safeParse(value ?? {});
   if (r.success) return r.data;
-  throw new WebQQAdminError(
-    400,
-    r.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; "),
-  );
+  throw new WebQQAdminError(400, issuesText(r.error));
 }
 
 /**
