@@ -1,7 +1,7 @@
 /** WebQQ pictures (cface and offline) in the console's Files tab and previews, through its JSON routes. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
-import { WebQQClient } from "../../src/webqq/client.js";
+import { WebQQClient } from "../../src/webqq/client/index.js";
 import { api } from "../sandbox/proc.js";
 import { PNG } from "./helpers.js";
 

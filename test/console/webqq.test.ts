@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REDACTED } from "../../src/core/redact.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
-import { WebQQClient } from "../../src/webqq/client.js";
+import { WebQQClient } from "../../src/webqq/client/index.js";
 import { api } from "../sandbox/proc.js";
 import { until } from "./helpers.js";
 

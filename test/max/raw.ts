@@ -7,8 +7,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
+import { openStore } from "../../src/core/emulator/store.js";
 import { MaxEmulatorServer } from "../../src/max/emulator/server.js";
-import { openStore } from "../../src/sandbox/store.js";
+import { maxStoreModule } from "../../src/max/emulator/store/schema.js";
 
 export interface RawPacket {
   ver: number;
@@ -23,7 +24,7 @@ export async function startEmulator(
   options: { smsCode?: string; idleTimeoutMs?: number; file?: string | null } = {},
 ) {
   const dataDir = mkdtempSync(join(tmpdir(), "sb-max-"));
-  const db = openStore({ file: options.file ?? null });
+  const db = openStore({ file: options.file ?? null, modules: [maxStoreModule] });
   const server = new MaxEmulatorServer({
     db,
     dataDir,

@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore } from "../../src/core/emulator/store.js";
 import { ApiError, ValidationError } from "../../src/core/errors.js";
 import { MaxImClient } from "../../src/maxim/client/index.js";
 import { createMaxImEmulator } from "../../src/maxim/emulator/server.js";
 import { maximStoreModule } from "../../src/maxim/emulator/store/schema.js";
-import { openStore } from "../../src/sandbox/store.js";
 import { api, type Harness, raw, startEmulator, TOKEN } from "./harness.js";
 
 let h: Harness;

@@ -1,7 +1,7 @@
 /** The shared HTTP fault layer (src/core/emulator/http-faults.ts) over real HTTP, on every HTTP emulator. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
-import { WebQQClient } from "../../src/webqq/client.js";
+import { WebQQClient } from "../../src/webqq/client/index.js";
 import { loggedIn, type RawClient } from "../max/raw.js";
 import { api } from "./proc.js";
 

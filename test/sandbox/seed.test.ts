@@ -16,7 +16,7 @@ import {
   startSandbox,
   validateSeed,
 } from "../../src/sandbox/index.js";
-import { WebQQClient } from "../../src/webqq/client.js";
+import { WebQQClient } from "../../src/webqq/client/index.js";
 import { RawClient } from "../max/raw.js";
 import { api, runCli, startCliSandbox } from "./proc.js";
 
