@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { openStore } from "../../src/core/emulator/store.js";
-import { MaxEmulatorServer } from "../../src/max/emulator/server.js";
+import { type MaxEmulatorOptions, MaxEmulatorServer } from "../../src/max/emulator/server.js";
 import { maxStoreModule } from "../../src/max/emulator/store/schema.js";
 
 export interface RawPacket {
@@ -21,7 +21,10 @@ export interface RawPacket {
 }
 
 export async function startEmulator(
-  options: { smsCode?: string; idleTimeoutMs?: number; file?: string | null } = {},
+  options: { smsCode?: string; idleTimeoutMs?: number; file?: string | null } & Pick<
+    MaxEmulatorOptions,
+    "allowedOrigins" | "serverLimits" | "clock" | "hooks"
+  > = {},
 ) {
   const dataDir = mkdtempSync(join(tmpdir(), "sb-max-"));
   const db = openStore({ file: options.file ?? null, modules: [maxStoreModule] });
@@ -30,6 +33,10 @@ export async function startEmulator(
     dataDir,
     smsCode: options.smsCode ?? "123456",
     idleTimeoutMs: options.idleTimeoutMs,
+    allowedOrigins: options.allowedOrigins,
+    serverLimits: options.serverLimits,
+    clock: options.clock,
+    hooks: options.hooks,
   });
   const url = await server.listen(0);
   return {
@@ -66,8 +73,9 @@ export class RawClient {
     );
   }
 
-  static async connect(url: string): Promise<RawClient> {
-    const ws = new WebSocket(url, { origin: "https://web.max.ru" });
+  /** Opens a socket with `Origin: https://web.max.ru` (what the web client sends); `null`: no Origin. */
+  static async connect(url: string, origin: string | null = "https://web.max.ru"): Promise<RawClient> {
+    const ws = new WebSocket(url, origin === null ? {} : { origin });
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
       ws.once("error", reject);

@@ -2,6 +2,7 @@
  * The MAX EmulatorPlugin: what the sandbox needs to run the MAX emulator (its store module, the
  * WebSocket server with its admin routes, console provider and seed section).
  */
+import type { ServerLimits } from "../../core/emulator/limits.js";
 import type { EmulatorContext, EmulatorPlugin } from "../../core/emulator/plugin.js";
 import { MaxEmulatorServer } from "./server.js";
 import { maxStoreModule } from "./store/schema.js";
@@ -13,6 +14,13 @@ export interface MaxEmulatorPluginOptions {
   idleTimeoutMs?: number;
   /** QR login links live this long (default 2 min). */
   qrTtlMs?: number;
+  /**
+   * Browser origins allowed to open the WebSocket besides `https://web.max.ru` (`--allowed-origins`).
+   * No-Origin clients (every non-browser client) are always served; other origins get HTTP 403.
+   */
+  allowedOrigins?: string[];
+  /** Timeouts and the per-address connection cap of the MAX port (defaults: the emulator kit's). */
+  serverLimits?: Partial<ServerLimits>;
 }
 
 /** The running MAX emulator as the sandbox (and tests, via `sandbox.max`) see it. */
@@ -35,6 +43,8 @@ export function maxEmulatorPlugin(
         smsCode: options.smsCode,
         idleTimeoutMs: options.idleTimeoutMs,
         qrTtlMs: options.qrTtlMs,
+        allowedOrigins: options.allowedOrigins,
+        serverLimits: options.serverLimits,
         hooks: {
           // The sandbox's SMS inbox: codes are meant to be read here (or via the admin API).
           onSms: (phone, code) => {

@@ -3,6 +3,7 @@ import { type AddressInfo, Socket } from "node:net";
 import Fastify, { type FastifyInstance } from "fastify";
 import { WebSocketServer } from "ws";
 import { type Clock, systemClock } from "../../core/emulator/clock.js";
+import { applyServerLimits, type ServerLimits } from "../../core/emulator/limits.js";
 import type { EmulatorInstance, SeedSection } from "../../core/emulator/plugin.js";
 import { type Logger, silentLogger } from "../../core/log.js";
 import type { Database } from "../../core/storage.js";
@@ -38,6 +39,21 @@ export interface MaxEmulatorOptions {
   hooks?: MaxEmulatorHooks;
   /** Time for SMS code lifetimes, tokens, QR expiry, stored timestamps (default: the system clock). */
   clock?: Clock;
+  /**
+   * Browser origins allowed to open the WebSocket besides `https://web.max.ru` (what the real
+   * web client sends). Clients that send no Origin (every non-browser client) are always let in;
+   * any other browser origin is refused with HTTP 403 at the upgrade.
+   */
+  allowedOrigins?: string[];
+  /** Header, request and idle timeouts and the per-address connection cap of the HTTP side. */
+  serverLimits?: Partial<ServerLimits>;
+}
+
+/** The origin the MAX web client (web.max.ru) opens its socket from. */
+export const MAX_WEB_ORIGIN = "https://web.max.ru";
+
+function normalizeOrigin(origin: string): string {
+  return origin.trim().replace(/\/+$/, "").toLowerCase();
 }
 
 /**
@@ -59,9 +75,13 @@ export class MaxEmulatorServer implements EmulatorInstance {
   private idleTimer: NodeJS.Timeout | undefined;
   private nextConnId = 1;
   private baseUrl = "http://127.0.0.1:0";
+  private readonly origins: Set<string>;
+  private readonly serverLimits: Partial<ServerLimits>;
 
   constructor(options: MaxEmulatorOptions) {
     mkdirSync(options.dataDir, { recursive: true });
+    this.origins = new Set([MAX_WEB_ORIGIN, ...(options.allowedOrigins ?? [])].map(normalizeOrigin));
+    this.serverLimits = options.serverLimits ?? {};
     const clock = options.clock ?? systemClock;
     const config: MaxEmulatorConfig = {
       smsCode: options.smsCode,
@@ -108,6 +128,13 @@ export class MaxEmulatorServer implements EmulatorInstance {
         socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
         return;
       }
+      const origin = req.headers.origin;
+      if (origin !== undefined && !this.origins.has(normalizeOrigin(origin))) {
+        // A web page elsewhere must not drive a sandbox account (a fixed --sms-code logs anyone in).
+        this.emu.log.warn({ origin }, "MAX WebSocket refused: browser origin not allowed");
+        socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        return;
+      }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         const tcp = socket instanceof Socket ? socket : undefined;
         const conn = new MaxConnection(
@@ -151,6 +178,7 @@ export class MaxEmulatorServer implements EmulatorInstance {
 
   /** Starts listening; returns the WebSocket URL (with `shownHost`, e.g. 127.0.0.1 for a 0.0.0.0 bind). */
   async listen(port: number, host = "127.0.0.1", shownHost = host): Promise<string> {
+    applyServerLimits(this.app.server, this.serverLimits);
     await this.app.listen({ port, host });
     const address = this.app.server.address() as AddressInfo;
     this.baseUrl = `http://${shownHost}:${address.port}`;
