@@ -236,10 +236,16 @@ export interface TokenManagerOptions {
  * Holds the current tokens. `accessToken()` renews ahead of expiry; `afterUnauthorized(t)`
  * renews when the token that got the 401 is still the current one. Both share one in-flight
  * renewal, so N parallel calls cause one token request.
+ *
+ * A renewal refused with an AuthError (`invalid_grant`: the refresh token was burnt, e.g. the
+ * server revoked the token family after a replay) is final: the tokens are dropped and every
+ * later call fails at once with that error, without asking the token endpoint again, until
+ * `set()` gives new tokens (a new login). No refresh loop.
  */
 export class TokenManager {
   #tokens: TokenSet | undefined;
   #inflight: Promise<TokenSet> | undefined;
+  #refused: AuthError | undefined;
   readonly #o: TokenManagerOptions;
   renewals = 0;
 
@@ -254,6 +260,12 @@ export class TokenManager {
 
   set(tokens: TokenSet): void {
     this.#tokens = tokens;
+    this.#refused = undefined;
+  }
+
+  /** The AuthError that ended renewal (a new login is needed), if any. */
+  get refused(): AuthError | undefined {
+    return this.#refused;
   }
 
   /** Switches how tokens are renewed (e.g. an app client that just completed a user login). */
@@ -267,6 +279,7 @@ export class TokenManager {
   }
 
   async accessToken(): Promise<string | undefined> {
+    if (this.#refused) throw this.#refused;
     const t = this.#tokens;
     if (!t) return this.#o.renew && this.#o.fetchWhenEmpty ? (await this.renew()).accessToken : undefined;
     if (this.#o.renew && t.expiresAt !== undefined && this.#due(t)) {
@@ -278,6 +291,7 @@ export class TokenManager {
   /** After a 401 with `used`: renew unless someone already did. */
   async afterUnauthorized(used: string | undefined): Promise<string | undefined> {
     if (!this.#o.renew) return undefined;
+    if (this.#refused) throw this.#refused;
     if (this.#tokens && this.#tokens.accessToken !== used) return this.#tokens.accessToken;
     return (await this.renew()).accessToken;
   }
@@ -288,9 +302,19 @@ export class TokenManager {
       return Promise.reject(
         new AuthError("no way to renew the token", { platform: "vklive", code: "unauthorized" }),
       );
+    if (this.#refused) return Promise.reject(this.#refused);
     this.#inflight ??= (async () => {
       try {
-        const next = await renew(this.#tokens);
+        let next: TokenSet;
+        try {
+          next = await renew(this.#tokens);
+        } catch (err) {
+          if (err instanceof AuthError) {
+            this.#refused = err;
+            this.#tokens = undefined;
+          }
+          throw err;
+        }
         // A refresh answer without a new refresh token keeps the old one.
         if (!next.refreshToken && this.#tokens?.refreshToken) next.refreshToken = this.#tokens.refreshToken;
         this.#tokens = next;

@@ -2,10 +2,16 @@
  * The OAuth server: the consent page at /app/oauth2/authorize (CodeFlow and ImplicitFlow),
  * /oauth/server/token (authorization_code, refresh_token, client_credentials) and
  * /oauth/server/revoke. Codes and tokens are stored hashed; refresh rotates the grant.
+ *
+ * Token families (OAuth 2.0 Security BCP, RFC 9700 §2.2.2 and §4.14; RFC 6749 §4.1.2): every
+ * access and refresh token descending from one authorization shares a family id. A refresh
+ * token that was already rotated (or revoked) coming back, or a replayed authorization code,
+ * is answered `invalid_grant` and revokes the whole family: one of the two parties holding
+ * those tokens is an attacker, and the server can't tell which.
  */
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { Paths, SCOPES, type Scope } from "../protocol/index.js";
-import { type Emu, fail, hashSecret, newToken, sec, type UserRow } from "./context.js";
+import { type Emu, fail, hashSecret, newToken, sec, type UserRow, VkFault } from "./context.js";
 import { SQL } from "./store/sql.js";
 
 export interface AppRow {
@@ -24,6 +30,25 @@ export interface Issued {
   refresh_token?: string;
   expires_in: number;
   grantId: string;
+  familyId: string;
+}
+
+/**
+ * Thrown inside a token request's transaction when a replay was detected: the transaction rolls
+ * back, then the caller revokes `familyId` in a transaction of its own and answers the error.
+ */
+export class FamilyBreach extends VkFault {
+  constructor(
+    readonly familyId: string | null,
+    description: string,
+  ) {
+    super("invalid_grant", description);
+  }
+}
+
+/** Revokes every token of a family (access and refresh, every rotation). */
+export function revokeFamily(emu: Emu, familyId: string): number {
+  return emu.q(SQL.revokeFamily).run(familyId).changes;
 }
 
 export function getApp(emu: Emu, clientId: string): AppRow | undefined {
@@ -52,11 +77,14 @@ export function issueTokens(
     redirectUri?: string | null;
     refresh: boolean;
     ttlSec?: number;
+    /** The family a rotation continues; a new authorization starts one. */
+    familyId?: string;
   },
 ): Issued {
   const now = emu.now();
   const ttl = o.ttlSec ?? emu.config.tokenTtlSec;
   const grantId = randomUUID();
+  const familyId = o.familyId ?? grantId;
   const access = newToken();
   const insert = emu.q(SQL.insertToken);
   const scopes = o.scopes.join(",");
@@ -64,6 +92,7 @@ export function issueTokens(
     hashSecret(access),
     "access",
     grantId,
+    familyId,
     o.clientId,
     o.userId,
     scopes,
@@ -72,13 +101,14 @@ export function issueTokens(
     now + ttl * 1000,
     now,
   );
-  const out: Issued = { access_token: access, expires_in: ttl, grantId };
+  const out: Issued = { access_token: access, expires_in: ttl, grantId, familyId };
   if (o.refresh) {
     const refresh = newToken();
     insert.run(
       hashSecret(refresh),
       "refresh",
       grantId,
+      familyId,
       o.clientId,
       o.userId,
       scopes,
@@ -140,15 +170,22 @@ export function tokenGrant(emu: Emu, app: AppRow, form: Record<string, string>):
           scopes: string;
           expires_at: number;
           used: number;
+          family_id: string | null;
         }
       | undefined;
-    if (!row || row.client_id !== app.client_id || row.used || row.expires_at <= now) {
+    // A replayed code (RFC 6749 §4.1.2): refused, and what it already issued is revoked.
+    if (row && row.client_id === app.client_id && row.used) {
+      throw new FamilyBreach(row.family_id, "code is invalid, expired or already used");
+    }
+    if (!row || row.client_id !== app.client_id || row.expires_at <= now) {
       fail("invalid_grant", "code is invalid, expired or already used");
     }
     if (row.redirect_uri !== redirectUri)
       fail("invalid_grant", "redirect_uri does not match the authorization");
-    emu.q(SQL.markCodeUsed).run(row.code_hash);
+    const familyId = randomUUID();
+    emu.q(SQL.markCodeUsed).run(familyId, row.code_hash);
     const t = issueTokens(emu, {
+      familyId,
       clientId: app.client_id,
       userId: row.user_id,
       scopes: row.scopes ? (row.scopes.split(",") as Scope[]) : [],
@@ -175,9 +212,14 @@ export function tokenGrant(emu: Emu, app: AppRow, form: Record<string, string>):
           redirect_uri: string | null;
           expires_at: number;
           revoked: number;
+          family_id: string | null;
         }
       | undefined;
-    if (!row || row.client_id !== app.client_id || row.revoked || row.expires_at <= now) {
+    // A rotated (or revoked) refresh token coming back: the family is compromised (RFC 9700).
+    if (row && row.client_id === app.client_id && row.revoked) {
+      throw new FamilyBreach(row.family_id ?? row.grant_id, "refresh_token is invalid, expired or revoked");
+    }
+    if (!row || row.client_id !== app.client_id || row.expires_at <= now) {
       fail("invalid_grant", "refresh_token is invalid, expired or revoked");
     }
     const redirect = form.redirect_uri;
@@ -192,6 +234,7 @@ export function tokenGrant(emu: Emu, app: AppRow, form: Record<string, string>):
     // Rotation: the old pair stops working, a reused refresh token is an invalid grant.
     emu.q(SQL.revokeGrant).run(row.grant_id);
     const t = issueTokens(emu, {
+      familyId: row.family_id ?? row.grant_id,
       clientId: app.client_id,
       userId: row.user_id,
       scopes: row.scopes ? (row.scopes.split(",") as Scope[]) : [],
@@ -225,7 +268,7 @@ export function tokenGrant(emu: Emu, app: AppRow, form: Record<string, string>):
   fail("unsupported_grant_type", `grant_type ${grant.slice(0, 64)} is not supported`);
 }
 
-/** POST /oauth/server/revoke: revokes the whole grant of the token (access and refresh). */
+/** POST /oauth/server/revoke: revokes the token's whole family (access and refresh, RFC 7009 §2.1). */
 export function revokeToken(emu: Emu, app: AppRow, form: Record<string, string>): Record<string, never> {
   const token = need(form, "token");
   const hint = form.token_type_hint;
@@ -233,11 +276,12 @@ export function revokeToken(emu: Emu, app: AppRow, form: Record<string, string>)
     fail("invalid_param", "token_type_hint must be access_token or refresh_token");
   }
   const row = emu.q(SQL.selectTokenGrant).get(hashSecret(token)) as
-    | { grant_id: string; client_id: string }
+    | { grant_id: string; family_id: string | null; client_id: string }
     | undefined;
   // RFC 7009: unknown tokens (or other apps' tokens) answer success without effect.
   if (row && row.client_id === app.client_id) {
     emu.q(SQL.revokeGrant).run(row.grant_id);
+    if (row.family_id) revokeFamily(emu, row.family_id);
   }
   return {};
 }

@@ -34,8 +34,10 @@ import {
   consentPage,
   errorPage,
   errorRedirect,
+  FamilyBreach,
   type getApp,
   PageError,
+  revokeFamily,
   revokeToken,
   tokenGrant,
 } from "./oauth.js";
@@ -327,6 +329,12 @@ export function createVkLiveEmulator(options: VkLiveEmulatorOptions): VkLiveEmul
         const out = run(() => fn(a, form));
         return reply.header("cache-control", "no-store").type("application/json").send(out);
       } catch (err) {
+        // The request's transaction rolled back; the family's revocation commits on its own.
+        if (err instanceof FamilyBreach && err.familyId !== null) {
+          const familyId = err.familyId;
+          const n = run(() => revokeFamily(emu, familyId));
+          if (n > 0) log.warn({ revoked: n }, "VK Live OAuth: replayed grant, token family revoked");
+        }
         if (err instanceof VkFault) return sendError(reply, err.error, err.message);
         log.error({ err }, "VK Live OAuth failed");
         return sendError(reply, "internal_server_error");

@@ -133,4 +133,21 @@ const initial: Migration = {
   },
 };
 
-export const vkliveStoreModule: StoreModule = { platform: "vklive", migrations: [initial] };
+/**
+ * Token families (OAuth 2.0 Security BCP, RFC 9700): every token descending from one
+ * authorization (a code exchange, an admin issue) shares `family_id`, so a replayed code or a
+ * reused rotated refresh token revokes them all. The code remembers the family it started.
+ */
+const families: Migration = {
+  id: "vklive:002-token-families",
+  up(db) {
+    db.exec(`
+      ALTER TABLE vklive_tokens ADD COLUMN family_id TEXT;
+      UPDATE vklive_tokens SET family_id = grant_id;
+      CREATE INDEX vklive_tokens_family ON vklive_tokens (family_id);
+      ALTER TABLE vklive_codes ADD COLUMN family_id TEXT;
+    `);
+  },
+};
+
+export const vkliveStoreModule: StoreModule = { platform: "vklive", migrations: [initial, families] };

@@ -40,7 +40,7 @@ export const SQL = {
   selectChannelStatus: "SELECT status FROM vklive_channels WHERE id = ?",
   // ── vklive_codes ──
   selectCode: "SELECT * FROM vklive_codes WHERE code_hash = ?",
-  markCodeUsed: "UPDATE vklive_codes SET used = 1 WHERE code_hash = ?",
+  markCodeUsed: "UPDATE vklive_codes SET used = 1, family_id = ? WHERE code_hash = ?",
   insertCode: `
     INSERT INTO vklive_codes (code_hash, client_id, user_id, redirect_uri, scopes, expires_at)
     VALUES (?, ?, ?, ?, ?, ?)`,
@@ -101,11 +101,12 @@ export const SQL = {
   selectStreamIdInChannel: "SELECT id FROM vklive_streams WHERE id = ? AND channel_id = ?",
   // ── vklive_tokens ──
   insertToken: `
-    INSERT INTO vklive_tokens (token_hash, kind, grant_id, client_id, user_id, scopes, flow, redirect_uri,
-    expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    INSERT INTO vklive_tokens (token_hash, kind, grant_id, family_id, client_id, user_id, scopes, flow,
+    redirect_uri, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   selectRefreshToken: "SELECT * FROM vklive_tokens WHERE token_hash = ? AND kind = 'refresh'",
   revokeGrant: "UPDATE vklive_tokens SET revoked = 1 WHERE grant_id = ?",
-  selectTokenGrant: "SELECT grant_id, client_id FROM vklive_tokens WHERE token_hash = ?",
+  revokeFamily: "UPDATE vklive_tokens SET revoked = 1 WHERE family_id = ? AND revoked = 0",
+  selectTokenGrant: "SELECT grant_id, family_id, client_id FROM vklive_tokens WHERE token_hash = ?",
   selectAccessToken: "SELECT * FROM vklive_tokens WHERE token_hash = ? AND kind = 'access'",
   // ── vklive_users ──
   insertUser: "INSERT INTO vklive_users (nick, nick_color, created_at) VALUES (?, ?, ?)",
