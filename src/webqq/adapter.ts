@@ -2,7 +2,7 @@
  * WebQQAdapter: one WebQQ account through the unified model (src/core/adapter.ts), built on
  * the converters in convert.ts. WebQQ can only send and read live: edit, delete, react and
  * history throw UnsupportedError. A send's msg_id is derived from its idempotencyKey, so the
- * server drops a retry even after a restart (it de-duplicates sender + clientid + msg_id).
+ * server drops a retry even after a restart (it de-duplicates sender + clientid + msg_id + content).
  */
 import { createHash } from "node:crypto";
 import type {

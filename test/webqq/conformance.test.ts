@@ -312,14 +312,16 @@ describe("contacts and channel calls", () => {
     });
     expect(item.value.from_uin).not.toBe(ALICE);
     for (const k of ["reply_ip", "msg_id", "msg_id2", "time"]) expect(typeof item.value[k]).toBe("number");
-    // Same msg_id again: acknowledged, not delivered twice.
+    // Same msg_id again (a genuine retry: same content): acknowledged, not delivered twice.
+    // (Issue 12 item 1: the same msg_id with other content is not a retry and is delivered.)
     const again = await a.r.req("POST", "/channel/send_buddy_msg2", {
       referer: REFERER.d,
       form: {
         r: JSON.stringify({
           to: bobUin,
           face: 0,
-          content: '["x",["font",{"name":"a","size":"10","style":[0,0,0],"color":"000000"}]]',
+          content:
+            '["好快，就到中午了\\n",["font",{"name":"宋体","size":"10","style":[0,0,0],"color":"000000"}]]',
           msg_id: 85970004,
           clientid: a.clientid,
           psessionid: a.psessionid,

@@ -225,6 +225,7 @@ export async function login2(
     ptwebqq,
     status: res.status,
     cookies: await ctx.jar.serialize(),
+    ...(ctx.session?.msgId !== undefined ? { msgId: ctx.session.msgId } : {}),
   };
   await ctx.persist();
   return ctx.session;
@@ -250,5 +251,6 @@ export async function restore(ctx: Ctx, s: WebQQSession): Promise<void> {
     });
   ctx.jar = await CookieJar.deserialize(s.cookies);
   ctx.clientid = s.clientid;
+  ctx.adoptMsgId(s.msgId);
   ctx.session = s;
 }

@@ -28,7 +28,7 @@ async function send(
   checkItems(items);
   const content = encodeContent(items, opts.font);
   const s0 = ctx.need();
-  const msgId = opts.msgId ?? ctx.nextMsgId();
+  const msgId = opts.msgId ?? (await ctx.nextMsgId());
   ctx.check(name, {
     ...target,
     content,

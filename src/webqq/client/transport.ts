@@ -36,6 +36,9 @@ export interface RawOptions extends CallOptions {
   retries?: number;
 }
 
+/** msg_ids reserved in the stored session at a time (one credential write per block). */
+export const MSG_ID_BLOCK = 64;
+
 /** What every area of the client shares (one per WebQQClient). */
 export class Ctx {
   readonly http: HttpClient;
@@ -46,7 +49,10 @@ export class Ctx {
   password: string | undefined;
   clientid: string;
   readonly credentials: CredentialStore<WebQQSession>;
+  /** The last msg_id handed out, and the highest one reserved in the credential store. */
   #msgId: number;
+  #msgIdCeiling = 0;
+  #reserving: Promise<void> | undefined;
 
   constructor(
     readonly o: WebQQClientOptions,
@@ -84,12 +90,42 @@ export class Ctx {
   async persist(): Promise<void> {
     const s = this.need();
     s.cookies = await this.jar.serialize();
+    s.msgId = Math.max(s.msgId ?? 0, this.#msgIdCeiling);
     await this.credentials.save(this.account, s);
     this.emitter.emit("session", s);
   }
 
-  nextMsgId(): number {
+  /** Continues the msg_id counter of a restored session. */
+  adoptMsgId(stored: number | undefined): void {
+    if (typeof stored === "number" && Number.isSafeInteger(stored) && stored > this.#msgId) {
+      this.#msgId = stored;
+      this.#msgIdCeiling = stored;
+    }
+  }
+
+  /**
+   * The next msg_id of this client. Ids are reserved MSG_ID_BLOCK at a time in the stored
+   * session (read, raised, written back) before any is used, so no later client on the same
+   * saved session — a one-shot CLI send, a restart — starts below an id already sent.
+   */
+  async nextMsgId(): Promise<number> {
+    while (this.#msgId >= this.#msgIdCeiling) {
+      this.#reserving ??= this.#reserve().finally(() => {
+        this.#reserving = undefined;
+      });
+      await this.#reserving;
+    }
     return ++this.#msgId;
+  }
+
+  async #reserve(): Promise<void> {
+    const stored = await this.credentials.load(this.account);
+    const mine = stored !== undefined && stored.clientid === this.clientid;
+    if (mine) this.adoptMsgId(stored.msgId);
+    const ceiling = this.#msgId + MSG_ID_BLOCK;
+    if (mine) await this.credentials.save(this.account, { ...stored, msgId: ceiling });
+    if (this.session) this.session.msgId = ceiling;
+    this.#msgIdCeiling = ceiling;
   }
 
   url(name: EndpointName): string {

@@ -13,6 +13,12 @@ export interface WebQQSession {
   ptwebqq: string;
   status: string;
   cookies: SerializedCookieJar;
+  /**
+   * The highest msg_id this session's clients may have used (reserved in blocks before use), so
+   * a new client on the saved session (a one-shot `switchboard webqq send`) continues the counter
+   * instead of picking a start that may repeat an earlier send's msg_id.
+   */
+  msgId?: number;
 }
 
 export interface WebQQClientOptions extends ClientOptions<WebQQSession> {
@@ -71,7 +77,8 @@ export interface WebQQSendOptions extends CallOptions {
   font?: Font;
   /**
    * The msg_id to send with (default: the client's next). The server drops a repeat of sender +
-   * clientid + msg_id, so a resend with the same msg_id (even after a restart) posts once.
+   * clientid + msg_id + content within its window, so a resend of the same content with the
+   * same msg_id (even after a restart) posts once.
    */
   msgId?: number;
 }

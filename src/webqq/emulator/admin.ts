@@ -160,6 +160,7 @@ export function createAdmin(emu: Emu, login: LoginState, uinMin: number): WebQQA
           { kind: "buddy", from: input.from, target: input.to, items, font: undefined },
           "sandbox",
           clientMsgId,
+          JSON.stringify(items),
         );
       } else if (input.group !== undefined) {
         const g = groupOf(emu, input.group) as GroupRow | undefined;
@@ -174,6 +175,7 @@ export function createAdmin(emu: Emu, login: LoginState, uinMin: number): WebQQA
           { kind: "group", from: input.from, target: (g as GroupRow).gid, items, font: undefined },
           "sandbox",
           clientMsgId,
+          JSON.stringify(items),
         );
       } else {
         const did = input.discu as number;
@@ -183,6 +185,7 @@ export function createAdmin(emu: Emu, login: LoginState, uinMin: number): WebQQA
           { kind: "discu", from: input.from, target: did, items, font: undefined },
           "sandbox",
           clientMsgId,
+          JSON.stringify(items),
         );
       }
       return { ok: true };

@@ -115,7 +115,7 @@ export function registerChannelRoutes(
       const m: Outgoing = { ...target, from: s.qq, items: decoded.items, font: decoded.font };
       const sf = takeSendFault(emu, s.qq);
       if (sf && !sf.delivered) return reply.send({ retcode: Retcode.SEND_FAILED, errmsg: "" });
-      storeAndFanOut(emu, m, s.clientid, r.msg_id);
+      storeAndFanOut(emu, m, s.clientid, r.msg_id, r.content);
       if (sf) return reply.send({ retcode: Retcode.SEND_FAILED, errmsg: "" });
       return reply.send(ok);
     });

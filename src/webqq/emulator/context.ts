@@ -81,6 +81,10 @@ export interface Emu {
   now(): number;
   pollTimeoutMs: number;
   sessionTtlMs: number;
+  /** Send de-duplication: window (injected clock) and count per sender + clientid. */
+  dedup: import("./store/messages.js").DedupLimits;
+  /** Items one session's poll queue holds at most (see `Hub`). */
+  maxQueue: number;
   pollFaults: PollFault[];
   /** Set while the server shuts down: answers close their connection so close() need not wait. */
   closing: boolean;

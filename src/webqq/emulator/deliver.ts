@@ -1,5 +1,5 @@
 import { type ContentItem, DEFAULT_FONT, type Font, MSG_TYPE, Retcode } from "../protocol.js";
-import { type Emu, fail, type GroupRow } from "./context.js";
+import { type Emu, fail, type GroupRow, sha256 } from "./context.js";
 import type { Session } from "./hub.js";
 import * as store from "./store/directory.js";
 import { insertMessage } from "./store/messages.js";
@@ -145,17 +145,32 @@ export function fanOut(emu: Emu, m: Outgoing): void {
   }
 }
 
-/** Stores a message (idempotent on sender + clientid + msg_id) and fans it out once. */
-export function storeAndFanOut(emu: Emu, m: Outgoing, clientid: string, clientMsgId: number): boolean {
-  const stored = insertMessage(emu.db, {
-    kind: m.kind,
-    from: m.from,
-    target: m.target,
-    clientid,
-    clientMsgId,
-    content: JSON.stringify(m.items),
-    now: emu.now(),
-  });
+/**
+ * Stores a message and fans it out once. A repeat of sender + clientid + msg_id + content (the
+ * raw `content` field as sent, `wireContent`) within the de-duplication window is a retry:
+ * nothing is stored or delivered again (false).
+ */
+export function storeAndFanOut(
+  emu: Emu,
+  m: Outgoing,
+  clientid: string,
+  clientMsgId: number,
+  wireContent: string,
+): boolean {
+  const stored = insertMessage(
+    emu.db,
+    {
+      kind: m.kind,
+      from: m.from,
+      target: m.target,
+      clientid,
+      clientMsgId,
+      contentHash: sha256(wireContent),
+      content: JSON.stringify(m.items),
+      now: emu.now(),
+    },
+    emu.dedup,
+  );
   if (stored) fanOut(emu, m);
   return stored;
 }

@@ -28,6 +28,13 @@ export interface WebQQEmulatorOptions {
   /** Idle time after which a session answers 100012 (default 24 h). */
   sessionTtlMs?: number;
   now?: () => number;
+  /**
+   * How long a send is remembered for de-duplication (sender + clientid + msg_id + content),
+   * by the injected clock (default 10 min).
+   */
+  dedupWindowMs?: number;
+  /** How many sends per sender + clientid are remembered at most (default 10,000). */
+  dedupMaxPerClient?: number;
 }
 
 export interface WebQQEmulator {
@@ -41,6 +48,11 @@ export interface WebQQEmulator {
 
 const BODY_LIMIT = 2 * 1024 * 1024;
 const UIN_MIN = 3_000_000_000;
+/** Sends are remembered this long for de-duplication (a client's retries take ~1 min at most). */
+export const DEDUP_WINDOW_MS = 10 * 60_000;
+export const DEDUP_MAX_PER_CLIENT = 10_000;
+/** Items one session's poll queue holds at most. */
+export const MAX_QUEUE = 10_000;
 
 /**
  * The WebQQ emulator: every host's paths on one port. Business errors are HTTP 200 with the
@@ -62,6 +74,11 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
     now: options.now ?? Date.now,
     pollTimeoutMs: options.pollTimeoutMs ?? 30_000,
     sessionTtlMs: options.sessionTtlMs ?? 24 * 3600_000,
+    dedup: {
+      windowMs: options.dedupWindowMs ?? DEDUP_WINDOW_MS,
+      maxPerClient: options.dedupMaxPerClient ?? DEDUP_MAX_PER_CLIENT,
+    },
+    maxQueue: MAX_QUEUE,
     pollFaults: [],
     sendFaults: [],
     closing: false,

@@ -2,7 +2,17 @@
 import type { Database } from "../../../core/storage.js";
 import { stmt } from "./statements.js";
 
-/** Stores a message once per sender + clientid + msg_id; false when it was there already. */
+/** How long and how many sends (per sender + clientid) are remembered for de-duplication. */
+export interface DedupLimits {
+  windowMs: number;
+  maxPerClient: number;
+}
+
+/**
+ * Stores a message unless it repeats a send remembered for sender + clientid + msg_id + content
+ * (false then). What is remembered is pruned here: entries older than `windowMs` (the injected
+ * clock) and, per sender + clientid, all but the newest `maxPerClient`. One transaction.
+ */
 export function insertMessage(
   db: Database,
   m: {
@@ -11,26 +21,51 @@ export function insertMessage(
     target: number;
     clientid: string;
     clientMsgId: number;
+    contentHash: string;
     content: string;
     now: number;
   },
+  limits: DedupLimits,
 ): boolean {
   return db.transaction(() => {
-    const r = stmt(
+    stmt(db, "DELETE FROM webqq_send_ids WHERE created_at < ?").run(m.now - limits.windowMs);
+    const fresh = stmt(
       db,
-      `INSERT OR IGNORE INTO webqq_messages (kind, from_qq, target, clientid, client_msg_id, content, created_at)
+      `INSERT OR IGNORE INTO webqq_send_ids (from_qq, clientid, client_msg_id, content_hash, created_at)
+       VALUES (?, ?, ?, ?, ?)`,
+    ).run(m.from, m.clientid, m.clientMsgId, m.contentHash, m.now);
+    if (fresh.changes !== 1) return false;
+    stmt(
+      db,
+      `INSERT INTO webqq_messages (kind, from_qq, target, clientid, client_msg_id, content, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ).run(m.kind, m.from, m.target, m.clientid, m.clientMsgId, m.content, m.now);
-    return r.changes === 1;
+    stmt(
+      db,
+      `DELETE FROM webqq_send_ids WHERE from_qq = ? AND clientid = ? AND seq <= (
+         SELECT seq FROM webqq_send_ids WHERE from_qq = ? AND clientid = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
+    ).run(m.from, m.clientid, m.from, m.clientid, limits.maxPerClient);
+    return true;
   })();
 }
 
-/** The latest chats of `qq` (its own sends, and buddy / sess messages to it), newest first. */
+/** How many of the newest messages (sent, and received) `recentChats` looks at. */
+export const RECENT_SCAN = 1000;
+
+/**
+ * The latest chats of `qq` (its own sends, and buddy / sess messages to it), newest first.
+ * Bounded: only the newest RECENT_SCAN messages each way are looked at (index range scans), so
+ * the cost does not grow with the account's history.
+ */
 export function recentChats(db: Database, qq: number): { kind: string; target: number; from_qq: number }[] {
   return stmt(
     db,
-    `SELECT kind, target, from_qq, MAX(id) AS last FROM webqq_messages
-     WHERE from_qq = ? OR (kind IN ('buddy','sess') AND target = ?)
+    `SELECT kind, target, from_qq, MAX(id) AS last FROM (
+       SELECT * FROM (SELECT id, kind, target, from_qq FROM webqq_messages WHERE from_qq = ?
+                      ORDER BY id DESC LIMIT ${RECENT_SCAN})
+       UNION ALL
+       SELECT * FROM (SELECT id, kind, target, from_qq FROM webqq_messages
+                      WHERE target = ? AND kind IN ('buddy','sess') ORDER BY id DESC LIMIT ${RECENT_SCAN}))
      GROUP BY kind, CASE WHEN from_qq = ? THEN target ELSE from_qq END ORDER BY last DESC LIMIT 50`,
   ).all(qq, qq, qq) as { kind: string; target: number; from_qq: number }[];
 }

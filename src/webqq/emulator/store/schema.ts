@@ -121,7 +121,49 @@ const sessionPersistence: Migration = {
   },
 };
 
+/**
+ * De-duplication of sends moves out of `webqq_messages` (whose UNIQUE key dropped a repeat of
+ * sender + clientid + msg_id forever) into `webqq_send_ids`: one row per accepted send, keyed by
+ * sender + clientid + msg_id + a hash of the content, pruned by age (the window) and by count per
+ * sender + clientid. `webqq_messages` is rebuilt without the UNIQUE key, with indexes for the
+ * recent-chats query. `webqq_session_queue` gets no new column: its size is counted per session.
+ */
+const sendDedup: Migration = {
+  id: "webqq:003-send-dedup",
+  up(db) {
+    db.exec(`
+      CREATE TABLE webqq_messages_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        from_qq INTEGER NOT NULL,
+        target INTEGER NOT NULL,
+        clientid TEXT NOT NULL,
+        client_msg_id INTEGER NOT NULL,
+        content TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      INSERT INTO webqq_messages_new SELECT id, kind, from_qq, target, clientid, client_msg_id, content, created_at
+        FROM webqq_messages;
+      DROP TABLE webqq_messages;
+      ALTER TABLE webqq_messages_new RENAME TO webqq_messages;
+      CREATE INDEX webqq_messages_from ON webqq_messages(from_qq, id);
+      CREATE INDEX webqq_messages_target ON webqq_messages(target, id);
+      CREATE TABLE webqq_send_ids (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        from_qq INTEGER NOT NULL,
+        clientid TEXT NOT NULL,
+        client_msg_id INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (from_qq, clientid, client_msg_id, content_hash)
+      );
+      CREATE INDEX webqq_send_ids_age ON webqq_send_ids(created_at);
+      CREATE INDEX webqq_send_ids_scope ON webqq_send_ids(from_qq, clientid, seq);
+    `);
+  },
+};
+
 export const webqqStoreModule: StoreModule = {
   platform: "webqq",
-  migrations: [initial, sessionPersistence],
+  migrations: [initial, sessionPersistence, sendDedup],
 };
