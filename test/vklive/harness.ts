@@ -1,6 +1,10 @@
 import { openStore } from "../../src/core/emulator/store.js";
 import type { EmulatorConfig } from "../../src/vklive/emulator/context.js";
-import { createVkLiveEmulator, type VkLiveEmulator } from "../../src/vklive/emulator/server.js";
+import {
+  createVkLiveEmulator,
+  type VkLiveEmulator,
+  type VkLiveEmulatorOptions,
+} from "../../src/vklive/emulator/server.js";
 import { vkliveStoreModule } from "../../src/vklive/emulator/store/index.js";
 import type { Scope } from "../../src/vklive/protocol/index.js";
 import { SCOPES } from "../../src/vklive/protocol/index.js";
@@ -14,10 +18,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startEmulator(config: Partial<EmulatorConfig> = {}): Promise<Harness> {
+export async function startEmulator(
+  config: Partial<EmulatorConfig> = {},
+  options: Pick<VkLiveEmulatorOptions, "serverLimits" | "hubLimits"> = {},
+): Promise<Harness> {
   const db = openStore({ file: null, modules: [vkliveStoreModule] });
   const now = { value: null as number | null };
-  const emu = createVkLiveEmulator({ db, now: () => now.value ?? Date.now(), config });
+  const emu = createVkLiveEmulator({ db, now: () => now.value ?? Date.now(), config, ...options });
   const base = await emu.listen(0);
   return {
     emu,

@@ -14,8 +14,16 @@ import { type JwtClaims, verifyJwt } from "./jwt.js";
 
 const VERSION = "5.0.0-vklive-emulator";
 const HISTORY = 100;
-const MAX_SUBS = 128;
-const MAX_BUFFERED = 4 * 1024 * 1024;
+/** Default per-connection bounds (HubLimits). */
+export const DEFAULT_HUB_LIMITS: HubLimits = { maxSubscriptions: 128, maxBufferedBytes: 4 * 1024 * 1024 };
+
+/** Per-connection bounds: one client can't make the hub hold unbounded state for it. */
+export interface HubLimits {
+  /** Channels one connection may subscribe to; the next is error 106 (limit exceeded). */
+  maxSubscriptions: number;
+  /** Bytes queued for one socket; beyond it the reader is disconnected with 3008 (slow). */
+  maxBufferedBytes: number;
+}
 const CONNECT_DEADLINE_MS = 10_000;
 /** Like Centrifugo's client_expired_close_delay: time to refresh after the token expired. */
 const EXPIRED_CLOSE_DELAY_MS = 25_000;
@@ -46,6 +54,7 @@ export interface HubOptions {
   log: Logger;
   /** May this (connected) user subscribe to this public channel? Unknown channels → false. */
   channelExists: (name: string) => boolean;
+  limits?: Partial<HubLimits>;
 }
 
 class Fatal extends Error {
@@ -60,12 +69,14 @@ export class CentrifugoHub {
   readonly #subscribers = new Map<string, Set<Conn>>();
   readonly #history = new Map<string, ChannelState>();
   readonly #o: HubOptions;
+  readonly #limits: HubLimits;
   #pingTimer: NodeJS.Timeout | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
   published = 0;
 
   constructor(options: HubOptions) {
     this.#o = options;
+    this.#limits = { ...DEFAULT_HUB_LIMITS, ...options.limits };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
     this.wss.on("connection", (ws, req) => this.#accept(ws, req));
     this.#pingTimer = setInterval(() => this.#ping(), options.pingIntervalSec * 1000);
@@ -294,7 +305,7 @@ export class CentrifugoHub {
     if (typeof channel !== "string" || channel === "" || channel.length > 255)
       return { error: CentrifugoError.badRequest };
     if (conn.subs.has(channel)) return { error: CentrifugoError.alreadySubscribed };
-    if (conn.subs.size >= MAX_SUBS) return { error: CentrifugoError.limitExceeded };
+    if (conn.subs.size >= this.#limits.maxSubscriptions) return { error: CentrifugoError.limitExceeded };
     if (!parseWsChannel(channel) || !this.#o.channelExists(channel))
       return { error: CentrifugoError.unknownChannel };
     const isPrivate = channel.startsWith("$");
@@ -346,7 +357,7 @@ export class CentrifugoHub {
   #send(conn: Conn, frame: string | Buffer): void {
     if (conn.ws.readyState !== conn.ws.OPEN) return;
     // A reader that can't keep up is cut off instead of buffering without bound.
-    if (conn.ws.bufferedAmount > MAX_BUFFERED) {
+    if (conn.ws.bufferedAmount > this.#limits.maxBufferedBytes) {
       this.#close(conn, CentrifugoDisconnect.slow);
       return;
     }

@@ -13,7 +13,12 @@ import { VkLiveConsoleProvider } from "./console.js";
 import type { EmulatorConfig } from "./context.js";
 import { vkliveHttpFaults } from "./faults.js";
 import { type VkLiveSeed, vkliveSeedSection } from "./seed.js";
-import { createVkLiveEmulator, type VkLiveAdmin, type VkLiveEmulator } from "./server.js";
+import {
+  createVkLiveEmulator,
+  type VkLiveAdmin,
+  type VkLiveEmulator,
+  type VkLiveEmulatorOptions,
+} from "./server.js";
 import { VkLiveStore, vkliveStoreModule } from "./store/index.js";
 
 /** A running VK Live emulator as the sandbox (and tests) drive it. */
@@ -35,6 +40,10 @@ export interface VkLivePluginOptions {
   config?: Partial<EmulatorConfig>;
   /** HMAC key of Centrifugo tokens (random per start unless given). */
   jwtSecret?: string;
+  /** Server timeouts and connections per address (applyServerLimits; core defaults otherwise). */
+  serverLimits?: VkLiveEmulatorOptions["serverLimits"];
+  /** Centrifugo per-connection bounds (subscriptions, queued bytes). */
+  hubLimits?: VkLiveEmulatorOptions["hubLimits"];
 }
 
 /** The plugin with options (emulator config, a fixed Centrifugo key). */
@@ -52,6 +61,8 @@ export function createVkLiveEmulatorPlugin(
         now: () => ctx.clock.now(),
         ...(options.config !== undefined ? { config: options.config } : {}),
         ...(options.jwtSecret !== undefined ? { jwtSecret: options.jwtSecret } : {}),
+        ...(options.serverLimits !== undefined ? { serverLimits: options.serverLimits } : {}),
+        ...(options.hubLimits !== undefined ? { hubLimits: options.hubLimits } : {}),
       });
       const store = new VkLiveStore(ctx.db);
       // Hooks must be on the app before it listens.

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { z } from "zod";
+import { applyServerLimits, type ServerLimits } from "../../core/emulator/limits.js";
 import { StatementCache } from "../../core/emulator/store.js";
 import { type Logger, silentLogger } from "../../core/log.js";
 import { redactUrl } from "../../core/redact.js";
@@ -15,7 +16,7 @@ import {
   VKLIVE_ENDPOINTS,
 } from "../protocol/index.js";
 import { createAdmin, type VkLiveAdmin } from "./admin.js";
-import { CentrifugoHub } from "./centrifugo.js";
+import { CentrifugoHub, type HubLimits } from "./centrifugo.js";
 import {
   DEFAULT_CONFIG,
   type Emu,
@@ -55,6 +56,10 @@ export interface VkLiveEmulatorOptions {
   config?: Partial<EmulatorConfig>;
   /** HMAC key of Centrifugo tokens; random per start unless given (tokens survive restarts then). */
   jwtSecret?: string;
+  /** Header / request / keep-alive / idle timeouts and connections per address (core defaults). */
+  serverLimits?: Partial<ServerLimits>;
+  /** Centrifugo per-connection bounds: subscriptions, queued bytes. */
+  hubLimits?: Partial<HubLimits>;
 }
 
 export interface VkLiveEmulator {
@@ -109,6 +114,7 @@ export function createVkLiveEmulator(options: VkLiveEmulatorOptions): VkLiveEmul
     now,
     pingIntervalSec: config.pingIntervalSec,
     log,
+    ...(options.hubLimits !== undefined ? { limits: options.hubLimits } : {}),
     channelExists: (name) => {
       const id = Number(name.slice(name.lastIndexOf(":") + 1));
       const row = emu.q(SQL.selectChannelStatus).get(id) as { status: string } | undefined;
@@ -156,6 +162,9 @@ export function createVkLiveEmulator(options: VkLiveEmulatorOptions): VkLiveEmul
   // ---------- HTTP ----------
 
   const app = Fastify({ logger: false, bodyLimit: LIMITS.bodyBytes });
+  // Timeouts and a per-address connection cap before anything listens; Centrifugo's upgraded
+  // sockets leave the idle timer (its pings keep them honest).
+  applyServerLimits(app.server, options.serverLimits);
   app.removeAllContentTypeParsers();
   // Any content type is read as text: JSON bodies for /v1, forms for /oauth (JSON tolerated).
   app.addContentTypeParser("*", { parseAs: "string" }, (req, body, done) => {
