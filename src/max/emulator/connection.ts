@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
-import { redact, redactUrl } from "../../core/redact.js";
+import { isSecretKey, REDACTED, redactUrl } from "../../core/redact.js";
 import { Cmd, opcodeName, PROTOCOL_VERSION } from "../protocol.js";
 
 export type ConnectionState = "connected" | "hello" | "online";
@@ -61,7 +61,7 @@ export class MaxTrafficTap {
       seq: int(packet?.seq),
       opcode,
       opcodeName: opcode === undefined ? undefined : opcodeName(opcode),
-      payload: packet ? maskStrings(redact(packet.payload ?? {})) : redactUrl(text.slice(0, 4096)),
+      payload: packet ? maskTraffic(packet.payload ?? {}) : redactUrl(text.slice(0, TRAFFIC_STRING_CHARS)),
     };
     for (const listener of this.listeners) {
       try {
@@ -73,17 +73,53 @@ export class MaxTrafficTap {
   }
 }
 
-/** Secrets inside string values: upload/download URLs carry their keys in the query or the path. */
-function maskStrings(value: unknown, depth = 0): unknown {
-  if (typeof value === "string")
-    return redactUrl(value)
-      .replace(/(\/download\/\d+\/)[^/?#"\s]+/g, "$1[redacted]")
-      .replace(/(\/i\?r=)[^&#"\s]+/g, "$1[redacted]");
-  if (depth > 8 || value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map((v) => maskStrings(v, depth + 1));
+/** What the inspector keeps of one payload: bounded depth, breadth and string length. */
+const TRAFFIC_DEPTH = 12;
+const TRAFFIC_ITEMS = 100;
+const TRAFFIC_STRING_CHARS = 4096;
+/** MAX secrets whose key names the core list does not cover: the 2FA / QR `trackId` finishes a login. */
+const MAX_SECRET_KEYS = new Set(["trackid", "qrlink", "code", "verifycode", "apitoken"]);
+
+function isMaxSecretKey(key: string): boolean {
+  return isSecretKey(key) || MAX_SECRET_KEYS.has(key.toLowerCase().replace(/[^a-z]/g, ""));
+}
+
+/**
+ * A copy of a packet's payload that is safe to show and to serialise: secret keys masked,
+ * secrets inside URLs masked, nesting below TRAFFIC_DEPTH and long lists / strings cut.
+ */
+export function maskTraffic(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return maskString(value);
+  if (value === null || typeof value !== "object") return value;
+  if (depth >= TRAFFIC_DEPTH) return "[truncated: nested too deep]";
+  if (Array.isArray(value)) {
+    const out = value.slice(0, TRAFFIC_ITEMS).map((v) => maskTraffic(v, depth + 1));
+    if (value.length > TRAFFIC_ITEMS) out.push(`[truncated: ${value.length - TRAFFIC_ITEMS} more]`);
+    return out;
+  }
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = maskStrings(v, depth + 1);
+  let n = 0;
+  for (const [k, v] of Object.entries(value)) {
+    if (++n > TRAFFIC_ITEMS) {
+      out["…"] = "[truncated: more keys]";
+      break;
+    }
+    const secret = isMaxSecretKey(k) && v !== undefined && v !== null && v !== "";
+    // `code` is also the business error code of error packets: only a 6-digit SMS code is hidden.
+    if (secret && k.toLowerCase() === "code" && !(typeof v === "string" && /^\d{4,8}$/.test(v))) {
+      out[k] = maskTraffic(v, depth + 1);
+    } else out[k] = secret ? REDACTED : maskTraffic(v, depth + 1);
+  }
   return out;
+}
+
+/** Secrets inside string values: upload/download URLs carry their keys, QR links their trackId. */
+function maskString(value: string): string {
+  const cut = value.length > TRAFFIC_STRING_CHARS ? `${value.slice(0, TRAFFIC_STRING_CHARS)}…[truncated]` : value;
+  return redactUrl(cut)
+    .replace(/(\/download\/\d+\/)[^/?#"\s]+/g, "$1[redacted]")
+    .replace(/(\/i\?r=)[^&#"\s]+/g, "$1[redacted]")
+    .replace(/(\/:auth\/)[^/?#"\s]+/g, "$1[redacted]");
 }
 
 /** One client socket and what the server knows about it. */

@@ -82,6 +82,20 @@ export class Dispatcher {
         new MaxProtocolError(ErrorCode.PROTO_FORMAT, "Malformed packet: expected a JSON object"),
       );
     }
+    if (deeperThan(raw, LIMITS.frameDepth)) {
+      // Refused before any schema, handler or log walks it recursively.
+      const r = raw as { seq?: unknown; opcode?: unknown };
+      return this.fail(
+        conn,
+        Number.isInteger(r.seq) ? (r.seq as number) : 0,
+        Number.isInteger(r.opcode) ? (r.opcode as number) : 0,
+        new MaxProtocolError(
+          ErrorCode.PROTO_PAYLOAD,
+          `Packet nested deeper than ${LIMITS.frameDepth} levels`,
+          "Ошибка валидации",
+        ),
+      );
+    }
     const envelope = Packet.safeParse(raw);
     if (!envelope.success) {
       const r = (raw ?? {}) as { seq?: unknown; opcode?: unknown };
@@ -158,6 +172,21 @@ export class Dispatcher {
   private fail(conn: MaxConnection, seq: number, opcode: number, err: MaxProtocolError): void {
     conn.error(seq, opcode, err.toPayload());
   }
+}
+
+/** True when objects / arrays in `value` nest deeper than `max` levels; iterative, stops early. */
+export function deeperThan(value: unknown, max: number): boolean {
+  if (value === null || typeof value !== "object") return false;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (depth > max) return true;
+    const children = Array.isArray(v) ? v : Object.values(v as Record<string, unknown>);
+    for (const child of children) {
+      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
 
 function describe(error: z.ZodError): string {

@@ -16,6 +16,11 @@ export const LIMITS = {
   keepaliveIntervalMs: 30_000,
   /** Largest WebSocket frame the server accepts; real packets are far smaller. */
   frameBytes: 1024 * 1024,
+  /**
+   * Deepest nesting of objects and arrays a frame may have (the envelope counts as 1; real
+   * packets stay under 10). Deeper frames are answered `proto.payload` before anything else.
+   */
+  frameDepth: 64,
 } as const;
 
 /**
