@@ -1,3 +1,6 @@
+import { afterEach, expect } from "vitest";
+import { ManualClock } from "../../src/core/emulator/clock.js";
+import type { ServerLimits } from "../../src/core/emulator/limits.js";
 import { openStore } from "../../src/core/emulator/store.js";
 import { createMaxImEmulator, type MaxImEmulator } from "../../src/maxim/emulator/server.js";
 import { maximStoreModule } from "../../src/maxim/emulator/store/schema.js";
@@ -67,4 +70,44 @@ export async function api(
   userId?: number,
 ): Promise<Raw> {
   return raw(base, method, path, seedHeaders(userId), body === undefined ? undefined : JSON.stringify(body));
+}
+
+/** An emulator on its own in-memory store with a ManualClock, closed after each test. */
+export interface Env {
+  emu: MaxImEmulator;
+  base: string;
+  clock: ManualClock;
+  close(): Promise<void>;
+}
+
+const envs: Env[] = [];
+/** Registers the after-each close of every `start()`ed emulator (call once per test file). */
+export function closeEachEnv(): void {
+  afterEach(async () => {
+    for (const e of envs.splice(0)) await e.close();
+  });
+}
+
+export async function start(serverLimits?: Partial<ServerLimits>): Promise<Env> {
+  const db = openStore({ file: null, modules: [maximStoreModule] });
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const emu = createMaxImEmulator({ db, clock, serverLimits });
+  const base = await emu.listen(0);
+  const env: Env = {
+    emu,
+    base,
+    clock,
+    async close() {
+      await emu.close();
+      db.close();
+    },
+  };
+  envs.push(env);
+  return env;
+}
+
+export async function register(env: { base: string }, username: string, password = "pw"): Promise<number> {
+  const r = await api(env.base, "POST", "/user/register/v2", { username, password });
+  expect(r.json.code).toBe(200);
+  return r.json.data.user_id as number;
 }

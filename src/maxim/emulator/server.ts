@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { type Clock, systemClock } from "../../core/emulator/clock.js";
+import { applyServerLimits, type ServerLimits } from "../../core/emulator/limits.js";
 import { type Logger, silentLogger } from "../../core/log.js";
 import { redactUrl } from "../../core/redact.js";
 import type { Database } from "../../core/storage.js";
@@ -37,6 +38,11 @@ export interface MaxImEmulatorOptions {
    * and the example group 2306414607729. Default true.
    */
   exampleData?: boolean;
+  /**
+   * Header, request, keep-alive and idle timeouts and the per-client connection cap of the HTTP
+   * face (core `applyServerLimits`; its defaults for what is omitted). Applied before listening.
+   */
+  serverLimits?: Partial<ServerLimits>;
 }
 
 export type { AppOptions, MaxImAdmin, MessageRecord, PushRecipient, PushRecord } from "./admin.js";
@@ -291,6 +297,8 @@ export function createMaxImEmulator(options: MaxImEmulatorOptions): MaxImEmulato
     admin,
     store,
     async listen(port, host = "127.0.0.1") {
+      // Silent or abandoned sockets are closed and one address can't hold every descriptor.
+      applyServerLimits(app.server, options.serverLimits);
       await app.listen({ port, host });
       const address = app.server.address() as AddressInfo;
       return `http://${host}:${address.port}`;
