@@ -78,10 +78,18 @@ function deliverNow(ctx: Ctx, b: z.output<typeof MessageSendBody>, kind: "messag
   }
   const { messages } = emu.store;
   if (b.transaction_id !== undefined) {
-    const txn = String(b.transaction_id);
-    emu.store.messages.expireTransactions(ctx.now - LIMITS.dedupeWindowMs);
-    const r = emu.store.messages.claimTransaction(app.appId, txn, ctx.now);
-    // Seen recently: acknowledged again, executed once.
+    // Scoped to the sender (app + from + id) and bounded to the 10-minute window of the
+    // injected clock: two senders never collide, and a genuine retry is answered as the first.
+    const windowStart = ctx.now - LIMITS.dedupeWindowMs;
+    emu.store.messages.expireTransactions(windowStart);
+    const r = emu.store.messages.claimTransaction(
+      app.appId,
+      from,
+      String(b.transaction_id),
+      ctx.now,
+      windowStart,
+    );
+    // Seen recently from this sender: acknowledged again, executed once.
     if (r.changes === 0) return true;
   }
   for (const to of b.targets) {
@@ -201,7 +209,7 @@ export const messageRoutes: RouteDef[] = [
       const me = actingUser(ctx).user_id;
       const id = q.conversation_id;
       if (id !== 0 && !findUser(ctx, id)) mustGroup(ctx, id);
-      const last = ctx.emu.store.messages.lastMsgId(ctx.app.appId) as {
+      const last = ctx.emu.store.messages.lastMsgId() as {
         n: number | null;
       };
       // Only this user's view goes: the other side keeps its history.

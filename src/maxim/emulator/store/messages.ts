@@ -8,10 +8,24 @@ export class MessagesStore {
   expireTransactions(createdAt: number): RunResult {
     return this.sql.get("DELETE FROM maxim_transactions WHERE created_at < ?").run(createdAt);
   }
-  claimTransaction(appId: string, transactionId: string, createdAt: number): RunResult {
+  /**
+   * Claims a sender's transaction_id: 0 changes when the same sender used it at or after
+   * `windowStart` (a retry), else it is (re)claimed at `createdAt`.
+   */
+  claimTransaction(
+    appId: string,
+    fromId: number,
+    transactionId: string,
+    createdAt: number,
+    windowStart: number,
+  ): RunResult {
     return this.sql
-      .get("INSERT OR IGNORE INTO maxim_transactions VALUES (?, ?, ?)")
-      .run(appId, transactionId, createdAt);
+      .get(
+        `INSERT INTO maxim_transactions (app_id, from_id, transaction_id, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (app_id, from_id, transaction_id) DO UPDATE SET created_at = excluded.created_at
+         WHERE maxim_transactions.created_at < ?`,
+      )
+      .run(appId, fromId, transactionId, createdAt, windowStart);
   }
   clearedUpTo(userId: number, conversationId: number): unknown {
     return this.sql
@@ -59,8 +73,9 @@ export class MessagesStore {
       .get(`UPDATE maxim_inbox SET read = 1 WHERE user_id = ? AND conversation_id = ? AND msg_id <= ?`)
       .run(userId, conversationId, msgId);
   }
-  lastMsgId(appId: string): unknown {
-    return this.sql.get("SELECT MAX(msg_id) AS n FROM maxim_messages WHERE app_id = ?").get(appId);
+  /** The highest message id of any app (one global sequence): the rowid's end, no scan. */
+  lastMsgId(): unknown {
+    return this.sql.get("SELECT MAX(msg_id) AS n FROM maxim_messages").get();
   }
   setClearedUpTo(userId: number, conversationId: number, upToMsgId: number): RunResult {
     return this.sql

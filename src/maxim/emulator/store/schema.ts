@@ -242,4 +242,34 @@ const devices: Migration = {
   },
 };
 
-export const maximStoreModule: StoreModule = { platform: "maxim", migrations: [initial, devices] };
+/**
+ * Issue 12: transaction_id de-duplication per sender (app + from + transaction_id) with its window
+ * swept by `created_at`, and an index for every WHERE clause a list or limit check runs per request.
+ */
+const hardening: Migration = {
+  id: "maxim:003-dedupe-per-sender-indexes",
+  up(db) {
+    db.exec(`
+      DROP TABLE maxim_transactions;
+      CREATE TABLE maxim_transactions (
+        app_id TEXT NOT NULL,
+        from_id INTEGER NOT NULL,
+        transaction_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (app_id, from_id, transaction_id)
+      );
+      CREATE INDEX maxim_transactions_created ON maxim_transactions(created_at);
+      CREATE INDEX maxim_groups_owner ON maxim_groups(owner_id, status);
+      CREATE INDEX maxim_group_requests_user ON maxim_group_requests(user_id, kind, id);
+      CREATE INDEX maxim_group_announcements_group ON maxim_group_announcements(group_id, id);
+      CREATE INDEX maxim_group_files_group ON maxim_group_files(group_id, file_id);
+      CREATE INDEX maxim_roster_applies_to_id ON maxim_roster_applies(to_id, id);
+      CREATE INDEX maxim_rosters_seq ON maxim_rosters(user_id, seq);
+    `);
+  },
+};
+
+export const maximStoreModule: StoreModule = {
+  platform: "maxim",
+  migrations: [initial, devices, hardening],
+};
