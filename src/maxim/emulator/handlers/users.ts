@@ -149,7 +149,7 @@ function byName(ctx: Ctx, column: "username" | "mobile" | "email", value: string
 function createUser(ctx: Ctx, username: string, password: string): number {
   const { emu, app } = ctx;
   if (emu.store.users.usernameTaken(app.appId, username)) fail(10004);
-  const count = (emu.store.users.countUsers(app.appId) as { n: number }).n;
+  const count = (emu.store.users.countUsers(app.appId, app.config.limits.licenseUsers) as { n: number }).n;
   if (count >= app.config.limits.licenseUsers) fail(30023);
   const userId = emu.nextId("user");
   emu.store.users.insertUser(userId, app.appId, username, hashPassword(password), ctx.now);
@@ -181,8 +181,16 @@ function setDisabled(ctx: Ctx, list: number[], disabled: 0 | 1): boolean {
   return true;
 }
 
+/**
+ * A new password ends every session: each token issued before it (the caller's own included) is
+ * deleted, so it answers 10008 from now on; the user logs in again with the new password.
+ */
 function setPassword(ctx: Ctx, userId: number, password: string): true {
-  ctx.emu.store.users.setPasswordHash(hashPassword(password), userId);
+  const hash = hashPassword(password);
+  ctx.emu.db.transaction(() => {
+    ctx.emu.store.users.setPasswordHash(hash, userId);
+    ctx.emu.store.users.deleteTokens(userId);
+  })();
   return true;
 }
 

@@ -102,8 +102,11 @@ export class UsersStore {
   usernameTaken(appId: string, username: string): unknown {
     return this.sql.get("SELECT 1 FROM maxim_users WHERE app_id = ? AND username = ?").get(appId, username);
   }
-  countUsers(appId: string): unknown {
-    return this.sql.get("SELECT COUNT(*) AS n FROM maxim_users WHERE app_id = ?").get(appId);
+  /** Users of the app, counted up to `cap` (the license's limit): never a scan past it. */
+  countUsers(appId: string, cap: number): unknown {
+    return this.sql
+      .get("SELECT COUNT(*) AS n FROM (SELECT 1 FROM maxim_users WHERE app_id = ? LIMIT ?)")
+      .get(appId, cap);
   }
   insertUser(
     userId: number,
