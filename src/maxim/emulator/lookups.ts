@@ -90,8 +90,9 @@ export function memberCount(ctx: Ctx, groupId: number): number {
   ).n;
 }
 
+/** Groups the user joined, counted up to the app's `joinedGroups` limit (all a check needs). */
 export function joinedCount(ctx: Ctx, userId: number): number {
-  return (ctx.emu.store.groups.countJoined(userId) as { n: number }).n;
+  return (ctx.emu.store.groups.countJoined(userId, ctx.app.config.limits.joinedGroups) as { n: number }).n;
 }
 
 /**

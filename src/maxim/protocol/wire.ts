@@ -115,6 +115,11 @@ export const LIMITS = {
   /** `/user/list` page size: default (reference: 50 per page) and our maximum. */
   userPageDefault: 50,
   userPageMax: 1000,
+  /**
+   * `/group/announcement/list` and `/group/file/list` take no paging: they answer the newest this
+   * many (announcements newest first, files oldest first).
+   */
+  groupItemList: 500,
 } as const;
 
 /** `platform` of `/user/device/list` (reference: 1 ios, 2 android, 3 windows, 4 mac, 5 linux, 6 web). */

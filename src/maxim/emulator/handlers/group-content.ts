@@ -1,6 +1,6 @@
 /** Group content routes: announcements, shared files, invitation QR codes. */
 import { timingSafeEqual } from "node:crypto";
-import { MaxImEndpoints as E } from "../../protocol.js";
+import { MaxImEndpoints as E, LIMITS } from "../../protocol.js";
 import { fail, type RouteDef, route } from "../context.js";
 import { actingUser, mustGroup } from "../lookups.js";
 import { asAdmin, asMember, groupItem, groupRoute, join, mayChangeFile, qrSign } from "./group-kit.js";
@@ -39,7 +39,7 @@ export const groupContentRoutes: RouteDef[] = [
     endpoint: E.announcements,
     guard: asMember,
     handle: (ctx, g) => {
-      return ctx.emu.store.groups.announcements(g.group_id);
+      return ctx.emu.store.groups.announcements(g.group_id, LIMITS.groupItemList);
     },
   }),
   groupRoute({
@@ -74,7 +74,7 @@ export const groupContentRoutes: RouteDef[] = [
     endpoint: E.groupFiles,
     guard: asMember,
     handle: (ctx, g) => {
-      return ctx.emu.store.groups.files(g.group_id);
+      return ctx.emu.store.groups.files(g.group_id, LIMITS.groupItemList);
     },
   }),
   groupRoute({

@@ -34,11 +34,11 @@ export const groupCoreRoutes: RouteDef[] = [
       const owner = actingUser(ctx).user_id;
       const { limits } = ctx.app.config;
       const { emu, app } = ctx;
-      const alive = emu.store.groups.countAlive(app.appId) as {
+      const alive = emu.store.groups.countAlive(app.appId, limits.appGroups) as {
         n: number;
       };
       if (alive.n >= limits.appGroups) fail(20007);
-      const owned = emu.store.groups.countOwned(owner) as {
+      const owned = emu.store.groups.countOwned(owner, limits.userGroups) as {
         n: number;
       };
       if (owned.n >= limits.userGroups) fail(20008);

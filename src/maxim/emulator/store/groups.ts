@@ -28,13 +28,17 @@ export class GroupsStore {
   touch(updatedAt: number, groupId: number): RunResult {
     return this.sql.get("UPDATE maxim_groups SET updated_at = ? WHERE group_id = ?").run(updatedAt, groupId);
   }
-  countAlive(appId: string): unknown {
-    return this.sql.get("SELECT COUNT(*) AS n FROM maxim_groups WHERE app_id = ? AND status = 0").get(appId);
-  }
-  countOwned(ownerId: number): unknown {
+  /** Alive groups of the app, counted up to `cap` (the limit checked): never a scan past it. */
+  countAlive(appId: string, cap: number): unknown {
     return this.sql
-      .get("SELECT COUNT(*) AS n FROM maxim_groups WHERE owner_id = ? AND status = 0")
-      .get(ownerId);
+      .get("SELECT COUNT(*) AS n FROM (SELECT 1 FROM maxim_groups WHERE app_id = ? AND status = 0 LIMIT ?)")
+      .get(appId, cap);
+  }
+  /** Alive groups the user owns, counted up to `cap`. */
+  countOwned(ownerId: number, cap: number): unknown {
+    return this.sql
+      .get("SELECT COUNT(*) AS n FROM (SELECT 1 FROM maxim_groups WHERE owner_id = ? AND status = 0 LIMIT ?)")
+      .get(ownerId, cap);
   }
   insertGroup(
     groupId: number,
@@ -225,10 +229,11 @@ export class GroupsStore {
       .get(`SELECT * FROM maxim_group_announcements WHERE group_id = ? ORDER BY id DESC LIMIT 1`)
       .get(groupId);
   }
-  announcements(groupId: number): unknown[] {
+  /** The newest `limit` announcements, newest first. */
+  announcements(groupId: number, limit: number): unknown[] {
     return this.sql
-      .get("SELECT * FROM maxim_group_announcements WHERE group_id = ? ORDER BY id DESC")
-      .all(groupId);
+      .get("SELECT * FROM maxim_group_announcements WHERE group_id = ? ORDER BY id DESC LIMIT ?")
+      .all(groupId, limit);
   }
   deleteAnnouncement(id: number, groupId: number): RunResult {
     return this.sql
@@ -254,8 +259,13 @@ export class GroupsStore {
   file(fileId: number): unknown {
     return this.sql.get("SELECT * FROM maxim_group_files WHERE file_id = ?").get(fileId);
   }
-  files(groupId: number): unknown[] {
-    return this.sql.get("SELECT * FROM maxim_group_files WHERE group_id = ? ORDER BY file_id").all(groupId);
+  /** The newest `limit` shared files, oldest of them first. */
+  files(groupId: number, limit: number): unknown[] {
+    return this.sql
+      .get(
+        `SELECT * FROM (SELECT * FROM maxim_group_files WHERE group_id = ? ORDER BY file_id DESC LIMIT ?) ORDER BY file_id`,
+      )
+      .all(groupId, limit);
   }
   fileUploader(fileId: number, groupId: number): unknown {
     return this.sql
@@ -286,8 +296,11 @@ export class GroupsStore {
   countMembers(groupId: number): unknown {
     return this.sql.get("SELECT COUNT(*) AS n FROM maxim_group_members WHERE group_id = ?").get(groupId);
   }
-  countJoined(userId: number): unknown {
-    return this.sql.get("SELECT COUNT(*) AS n FROM maxim_group_members WHERE user_id = ?").get(userId);
+  /** Groups the user is a member of, counted up to `cap`. */
+  countJoined(userId: number, cap: number): unknown {
+    return this.sql
+      .get("SELECT COUNT(*) AS n FROM (SELECT 1 FROM maxim_group_members WHERE user_id = ? LIMIT ?)")
+      .get(userId, cap);
   }
   kicks(groupId: number, userId: number): unknown {
     return this.sql
