@@ -17,6 +17,8 @@ interface SandboxFlags {
   memory?: boolean;
   seed: string;
   smsCode?: string;
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
   maxKeepalive: number;
   json?: boolean;
   logLevel: string;
@@ -56,6 +58,44 @@ function parseSmsCode(value: string): string {
   return value;
 }
 
+/** A comma-separated list; repeating the flag adds to it. */
+function commaList(check: (item: string) => string) {
+  return (value: string, previous: string[] | undefined): string[] => {
+    const items = value
+      .split(",")
+      .map((v) => v.trim())
+      .filter((v) => v !== "");
+    if (items.length === 0) throw new InvalidArgumentError("expected a comma-separated list");
+    return [...(previous ?? []), ...items.map(check)];
+  };
+}
+
+/** `--allowed-hosts`: host names or addresses, optionally with a port (`[v6]` in brackets). */
+const parseHosts = commaList((item) => {
+  if (!/^(\[[0-9a-f:.]+\]|[a-z0-9._-]+|[0-9a-f:]+)(:\d{1,5})?$/i.test(item))
+    throw new InvalidArgumentError(
+      `"${item}" is not a host name or address (e.g. sandbox.lan or 192.168.1.5)`,
+    );
+  return item.toLowerCase();
+});
+
+/** `--allowed-origins`: browser origins, scheme://host[:port] with no path. */
+const parseOrigins = commaList((item) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(item);
+  } catch {
+    url = undefined;
+  }
+  if (
+    !url ||
+    !/^https?:$/.test(url.protocol) ||
+    item.replace(/\/$/, "").toLowerCase() !== url.origin.toLowerCase()
+  )
+    throw new InvalidArgumentError(`"${item}" is not an origin (e.g. http://localhost:3000)`);
+  return url.origin;
+});
+
 export function sandboxCommand(): Command {
   return new Command("sandbox")
     .description("run every platform emulator and the admin API on local ports")
@@ -85,6 +125,16 @@ export function sandboxCommand(): Command {
       parseSmsCode,
     )
     .option(
+      "--allowed-hosts <hosts>",
+      "host names the console and admin API also answer, comma-separated (besides localhost, 127.0.0.1, [::1] and --host); other Host headers get 403",
+      parseHosts,
+    )
+    .option(
+      "--allowed-origins <origins>",
+      "browser origins that may open the MAX WebSocket besides https://web.max.ru, comma-separated (e.g. http://localhost:3000)",
+      parseOrigins,
+    )
+    .option(
       "--max-keepalive <seconds>",
       "MAX: close connections that send no keepalive (opcode 1) for this long",
       parseSeconds,
@@ -111,6 +161,8 @@ async function runSandbox(flags: SandboxFlags): Promise<void> {
       seed: flags.seed,
       smsCode: flags.smsCode,
       idleTimeoutMs: flags.maxKeepalive * 1000,
+      ...(flags.allowedHosts ? { allowedHosts: flags.allowedHosts } : {}),
+      ...(flags.allowedOrigins ? { allowedOrigins: flags.allowedOrigins } : {}),
       log,
     });
   } catch (err) {

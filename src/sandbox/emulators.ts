@@ -18,6 +18,7 @@ import { type Logger, silentLogger } from "../core/log.js";
 import type { Database } from "../core/storage.js";
 import { registerAdminApi } from "./admin-api.js";
 import { type ConsoleHandle, registerConsole } from "./console/routes.js";
+import { registerHostGuard } from "./guard.js";
 import {
   applySeed,
   type CheckedSeed,
@@ -45,6 +46,11 @@ export interface EmulatorsOptions {
   log?: Logger;
   /** Time as the emulators see it (default: the system clock; tests pass a ManualClock). */
   clock?: Clock;
+  /**
+   * Host names (or addresses) the console port answers besides loopback names, the bound host
+   * and the printed URL host (`--allowed-hosts`). Any other Host header is refused with 403.
+   */
+  allowedHosts?: readonly string[];
 }
 
 export interface RunningEmulators {
@@ -148,6 +154,13 @@ export async function startEmulators(
 
   let db: Database | undefined;
   const consoleApp = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  // First, so it runs before every route (admin, console, live feed, 404s).
+  registerHostGuard(consoleApp, {
+    boundHost: host,
+    shownHost: urlHost(host),
+    allowedHosts: options.allowedHosts ?? [],
+    port: () => (consoleApp.server.address() as AddressInfo | null)?.port,
+  });
   const instances = new Map<string, EmulatorInstance>();
   const cleanup = async () => {
     await Promise.allSettled([consoleApp.close(), ...[...instances.values()].map((i) => i.close())]);

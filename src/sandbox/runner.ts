@@ -27,17 +27,25 @@ export interface SandboxOptions extends EmulatorsOptions {
   smsCode?: string;
   /** MAX: close sockets silent for this long (default 90 s). */
   idleTimeoutMs?: number;
+  /**
+   * MAX: browser origins allowed to open the WebSocket besides `https://web.max.ru`
+   * (`--allowed-origins`). Clients without an Origin (every non-browser client) are always served.
+   */
+  allowedOrigins?: readonly string[];
 }
 
 /** What a plugin's `create` resolves to. */
 type InstanceOf<P> = P extends EmulatorPlugin<infer I> ? I : never;
 
 /** The four platforms' plugins, in face (port) order. */
-export function sandboxPlugins(options: { smsCode?: string; idleTimeoutMs?: number } = {}) {
+export function sandboxPlugins(
+  options: { smsCode?: string; idleTimeoutMs?: number; allowedOrigins?: readonly string[] } = {},
+) {
   return [
     maxEmulatorPlugin({
       ...(options.smsCode !== undefined ? { smsCode: options.smsCode } : {}),
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+      ...(options.allowedOrigins !== undefined ? { allowedOrigins: [...options.allowedOrigins] } : {}),
     }),
     maximEmulatorPlugin,
     webqqEmulatorPlugin,
@@ -86,10 +94,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (options.smsCode !== undefined && !/^\d{6}$/.test(options.smsCode)) {
     throw new SandboxStartError("--sms-code must be exactly 6 digits (MAX codes have 6)");
   }
-  const { smsCode, idleTimeoutMs, ...rest } = options;
+  const { smsCode, idleTimeoutMs, allowedOrigins, ...rest } = options;
   const plugins = sandboxPlugins({
     ...(smsCode !== undefined ? { smsCode } : {}),
     ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
+    ...(allowedOrigins !== undefined ? { allowedOrigins } : {}),
   });
   const running = await startEmulators(plugins, rest);
   const instance = <K extends keyof SandboxUrls>(platform: K) => running.instances.get(platform);

@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { RawClient } from "../max/raw.js";
-import { api, freeBase, isFree, occupy, release, runCli, type Sandboxed, startCliSandbox } from "./proc.js";
+import {
+  api,
+  freeBase,
+  isFree,
+  occupy,
+  rawHttp,
+  release,
+  runCli,
+  type Sandboxed,
+  startCliSandbox,
+} from "./proc.js";
 
 const CONTRACT =
   /^\{"console":"http:\/\/127\.0\.0\.1:\d+","max":"ws:\/\/127\.0\.0\.1:\d+\/websocket","maxim":"http:\/\/127\.0\.0\.1:\d+","webqq":"http:\/\/127\.0\.0\.1:\d+","vklive":"http:\/\/127\.0\.0\.1:\d+"\}$/;
@@ -83,6 +93,59 @@ describe("switchboard sandbox --json (the contract line)", () => {
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(sb.stdout()).toBe(`${JSON.stringify(sb.urls)}\n`);
     expect(await isFree(Number(new URL(sb.urls.console).port))).toBe(true);
+  });
+});
+
+describe("switchboard sandbox --allowed-hosts / --allowed-origins", () => {
+  it("serves the named hosts on the console port and the named origins on the MAX socket", async () => {
+    const sb = await startCliSandbox([
+      "--memory",
+      "--log-level",
+      "silent",
+      "--allowed-hosts",
+      "sandbox.test, 10.9.8.7",
+      "--allowed-origins",
+      "http://app.test:3000",
+    ]);
+    try {
+      const port = new URL(sb.urls.console).port;
+      const health = (host: string) => rawHttp(sb.urls.console, "/_sandbox/health", { host });
+      expect((await health(`sandbox.test:${port}`)).status).toBe(200);
+      expect((await health("10.9.8.7")).status).toBe(200);
+      expect((await health(`localhost:${port}`)).status).toBe(200);
+      const refused = await health("attacker.example");
+      expect(refused.status).toBe(403);
+      expect(JSON.parse(refused.body).error).toContain("--allowed-hosts");
+
+      const open = (origin?: string) =>
+        new Promise<string>((resolve) => {
+          const ws = new WebSocket(sb.urls.max, origin ? { origin } : {});
+          ws.once("open", () => {
+            ws.close();
+            resolve("open");
+          });
+          ws.once("unexpected-response", (_req, res) => {
+            resolve(`http ${res.statusCode}`);
+            ws.terminate();
+          });
+          ws.once("error", () => resolve("error"));
+        });
+      expect(await open()).toBe("open");
+      expect(await open("http://app.test:3000")).toBe("open");
+      expect(await open("https://web.max.ru")).toBe("open");
+      expect(await open("https://attacker.example")).toBe("http 403");
+    } finally {
+      expect(await sb.stop("SIGTERM")).toBe(0);
+    }
+  });
+
+  it("rejects malformed lists with exit code 1", async () => {
+    const badOrigin = runCli(["sandbox", "--memory", "--allowed-origins", "app.test/path"]);
+    expect(await badOrigin.exited).toBe(1);
+    expect(badOrigin.stderr()).toContain("is not an origin");
+    const badHost = runCli(["sandbox", "--memory", "--allowed-hosts", "http://x/"]);
+    expect(await badHost.exited).toBe(1);
+    expect(badHost.stderr()).toContain("is not a host name");
   });
 });
 

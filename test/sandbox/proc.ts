@@ -3,6 +3,7 @@
  * speaks plain HTTP to the admin API.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { request } from "node:http";
 import { createServer, type Server } from "node:net";
 import { fileURLToPath } from "node:url";
 
@@ -133,4 +134,43 @@ export async function freeBase(): Promise<number> {
     if (checks.every(Boolean)) return base;
   }
   throw new Error("no free block of five ports found");
+}
+
+export interface RawAnswer {
+  status: number;
+  type: string;
+  body: string;
+}
+
+/**
+ * One raw HTTP request with exactly these headers (fetch can't set Host): the whole answer, or
+ * only its head with `headOnly` (for streams such as the console's live feed).
+ */
+export function rawHttp(
+  url: string,
+  path: string,
+  headers: Record<string, string>,
+  options: { method?: string; body?: string; headOnly?: boolean } = {},
+): Promise<RawAnswer> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: hostname, port, path, method: options.method ?? "GET", headers, agent: false },
+      (res) => {
+        const out = { status: res.statusCode ?? 0, type: String(res.headers["content-type"] ?? "") };
+        if (options.headOnly) {
+          resolve({ ...out, body: "" });
+          res.destroy();
+          return;
+        }
+        let body = "";
+        res.setEncoding("utf8").on("data", (d: string) => {
+          body += d;
+        });
+        res.on("end", () => resolve({ ...out, body }));
+      },
+    );
+    req.on("error", reject);
+    req.end(options.body);
+  });
 }
