@@ -30,6 +30,8 @@ export interface WebQQPluginOptions {
   pollTimeoutMs?: number;
   /** Idle time after which a session answers 100012 (default 24 h). */
   sessionTtlMs?: number;
+  /** Server timeouts and connections per address (core `applyServerLimits`; idle ≥ 2 × poll hold). */
+  serverLimits?: Partial<import("../../core/emulator/limits.js").ServerLimits>;
 }
 
 /** A WebQQ plugin with non-default poll / session lifetimes (tests). */
@@ -48,6 +50,7 @@ export function createWebQQEmulatorPlugin(
         now: () => ctx.clock.now(),
         ...(options.pollTimeoutMs !== undefined ? { pollTimeoutMs: options.pollTimeoutMs } : {}),
         ...(options.sessionTtlMs !== undefined ? { sessionTtlMs: options.sessionTtlMs } : {}),
+        ...(options.serverLimits !== undefined ? { serverLimits: options.serverLimits } : {}),
       });
       // Fault hooks go on before the app listens (Fastify takes hooks only until then).
       const faults = webqqHttpFaults(emulator);

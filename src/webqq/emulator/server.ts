@@ -2,6 +2,12 @@ import { createHash, randomInt } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import Busboy from "busboy";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import {
+  type AppliedLimits,
+  applyServerLimits,
+  DEFAULT_SERVER_LIMITS,
+  type ServerLimits,
+} from "../../core/emulator/limits.js";
 import { type Logger, silentLogger } from "../../core/log.js";
 import { redactUrl } from "../../core/redact.js";
 import type { Database } from "../../core/storage.js";
@@ -35,10 +41,18 @@ export interface WebQQEmulatorOptions {
   dedupWindowMs?: number;
   /** How many sends per sender + clientid are remembered at most (default 10,000). */
   dedupMaxPerClient?: number;
+  /**
+   * Header / request / keep-alive / idle timeouts and connections per address (core
+   * `applyServerLimits`, its defaults for what is omitted). The idle timeout is raised to at
+   * least twice `pollTimeoutMs`, so a held poll2 is never cut.
+   */
+  serverLimits?: Partial<ServerLimits>;
 }
 
 export interface WebQQEmulator {
   app: FastifyInstance;
+  /** The server limits in force (connections refused at the per-address cap). */
+  limits: AppliedLimits;
   admin: WebQQAdmin;
   /** Every route the app serves (method + path), for checks against the endpoint table. */
   routes(): readonly { method: string; url: string }[];
@@ -100,6 +114,14 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
   const channel = newChannelState();
 
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT });
+  // Bounded cost per connection (issue 12 item 8), before the app listens.
+  const limits = applyServerLimits(app.server, {
+    ...options.serverLimits,
+    idleTimeoutMs: Math.max(
+      options.serverLimits?.idleTimeoutMs ?? DEFAULT_SERVER_LIMITS.idleTimeoutMs,
+      2 * emu.pollTimeoutMs,
+    ),
+  });
   const routes: { method: string; url: string }[] = [];
   app.addHook("onRoute", (r) => {
     for (const method of [r.method].flat()) if (method !== "HEAD") routes.push({ method, url: r.url });
@@ -257,6 +279,7 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
   return {
     app,
     admin,
+    limits,
     routes: () => routes,
     async listen(port, host = "127.0.0.1") {
       await app.listen({ port, host });
