@@ -126,10 +126,18 @@ describe("Centrifugo fuzz", () => {
           });
           const closed = new Promise<number>((res) => ws.once("close", (code) => res(code)));
           ws.send(lines.join("\n"));
-          const code = await Promise.race([
-            closed,
-            new Promise<number>((res) => setTimeout(() => res(0), 150)),
-          ]);
+          // Sentinel instead of a time window: a frame the server must answer (a reply) or
+          // close on. Frames are handled in order, so whatever the fuzz frame caused came first.
+          const SENTINEL = 987_654;
+          const answered = new Promise<number>((res) =>
+            ws.on("message", (d) => {
+              if (d.toString().includes(`"id":${SENTINEL}`)) res(0);
+            }),
+          );
+          if (ws.readyState === WebSocket.OPEN) {
+            ws.send(JSON.stringify({ id: SENTINEL, connect: { token: "x.y.z" } }));
+          }
+          const code = await Promise.race([closed, answered]);
           if (code !== 0) expect(code === 1009 || (code >= 3000 && code < 4000)).toBe(true);
           ws.terminate();
         },

@@ -5,6 +5,7 @@ import WebSocket from "ws";
 import { VkLiveClient } from "../../src/vklive/client/index.js";
 import { signJwt } from "../../src/vklive/emulator/jwt.js";
 import type { RealtimeEvent } from "../../src/vklive/index.js";
+import { nextTurn } from "../helpers/quiet.js";
 import { bearer, type Harness, raw, startEmulator, type World, waitFor, world } from "./harness.js";
 
 let h: Harness;
@@ -131,8 +132,11 @@ describe("raw Centrifugo frames", () => {
     p.send({ id: 1, connect: { token: await token() } });
     await p.reply(1);
     await waitFor(() => p.frames.includes("{}"), 3000, "ping");
-    // Answered pings keep it open through the next tick.
-    await new Promise((r) => setTimeout(r, 1200));
+    // Answered pings keep it open through the next tick: two more pings mean the server's
+    // pong check ran after an answered ping and let it live (an event, not a sleep).
+    const pings = () => p.frames.filter((f) => f === "{}").length;
+    const seen = pings();
+    await waitFor(() => pings() >= seen + 2 || p.closed !== undefined, 5000, "two more pings");
     expect(p.closed).toBeUndefined();
     p.autoPong = false;
     const closed = await p.closedWith();
@@ -302,9 +306,15 @@ describe("official centrifuge client", () => {
       expiresIn: 2,
     });
     let calls = 0;
+    let handedOver = false;
     const c = new Centrifuge(wsUrl(), {
       websocket: WebSocket,
-      getToken: async () => (++calls === 1 ? token(short.access_token) : token()),
+      getToken: async () => {
+        if (++calls === 1) return token(short.access_token);
+        const t = await token();
+        handedOver = true;
+        return t;
+      },
     });
     let disconnects = 0;
     c.on("disconnected", () => disconnects++);
@@ -313,10 +323,34 @@ describe("official centrifuge client", () => {
     await c.ready(3000);
     const before = disconnects;
     await waitFor(() => calls >= 2, 5000, "token refresh");
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(c.state).toBe("connected");
-    expect(disconnects).toBe(before);
-    c.disconnect();
+    // Sentinel: a raw peer on a token as short as the first one, never refreshed. Moving the
+    // clock past both tokens' expiry (+ the 25 s close delay) makes the hub's next expiry pass
+    // close the sentinel with 3005; the same pass would have closed the client had its refresh
+    // not taken. So when the sentinel is closed, the client's fate is known — no sleep.
+    const sentinelToken = h.emu.admin.issueToken({
+      clientId: w.clientId,
+      userId: w.viewer,
+      scopes: [],
+      expiresIn: 2,
+    });
+    const sentinel = await Peer.open();
+    sentinel.send({ id: 1, connect: { token: await token(sentinelToken.access_token) } });
+    await sentinel.reply(1);
+    // The refresh command went out once the second token was handed over; an rpc on the same
+    // socket is answered after it (frames are handled in order), so the refresh took effect.
+    await waitFor(() => handedOver, 5000, "second token handed over");
+    await nextTurn();
+    await c.rpc("sentinel", {}).catch(() => undefined);
+    try {
+      h.advance(30_000);
+      const closed = await sentinel.closedWith();
+      expect(closed.code).toBe(3005);
+      expect(c.state).toBe("connected");
+      expect(disconnects).toBe(before);
+    } finally {
+      h.now.value = null;
+      c.disconnect();
+    }
   });
 
   it("a viewer's private subscription is refused (no token from the API)", async () => {

@@ -9,6 +9,7 @@ import {
 } from "../../src/vklive/client/webhooks.js";
 import { webhookSignature } from "../../src/vklive/emulator/webhooks.js";
 import type { WebhookEvent } from "../../src/vklive/protocol/index.js";
+import { nextTurn } from "../helpers/quiet.js";
 import { type Harness, startEmulator, type World, waitFor, world } from "./harness.js";
 
 let h: Harness;
@@ -38,6 +39,59 @@ describe("signature", () => {
     expect(verifyWebhookSignature(e, signWebhook(e, "key").toUpperCase(), "key")).toBe(true);
     expect(verifyWebhookSignature(`${e} `, signWebhook(e, "key"), "key")).toBe(false);
     expect(verifyWebhookSignature(e, "00", "key")).toBe(false);
+  });
+});
+
+/**
+ * Known-answer vectors, computed once outside our code with OpenSSL 3.0.19 (seed 003 has no
+ * signed example). Exact commands (bash, no trailing newline: printf '%s'):
+ *
+ *   printf '%s' '{"id":"e1","time":1700000000,"user_id":7,"type":"channel_follow_create","data":{"user":{"id":1,"nick":"a"}}}sandbox-signature-key' | openssl dgst -sha256
+ *   → SHA2-256(stdin)= bb7bacb40228c14bd87bf4a0e81d7c9b8e1090138f0057727516f83408bb0a3b
+ *
+ *   printf '%s' '{"id":"e2","time":1700000001,"user_id":8,"type":"channel_chat_message_send","data":{"text":"привет"}}ключ' | openssl dgst -sha256
+ *   → SHA2-256(stdin)= 4ab3a57bc24d96da91736c92bdc159ae43d5b14beb711a5cb7e7c863ad0b7d50
+ *   (UTF-8 in both the event and the key: pins the byte encoding too)
+ */
+const VECTORS = [
+  {
+    event:
+      '{"id":"e1","time":1700000000,"user_id":7,"type":"channel_follow_create","data":{"user":{"id":1,"nick":"a"}}}',
+    key: "sandbox-signature-key",
+    signature: "bb7bacb40228c14bd87bf4a0e81d7c9b8e1090138f0057727516f83408bb0a3b",
+  },
+  {
+    event:
+      '{"id":"e2","time":1700000001,"user_id":8,"type":"channel_chat_message_send","data":{"text":"привет"}}',
+    key: "ключ",
+    signature: "4ab3a57bc24d96da91736c92bdc159ae43d5b14beb711a5cb7e7c863ad0b7d50",
+  },
+] as const;
+
+describe("signature known-answer vectors (independent: openssl dgst)", () => {
+  it.each(VECTORS)("our signers produce and our verifier accepts $signature", (v) => {
+    expect(signWebhook(v.event, v.key)).toBe(v.signature);
+    expect(webhookSignature(v.event, v.key)).toBe(v.signature);
+    expect(verifyWebhookSignature(v.event, v.signature, v.key)).toBe(true);
+    // One byte off in the event, the key or the signature: refused.
+    expect(verifyWebhookSignature(v.event.replace("}", " }"), v.signature, v.key)).toBe(false);
+    expect(verifyWebhookSignature(v.event, v.signature, `${v.key}x`)).toBe(false);
+    const flipped = (v.signature[0] === "0" ? "1" : "0") + v.signature.slice(1);
+    expect(verifyWebhookSignature(v.event, flipped, v.key)).toBe(false);
+  });
+
+  it("the receiver accepts a body signed with the vector and refuses it under another key", async () => {
+    const v = VECTORS[1];
+    const body = new URLSearchParams({ event: v.event, signature: v.signature }).toString();
+    const ok = new WebhookReceiver({ signatureKey: v.key, onEvent: () => {} });
+    expect((await ok.handle(body, "application/x-www-form-urlencoded")).reply).toEqual({
+      id: "e2",
+      status: "ok",
+    });
+    const other = new WebhookReceiver({ signatureKey: "other", onEvent: () => {} });
+    expect((await other.handle(body, "application/x-www-form-urlencoded")).reply?.status).toBe(
+      "invalid_signature",
+    );
   });
 });
 
@@ -98,16 +152,24 @@ describe("receiver (framework neutral)", () => {
 
   it("concurrent duplicates run the handler once", async () => {
     let calls = 0;
+    // The handler stays busy until all three deliveries are in (a gate, not a sleep).
+    let open!: () => void;
+    const gate = new Promise<void>((res) => {
+      open = res;
+    });
     const r = new WebhookReceiver({
       signatureKey: "k",
       onEvent: async () => {
         calls++;
-        await new Promise((res) => setTimeout(res, 20));
+        await gate;
       },
     });
     const e = eventJson("c1");
     const b = new URLSearchParams({ event: e, signature: signWebhook(e, "k") }).toString();
-    const out = await Promise.all([r.handle(b), r.handle(b), r.handle(b)]);
+    const pending = [r.handle(b), r.handle(b), r.handle(b)];
+    await nextTurn();
+    open();
+    const out = await Promise.all(pending);
     expect(calls).toBe(1);
     expect(out.map((o) => o.reply?.status).sort()).toEqual(["already_processed", "already_processed", "ok"]);
   });
