@@ -87,7 +87,11 @@ describe("item 10: no MAX secret in the traffic inspector", () => {
     await a.hello();
     const start = await a.ok(17, { phone: phone2fa, type: "START_AUTH", language: "ru" });
     secrets.push(start.token);
-    const challenge = await a.ok(18, { token: start.token, verifyCode: "482913", authTokenType: "CHECK_CODE" });
+    const challenge = await a.ok(18, {
+      token: start.token,
+      verifyCode: "482913",
+      authTokenType: "CHECK_CODE",
+    });
     const trackId: string = challenge.passwordChallenge.trackId;
     secrets.push(trackId);
     const wrong = await a.call(115, { trackId, password: "wrong-pass-zzz" });

@@ -2,8 +2,8 @@
  * Issue 12 hardening of the MAX emulator: who may open the socket, bounded HTTP sockets.
  */
 import { connect as tcpConnect } from "node:net";
-import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { quietFor } from "../helpers/quiet.js";
 import { RawClient, startEmulator } from "./raw.js";
 

@@ -115,7 +115,8 @@ export function maskTraffic(value: unknown, depth = 0): unknown {
 
 /** Secrets inside string values: upload/download URLs carry their keys, QR links their trackId. */
 function maskString(value: string): string {
-  const cut = value.length > TRAFFIC_STRING_CHARS ? `${value.slice(0, TRAFFIC_STRING_CHARS)}…[truncated]` : value;
+  const cut =
+    value.length > TRAFFIC_STRING_CHARS ? `${value.slice(0, TRAFFIC_STRING_CHARS)}…[truncated]` : value;
   return redactUrl(cut)
     .replace(/(\/download\/\d+\/)[^/?#"\s]+/g, "$1[redacted]")
     .replace(/(\/i\?r=)[^&#"\s]+/g, "$1[redacted]")

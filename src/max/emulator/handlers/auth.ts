@@ -3,6 +3,7 @@ import { ErrorCode, Opcode } from "../../protocol.js";
 import { type HandlerContext, handlers, type MaxEmulator, me } from "../context.js";
 import { MaxProtocolError } from "../errors.js";
 import { checkPassword, normalizePhone, type UserRow } from "../store/users.js";
+import { codeRequestsLeft, takeAuthAttempt } from "./auth-limits.js";
 import { listChatsForLogin } from "./chats.js";
 import { contactsPresence, importContacts, listContactsForLogin, settingsOf } from "./contacts.js";
 import { bindSession } from "./session.js";
@@ -227,8 +228,9 @@ export function pendingQr(emu: MaxEmulator): QrFlow[] {
 
 export const authHandlers = handlers({
   [Opcode.START_AUTH]: {
-    handle: ({ emu }, payload) => {
+    handle: ({ emu, conn }, payload) => {
       const phone = normalizePhone(payload.phone);
+      takeAuthAttempt(emu, "request", conn.id, phone || undefined);
       if (!phone) {
         throw new MaxProtocolError(
           ErrorCode.PHONE_WRONG,
@@ -245,7 +247,7 @@ export const authHandlers = handlers({
         token,
         codeLength: 6,
         requestMaxDuration: 60_000,
-        requestCountLeft: 10,
+        requestCountLeft: codeRequestsLeft(emu, phone),
         altActionDuration: 60_000,
       };
     },
@@ -255,12 +257,10 @@ export const authHandlers = handlers({
       const { emu } = ctx;
       const s = authState(emu);
       const flow = s.flows.get(payload.token);
+      const tracked = payload.trackId ? s.tracks.get(payload.trackId) : undefined;
+      takeAuthAttempt(emu, "check", ctx.conn.id, (flow ?? tracked)?.phone);
       if (payload.authTokenType === "CHECK_PASSWORD") {
-        return passwordStep(
-          ctx,
-          flow ?? (payload.trackId ? s.tracks.get(payload.trackId) : undefined),
-          payload.password,
-        );
+        return passwordStep(ctx, flow ?? tracked, payload.password);
       }
       if (!flow || flow.expiresAt < emu.now()) {
         if (flow) dropFlow(emu, flow);
@@ -296,8 +296,11 @@ export const authHandlers = handlers({
     },
   },
   [Opcode.CHECK_PASSWORD]: {
-    handle: (ctx, payload) =>
-      passwordStep(ctx, authState(ctx.emu).tracks.get(payload.trackId), payload.password),
+    handle: (ctx, payload) => {
+      const flow = authState(ctx.emu).tracks.get(payload.trackId);
+      takeAuthAttempt(ctx.emu, "check", ctx.conn.id, flow?.phone);
+      return passwordStep(ctx, flow, payload.password);
+    },
   },
   [Opcode.LOGIN_BY_TOKEN]: {
     handle: (ctx, payload) => {

@@ -2,6 +2,7 @@ import { ErrorCode, Opcode } from "../../protocol.js";
 import type { MaxConnection } from "../connection.js";
 import { handlers, type MaxEmulator } from "../context.js";
 import { MaxProtocolError } from "../errors.js";
+import { forgetConnection } from "./auth-limits.js";
 import { announcePresence } from "./contacts.js";
 
 /** Keepalive (1) and hello (6): the only requests a fresh connection may send. */
@@ -51,6 +52,7 @@ export function bindSession(emu: MaxEmulator, conn: MaxConnection, userId: numbe
 }
 
 export function onDisconnect(emu: MaxEmulator, conn: MaxConnection): void {
+  forgetConnection(emu, conn.id);
   const userId = conn.userId;
   if (userId === undefined) return;
   emu.hub.unbind(conn, userId);
