@@ -39,6 +39,14 @@ async function postUploadForm(
   return { html, result };
 }
 
+function plainEnvelope(text: string): { retcode?: number } | undefined {
+  try {
+    return JSON.parse(text) as { retcode?: number };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Uploads a group/discussion picture; returns the name to put in a `cface` item. */
 export async function uploadGroupPicture(
   ctx: Ctx,
@@ -57,13 +65,7 @@ export async function uploadGroupPicture(
   const { html, result } = await postUploadForm(ctx, "cfaceUpload", fd, options);
   const j = result as { ret?: number; msg?: string } | undefined;
   if (!j || (j.ret !== 0 && j.ret !== 4) || typeof j.msg !== "string") {
-    const env = (() => {
-      try {
-        return JSON.parse(html) as { retcode?: number };
-      } catch {
-        return undefined;
-      }
-    })();
+    const env = plainEnvelope(html);
     if (env?.retcode) throw retcodeError(env.retcode, "cfaceUpload");
     throw new ApiError("cface_upload failed", { platform: "webqq", code: j?.ret ?? "bad_response" });
   }
@@ -92,10 +94,15 @@ export async function uploadOffpic(
   fd.set("vfwebqq", s.vfwebqq);
   fd.set("senderviplevel", "0");
   fd.set("reciverviplevel", "0");
-  const { result } = await postUploadForm(ctx, "offpicUpload", fd, options);
+  const { html, result } = await postUploadForm(ctx, "offpicUpload", fd, options);
   const j = result as
     | { retcode?: number; filepath?: string; filename?: string; filesize?: number }
     | undefined;
+  if (!j) {
+    // A refusal comes as a plain `{retcode, errmsg}` envelope rather than a callback page.
+    const env = plainEnvelope(html);
+    if (env?.retcode) throw retcodeError(env.retcode, "offpicUpload");
+  }
   if (j?.retcode !== 0 || !j.filepath)
     throw new ApiError("upload_offline_pic failed", {
       platform: "webqq",

@@ -5,6 +5,7 @@ import { friendsHash, HashR, RecentR, Retcode } from "../protocol.js";
 import { type Emu, fail, randomHex, sha256 } from "./context.js";
 import { type ChannelState, discuMembers, friendQqs, groupMembers, statusOf, userInfo } from "./deliver.js";
 import type { Session } from "./hub.js";
+import { sendPicture } from "./media.js";
 import {
   apiSession,
   checkVfwebqq,
@@ -228,17 +229,19 @@ export function registerContactRoutes(app: FastifyInstance, emu: Emu, ch: Channe
   d("offpic", async (req, reply) => {
     const f = fields(req);
     sessionOf(emu, f.psessionid, f.clientid);
-    const data = fileData(emu.db, f.file_path ?? "", "offpic");
+    const path = f.file_path ?? "";
+    const data = fileData(emu.db, path, "offpic");
     if (!data) fail(Retcode.BAD_ID);
-    return reply.type("image/jpeg").send(data);
+    return sendPicture(reply, data, path);
   });
 
   d("groupPic", async (req, reply) => {
     const f = fields(req);
     apiSession(emu, req, f.vfwebqq);
-    const data = fileData(emu.db, f.pic ?? "", "cface");
+    const pic = f.pic ?? "";
+    const data = fileData(emu.db, pic, "cface");
     if (!data) fail(Retcode.BAD_ID);
-    return reply.type("image/jpeg").send(data);
+    return sendPicture(reply, data, pic);
   });
 }
 

@@ -18,6 +18,7 @@ import { type Emu, faultBody, QQFault } from "./context.js";
 import { broadcastStatus, newChannelState } from "./deliver.js";
 import { Hub } from "./hub.js";
 import { newLoginState, registerLoginRoutes } from "./login.js";
+import { looksLikeMarkup, scriptJson } from "./media.js";
 import { apiSession, fields } from "./request.js";
 import { route } from "./routes.js";
 import { accountByQq, qqOfUin } from "./store/directory.js";
@@ -227,6 +228,8 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
       bb.end(body);
     });
     if (!file || file.length === 0) throw new QQFault(Retcode.BAD_REQUEST);
+    // Pictures only: markup (HTML, SVG…) is refused; other non-images are served as attachments.
+    if (looksLikeMarkup(file)) throw new QQFault(Retcode.BAD_REQUEST);
     const merged = { ...fields(req), ...form };
     return { form: merged, file, fileName };
   };
@@ -247,8 +250,9 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
     const payload = fresh ? { ret: 0, msg: name } : { ret: 4, msg: `${name} -6102` };
     return reply
       .type("text/html; charset=utf-8")
+      .header("x-content-type-options", "nosniff")
       .send(
-        `<head><script type="text/javascript">document.domain='qq.com';parent.${cb}(${JSON.stringify(payload)});</script></head><body></body>`,
+        `<head><script type="text/javascript">document.domain='qq.com';parent.${cb}(${scriptJson(payload)});</script></head><body></body>`,
       );
   });
 
@@ -269,8 +273,9 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
     };
     return reply
       .type("text/html; charset=utf-8")
+      .header("x-content-type-options", "nosniff")
       .send(
-        `<head><script type="text/javascript">document.domain='qq.com';parent.EQQ.Model.ChatMsg.callbackSendPic(${JSON.stringify(payload)});</script></head><body></body>`,
+        `<head><script type="text/javascript">document.domain='qq.com';parent.EQQ.Model.ChatMsg.callbackSendPic(${scriptJson(payload)});</script></head><body></body>`,
       );
   });
 
