@@ -1,4 +1,4 @@
-import { MaxImEndpoints as E } from "../../protocol.js";
+import { MaxImEndpoints as E, LIMITS } from "../../protocol.js";
 import { fail, Paged, type RouteDef, route } from "../context.js";
 import {
   actingUser,
@@ -206,15 +206,19 @@ export const groupMemberRoutes: RouteDef[] = [
   groupRoute({
     endpoint: E.groupBlockedList,
     guard: asAdmin,
-    handle: (ctx, g) => {
-      const rows = ctx.emu.store.groups.blocks(g.group_id) as {
+    handle: (ctx, g, q) => {
+      // Paged like member_list (the blacklist has no size limit): `cursor` is the last user_id.
+      const limit = q.limit ?? LIMITS.memberPage;
+      const rows = ctx.emu.store.groups.blocks(g.group_id, Number(q.cursor ?? 0), limit + 1) as {
         group_id: number;
         user_id: number;
         created_at: number;
       }[];
-      return new Paged(
-        rows.map((r) => ({ group_id: r.group_id, user_id: r.user_id, created_at: String(r.created_at) })),
-        { total: rows.length },
+      return cursorPaged(
+        rows,
+        limit,
+        (r) => r.user_id,
+        (r) => ({ group_id: r.group_id, user_id: r.user_id, created_at: String(r.created_at) }),
       );
     },
   }),

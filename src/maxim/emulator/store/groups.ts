@@ -193,10 +193,11 @@ export class GroupsStore {
       .get("DELETE FROM maxim_group_blocks WHERE group_id = ? AND user_id = ?")
       .run(groupId, userId);
   }
-  blocks(groupId: number): unknown[] {
+  /** One page of the group's blacklist, by user id after `afterUserId`. */
+  blocks(groupId: number, afterUserId: number, limit: number): unknown[] {
     return this.sql
-      .get("SELECT * FROM maxim_group_blocks WHERE group_id = ? ORDER BY created_at")
-      .all(groupId);
+      .get("SELECT * FROM maxim_group_blocks WHERE group_id = ? AND user_id > ? ORDER BY user_id LIMIT ?")
+      .all(groupId, afterUserId, limit);
   }
   setMemberBan(banExpire: number, seq: number): RunResult {
     return this.sql.get("UPDATE maxim_group_members SET ban_expire = ? WHERE seq = ?").run(banExpire, seq);

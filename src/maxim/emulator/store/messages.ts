@@ -48,11 +48,14 @@ export class MessagesStore {
     toId2: number,
     limit: number,
   ): unknown[] {
+    // Each direction walks maxim_messages_from backwards and stops after `limit` rows, so a page
+    // sorts at most 2 × limit rows however long the conversation (an OR would sort all of it).
+    // UNION, not UNION ALL: a user's chat with itself is both directions at once.
+    const side = `SELECT * FROM maxim_messages WHERE from_id = ? AND to_id = ? AND msg_id < ? AND msg_id > ?
+      AND app_id = ? AND to_type = 1 AND recalled = 0 ORDER BY msg_id DESC LIMIT ?`;
     return this.sql
-      .get(
-        `SELECT * FROM maxim_messages WHERE app_id = ? AND to_type = 1 AND recalled = 0 AND msg_id < ? AND msg_id > ? AND ((from_id = ? AND to_id = ?) OR (from_id = ? AND to_id = ?)) ORDER BY msg_id DESC LIMIT ?`,
-      )
-      .all(appId, msgId, msgId2, fromId, toId, fromId2, toId2, limit);
+      .get(`SELECT * FROM (${side}) UNION SELECT * FROM (${side}) ORDER BY msg_id DESC LIMIT ?`)
+      .all(fromId, toId, msgId, msgId2, appId, limit, fromId2, toId2, msgId, msgId2, appId, limit, limit);
   }
   groupPage(toId: number, msgId: number, msgId2: number, createdAt: number, limit: number): unknown[] {
     return this.sql
@@ -70,7 +73,9 @@ export class MessagesStore {
   }
   markRead(userId: number, conversationId: number, msgId: number): RunResult {
     return this.sql
-      .get(`UPDATE maxim_inbox SET read = 1 WHERE user_id = ? AND conversation_id = ? AND msg_id <= ?`)
+      .get(
+        `UPDATE maxim_inbox SET read = 1 WHERE user_id = ? AND read = 0 AND conversation_id = ? AND msg_id <= ?`,
+      )
       .run(userId, conversationId, msgId);
   }
   /** The highest message id of any app (one global sequence): the rowid's end, no scan. */
@@ -86,7 +91,7 @@ export class MessagesStore {
   }
   clearInbox(userId: number, conversationId: number): RunResult {
     return this.sql
-      .get("DELETE FROM maxim_inbox WHERE user_id = ? AND conversation_id = ?")
+      .get("DELETE FROM maxim_inbox WHERE user_id = ? AND read IN (0, 1) AND conversation_id = ?")
       .run(userId, conversationId);
   }
 
