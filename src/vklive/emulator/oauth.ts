@@ -9,7 +9,7 @@
  * is answered `invalid_grant` and revokes the whole family: one of the two parties holding
  * those tokens is an attacker, and the server can't tell which.
  */
-import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { Paths, SCOPES, type Scope } from "../protocol/index.js";
 import { type Emu, fail, hashSecret, newToken, sec, type UserRow, VkFault } from "./context.js";
 import { SQL } from "./store/sql.js";
@@ -400,6 +400,21 @@ const esc = (s: string) =>
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
   );
 
+const CONSENT_STYLE = `body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}
+button{padding:.5rem 1.2rem;margin-right:.5rem}select{padding:.3rem}`;
+
+/**
+ * The window's Content-Security-Policy: no script at all, the one inline style by its hash,
+ * never framed (clickjacking: a page can't overlay the Allow button), no <base> rewriting.
+ * No `form-action`: browsers apply it to the redirect after the POST, which goes to the app.
+ */
+export const CONSENT_CSP = [
+  "default-src 'none'",
+  `style-src 'sha256-${createHash("sha256").update(CONSENT_STYLE).digest("base64")}'`,
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
 export function consentPage(emu: Emu, p: AuthorizeParams): string {
   const users = emu.q(SQL.selectUsersForConsent).all() as UserRow[];
   const hidden = (k: string, v: string | undefined) =>
@@ -410,8 +425,7 @@ export function consentPage(emu: Emu, p: AuthorizeParams): string {
     : "<p>No extra permissions.</p>";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>VK Video Live — authorize ${esc(p.client_id)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}
-button{padding:.5rem 1.2rem;margin-right:.5rem}select{padding:.3rem}</style></head>
+<style>${CONSENT_STYLE}</style></head>
 <body><h1>Authorize application</h1>
 <p>The application <strong>${esc(p.client_id)}</strong> asks to act on your behalf (sandbox).</p>
 <p>Requested permissions:</p>${scopes}

@@ -29,6 +29,7 @@ import {
 } from "./context.js";
 import {
   authenticateClient,
+  CONSENT_CSP,
   checkAuthorize,
   checkConsentMac,
   consent,
@@ -320,8 +321,14 @@ export function createVkLiveEmulator(options: VkLiveEmulatorOptions): VkLiveEmul
     }
   };
   // ImplicitFlow apps call the DevAPI from the browser: allow cross-origin calls with a Bearer.
+  // Every answer is nosniff; anything but the consent window's HTML (which sets its own CSP) is
+  // data that must never run or be framed, even if a browser is pointed at it.
   app.addHook("onSend", async (req, reply) => {
     if (req.url.startsWith("/v1/")) reply.header("access-control-allow-origin", "*");
+    reply.header("x-content-type-options", "nosniff");
+    if (!reply.hasHeader("content-security-policy")) {
+      reply.header("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    }
   });
   app.all("/v1/*", handleRest);
 
@@ -365,6 +372,8 @@ export function createVkLiveEmulator(options: VkLiveEmulatorOptions): VkLiveEmul
       .code(status)
       .header("cache-control", "no-store")
       .header("x-frame-options", "DENY")
+      .header("content-security-policy", CONSENT_CSP)
+      .header("referrer-policy", "no-referrer")
       .type("text/html; charset=utf-8")
       .send(body);
   app.get(VKLIVE_ENDPOINTS.authorizeWindow.path, async (req, reply) => {
