@@ -95,6 +95,12 @@ const pymaxHello = {
 /** vkmax / vkmax-node `randint(1750000000000, 2000000000000)`. */
 const randomCid = () => 1_750_000_000_000 + Math.floor(Math.random() * 250_000_000_000);
 const bytes = (n: number, fill = 7) => new Uint8Array(n).fill(fill);
+/** `n` bytes that start like a JPEG (FF D8 FF): photo slots take images only. */
+const jpegBytes = (n: number) => {
+  const b = bytes(n);
+  b.set([0xff, 0xd8, 0xff, 0xe0]);
+  return b;
+};
 
 // ── logins as each client does them ──────────────────────────────────────────
 
@@ -318,7 +324,11 @@ describe("vkmax (nsdkinx/vkmax)", () => {
     };
     const upload = async (url: string, type: string, name: string, mime: string, size: number) => {
       expectFrameOk(await me.c.invoke(65, { chatId, type }), 65);
-      const res = await fetch(url, { method: "POST", headers, body: multipart(bytes(size), name, mime) });
+      const res = await fetch(url, {
+        method: "POST",
+        headers,
+        body: multipart(type === "PHOTO" ? jpegBytes(size) : bytes(size), name, mime),
+      });
       expect(res.status).toBe(200);
       return res;
     };
@@ -857,7 +867,7 @@ describe("PyMax (MaxApiTeam/PyMax)", () => {
     expect(photoId).toMatch(/^\d+$/);
     const photoRes = await fetch(photoUrl, {
       method: "POST",
-      body: multipart(bytes(500), "image.jpg", "image/jpeg"),
+      body: multipart(jpegBytes(500), "image.jpg", "image/jpeg"),
     });
     const photos = Py.parse(Py.PhotoUploadResponse, await photoRes.json()).photos;
     const photoToken = photos[photoId]?.token;
@@ -1095,7 +1105,7 @@ describe("vkmax-node (antirek/vkmax-node)", () => {
 
     const url = (await me.c.invoke(80, { count: 1 })).payload.url;
     const result = (await (
-      await fetch(url, { method: "POST", body: multipart(bytes(200), "p.png", "image/png") })
+      await fetch(url, { method: "POST", body: multipart(jpegBytes(200), "p.png", "image/png") })
     ).json()) as {
       photos: Record<string, { token: string }>;
     };

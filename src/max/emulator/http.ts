@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ErrorCode, LIMITS, Opcode } from "../protocol.js";
 import type { MaxConnection } from "./connection.js";
 import type { MaxEmulator } from "./context.js";
-import { imageSize, serveFile } from "./http/download.js";
+import { imageSize, serveFile, storedMime } from "./http/download.js";
 import { HttpFailure, sendError, tooLarge } from "./http/errors.js";
 import { type Received, receiveMultipart, receiveRaw } from "./http/receive.js";
 import type { FileKind, FileRow } from "./store/files.js";
@@ -186,6 +186,17 @@ async function handleUpload(
     else await receiveRaw(raw, dir, limit, claim, received, abort);
     if (received.length === 0)
       throw new HttpFailure(400, "upload.file.missing", "No `file` field in the form");
+    for (const r of received) {
+      const mime = storedMime(kind, r.mime, r.head);
+      if (mime === undefined) {
+        throw new HttpFailure(
+          400,
+          "upload.type.invalid",
+          "A photo must be a JPEG, PNG, GIF, WebP, BMP, HEIC or AVIF image",
+        );
+      }
+      r.mime = mime;
+    }
     const done: FileRow[] = [];
     for (const r of received) done.push(await commit(emu, dir, r));
     emu.log.debug({ ids: done.map((r) => r.id), kind }, "MAX upload complete");

@@ -9,6 +9,26 @@ import { sendError } from "./errors.js";
 
 // ── download ────────────────────────────────────────────────────────────────
 
+/** Served files run nothing and load nothing, even if a browser renders one. */
+export const DOWNLOAD_CSP = "default-src 'none'; sandbox";
+
+/** Images a browser shows as pictures (no SVG: it can carry script). */
+export const IMAGE_TYPES = new Set([
+  "image/jpeg",
+  "image/png",
+  "image/gif",
+  "image/webp",
+  "image/bmp",
+  "image/heic",
+  "image/heif",
+  "image/avif",
+]);
+
+export function isMediaType(mime: string): boolean {
+  const m = mime.toLowerCase();
+  return IMAGE_TYPES.has(m) || m.startsWith("video/") || m.startsWith("audio/");
+}
+
 export async function serveFile(
   req: FastifyRequest,
   reply: FastifyReply,
@@ -23,10 +43,15 @@ export async function serveFile(
       )
     : undefined;
   if (!path || size === undefined) return sendError(reply, 404, ErrorCode.NOT_FOUND, "File not found");
+  const mime = row.mime || "application/octet-stream";
+  // Only media is shown inline; anything else (an HTML "file") is a download, never a page.
+  const shown = disposition === "inline" && isMediaType(mime) ? "inline" : "attachment";
   reply
     .header("accept-ranges", "bytes")
-    .header("content-type", row.mime || "application/octet-stream")
-    .header("content-disposition", contentDisposition(disposition, row.name || `file-${row.id}`))
+    .header("content-type", mime)
+    .header("content-disposition", contentDisposition(shown, row.name || `file-${row.id}`))
+    .header("x-content-type-options", "nosniff")
+    .header("content-security-policy", DOWNLOAD_CSP)
     .header("cache-control", "private, max-age=86400");
   const range = parseRange(req.headers.range, size);
   if (range === "unsatisfiable") {
@@ -144,6 +169,45 @@ const MIME_BY_EXT: Record<string, string> = {
 
 export function guessMime(name: string, declared: string): string {
   return MIME_BY_EXT[extname(name).toLowerCase()] ?? (declared || "application/octet-stream");
+}
+
+/** The image type of a file's first bytes (magic numbers), or undefined when it is no image. */
+export function sniffImage(b: Buffer): string | undefined {
+  if (b.length >= 8 && b.readUInt32BE(0) === 0x89504e47 && b.readUInt32BE(4) === 0x0d0a1a0a)
+    return "image/png";
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "image/jpeg";
+  const ascii = b.toString("latin1", 0, Math.min(b.length, 12));
+  if (ascii.startsWith("GIF87a") || ascii.startsWith("GIF89a")) return "image/gif";
+  if (ascii.startsWith("RIFF") && ascii.slice(8, 12) === "WEBP") return "image/webp";
+  if (ascii.startsWith("BM") && b.length >= 26) return "image/bmp";
+  if (ascii.slice(4, 8) === "ftyp") {
+    const brand = b.toString("latin1", 8, 12);
+    if (brand === "avif" || brand === "avis") return "image/avif";
+    if (/^(heic|heix|hevc|heim|heis|mif1|msf1)$/.test(brand)) return "image/heic";
+  }
+  return undefined;
+}
+
+/**
+ * The content type a finished upload is stored (and later served) with, or undefined when the
+ * body can't be what the slot is for: a photo must be an image by its bytes; a video is stored
+ * as `video/*` and a voice as `audio/*` only when declared so (else as opaque bytes); a file
+ * keeps what it declared (it is always served as an attachment unless it is media).
+ */
+export function storedMime(
+  kind: "photo" | "video" | "audio" | "file",
+  declared: string,
+  head: Buffer,
+): string | undefined {
+  const d = declared.toLowerCase();
+  if (kind === "photo") {
+    const image = sniffImage(head);
+    if (!image) return undefined;
+    return IMAGE_TYPES.has(d) ? d : image;
+  }
+  if (kind === "video") return d.startsWith("video/") ? d : "application/octet-stream";
+  if (kind === "audio") return d.startsWith("audio/") || d === "video/ogg" ? d : "application/octet-stream";
+  return d || "application/octet-stream";
 }
 
 /** Width and height from a PNG, GIF or JPEG header; undefined for anything else. */
