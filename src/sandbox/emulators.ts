@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import Fastify from "fastify";
 import { type Clock, systemClock } from "../core/emulator/clock.js";
+import { applyServerLimits, DEFAULT_SERVER_LIMITS, type ServerLimits } from "../core/emulator/limits.js";
 import type { EmulatorInstance, EmulatorPlugin, SeedSection } from "../core/emulator/plugin.js";
 import { openStore } from "../core/emulator/store.js";
 import { type Logger, silentLogger } from "../core/log.js";
@@ -51,6 +52,11 @@ export interface EmulatorsOptions {
    * and the printed URL host (`--allowed-hosts`). Any other Host header is refused with 403.
    */
   allowedHosts?: readonly string[];
+  /**
+   * Timeouts and the per-client connection cap of the console face's HTTP server (defaults:
+   * DEFAULT_SERVER_LIMITS). The live feed sends a heartbeat well inside `idleTimeoutMs`.
+   */
+  consoleLimits?: Partial<ServerLimits>;
 }
 
 export interface RunningEmulators {
@@ -154,6 +160,7 @@ export async function startEmulators(
 
   let db: Database | undefined;
   const consoleApp = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  const consoleLimits = { ...DEFAULT_SERVER_LIMITS, ...options.consoleLimits };
   // First, so it runs before every route (admin, console, live feed, 404s).
   registerHostGuard(consoleApp, {
     boundHost: host,
@@ -219,10 +226,13 @@ export async function startEmulators(
     const consoleHandle = registerConsole(consoleApp, {
       providers: [...instances.values()].map((i) => i.console),
       urls: shownUrls,
+      // A heartbeat well inside the idle timeout keeps the live feed open.
+      keepaliveMs: Math.max(10, Math.min(15_000, Math.floor(consoleLimits.idleTimeoutMs / 3))),
     });
 
     const shown = urlHost(host);
     const port = (i: number) => (base === 0 ? 0 : base + i);
+    applyServerLimits(consoleApp.server, consoleLimits);
     try {
       await consoleApp.listen({ port: port(0), host });
     } catch (err) {
