@@ -27,16 +27,29 @@ import { type Harness, startEmulator, TOKEN } from "./harness.js";
 const APP = "welovemaxim";
 
 /** A server that counts requests and never answers them (until closed). */
-async function silentServer(): Promise<{ url: string; count: () => number; close: () => Promise<void> }> {
+async function silentServer(): Promise<{
+  url: string;
+  count: () => number;
+  /** Resolves once the server has received `n` requests in all (the request is in flight). */
+  arrived: (n: number) => Promise<void>;
+  close: () => Promise<void>;
+}> {
   let n = 0;
+  const waiters: { n: number; resolve: () => void }[] = [];
   const server: Server = createServer(() => {
     n += 1;
+    for (const w of waiters.splice(0)) {
+      if (n >= w.n) w.resolve();
+      else waiters.push(w);
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     count: () => n,
+    arrived: (want) =>
+      n >= want ? Promise.resolve() : new Promise((resolve) => waiters.push({ n: want, resolve })),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -175,15 +188,19 @@ describe("MaxImClient calls: {signal, timeoutMs} and ValidationError before send
     await expect(c.profile({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
     expect(silent.count()).toBe(before);
     const ac = new AbortController();
+    const sent = silent.count();
     const pending = c.groupInfo(7, { signal: ac.signal });
-    setTimeout(() => ac.abort(), 50);
+    await silent.arrived(sent + 1); // in flight: the server has it, no answer will come
+    ac.abort();
     await expect(pending).rejects.toBeInstanceOf(AbortError);
   });
 
   it("close() fails the calls in flight", async () => {
     const other = new MaxImClient({ url: silent.url, appId: APP, token: TOKEN, retries: 0 });
+    const sent = silent.count();
     const pending = other.profile();
-    setTimeout(() => void other.close(), 50);
+    await silent.arrived(sent + 1);
+    void other.close();
     await expect(pending).rejects.toBeInstanceOf(AbortError);
   });
 
