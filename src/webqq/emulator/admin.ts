@@ -62,6 +62,11 @@ export interface WebQQAdmin {
   stats(): { sessions: number; polling: number; accounts: number; messages: number };
 }
 
+/** List caps as the real service has them (2,000-member groups), so every list answer is bounded. */
+export const MAX_GROUP_MEMBERS = 2000;
+export const MAX_DISCU_MEMBERS = 500;
+export const MAX_FRIENDS = 5000;
+
 const need = (cond: unknown, status: number, message: string): void => {
   if (!cond) throw new WebQQAdminError(status, message);
 };
@@ -105,12 +110,19 @@ export function createAdmin(emu: Emu, login: LoginState, uinMin: number): WebQQA
       exists(qq);
       exists(friend);
       need(qq !== friend, 400, "an account can't befriend itself");
+      need(
+        store.areFriends(emu.db, qq, friend) ||
+          (store.friendCount(emu.db, qq) < MAX_FRIENDS && store.friendCount(emu.db, friend) < MAX_FRIENDS),
+        400,
+        "an account has at most 5,000 friends",
+      );
       store.insertFriendPair(emu.db, qq, friend, opts.markname ?? null, emu.now());
     },
     createGroup({ name, owner, members }) {
       need(typeof name === "string" && name.length > 0 && name.length <= 64, 400, "name: 1-64 chars");
       exists(owner);
       const all = [...new Set([owner, ...members])];
+      need(all.length <= MAX_GROUP_MEMBERS, 400, "a group has at most 2,000 members");
       for (const m of all) exists(m);
       const gid = freshId("group.gid", 2_000_000_000, 0xffffffff);
       const code = freshId("group.code", 2_000_000_000, 0xffffffff);
@@ -126,6 +138,7 @@ export function createAdmin(emu: Emu, login: LoginState, uinMin: number): WebQQA
       need(typeof name === "string" && name.length > 0 && name.length <= 64, 400, "name: 1-64 chars");
       exists(owner);
       const all = [...new Set([owner, ...members])];
+      need(all.length <= MAX_DISCU_MEMBERS, 400, "a discussion has at most 500 members");
       for (const m of all) exists(m);
       const did = freshId("discu.did", 1_000_000_000, 0xffffffff);
       store.insertDiscussion(emu.db, { did, name, owner, now: emu.now() }, all);

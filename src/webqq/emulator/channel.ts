@@ -23,6 +23,7 @@ import {
   groupMembers,
   type Outgoing,
   ok,
+  remember,
   type SendFields,
   storeAndFanOut,
 } from "./deliver.js";
@@ -112,6 +113,13 @@ export function registerChannelRoutes(
           if (!fileExists(emu.db, it.filePath, "offpic")) fail(Retcode.BAD_ID);
         }
       }
+      // A buddy / sess message to a session whose poll queue is full is refused (1202, not
+      // stored): the sender may retry later, and nothing answered ok is dropped.
+      if (
+        (target.kind === "buddy" || target.kind === "sess") &&
+        emu.hub.active(target.target).some((x) => emu.hub.full(x))
+      )
+        fail(Retcode.SEND_FAILED);
       const m: Outgoing = { ...target, from: s.qq, items: decoded.items, font: decoded.font };
       const sf = takeSendFault(emu, s.qq);
       if (sf && !sf.delivered) return reply.send({ retcode: Retcode.SEND_FAILED, errmsg: "" });
@@ -150,8 +158,16 @@ export function registerChannelRoutes(
     const g = groupByGid(emu.db, gid);
     const members = g ? groupMembers(emu, g.gid).map((m) => m.qq) : [];
     if (!g || to === undefined || !members.includes(s.qq) || !members.includes(to)) fail(Retcode.BAD_ID);
-    const value = randomHex(32);
-    ch.c2c.set(value, { from: s.qq, to, gid });
+    // One signature per sender + peer + group (not one more per call), and a bounded table.
+    const pair = `${s.qq}:${to}:${gid}`;
+    let value = ch.c2cByPair.get(pair);
+    if (value === undefined) {
+      value = randomHex(32);
+      remember(ch.c2c, value, { from: s.qq, to, gid }, (old) =>
+        ch.c2cByPair.delete(`${old.from}:${old.to}:${old.gid}`),
+      );
+      ch.c2cByPair.set(pair, value);
+    }
     return {
       retcode: 0,
       result: { type: 0, value, flags: { text: 1, pic: 1, file: 1, audio: 1, video: 1 } },

@@ -3,7 +3,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { EndpointName } from "../protocol.js";
 import { friendsHash, HashR, RecentR, Retcode } from "../protocol.js";
 import { type Emu, fail, randomHex, sha256 } from "./context.js";
-import { type ChannelState, discuMembers, friendQqs, groupMembers, statusOf, userInfo } from "./deliver.js";
+import {
+  type ChannelState,
+  discuMembers,
+  friendQqs,
+  groupMembers,
+  remember,
+  statusOf,
+  userInfo,
+} from "./deliver.js";
 import type { Session } from "./hub.js";
 import { sendPicture } from "./media.js";
 import {
@@ -221,7 +229,7 @@ export function registerContactRoutes(app: FastifyInstance, emu: Emu, ch: Channe
     let pair = ch.gface.get(key);
     if (!pair) {
       pair = { key: randomHex(8), sig: randomHex(48) };
-      ch.gface.set(key, pair);
+      remember(ch.gface, key, pair);
     }
     return { retcode: 0, result: { reply: 0, gface_key: pair.key, gface_sig: pair.sig } };
   });

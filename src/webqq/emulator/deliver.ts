@@ -12,10 +12,26 @@ export interface ChannelState {
   gface: Map<string, { key: string; sig: string }>;
   /** c2c sig → {qq of sender, target qq, gid}. */
   c2c: Map<string, { from: number; to: number; gid: number }>;
+  /** `from:to:gid` → its c2c sig (one per pair). */
+  c2cByPair: Map<string, string>;
 }
 
 export function newChannelState(): ChannelState {
-  return { gface: new Map(), c2c: new Map() };
+  return { gface: new Map(), c2c: new Map(), c2cByPair: new Map() };
+}
+
+/** Entries the gface and c2c tables keep at most (the oldest go first). */
+export const CHANNEL_TABLE_CAP = 10_000;
+
+/** Sets `key` in a bounded table, dropping the oldest entries (told to `evicted`) at the cap. */
+export function remember<K, V>(map: Map<K, V>, key: K, value: V, evicted?: (old: V) => void): void {
+  map.delete(key);
+  while (map.size >= CHANNEL_TABLE_CAP) {
+    const first = map.entries().next().value as [K, V];
+    map.delete(first[0]);
+    evicted?.(first[1]);
+  }
+  map.set(key, value);
 }
 
 export interface SendFields {

@@ -33,6 +33,11 @@ export interface Session {
   /** A batch to deliver once more (the "same msg_id twice" fault). */
   redeliver: PollItem[] | undefined;
   waiter: Waiter | undefined;
+  /**
+   * Set when an item could not be queued because the queue was full: the client missed
+   * something, so once it has polled its queue empty its poll answers 103 (it relinks).
+   */
+  stalled?: boolean;
   lastSeen: number;
   /** The last_seen value last written to the store. */
   savedSeen: number;
@@ -72,7 +77,16 @@ export class Hub {
   /** The queue entries behind a poll answer (to put them back when the client hung up). */
   readonly #taken = new WeakMap<PollAnswer, QueueEntry[]>();
 
-  constructor(readonly store: HubStore = memoryStore()) {}
+  constructor(
+    readonly store: HubStore = memoryStore(),
+    /** Items one session's queue holds at most (a client that stops polling can't grow it). */
+    readonly maxQueue = Number.POSITIVE_INFINITY,
+  ) {}
+
+  /** Whether the session's queue is at its cap. */
+  full(s: Session): boolean {
+    return s.queue.length >= this.maxQueue;
+  }
 
   add(s: Session): void {
     this.byPsession.set(s.psid, s);
@@ -102,14 +116,22 @@ export class Hub {
     s.waiter?.finish({ retcode: 102, errmsg: "" });
   }
 
-  /** Queues an item (committed to the store first) and wakes the held poll. */
-  push(s: Session, item: PollItem): void {
+  /**
+   * Queues an item (committed to the store first) and wakes the held poll. A full queue takes
+   * nothing (false) and marks the session stalled; `force` (a kick) goes in regardless.
+   */
+  push(s: Session, item: PollItem, force = false): boolean {
+    if (!force && this.full(s)) {
+      s.stalled = true;
+      return false;
+    }
     s.queue.push({ id: this.store.enqueue(s.psid, item), item });
     if (s.waiter) {
       const w = s.waiter;
       s.waiter = undefined;
       w.finish(this.take(s));
     }
+    return true;
   }
 
   /** What a poll answers right now, or undefined when it should wait. */
@@ -128,6 +150,7 @@ export class Hub {
       return answer;
     }
     if (s.state === "kicked") return { retcode: 121, t: "0" };
+    if (s.stalled) return { retcode: 103, errmsg: "" };
     return { retcode: 102, errmsg: "" };
   }
 

@@ -48,6 +48,8 @@ export interface WebQQEmulatorOptions {
    * least twice `pollTimeoutMs`, so a held poll2 is never cut.
    */
   serverLimits?: Partial<ServerLimits>;
+  /** Items one session's poll queue holds at most (default 10,000); see docs/webqq.md. */
+  maxQueue?: number;
 }
 
 export interface WebQQEmulator {
@@ -78,7 +80,8 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
   const log = options.log ?? silentLogger;
   let msgSeq = 10_000 + randomInt(10_000);
   const sessions = new SessionStore(db);
-  const hub = new Hub(sessions);
+  const maxQueue = options.maxQueue ?? MAX_QUEUE;
+  const hub = new Hub(sessions, maxQueue);
   // Sessions logged in before a restart carry on (same psessionid, vfwebqq and cookies).
   for (const s of sessions.load()) hub.add(s);
   const emu: Emu = {
@@ -93,7 +96,7 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
       windowMs: options.dedupWindowMs ?? DEDUP_WINDOW_MS,
       maxPerClient: options.dedupMaxPerClient ?? DEDUP_MAX_PER_CLIENT,
     },
-    maxQueue: MAX_QUEUE,
+    maxQueue,
     pollFaults: [],
     sendFaults: [],
     closing: false,
@@ -175,19 +178,23 @@ export function createWebQQEmulator(options: WebQQEmulatorOptions): WebQQEmulato
         } else {
           old.state = "kicked";
           sessions.setState(old.psid, "kicked");
-          hub.push(old, {
-            poll_type: "kick_message",
-            value: {
-              reply_ip: 0,
-              msg_type: MSG_TYPE.kick_message,
-              msg_id: emu.nextMsgId(),
-              reason: "您的帐号在另一地点登录，您已被迫下线。",
-              msg_id2: emu.nextMsgId(),
-              from_uin: 10000,
-              show_reason: 1,
-              to_uin: old.qq,
+          hub.push(
+            old,
+            {
+              poll_type: "kick_message",
+              value: {
+                reply_ip: 0,
+                msg_type: MSG_TYPE.kick_message,
+                msg_id: emu.nextMsgId(),
+                reason: "您的帐号在另一地点登录，您已被迫下线。",
+                msg_id2: emu.nextMsgId(),
+                from_uin: 10000,
+                show_reason: 1,
+                to_uin: old.qq,
+              },
             },
-          });
+            true,
+          );
         }
       }
       sessions.closeOthers(s.qq, s.psid);

@@ -67,6 +67,10 @@ export function areFriends(db: Database, a: number, b: number): boolean {
   return stmt(db, "SELECT 1 FROM webqq_friends WHERE qq = ? AND friend = ?").get(a, b) !== undefined;
 }
 
+export function friendCount(db: Database, qq: number): number {
+  return (stmt(db, "SELECT COUNT(*) AS n FROM webqq_friends WHERE qq = ?").get(qq) as { n: number }).n;
+}
+
 export function friendQqs(db: Database, qq: number): number[] {
   return (
     stmt(db, "SELECT friend FROM webqq_friends WHERE qq = ? ORDER BY friend").all(qq) as { friend: number }[]

@@ -57,17 +57,16 @@ export const RECENT_SCAN = 1000;
  * Bounded: only the newest RECENT_SCAN messages each way are looked at (index range scans), so
  * the cost does not grow with the account's history.
  */
-export function recentChats(db: Database, qq: number): { kind: string; target: number; from_qq: number }[] {
-  return stmt(
-    db,
-    `SELECT kind, target, from_qq, MAX(id) AS last FROM (
+export const RECENT_CHATS_SQL = `SELECT kind, target, from_qq, MAX(id) AS last FROM (
        SELECT * FROM (SELECT id, kind, target, from_qq FROM webqq_messages WHERE from_qq = ?
                       ORDER BY id DESC LIMIT ${RECENT_SCAN})
        UNION ALL
        SELECT * FROM (SELECT id, kind, target, from_qq FROM webqq_messages
                       WHERE target = ? AND kind IN ('buddy','sess') ORDER BY id DESC LIMIT ${RECENT_SCAN}))
-     GROUP BY kind, CASE WHEN from_qq = ? THEN target ELSE from_qq END ORDER BY last DESC LIMIT 50`,
-  ).all(qq, qq, qq) as { kind: string; target: number; from_qq: number }[];
+     GROUP BY kind, CASE WHEN from_qq = ? THEN target ELSE from_qq END ORDER BY last DESC LIMIT 50`;
+
+export function recentChats(db: Database, qq: number): { kind: string; target: number; from_qq: number }[] {
+  return stmt(db, RECENT_CHATS_SQL).all(qq, qq, qq) as { kind: string; target: number; from_qq: number }[];
 }
 
 export function countMessages(db: Database): number {
