@@ -1,4 +1,5 @@
 import { openStore } from "../../src/core/emulator/store.js";
+import type { Database } from "../../src/core/storage.js";
 import type { EmulatorConfig } from "../../src/vklive/emulator/context.js";
 import {
   createVkLiveEmulator,
@@ -11,6 +12,8 @@ import { SCOPES } from "../../src/vklive/protocol/index.js";
 
 export interface Harness {
   emu: VkLiveEmulator;
+  /** The emulator's store (tests that seed volume directly). */
+  db: Database;
   base: string;
   /** Steerable clock: null = real time; a number = fixed ms; use `advance`. */
   now: { value: number | null };
@@ -28,6 +31,7 @@ export async function startEmulator(
   const base = await emu.listen(0);
   return {
     emu,
+    db,
     base,
     now,
     advance(ms) {

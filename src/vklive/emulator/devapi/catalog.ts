@@ -15,15 +15,19 @@ export const catalogHandlers: Handlers<
   | "video"
 > = {
   onlineChannels(ctx, q) {
-    const rows = ctx.emu.q(SQL.selectLiveChannels).all() as (ChannelRow & { s_category: string | null })[];
-    const out: ChannelData[] = [];
-    for (const r of rows) {
-      const cat = r.s_category ? (JSON.parse(r.s_category) as Category) : undefined;
-      if (q.category_id && cat?.id !== q.category_id) continue;
-      if (q.category_type && cat?.type !== q.category_type) continue;
-      out.push(channelData(ctx, r));
-      if (out.length >= q.limit) break;
-    }
+    // Filtered and limited in SQL: the cost is the page, not every live channel.
+    const rows = ctx.emu
+      .q(SQL.selectLiveChannels)
+      .all(
+        q.category_id || null,
+        q.category_id || null,
+        q.category_type || null,
+        q.category_type || null,
+        q.limit,
+      ) as (ChannelRow & {
+      s_category: string | null;
+    })[];
+    const out: ChannelData[] = rows.map((r) => channelData(ctx, r));
     return { channels: out };
   },
   onlineCategories(ctx, q) {

@@ -150,4 +150,44 @@ const families: Migration = {
   },
 };
 
-export const vkliveStoreModule: StoreModule = { platform: "vklive", migrations: [initial, families] };
+/**
+ * Bounded cost per request (issue 12 item 6): every list the API answers reads an index in the
+ * order it answers, stopping at `limit` (≤ 200). Chat members come from `vklive_chatters` (one
+ * row per author and channel, kept by a trigger) instead of grouping every message of the chat;
+ * a member's message count is a counter there.
+ */
+const boundedLists: Migration = {
+  id: "vklive:003-bounded-lists",
+  up(db) {
+    db.exec(`
+      CREATE TABLE vklive_chatters (
+        channel_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        last_message_id INTEGER NOT NULL,
+        messages INTEGER NOT NULL,
+        PRIMARY KEY (channel_id, user_id)
+      ) WITHOUT ROWID;
+      INSERT INTO vklive_chatters (channel_id, user_id, last_message_id, messages)
+        SELECT channel_id, author_id, MAX(id), COUNT(*) FROM vklive_messages GROUP BY channel_id, author_id;
+      CREATE INDEX vklive_chatters_recent ON vklive_chatters (channel_id, last_message_id DESC);
+      CREATE TRIGGER vklive_messages_chatter AFTER INSERT ON vklive_messages BEGIN
+        INSERT OR IGNORE INTO vklive_chatters (channel_id, user_id, last_message_id, messages)
+          VALUES (new.channel_id, new.author_id, new.id, 0);
+        UPDATE vklive_chatters SET last_message_id = new.id, messages = messages + 1
+          WHERE channel_id = new.channel_id AND user_id = new.author_id;
+      END;
+      CREATE INDEX vklive_channels_owner ON vklive_channels (owner_id, id);
+      CREATE INDEX vklive_streams_live ON vklive_streams (viewers DESC, channel_id) WHERE ended_at IS NULL;
+      CREATE INDEX vklive_streams_ended ON vklive_streams (channel_id, started_at DESC, id)
+        WHERE ended_at IS NOT NULL;
+      CREATE INDEX vklive_rewards_channel ON vklive_rewards (channel_id, price, id);
+      CREATE INDEX vklive_demands_channel ON vklive_demands (channel_id, created_at DESC, id);
+      CREATE INDEX vklive_tokens_live_user ON vklive_tokens (user_id, kind, revoked, expires_at);
+    `);
+  },
+};
+
+export const vkliveStoreModule: StoreModule = {
+  platform: "vklive",
+  migrations: [initial, families, boundedLists],
+};

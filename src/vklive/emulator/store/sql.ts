@@ -28,9 +28,14 @@ export const SQL = {
   channelUrlExists: "SELECT 1 FROM vklive_channels WHERE url = ?",
   insertChannel: "INSERT INTO vklive_channels (url, owner_id, stream_key, created_at) VALUES (?, ?, ?, ?)",
   updateChannelStatus: "UPDATE vklive_channels SET status = ? WHERE id = ?",
+  // Live streams by viewers (partial index), filtered in SQL, stopping at the limit.
   selectLiveChannels: `
-    SELECT c.*, s.category AS s_category FROM vklive_channels c JOIN vklive_streams s ON s.channel_id = c.id
-    WHERE s.ended_at IS NULL AND c.status != 'banned' ORDER BY s.viewers DESC, c.id`,
+    SELECT c.*, s.category AS s_category FROM vklive_streams s INDEXED BY vklive_streams_live
+    JOIN vklive_channels c ON c.id = s.channel_id
+    WHERE s.ended_at IS NULL AND c.status != 'banned'
+    AND (? IS NULL OR json_extract(s.category, '$.id') = ?)
+    AND (? IS NULL OR json_extract(s.category, '$.type') = ?)
+    ORDER BY s.viewers DESC, s.channel_id LIMIT ?`,
   updateChannelStreamSettings:
     "UPDATE vklive_channels SET stream_title = ?, category = ?, planned_at = ? WHERE id = ?",
   selectFirstChannelRefOfOwner: "SELECT id, url FROM vklive_channels WHERE owner_id = ? ORDER BY id LIMIT 1",
@@ -63,10 +68,11 @@ export const SQL = {
   selectMessageById: "SELECT * FROM vklive_messages WHERE id = ?",
   markMessageDeleted:
     "UPDATE vklive_messages SET deleted = 1 WHERE id = ? AND channel_id = ? AND deleted = 0",
-  countMessagesOfAuthor: "SELECT COUNT(*) AS n FROM vklive_messages WHERE channel_id = ? AND author_id = ?",
+  // Counters and recency per author (vklive_chatters, kept by a trigger): no scan of the chat.
+  countMessagesOfAuthor: `
+    SELECT COALESCE((SELECT messages FROM vklive_chatters WHERE channel_id = ? AND user_id = ?), 0) AS n`,
   selectRecentAuthors: `
-    SELECT author_id AS id FROM vklive_messages WHERE channel_id = ?
-    GROUP BY author_id ORDER BY MAX(id) DESC LIMIT ?`,
+    SELECT user_id AS id FROM vklive_chatters WHERE channel_id = ? ORDER BY last_message_id DESC LIMIT ?`,
   selectLastMessageOfAuthor: `
     SELECT text, created_at FROM vklive_messages WHERE channel_id = ? AND author_id = ?
     ORDER BY id DESC LIMIT 1`,
@@ -81,7 +87,7 @@ export const SQL = {
     INSERT INTO vklive_rewards (id, channel_id, name, description, price, is_message_required)
     VALUES (?, ?, ?, ?, ?, ?)`,
   selectRewardInChannel: "SELECT * FROM vklive_rewards WHERE id = ? AND channel_id = ?",
-  selectRewardsOfChannel: "SELECT * FROM vklive_rewards WHERE channel_id = ? ORDER BY price, id",
+  selectRewardsOfChannel: "SELECT * FROM vklive_rewards WHERE channel_id = ? ORDER BY price, id LIMIT 200",
   selectRewardPrice: "SELECT price FROM vklive_rewards WHERE id = ?",
   selectRewardById: "SELECT * FROM vklive_rewards WHERE id = ?",
   // ── vklive_streams ──
@@ -117,7 +123,10 @@ export const SQL = {
   insertDelivery: `
     INSERT INTO vklive_webhook_deliveries (client_id, event_id, url, event, state, created_at)
     VALUES (?, ?, ?, ?, 'pending', ?)`,
-  selectDeliveries: "SELECT * FROM vklive_webhook_deliveries WHERE (? IS NULL OR client_id = ?) ORDER BY id",
+  // The newest 1,000 (admin and console), oldest first.
+  selectDeliveries: `
+    SELECT * FROM (SELECT * FROM vklive_webhook_deliveries WHERE (? IS NULL OR client_id = ?)
+    ORDER BY id DESC LIMIT 1000) ORDER BY id`,
   selectDeliveryById: "SELECT * FROM vklive_webhook_deliveries WHERE id = ?",
   markDeliveryPending: "UPDATE vklive_webhook_deliveries SET state = 'pending' WHERE id = ?",
   markDeliveryAnswered:
