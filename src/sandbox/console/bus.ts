@@ -1,4 +1,5 @@
 import type { ConsoleInboxItem, ConsoleSink, TrafficRecord } from "../../core/emulator/console.js";
+import { safeRecord, safeValue } from "./safe.js";
 
 /** One message of the live feed (an SSE event: `event: <type>`, `data: <json>`). */
 export interface LiveEvent {
@@ -30,20 +31,22 @@ export class ConsoleBus {
   /** The sink one provider reports into. */
   sink(platform: string): ConsoleSink {
     return {
-      traffic: (record) => this.traffic({ ...record, platform }),
-      inbox: (item: ConsoleInboxItem) => this.publish({ type: "inbox", platform, data: item }),
+      // Providers' values are copied bounded (depth, size) before they are kept or sent.
+      traffic: (record) => this.traffic(record, platform),
+      inbox: (item: ConsoleInboxItem) => this.publish({ type: "inbox", platform, data: safeValue(item) }),
       // Coalesced: a burst of packets becomes one refetch per chat.
       changed: (scope) => {
         const key = `${platform}:${scope.chatId ?? ""}`;
         if (this.pendingChanges.has(key)) return;
         const timer = setTimeout(() => {
           this.pendingChanges.delete(key);
-          this.publish({ type: "changed", platform, data: scope });
+          this.publish({ type: "changed", platform, data: safeValue(scope) });
         }, 50);
         timer.unref();
         this.pendingChanges.set(key, timer);
       },
-      notice: (text) => this.publish({ type: "notice", platform, data: { text, time: Date.now() } }),
+      notice: (text) =>
+        this.publish({ type: "notice", platform, data: safeValue({ text: String(text), time: Date.now() }) }),
     };
   }
 
@@ -74,8 +77,9 @@ export class ConsoleBus {
     return this.capturing;
   }
 
-  traffic(record: TrafficRecord): void {
-    const stored = { ...record, id: this.nextId++ };
+  /** Keeps a safe copy of `record` (bounded depth and size, field types enforced) and publishes it. */
+  traffic(record: TrafficRecord, platform: string = record.platform): void {
+    const stored = { ...safeRecord(record, String(platform)), id: this.nextId++ };
     this.ring.push(stored);
     if (this.ring.length > TRAFFIC_LIMIT) this.ring.splice(0, this.ring.length - TRAFFIC_LIMIT);
     this.publish({ type: "traffic", platform: record.platform, data: stored });
