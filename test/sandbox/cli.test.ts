@@ -11,6 +11,7 @@ import {
   runCli,
   type Sandboxed,
   startCliSandbox,
+  untilStdout,
 } from "./proc.js";
 
 const CONTRACT =
@@ -185,11 +186,7 @@ describe("switchboard sandbox process behaviour", () => {
 
   it("without --json prints one readable line per endpoint and where SMS codes appear", async () => {
     const run = runCli(["sandbox", "--port", "0", "--memory", "--seed", "demo"]);
-    const started = Date.now();
-    while (!run.stdout().includes("Ctrl+C") && Date.now() - started < 15_000) {
-      if (run.proc.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await untilStdout(run, "Ctrl+C");
     run.proc.kill("SIGTERM");
     expect(await run.exited).toBe(0);
     const out = run.stdout();

@@ -2,6 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { WebQQClient } from "../../src/webqq/client/index.js";
+import { until } from "../console/helpers.js";
 import { loggedIn, type RawClient } from "../max/raw.js";
 import { api } from "./proc.js";
 
@@ -246,8 +247,16 @@ describe("HTTP faults on every platform (POST /_sandbox/<platform>/faults/http)"
         () => "answered",
         () => "failed",
       );
-      await new Promise((r) => setTimeout(r, 200));
-      const res = await fault("webqq", { action: "drop", times: 0, path: "/channel/poll2" });
+      // `times: 0` cuts only what is held now and arms nothing: repeat until the poll is held.
+      let res: unknown;
+      await until(
+        async () => {
+          res = await fault("webqq", { action: "drop", times: 0, path: "/channel/poll2" });
+          return (res as { dropped?: number }).dropped !== 0;
+        },
+        5000,
+        "the poll2 to be held",
+      );
       expect(res).toEqual({ ok: true, dropped: 1 });
       expect(await outcome).toBe("failed");
     });

@@ -41,17 +41,44 @@ export function runCli(args: string[], cwd?: string): CliRun {
   return { proc, stdout: () => out, stderr: () => err, exited };
 }
 
+/**
+ * Resolves once stdout contains `text` (checked on every chunk, no polling); fails with the
+ * stderr if the process exits first or after `timeoutMs`.
+ */
+export function untilStdout(run: CliRun, text: string, timeoutMs = 15_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stdout = run.proc.stdout;
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      stdout?.off("data", check);
+      run.proc.off("exit", exited);
+      if (err) reject(err);
+      else resolve(run.stdout());
+    };
+    // Our own listener runs after runCli's, so run.stdout() already holds the chunk.
+    const check = () => {
+      if (run.stdout().includes(text)) done();
+    };
+    const exited = () => {
+      if (run.stdout().includes(text)) done();
+      else
+        done(new Error(`sandbox exited with ${run.proc.exitCode ?? run.proc.signalCode}: ${run.stderr()}`));
+    };
+    const timer = setTimeout(
+      () => done(new Error(`no ${JSON.stringify(text)} on stdout after ${timeoutMs} ms: ${run.stderr()}`)),
+      timeoutMs,
+    );
+    stdout?.on("data", check);
+    run.proc.once("exit", exited);
+    if (run.proc.exitCode !== null || run.proc.signalCode !== null) exited();
+    else check();
+  });
+}
+
 /** Waits until the first stdout line is complete; fails with the stderr if the process dies. */
 export async function firstLine(run: CliRun, timeoutMs = 15_000): Promise<string> {
-  const started = Date.now();
-  while (!run.stdout().includes("\n")) {
-    if (run.proc.exitCode !== null)
-      throw new Error(`sandbox exited with ${run.proc.exitCode}: ${run.stderr()}`);
-    if (Date.now() - started > timeoutMs)
-      throw new Error(`no stdout line after ${timeoutMs} ms: ${run.stderr()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return run.stdout().slice(0, run.stdout().indexOf("\n"));
+  const out = await untilStdout(run, "\n", timeoutMs);
+  return out.slice(0, out.indexOf("\n"));
 }
 
 export interface Sandboxed extends CliRun {
