@@ -13,6 +13,39 @@ const AUTH_STATE: Record<RpcEndpoint["auth"], ConnectionState> = {
   session: "online",
 };
 
+/**
+ * Per-connection fairness. Frames of one connection are served in order from a queue; after an
+ * expensive request (these opcodes) or a slice of SLICE_MS, the connection yields the event loop
+ * so every other connection's frames are served in between: 30 pipelined searches from one
+ * client can't hold up the others' keepalives and sends.
+ */
+const EXPENSIVE = new Set<number>([
+  Opcode.LOGIN_BY_TOKEN,
+  Opcode.GET_CHATS,
+  Opcode.GET_CHAT,
+  Opcode.CHATS_LIST,
+  Opcode.GET_MEMBERS,
+  Opcode.SEARCH,
+  Opcode.GET_CONTACTS,
+]);
+/** Longest run of one connection's requests in one event-loop turn. */
+const SLICE_MS = 8;
+/** Requests of one connection being served at once (async handlers: injected delays). */
+export const MAX_IN_FLIGHT = 32;
+/** Frames one connection may have waiting; beyond that (or MAX_QUEUED_BYTES) they are refused. */
+export const MAX_QUEUED_FRAMES = 256;
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+
+type Frame = { data: Buffer | ArrayBuffer | Buffer[]; isBinary: boolean; size: number };
+
+interface ConnQueue {
+  frames: Frame[];
+  bytes: number;
+  inFlight: number;
+  /** A pump is scheduled or running. */
+  busy: boolean;
+}
+
 interface Route {
   def: HandlerDef;
   endpoint: RpcEndpoint;
@@ -51,6 +84,13 @@ export class Dispatcher {
     return [...this.table.keys()];
   }
 
+  private readonly queues = new WeakMap<MaxConnection, ConnQueue>();
+
+  /**
+   * Takes one inbound frame: served at once when the connection has nothing waiting, else
+   * queued behind its earlier frames (see EXPENSIVE). A connection over its queue bound gets
+   * `error.rate_limited` for the frame.
+   */
   async onFrame(
     conn: MaxConnection,
     data: Buffer | ArrayBuffer | Buffer[],
@@ -59,6 +99,88 @@ export class Dispatcher {
     const size = Array.isArray(data)
       ? data.reduce((n, b) => n + b.length, 0)
       : (data as Buffer | ArrayBuffer).byteLength;
+    let q = this.queues.get(conn);
+    if (!q) {
+      q = { frames: [], bytes: 0, inFlight: 0, busy: false };
+      this.queues.set(conn, q);
+    }
+    if (q.frames.length >= MAX_QUEUED_FRAMES || q.bytes + size > MAX_QUEUED_BYTES) {
+      return this.refuseQueued(conn, data, size);
+    }
+    q.frames.push({ data, isBinary, size });
+    q.bytes += size;
+    if (!q.busy) this.pump(conn, q);
+  }
+
+  /** Serves queued frames of one connection until the slice is used up, then yields. */
+  private pump(conn: MaxConnection, q: ConnQueue): void {
+    q.busy = true;
+    const start = performance.now();
+    while (q.frames.length > 0 && q.inFlight < MAX_IN_FLIGHT) {
+      if (conn.closed) {
+        q.frames = [];
+        q.bytes = 0;
+        break;
+      }
+      const frame = q.frames.shift() as Frame;
+      q.bytes -= frame.size;
+      q.inFlight++;
+      let opcode: number | undefined;
+      const done = this.handleFrame(conn, frame.data, frame.isBinary, frame.size, (op) => {
+        opcode = op;
+      });
+      done
+        .catch((err) => this.emu.log.error({ err }, "MAX frame handling failed"))
+        .finally(() => {
+          q.inFlight--;
+          if (!q.busy && q.frames.length > 0) this.pump(conn, q);
+        });
+      if ((opcode !== undefined && EXPENSIVE.has(opcode)) || performance.now() - start > SLICE_MS) {
+        // Frames that arrive meanwhile (ws emits a read's frames one after another) wait
+        // for the next turn too: the other connections' I/O comes first.
+        setImmediate(() => this.pump(conn, q));
+        return;
+      }
+    }
+    q.busy = false;
+  }
+
+  /** Answers a frame the connection's full queue can't take (its seq and opcode when readable). */
+  private refuseQueued(conn: MaxConnection, data: Buffer | ArrayBuffer | Buffer[], size: number): void {
+    let seq = 0;
+    let opcode = 0;
+    if (size <= LIMITS.frameBytes) {
+      try {
+        const text = Array.isArray(data)
+          ? Buffer.concat(data).toString("utf8")
+          : Buffer.from(data as ArrayBuffer).toString("utf8");
+        const r = JSON.parse(text) as { seq?: unknown; opcode?: unknown; cmd?: unknown };
+        if (r.cmd !== 0) return;
+        if (Number.isInteger(r.seq)) seq = r.seq as number;
+        if (Number.isInteger(r.opcode)) opcode = r.opcode as number;
+      } catch {
+        // Unreadable: answered with seq 0.
+      }
+    }
+    this.fail(
+      conn,
+      seq,
+      opcode,
+      new MaxProtocolError(
+        ErrorCode.RATE_LIMIT,
+        `Too many requests waiting on this connection (at most ${MAX_QUEUED_FRAMES})`,
+        "Слишком много запросов",
+      ),
+    );
+  }
+
+  private async handleFrame(
+    conn: MaxConnection,
+    data: Buffer | ArrayBuffer | Buffer[],
+    isBinary: boolean,
+    size: number,
+    seen: (opcode: number) => void,
+  ): Promise<void> {
     if (size > LIMITS.frameBytes) {
       return this.fail(
         conn,
@@ -109,6 +231,7 @@ export class Dispatcher {
       );
     }
     const packet = envelope.data;
+    seen(packet.opcode);
     // Only the keepalive itself keeps a connection alive (seed: ping every 30 s "or the
     // connection closes"); other traffic does not stand in for it.
     if (packet.opcode === Opcode.KEEPALIVE) conn.lastKeepalive = Date.now();

@@ -47,6 +47,17 @@ export interface Viewer {
 const VISIBLE = `(m.status IS NULL OR m.status <> 'REMOVED') AND m.time >= @historyFrom
   AND NOT EXISTS (SELECT 1 FROM max_hidden_messages h WHERE h.user_id = @userId AND h.message_id = m.id)`;
 
+/** Messages a search (opcode 90) considers: the newest this many holding the query's trigrams. */
+export const SEARCH_SCAN_CAP = 10_000;
+/** Unread counters (chat lists, login) stop here: a chat list costs at most this per chat. */
+export const UNREAD_CAP = 1_000;
+/** `total` of a search answer counts at most this many matches. */
+export const SEARCH_TOTAL_CAP = 1_000;
+
+const SEARCH_FILTER = `instr(max_fold(m.text), @query) > 0
+  AND (m.status IS NULL OR m.status <> 'REMOVED') AND m.time >= mm.history_from
+  AND NOT EXISTS (SELECT 1 FROM max_hidden_messages h WHERE h.user_id = @userId AND h.message_id = m.id)`;
+
 /** Messages, per-user hiding and reactions (`max_messages`, `max_hidden_messages`, `max_reactions`). */
 export class MessagesRepo {
   private readonly s;
@@ -80,8 +91,8 @@ export class MessagesRepo {
       ),
       unread: db
         .prepare(
-          `SELECT COUNT(*) FROM max_messages m WHERE m.chat_id = @chatId AND m.time > @mark AND m.sender_id <> @userId
-           AND ${VISIBLE}`,
+          `SELECT COUNT(*) FROM (SELECT 1 FROM max_messages m WHERE m.chat_id = @chatId AND m.time > @mark
+           AND m.sender_id <> @userId AND ${VISIBLE} LIMIT ${UNREAD_CAP})`,
         )
         .pluck(),
       edit: db.prepare(
@@ -92,12 +103,33 @@ export class MessagesRepo {
            update_time = ? WHERE id = ?`,
       ),
       hide: db.prepare("INSERT OR IGNORE INTO max_hidden_messages (user_id, message_id) VALUES (?, ?)"),
-      search: db.prepare(
-        `SELECT m.* FROM max_messages m JOIN max_members mm ON mm.chat_id = m.chat_id AND mm.user_id = @userId
-         WHERE (@chatId IS NULL OR m.chat_id = @chatId) AND instr(max_fold(m.text), @query) > 0
-           AND (m.status IS NULL OR m.status <> 'REMOVED') AND m.time >= mm.history_from
-           AND NOT EXISTS (SELECT 1 FROM max_hidden_messages h WHERE h.user_id = @userId AND h.message_id = m.id)
-         ORDER BY m.time DESC, m.id DESC`,
+      // Candidates: the newest SEARCH_SCAN_CAP messages whose text holds the query's trigrams
+      // (FTS5, rowid = id, and ids are time-ordered); then the viewer's filters and the exact,
+      // Cyrillic-aware substring test. At most SEARCH_TOTAL_CAP rows come back.
+      searchFts: db.prepare(
+        `SELECT m.* FROM (SELECT rowid AS id FROM max_messages_fts WHERE max_messages_fts MATCH @match
+           ORDER BY rowid DESC LIMIT @scan) f
+         CROSS JOIN max_messages m ON m.id = f.id
+         CROSS JOIN max_members mm ON mm.chat_id = m.chat_id AND mm.user_id = @userId
+         WHERE (@chatId IS NULL OR m.chat_id = @chatId) AND ${SEARCH_FILTER}
+         ORDER BY m.id DESC LIMIT @cap`,
+      ),
+      // Queries under 3 characters have no trigram: the newest SEARCH_SCAN_CAP messages of the
+      // chat (or of the whole store) are scanned instead.
+      searchRecentInChat: db.prepare(
+        `SELECT m.* FROM (SELECT id FROM max_messages WHERE chat_id = @chatId ORDER BY time DESC, id DESC
+           LIMIT @scan) f
+         CROSS JOIN max_messages m ON m.id = f.id
+         CROSS JOIN max_members mm ON mm.chat_id = m.chat_id AND mm.user_id = @userId
+         WHERE ${SEARCH_FILTER}
+         ORDER BY m.time DESC, m.id DESC LIMIT @cap`,
+      ),
+      searchRecent: db.prepare(
+        `SELECT m.* FROM (SELECT id FROM max_messages ORDER BY id DESC LIMIT @scan) f
+         CROSS JOIN max_messages m ON m.id = f.id
+         CROSS JOIN max_members mm ON mm.chat_id = m.chat_id AND mm.user_id = @userId
+         WHERE ${SEARCH_FILTER}
+         ORDER BY m.id DESC LIMIT @cap`,
       ),
       setReaction: db.prepare(
         `INSERT INTO max_reactions (message_id, user_id, reaction, time) VALUES (?, ?, ?, ?)
@@ -163,7 +195,7 @@ export class MessagesRepo {
     return this.s.last.get({ chatId, ...viewer }) as MessageRow | undefined;
   }
 
-  /** Messages of others after `mark` that the viewer can see. */
+  /** Messages of others after `mark` that the viewer can see, at most UNREAD_CAP. */
   unread(chatId: number, viewer: Viewer, mark: number): number {
     return this.s.unread.get({ chatId, mark, ...viewer }) as number;
   }
@@ -181,16 +213,35 @@ export class MessagesRepo {
     this.s.hide.run(userId, id);
   }
 
-  /** Case-insensitive substring search over what `userId` can see; newest first. */
+  /**
+   * Case-insensitive substring search over what `userId` can see; newest first. Bounded cost:
+   * candidates come from the trigram index (or, for queries under 3 characters, the newest
+   * SEARCH_SCAN_CAP messages), and `total` stops at SEARCH_TOTAL_CAP.
+   */
   search(
     userId: number,
     query: string,
     chatId: number | undefined,
     limit: number,
   ): { rows: MessageRow[]; total: number } {
+    const folded = query.toLowerCase();
+    const params = {
+      userId,
+      chatId: chatId ?? null,
+      query: folded,
+      scan: SEARCH_SCAN_CAP,
+      cap: SEARCH_TOTAL_CAP,
+    };
+    const statement =
+      [...folded].length >= 3
+        ? this.s.searchFts
+        : chatId === undefined
+          ? this.s.searchRecent
+          : this.s.searchRecentInChat;
+    const extra = statement === this.s.searchFts ? { match: `"${folded.replace(/"/g, '""')}"` } : {};
     const rows: MessageRow[] = [];
     let total = 0;
-    for (const row of this.s.search.iterate({ userId, chatId: chatId ?? null, query: query.toLowerCase() })) {
+    for (const row of statement.iterate({ ...params, ...extra })) {
       if (rows.length < limit) rows.push(row as MessageRow);
       total++;
     }

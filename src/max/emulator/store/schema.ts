@@ -165,7 +165,33 @@ const filesUpload: Migration = {
   },
 };
 
+/**
+ * A trigram full-text index of message texts (SQLite FTS5, case-folded), kept in step with
+ * max_messages by triggers: search (opcode 90) reads candidates from it instead of scanning.
+ */
+const messagesFts: Migration = {
+  id: "max:004-messages-fts",
+  up(db) {
+    db.exec(`
+      CREATE VIRTUAL TABLE max_messages_fts USING fts5(
+        text, content='max_messages', content_rowid='id', tokenize='trigram'
+      );
+      INSERT INTO max_messages_fts(max_messages_fts) VALUES ('rebuild');
+      CREATE TRIGGER max_messages_fts_insert AFTER INSERT ON max_messages BEGIN
+        INSERT INTO max_messages_fts(rowid, text) VALUES (new.id, new.text);
+      END;
+      CREATE TRIGGER max_messages_fts_delete AFTER DELETE ON max_messages BEGIN
+        INSERT INTO max_messages_fts(max_messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+      END;
+      CREATE TRIGGER max_messages_fts_update AFTER UPDATE OF text ON max_messages BEGIN
+        INSERT INTO max_messages_fts(max_messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO max_messages_fts(rowid, text) VALUES (new.id, new.text);
+      END;
+    `);
+  },
+};
+
 export const maxStoreModule: StoreModule = {
   platform: "max",
-  migrations: [initial, chatsExtra, filesUpload],
+  migrations: [initial, chatsExtra, filesUpload, messagesFts],
 };
