@@ -161,6 +161,22 @@ export function fanOut(emu: Emu, m: Outgoing): void {
   }
 }
 
+/** Sends per sender + clientid between two trims of its de-duplication rows. */
+const TRIM_EVERY = 64;
+const sinceTrim = new WeakMap<Emu, Map<string, number>>();
+
+/** Whether this send trims its scope (every TRIM_EVERY sends, the first one included). */
+function dueForTrim(emu: Emu, scope: string): boolean {
+  let counts = sinceTrim.get(emu);
+  if (!counts || counts.size > 10_000) {
+    counts = new Map();
+    sinceTrim.set(emu, counts);
+  }
+  const n = counts.get(scope) ?? 0;
+  counts.set(scope, (n + 1) % TRIM_EVERY);
+  return n === 0;
+}
+
 /**
  * Stores a message and fans it out once. A repeat of sender + clientid + msg_id + content (the
  * raw `content` field as sent, `wireContent`) within the de-duplication window is a retry:
@@ -186,6 +202,7 @@ export function storeAndFanOut(
       now: emu.now(),
     },
     emu.dedup,
+    dueForTrim(emu, `${m.from}:${clientid}`),
   );
   if (stored) fanOut(emu, m);
   return stored;

@@ -11,7 +11,8 @@ export interface DedupLimits {
 /**
  * Stores a message unless it repeats a send remembered for sender + clientid + msg_id + content
  * (false then). What is remembered is pruned here: entries older than `windowMs` (the injected
- * clock) and, per sender + clientid, all but the newest `maxPerClient`. One transaction.
+ * clock) and, when `trim`, per sender + clientid all but the newest `maxPerClient` (an index
+ * scan of that many rows, so callers trim every few sends). One transaction.
  */
 export function insertMessage(
   db: Database,
@@ -26,6 +27,8 @@ export function insertMessage(
     now: number;
   },
   limits: DedupLimits,
+  /** Trim the sender + clientid scope to `maxPerClient` now (the caller amortises this). */
+  trim = true,
 ): boolean {
   return db.transaction(() => {
     stmt(db, "DELETE FROM webqq_send_ids WHERE created_at < ?").run(m.now - limits.windowMs);
@@ -40,6 +43,7 @@ export function insertMessage(
       `INSERT INTO webqq_messages (kind, from_qq, target, clientid, client_msg_id, content, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ).run(m.kind, m.from, m.target, m.clientid, m.clientMsgId, m.content, m.now);
+    if (!trim) return true;
     stmt(
       db,
       `DELETE FROM webqq_send_ids WHERE from_qq = ? AND clientid = ? AND seq <= (
