@@ -64,12 +64,12 @@ it("the DESIGN.md fixed minimum and the extras", async () => {
 });
 
 it("closing the bare Fastify app ends held polls at once (as the sandbox runner closes it)", async () => {
-  const { loggedIn, seedWorld, startEmulator: start } = await import("./harness.js");
+  const { loggedIn, seedWorld, startEmulator: start, until } = await import("./harness.js");
   const other = await start({ pollTimeoutMs: 20_000 });
   seedWorld(other.emu);
   const c = await loggedIn(other.base, 10897944, "1234567890");
   const polled = c.poll();
-  await new Promise((r) => setTimeout(r, 50));
+  await until(() => other.emu.admin.stats().polling > 0);
   // Without the preClose hook this close waits for the 20 s poll (and the keep-alive) and the
   // test times out.
   await other.emu.app.close();

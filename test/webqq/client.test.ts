@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FileCredentialStore, MemoryCredentialStore } from "../../src/core/credentials.js";
+import { ManualClock } from "../../src/core/emulator/clock.js";
 import { AbortError, ApiError, AuthError } from "../../src/core/errors.js";
 import type { WebQQClient, WebQQSession } from "../../src/webqq/client/index.js";
+import { untilSentinel } from "../helpers/quiet.js";
 import {
   ALICE,
   BOB,
@@ -197,8 +199,14 @@ describe("WebQQ client against the emulator", () => {
     h.emu.admin.failPolls({ duplicate: true, times: 1 });
     await a.sendBuddy(bobUin, [{ type: "text", text: "thrice" }]);
     await until(() => got.length >= 3);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(got).toEqual(["once", "twice", "thrice"]);
+    // Nothing more (no duplicate) arrives before a later message on the same ordered channel.
+    const more = await untilSentinel<string>(
+      (push) => b.on("message", (v) => push(String(v.content[1]))),
+      (t) => t === "sentinel",
+      () => a.sendBuddy(bobUin, [{ type: "text", text: "sentinel" }]),
+    );
+    expect(more).toEqual([]);
+    expect(got).toEqual(["once", "twice", "thrice", "sentinel"]);
   });
 
   it("handles 116, 103, 120 and 102 in the poll loop", async () => {
@@ -286,12 +294,13 @@ describe("WebQQ client against the emulator", () => {
 
 describe("session expiry", () => {
   it("100012 after the idle time-out: the poll loop relinks and goes on", async () => {
-    const short = await startEmulator({ sessionTtlMs: 150 });
+    const clock = new ManualClock();
+    const short = await startEmulator({ sessionTtlMs: 150, clock });
     try {
       seedWorld(short.emu);
       const b = await loggedIn(short.base, BOB, "pw-bob");
       const before = b.session!.psessionid;
-      await new Promise((r) => setTimeout(r, 200));
+      clock.advance(200);
       await expect(b.onlineBuddies()).rejects.toMatchObject({ code: 100012 });
       const got: unknown[] = [];
       b.on("message", (v) => {

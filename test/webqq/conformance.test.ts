@@ -2,9 +2,20 @@
  * Raw HTTP against the emulator, written from seeds 002 / 004: our own cookies, Referers and
  * form bodies, no client code.
  */
+
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { friendsHash, parseCheckVC, parsePtuiCB, passwordHash, REFERER } from "../../src/webqq/protocol.js";
+import {
+  friendsHash,
+  hash33,
+  parseCheckVC,
+  parsePtuiCB,
+  passwordHash,
+  passwordHashFromMd5,
+  REFERER,
+} from "../../src/webqq/protocol.js";
 import { ALICE, BOB, CAROL, type Harness, seedWorld, startEmulator } from "./harness.js";
+import { FRIENDS_HASH_VECTORS, HASH33_VECTORS, PASSWORD_VECTORS } from "./vectors.js";
 
 let h: Harness;
 let world: ReturnType<typeof seedWorld>;
@@ -13,6 +24,24 @@ beforeAll(async () => {
   world = seedWorld(h.emu);
 });
 afterAll(async () => h.close());
+
+/**
+ * The raw requests below compute the login and friend-list hashes with src's functions, and the
+ * emulator checks them with src's functions too: were those wrong, both sides would agree and
+ * these tests pass. So they are pinned first to known answers from the seeds' code and a public
+ * client's code (vectors.ts: seed 002's Python line, pandolia/qqbot qqbot/qsession.py).
+ */
+describe("the hashes these requests use give the known answers", () => {
+  it("password (client side and the emulator's md5-based check), friend-list hash, QR token", () => {
+    for (const v of PASSWORD_VECTORS) {
+      expect(passwordHash(v.password, new Uint8Array(v.uin), v.vcode), v.source).toBe(v.out);
+      const md5 = createHash("md5").update(v.password).digest();
+      expect(passwordHashFromMd5(md5, new Uint8Array(v.uin), v.vcode), v.source).toBe(v.out);
+    }
+    for (const v of FRIENDS_HASH_VECTORS) expect(friendsHash(v.uin, v.ptwebqq), v.source).toBe(v.out);
+    for (const v of HASH33_VECTORS) expect(hash33(v.input), v.source).toBe(v.out);
+  });
+});
 
 /** A browser-ish session: a cookie map and raw requests. */
 class Raw {

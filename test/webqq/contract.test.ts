@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MemoryCredentialStore } from "../../src/core/credentials.js";
+import { ManualClock } from "../../src/core/emulator/clock.js";
 import {
   AbortError,
   AuthError,
@@ -69,13 +70,14 @@ describe("WebQQClient lifecycle", () => {
   });
 
   it("connect() relinks a stored session that went stale (100012 after the idle time-out)", async () => {
-    const short = await startEmulator({ sessionTtlMs: 150 });
+    const clock = new ManualClock();
+    const short = await startEmulator({ sessionTtlMs: 150, clock });
     try {
       seedWorld(short.emu);
       const store = new MemoryCredentialStore<WebQQSession>();
       const a = await loggedIn(short.base, BOB, "pw-bob", { credentials: store });
       const before = a.session!.psessionid;
-      await new Promise((r) => setTimeout(r, 200));
+      clock.advance(200);
       const again = client(short.base, { credentials: store });
       await again.connect();
       expect(again.state).toBe("connected");
@@ -139,7 +141,9 @@ describe("CallOptions and checks before sending", () => {
     expect(requests).toBe(n);
     const ctrl = new AbortController();
     const p = c.poll({ signal: ctrl.signal });
-    setTimeout(() => ctrl.abort(), 30);
+    // Abort while the server holds the poll (no timer: wait until it is held).
+    await until(() => h.emu.admin.stats().polling > 0);
+    ctrl.abort();
     await expect(p).rejects.toBeInstanceOf(AbortError);
   });
 

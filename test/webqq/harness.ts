@@ -1,3 +1,4 @@
+import type { Clock } from "../../src/core/emulator/clock.js";
 import { openStore } from "../../src/core/emulator/store.js";
 import { WebQQClient, type WebQQClientOptions } from "../../src/webqq/client/index.js";
 import { createWebQQEmulator, type WebQQEmulator } from "../../src/webqq/emulator/server.js";
@@ -11,13 +12,15 @@ export interface Harness {
 
 /** An emulator on a random loopback port with a fresh in-memory store. */
 export async function startEmulator(
-  opts: { pollTimeoutMs?: number; sessionTtlMs?: number } = {},
+  opts: { pollTimeoutMs?: number; sessionTtlMs?: number; clock?: Clock } = {},
 ): Promise<Harness> {
   const db = openStore({ file: null, modules: [webqqStoreModule] });
+  const clock = opts.clock;
   const emu = createWebQQEmulator({
     db,
     pollTimeoutMs: opts.pollTimeoutMs ?? 400,
     ...(opts.sessionTtlMs !== undefined ? { sessionTtlMs: opts.sessionTtlMs } : {}),
+    ...(clock ? { now: () => clock.now() } : {}),
   });
   const base = await emu.listen(0);
   return {

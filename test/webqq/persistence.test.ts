@@ -3,11 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/core/emulator/clock.js";
 import { openStore } from "../../src/core/emulator/store.js";
 import type { Database as Db } from "../../src/core/storage.js";
 import { createWebQQEmulator, type WebQQEmulator } from "../../src/webqq/emulator/server.js";
 import { webqqStoreModule } from "../../src/webqq/emulator/store/schema.js";
 import { REFERER } from "../../src/webqq/protocol.js";
+import { nextTurn } from "../helpers/quiet.js";
 import { ALICE, BOB, CAROL, loggedIn, raw, seedWorld } from "./harness.js";
 
 interface Running {
@@ -20,12 +22,13 @@ let dir: string;
 let file: string;
 let running: Running | undefined;
 
-async function start(port = 0, sessionTtlMs?: number): Promise<Running> {
+async function start(port = 0, sessionTtlMs?: number, clock?: ManualClock): Promise<Running> {
   const db = openStore({ file, modules: [webqqStoreModule] });
   const emu = createWebQQEmulator({
     db,
     pollTimeoutMs: 300,
     ...(sessionTtlMs !== undefined ? { sessionTtlMs } : {}),
+    ...(clock ? { now: () => clock.now() } : {}),
   });
   const base = await emu.listen(port);
   running = { emu, db, base };
@@ -36,8 +39,10 @@ async function stop(r: Running): Promise<void> {
   await r.emu.close();
   r.db.close();
   running = undefined;
-  // Let the clients' connection pool see the closed keep-alive sockets before the next start.
-  await new Promise((res) => setTimeout(res, 50));
+  // Let the clients' connection pool see the closed keep-alive sockets before the next start
+  // (the close events are I/O callbacks: a turn of the event loop, no timer).
+  await nextTurn();
+  await nextTurn();
 }
 
 const portOf = (base: string) => Number(new URL(base).port);
@@ -172,8 +177,10 @@ describe("WebQQ sessions across a restart", () => {
     expect(relinked.psessionid).not.toBe(psid);
     expect((await alice.poll()).retcode).toBe(102);
     await stop(r);
-    r = await start(port, 1);
-    await new Promise((res) => setTimeout(res, 5));
+    // The TTL is judged by the injected clock: a restart 60 s + 1 ms later (no sleep).
+    const clock = new ManualClock();
+    r = await start(port, 60_000, clock);
+    clock.advance(60_001);
     const expired = await alice.poll().catch((e: unknown) => e);
     expect(JSON.stringify(expired)).toMatch(/100012/);
   });
