@@ -26,12 +26,15 @@ import {
   type ChatRef,
   fileId,
   type MessageRow,
-  mimeOf,
   pairId,
   parseChatId,
   parseFileId,
   sniffImage,
 } from "./console-util.js";
+
+/** What the console says of stored bytes that are no known image (never an image type). */
+const NOT_AN_IMAGE = "application/octet-stream";
+
 import { webqqHttpFaults } from "./faults.js";
 import type { WebQQEmulator } from "./server.js";
 import { type ConsoleQueries, consoleQueries } from "./store/console.js";
@@ -284,7 +287,7 @@ export class WebQQConsoleProvider implements ConsoleProvider {
           ? (this.q.fileHead.get(stored, it.type) as { head: Uint8Array } | undefined)
           : undefined;
         const preview =
-          id && row ? { previewUrl: this.previewUrl(id), mime: sniffImage(row.head) ?? mimeOf(stored) } : {};
+          id && row ? { previewUrl: this.previewUrl(id), mime: sniffImage(row.head) ?? NOT_AN_IMAGE } : {};
         return [
           { type: it.type, name: it.type === "cface" ? it.name : (it.name ?? it.filePath), ...preview },
         ];
@@ -362,7 +365,7 @@ export class WebQQConsoleProvider implements ConsoleProvider {
         {
           id,
           name: f.kind === "offpic" ? f.name.replace(/^\//, "") : f.name,
-          mime: sniffImage(f.head) ?? mimeOf(f.name),
+          mime: sniffImage(f.head) ?? NOT_AN_IMAGE,
           size: f.size,
           ownerId: String(f.owner),
           time: f.created_at,
@@ -372,7 +375,10 @@ export class WebQQConsoleProvider implements ConsoleProvider {
     });
   }
 
-  /** The picture's bytes straight from the emulator's table; its type sniffed from them. */
+  /**
+   * The picture's bytes straight from the emulator's table; its type sniffed from them (bytes
+   * that are no known image are `application/octet-stream`, whatever their name says).
+   */
   file(id: string): ConsoleFileContent | undefined {
     const ref = parseFileId(id);
     if (!ref) return undefined;
@@ -381,7 +387,7 @@ export class WebQQConsoleProvider implements ConsoleProvider {
     const bytes = row.data;
     return {
       bytes,
-      mime: sniffImage(bytes) ?? mimeOf(ref.name),
+      mime: sniffImage(bytes) ?? NOT_AN_IMAGE,
       name: ref.kind === "offpic" ? ref.name.replace(/^\//, "") : ref.name,
     };
   }

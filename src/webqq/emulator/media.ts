@@ -5,17 +5,10 @@
  * Markup (HTML, SVG, XML: a `<` after an optional BOM and whitespace) is refused at upload.
  */
 import type { FastifyReply } from "fastify";
+import { sniffImage } from "./console-util.js";
 
 /** The image type of `data` by its magic bytes, or undefined when it is not a known image. */
-export function imageType(data: Buffer): string | undefined {
-  const at = (i: number, ...bytes: number[]) => bytes.every((b, k) => data[i + k] === b);
-  if (at(0, 0x89, 0x50, 0x4e, 0x47)) return "image/png";
-  if (at(0, 0xff, 0xd8, 0xff)) return "image/jpeg";
-  if (at(0, 0x47, 0x49, 0x46, 0x38)) return "image/gif";
-  if (at(0, 0x42, 0x4d)) return "image/bmp";
-  if (at(0, 0x52, 0x49, 0x46, 0x46) && at(8, 0x57, 0x45, 0x42, 0x50)) return "image/webp";
-  return undefined;
-}
+export const imageType = (data: Buffer): string | undefined => sniffImage(data);
 
 /** Whether `data` starts like markup a browser could render (after a BOM and whitespace). */
 export function looksLikeMarkup(data: Buffer): boolean {
