@@ -70,3 +70,24 @@ it("login, friends, groups, send and tail", async () => {
     { type: "emoji", id: "14", name: "face 14" },
   ]);
 });
+
+it("one-shot `webqq send` runs on one session file: every send answered ok arrives (issue 12 item 1)", async () => {
+  const alice = join(dir, "alice-oneshot.json");
+  let r = await run(["login", "--qq", String(ALICE), "--password", "1234567890", "--session", alice]);
+  await r.p;
+  r = await run(["friends", "--session", alice]);
+  await r.p;
+  const bobChat = r.out.map((l) => JSON.parse(l)).find((f) => f.nick.startsWith("呼吸")).chat as string;
+  const before = h.emu.admin.stats().messages;
+  const ids = new Set<number>();
+  for (let i = 0; i < 100; i++) {
+    r = await run(["send", bobChat, `cli ${i}`, "--session", alice]);
+    await r.p;
+    const answer = JSON.parse(r.out[0]!) as { ok: boolean; msg_id: number };
+    expect(answer.ok).toBe(true);
+    ids.add(answer.msg_id);
+  }
+  // Each run continues the msg_id counter kept in the session file: no id repeats, none dropped.
+  expect(ids.size).toBe(100);
+  expect(h.emu.admin.stats().messages - before).toBe(100);
+}, 60_000);
