@@ -3,6 +3,8 @@
  * Every packet example of the seed's auth section is sent verbatim.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/core/emulator/clock.js";
+import { quietFor } from "../helpers/quiet.js";
 import { loggedIn, RawClient, type RawPacket, startEmulator } from "./raw.js";
 
 let emu: Awaited<ReturnType<typeof startEmulator>>;
@@ -302,7 +304,12 @@ describe("session state", () => {
         const closed = await silent.closed;
         expect(closed.code).toBe(4000);
         expect((await busy.closed).code).toBe(4000);
-        await new Promise((r) => setTimeout(r, 500));
+        // A window longer than the idle timeout (300 ms): no close may come while it pings.
+        const closes = await quietFor<number>((push) => {
+          chatty.ws.on("close", push);
+          return () => chatty.ws.off("close", push);
+        }, 500);
+        expect(closes).toEqual([]);
         expect(chatty.ws.readyState).toBe(chatty.ws.OPEN);
         expect((await chatty.call(1, { interactive: false })).cmd).toBe(1);
       } finally {
@@ -381,21 +388,23 @@ describe("QR login", () => {
   });
 
   it("an expired QR code is qr.expired", async () => {
-    const c = await connect();
-    const config = emu.server.emu.config;
-    const ttl = config.qrTtlMs;
-    config.qrTtlMs = 50;
-    let qr: { trackId: string; qrLink: string };
+    // Its own emulator on a ManualClock: the code expires when the test moves time, not by sleeping.
+    const clock = new ManualClock();
+    const timed = await startEmulator({ clock });
+    const local: RawClient[] = [];
     try {
-      qr = await qrStart(c);
+      const c = await RawClient.connect(timed.url);
+      local.push(c);
+      const qr = await qrStart(c);
+      clock.advance(timed.server.emu.config.qrTtlMs + 1);
+      expectError(await c.call(289, { trackId: qr.trackId }), 289, "qr.expired");
+      expectError(await c.call(291, { trackId: qr.trackId }), 291, "qr.expired");
+      const device = await loggedIn(timed.url, nextPhone());
+      local.push(device.client);
+      expectError(await device.client.call(290, { qrLink: qr.qrLink }), 290, "qr.expired");
     } finally {
-      config.qrTtlMs = ttl;
+      for (const c of local) c.close();
+      await timed.close();
     }
-    await new Promise((r) => setTimeout(r, 120));
-    expectError(await c.call(289, { trackId: qr.trackId }), 289, "qr.expired");
-    expectError(await c.call(291, { trackId: qr.trackId }), 291, "qr.expired");
-    const device = await loggedIn(emu.url, nextPhone());
-    clients.push(device.client);
-    expectError(await device.client.call(290, { qrLink: qr.qrLink }), 290, "qr.expired");
   });
 });

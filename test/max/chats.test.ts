@@ -3,9 +3,12 @@
  * (seed 000 "Создание группы", opcodes 48–59, 75, 77, 89; PyMax/vkmax payload shapes).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/core/emulator/clock.js";
 import { emulatorFixture, type RawClient, type RawPacket } from "./raw.js";
 
-const world = emulatorFixture("902000");
+/** Time moves only when a test moves it (distinct message times without sleeping). */
+const clock = new ManualClock();
+const world = emulatorFixture("902000", { clock });
 beforeAll(world.start);
 afterAll(world.stop);
 
@@ -117,7 +120,7 @@ describe("chat lists", () => {
     const ids: number[] = [];
     for (const o of others) {
       ids.push((await a.c.ok(64, { userId: o.id, message: text("hi") })).chatId);
-      await new Promise((r) => setTimeout(r, 3));
+      clock.advance(3);
     }
     const got = await a.c.ok(48, { chatIds: [...ids, -1, 5] });
     expect(got.chats.map((c: { id: number }) => c.id)).toEqual(ids);
@@ -144,7 +147,7 @@ describe("read marks and typing", () => {
     const b2 = await world.connect();
     await b2.tokenLogin(b.token);
     const m1 = await a.c.ok(64, { userId: b.id, message: text("one") });
-    await new Promise((r) => setTimeout(r, 3));
+    clock.advance(3);
     const m2 = await a.c.ok(64, { chatId: m1.chatId, message: text("two") });
     const chat = (await b.c.ok(48, { chatIds: [m1.chatId] })).chats[0];
     expect(chat.newMessages).toBe(2);

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isBlocked } from "../../src/max/emulator/handlers/contacts.js";
-import { emulatorFixture, expectErrorPacket } from "./raw.js";
+import { nextTurn, untilSentinel } from "../helpers/quiet.js";
+import { emulatorFixture, expectErrorPacket, type RawClient, type RawPacket } from "./raw.js";
 
 const world = emulatorFixture("933000");
 const { nextPhone, login, connect } = world;
@@ -13,7 +14,28 @@ const expectError = expectErrorPacket;
 beforeAll(world.start);
 afterAll(world.stop);
 
-const settle = () => new Promise((r) => setTimeout(r, 100));
+/**
+ * Returns once everything the server sends `watcher` for what happened so far has arrived: the
+ * server first finishes handling closed sockets, then a sentinel message is pushed to `watcher`
+ * (same ordered socket), and we wait for it.
+ */
+async function settle(watcher: { client: RawClient; userId: number }): Promise<void> {
+  const hub = world.emu.server.emu.hub;
+  for (let i = 0; i < 1000 && [...hub.connections()].some((c) => c.ws.readyState !== c.ws.OPEN); i++) {
+    await nextTurn();
+  }
+  const text = `sentinel ${Math.random()}`;
+  const { userId: from } = world.emu.admin.createUser({ phone: nextPhone(), firstName: "Sentinel" });
+  await untilSentinel<RawPacket>(
+    (push) => {
+      const onMessage = (data: Buffer) => push(JSON.parse(String(data)) as RawPacket);
+      watcher.client.ws.on("message", onMessage);
+      return () => watcher.client.ws.off("message", onMessage);
+    },
+    (p) => p.opcode === 128 && p.payload?.message?.text === text,
+    () => world.emu.admin.sendMessage({ fromUserId: from, toUserId: watcher.userId, text }),
+  );
+}
 
 describe("32 GET_CONTACTS", () => {
   it("answers the known users and skips unknown ids", async () => {
@@ -167,14 +189,14 @@ describe("presence", () => {
       (p) => p.payload.userId === userId && p.payload.presence.status === undefined,
     );
     expect(off132.payload.presence.seen).toBe(off.payload.presence.seen);
-    await settle();
+    await settle(watcher);
     expect(watcher.client.events(129).filter((p) => p.payload.userId === userId)).toHaveLength(0);
 
     // Unsubscribed: nothing more.
     await watcher.client.ok(35, { contactIds: [userId], subscribe: false });
     const third = await connect();
     await third.smsLogin(phone);
-    await settle();
+    await settle(watcher);
     expect(watcher.client.events(129).filter((p) => p.payload.userId === userId)).toHaveLength(0);
   });
 
@@ -209,7 +231,7 @@ describe("presence", () => {
     await extra.tokenLogin(target.token);
     extra.close();
     await extra.closed;
-    await settle();
+    await settle(watcher);
     expect(watcher.client.events(129).filter((p) => p.payload.userId === target.userId)).toHaveLength(0);
 
     await target.client.ok(36, { status: "ONLINE" });
@@ -235,7 +257,7 @@ describe("presence", () => {
     blocker.client.close();
     again.close();
     await again.closed;
-    await settle();
+    await settle(blocked);
     expect(blocked.client.events(129).filter((p) => p.payload.userId === blocker.userId)).toHaveLength(0);
   });
 });

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateMediaAttach } from "../../src/max/emulator/handlers/files.js";
 import { setUploadLimit } from "../../src/max/emulator/http.js";
+import { quietFor, untilSentinel } from "../helpers/quiet.js";
 import { loggedIn, RawClient, type RawPacket, startEmulator } from "./raw.js";
 
 let emu: Awaited<ReturnType<typeof startEmulator>>;
@@ -304,8 +305,14 @@ describe("photos (80)", () => {
     expect(part.headers.get("content-range")).toBe(`bytes 0-7/${data.length}`);
     expect(Buffer.from(await part.arrayBuffer()).equals(data.subarray(0, 8))).toBe(true);
 
-    // No 136 for photos: they are usable as soon as the POST answers.
-    await new Promise((r) => setTimeout(r, 50));
+    // No 136 for photos: they are usable as soon as the POST answers. The upload's events leave
+    // when its HTTP answer closes, with no ordered channel to a sentinel: one named window.
+    const late = await quietFor<RawPacket>((push) => {
+      const onMessage = (d: Buffer) => push(JSON.parse(String(d)) as RawPacket);
+      client.ws.on("message", onMessage);
+      return () => client.ws.off("message", onMessage);
+    });
+    expect(late.filter((p) => p.opcode === 136)).toHaveLength(0);
     expect(client.events(136)).toHaveLength(0);
   });
 
@@ -489,7 +496,18 @@ describe("files (87, 88)", () => {
     expect(await json(res)).toMatchObject({ fileId, size: data.length });
     expect((await client.event(136, (p) => p.payload.fileId === fileId)).payload).toEqual({ fileId });
     await second.event(136, (p) => p.payload.fileId === fileId);
-    await new Promise((r) => setTimeout(r, 30));
+    // The 136 went out to the uploader's sessions already; a message pushed to Bob afterwards
+    // arrives after anything that was sent to him with it.
+    const mark = `sentinel ${fileId}`;
+    await untilSentinel<RawPacket>(
+      (push) => {
+        const onMessage = (d: Buffer) => push(JSON.parse(String(d)) as RawPacket);
+        bob.client.ws.on("message", onMessage);
+        return () => bob.client.ws.off("message", onMessage);
+      },
+      (p) => p.opcode === 128 && p.payload?.message?.text === mark,
+      () => emu.admin.sendMessage({ fromUserId: userId, toUserId: bob.userId, text: mark }),
+    );
     expect(bob.client.events(136)).toHaveLength(0);
 
     expect(validateMediaAttach(core(), { _type: "FILE", fileId }, userId)).toMatchObject({

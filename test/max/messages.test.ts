@@ -3,9 +3,12 @@
  * forward; PyMax/vkmax payload shapes for 49, 66, 67, 71, 90, 178–181).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/core/emulator/clock.js";
 import { emulatorFixture, type RawClient, type RawPacket } from "./raw.js";
 
-const world = emulatorFixture("901000");
+/** Time moves only when a test moves it (distinct message times without sleeping). */
+const clock = new ManualClock();
+const world = emulatorFixture("901000", { clock });
 beforeAll(world.start);
 afterAll(world.stop);
 
@@ -32,7 +35,6 @@ const text = (t: string, extra: Record<string, unknown> = {}) => ({
   attaches: [],
   ...extra,
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function expectError(p: RawPacket, code: string): void {
   expect(p.cmd).toBe(3);
@@ -283,7 +285,7 @@ describe("history and fetching", () => {
       const r = await a.c.ok(64, { userId: b.id, message: text(`m${i}`) });
       chatId = r.chatId;
       sent.push(r.message);
-      await sleep(3);
+      clock.advance(3);
     }
     const at = sent[2]!.time; // m3
     const back = await b.c.ok(49, { chatId, from: at, forward: 0, backward: 2, getMessages: true });

@@ -195,7 +195,7 @@ export function expectErrorPacket(p: RawPacket, opcode: number, code: string): v
  * One emulator per test file with fresh phones (`+7<prefix><4 digits>`) and every socket closed
  * at the end: call `start()` in beforeAll and `stop()` in afterAll.
  */
-export function emulatorFixture(phonePrefix: string) {
+export function emulatorFixture(phonePrefix: string, options: { clock?: MaxEmulatorOptions["clock"] } = {}) {
   let emu: Awaited<ReturnType<typeof startEmulator>> | undefined;
   const clients: RawClient[] = [];
   let seq = 0;
@@ -206,7 +206,7 @@ export function emulatorFixture(phonePrefix: string) {
     },
     nextPhone: (): string => `+7${phonePrefix}${String(++seq).padStart(4, "0")}`,
     async start() {
-      emu = await startEmulator();
+      emu = await startEmulator(options.clock ? { clock: options.clock } : {});
     },
     async stop() {
       for (const c of clients) c.close();
