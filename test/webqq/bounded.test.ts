@@ -10,9 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/core/emulator/store.js";
 import type { Database } from "../../src/core/storage.js";
 import type { WebQQClient } from "../../src/webqq/client/index.js";
+import { LOGIN_TABLE_CAP } from "../../src/webqq/emulator/login.js";
 import { createWebQQEmulator, type WebQQEmulator } from "../../src/webqq/emulator/server.js";
 import { RECENT_CHATS_SQL } from "../../src/webqq/emulator/store/messages.js";
 import { webqqStoreModule } from "../../src/webqq/emulator/store/schema.js";
+import { passwordHash, uinBytes } from "../../src/webqq/protocol.js";
 import { ALICE, BOB, CAROL, client, seedWorld, until } from "./harness.js";
 
 const CAP = 20;
@@ -144,4 +146,25 @@ describe("bounded reads", () => {
       emu.admin.createGroup({ name: "big", owner: ALICE, members: members.slice(0, 1999) }).gid,
     ).toBeGreaterThan(0);
   });
+});
+
+describe("bounded login tables", () => {
+  it("pending checks are capped (oldest dropped) while a fresh login still works", async () => {
+    const first = await emu.app.inject({ method: "GET", url: `/check?uin=${ALICE}&appid=1003903&r=0.1` });
+    const firstKey = /ptvfsession=([^;]+)/.exec(String(first.headers["set-cookie"]))?.[1] as string;
+    for (let i = 0; i < LOGIN_TABLE_CAP; i++)
+      await emu.app.inject({ method: "GET", url: `/check?uin=${10_000 + (i % 1000)}&appid=1003903&r=${i}` });
+    // The oldest pending check was dropped: logging in with it is "page expired" (4,2).
+    const vcode = /ptui_checkVC\('0','([^']+)'/.exec(first.body)?.[1] as string;
+    const p = passwordHash("1234567890", uinBytes(ALICE), vcode);
+    const stale = await emu.app.inject({
+      method: "GET",
+      url: `/login?u=${ALICE}&p=${p}&verifycode=${encodeURIComponent(vcode)}&aid=1003903`,
+      headers: { cookie: `ptvfsession=${firstKey}` },
+    });
+    expect(stale.body).toMatch(/ptuiCB\('4','2'/);
+    // Another user is served meanwhile: a whole password login goes through.
+    const c = client(base);
+    expect((await c.passwordLogin({ qq: BOB, password: "pw-bob" })).qq).toBe(BOB);
+  }, 30_000);
 });

@@ -28,7 +28,7 @@ import {
   storeAndFanOut,
 } from "./deliver.js";
 import type { Session } from "./hub.js";
-import type { LoginState } from "./login.js";
+import { capped, type LoginState } from "./login.js";
 import { fields, intField, rBody, requireReferer, sessionOf } from "./request.js";
 import { route } from "./routes.js";
 import { discussionByDid, groupByGid } from "./store/directory.js";
@@ -62,7 +62,7 @@ export function registerChannelRoutes(
         const p = randomHex(32);
         s.ptHash = sha256(p);
         emu.sessions.setPtwebqq(s.psid, s.ptHash);
-        login.ptwebqqs.set(s.ptHash, s.qq);
+        capped(login.ptwebqqs, s.ptHash, s.qq);
         return reply.send({ retcode: 116, p });
       }
       if (fault.retcode === Retcode.KICKED) return reply.send({ retcode: 121, t: "0" });

@@ -50,6 +50,27 @@ export interface LoginState {
   ptwebqqs: Map<string, number>;
 }
 
+/**
+ * Entries each login table (pending checks, QR logins, check_sig tickets, issued ptwebqqs) keeps
+ * at most: past it the oldest go first (a login that slow starts again with 4,2 / 65 / 108).
+ */
+export const LOGIN_TABLE_CAP = 10_000;
+
+/** Adds a new entry to a bounded table, dropping the oldest at the cap. */
+export function capped<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.delete(key);
+  while (map.size >= LOGIN_TABLE_CAP) map.delete(map.keys().next().value as K);
+  map.set(key, value);
+}
+
+/** Drops entries from the front (oldest first) while `expired` says so. */
+function sweepFront<K, V>(map: Map<K, V>, expired: (v: V) => boolean): void {
+  for (const [k, v] of map) {
+    if (!expired(v)) return;
+    map.delete(k);
+  }
+}
+
 export function newLoginState(): LoginState {
   return { checks: new Map(), qrs: new Map(), tickets: new Map(), ptwebqqs: new Map() };
 }
@@ -82,16 +103,18 @@ export function registerLoginRoutes(
   st: LoginState,
   hooks: { onLogin2(s: Session, previous: Session[]): void },
 ): void {
+  // Entries go in with a fixed lifetime, so each map is in expiry order: the sweep stops at the
+  // first live entry (no walk over the whole table per request).
   const sweep = () => {
     const now = emu.now();
-    for (const [k, v] of st.checks) if (v.expires < now) st.checks.delete(k);
-    for (const [k, v] of st.tickets) if (v.expires < now) st.tickets.delete(k);
-    for (const [k, v] of st.qrs) if (v.expires + QR_TTL_MS < now) st.qrs.delete(k);
+    sweepFront(st.checks, (v) => v.expires < now);
+    sweepFront(st.tickets, (v) => v.expires < now);
+    sweepFront(st.qrs, (v) => v.expires + QR_TTL_MS < now);
   };
 
   const issueTicket = (req: FastifyRequest, qq: number): string => {
     const ptsig = randomHex(24);
-    st.tickets.set(ptsig, { qq, expires: emu.now() + TICKET_TTL_MS });
+    capped(st.tickets, ptsig, { qq, expires: emu.now() + TICKET_TTL_MS });
     const s_url = encodeURIComponent("http://web2.qq.com/loginproxy.html?login2qq=1&webqq_type=10");
     return `${origin(req)}/check_sig?pttype=1&uin=${qq}&service=login&nodirect=0&ptsig=${ptsig}&s_url=${s_url}&f_url=&ptlang=2052&ptredirect=100&aid=1003903&daid=164&j_later=0&low_login_hour=0&regmaster=0&pt_login_type=1&pt_aid=0&pt_aaid=0&pt_light=0`;
   };
@@ -106,7 +129,7 @@ export function registerLoginRoutes(
     const needCaptcha = acc ? acc.captcha === 1 : false;
     const vcode = needCaptcha ? randomHex(16) : `!${captchaText().slice(0, 3)}`;
     const key = randomHex(16);
-    st.checks.set(key, { qq, vcode, captcha: undefined, needCaptcha, expires: emu.now() + CHECK_TTL_MS });
+    capped(st.checks, key, { qq, vcode, captcha: undefined, needCaptcha, expires: emu.now() + CHECK_TTL_MS });
     setCookies(reply, { ptvfsession: key, confirmuin: "0" });
     return js(reply, formatCheckVC(needCaptcha, vcode, qq > 0xffffffff ? 0 : qq));
   });
@@ -164,7 +187,8 @@ export function registerLoginRoutes(
     sweep();
     const qrsig = randomHex(24);
     const token = hash33(qrsig);
-    st.qrs.set(token, { token, state: "waiting", qq: undefined, expires: emu.now() + QR_TTL_MS });
+    sweep();
+    capped(st.qrs, token, { token, state: "waiting", qq: undefined, expires: emu.now() + QR_TTL_MS });
     setCookies(reply, { qrsig });
     emu.log.info({ token }, "WebQQ QR login requested; confirm with POST /_sandbox/webqq/qr/confirm");
     return reply.type("image/png").send(patternPng(qrsig));
@@ -204,7 +228,7 @@ export function registerLoginRoutes(
     }
     if (f.ptsig) st.tickets.delete(f.ptsig);
     const ptwebqq = randomHex(32);
-    st.ptwebqqs.set(sha256(ptwebqq), t.qq);
+    capped(st.ptwebqqs, sha256(ptwebqq), t.qq);
     setCookies(reply, { ptwebqq, p_uin: `o${t.qq}`, p_skey: randomHex(16), pt4_token: randomHex(12) });
     const to = f.s_url && /^https?:\/\//.test(f.s_url) ? f.s_url : "http://web2.qq.com/loginproxy.html";
     return reply.code(302).header("location", to).send("");
