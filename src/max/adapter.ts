@@ -14,8 +14,9 @@ import type {
   SendOptions,
   SendResult,
 } from "../core/adapter.js";
+import { AdapterEventStream, IdempotentSends } from "../core/adapter-kit.js";
 import type { CallOptions } from "../core/call.js";
-import { Emitter, type EventsOptions } from "../core/emitter.js";
+import type { EventsOptions } from "../core/emitter.js";
 import { ApiError, ValidationError } from "../core/errors.js";
 import type { Chat, Message, Ref, Segment, User } from "../core/model.js";
 import { MAX_CAPABILITIES, MaxConverter } from "./adapter/convert.js";
@@ -60,9 +61,8 @@ export class MaxAdapter implements Adapter {
   readonly account: string;
   readonly capabilities = MAX_CAPABILITIES;
   readonly convert: MaxConverter;
-  private readonly emitter: Emitter<AdapterEvents>;
-  private readonly sends = new Map<string, Promise<SendResult>>();
-  private readonly keyLimit: number;
+  private readonly stream = new AdapterEventStream({ platform: "max" });
+  private readonly sends: IdempotentSends;
   private offs: (() => void)[] = [];
 
   constructor(
@@ -71,8 +71,7 @@ export class MaxAdapter implements Adapter {
   ) {
     this.account = client.account;
     this.convert = new MaxConverter(client.account);
-    this.keyLimit = options.idempotencyKeys ?? 10_000;
-    this.emitter = new Emitter<AdapterEvents>({ platform: "max" });
+    this.sends = new IdempotentSends(options.idempotencyKeys);
     this.offs = SOURCES.map((name) =>
       client.on(name, (data) => {
         this.publish(name, data);
@@ -82,7 +81,7 @@ export class MaxAdapter implements Adapter {
 
   private publish<K extends MaxEventName>(name: K, data: MaxEventMap[K]): void {
     for (const e of this.convert.events(name, data)) {
-      this.emitter.emit("event", { ...e, id: eventId(name, data, e) } as AdapterEvent);
+      this.stream.emit({ ...e, id: eventId(name, data, e) } as AdapterEvent);
     }
   }
 
@@ -92,57 +91,26 @@ export class MaxAdapter implements Adapter {
 
   async close(): Promise<void> {
     for (const off of this.offs.splice(0)) off();
-    this.emitter.end();
+    this.stream.end();
     await this.client.close();
   }
 
   events(options: EventsOptions<AdapterEventType> = {}): AsyncIterableIterator<AdapterEvent> {
-    const inner = this.emitter.events({
-      types: ["event"],
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.bufferSize !== undefined ? { bufferSize: options.bufferSize } : {}),
-    });
-    const wanted = options.types ? new Set<string>(options.types) : undefined;
-    const iterator: AsyncIterableIterator<AdapterEvent> = {
-      [Symbol.asyncIterator]: () => iterator,
-      next: async () => {
-        for (;;) {
-          const r = await inner.next();
-          if (r.done) return { value: undefined, done: true };
-          const event = r.value.data as AdapterEvent;
-          if (!wanted || wanted.has(event.type)) return { value: event, done: false };
-        }
-      },
-      return: async () => {
-        await inner.return?.();
-        return { value: undefined, done: true };
-      },
-    };
-    return iterator;
+    return this.stream.events(options);
   }
 
   onEvent(listener: (event: AdapterEvent) => void | Promise<void>): () => void {
-    return this.emitter.on("event", listener);
+    return this.stream.onEvent(listener);
   }
 
   // ── sending ───────────────────────────────────────────────────────────────
 
   send(chat: Ref, content: string | readonly Segment[], options: SendOptions = {}): Promise<SendResult> {
     const key = options.idempotencyKey;
-    if (key === undefined) return this.sendNow(chat, content, options);
-    const known = this.sends.get(key);
-    if (known) return known;
-    const promise = this.sendNow(chat, content, options, cidFromKey(key));
-    this.sends.set(key, promise);
-    if (this.sends.size > this.keyLimit) {
-      const oldest = this.sends.keys().next().value;
-      if (oldest !== undefined) this.sends.delete(oldest);
-    }
-    // A failed send may be tried again with the same key (and the same cids).
-    promise.catch(() => {
-      if (this.sends.get(key) === promise) this.sends.delete(key);
-    });
-    return promise;
+    // A failed send may be tried again with the same key, and so with the same cids.
+    return this.sends.run(key, () =>
+      this.sendNow(chat, content, options, key === undefined ? undefined : cidFromKey(key)),
+    );
   }
 
   private async sendNow(

@@ -15,8 +15,9 @@ import type {
   SendOptions,
   SendResult,
 } from "../core/adapter.js";
+import { AdapterEventStream, IdempotentSends } from "../core/adapter-kit.js";
 import type { CallOptions } from "../core/call.js";
-import { Emitter, type EventsOptions } from "../core/emitter.js";
+import type { EventsOptions } from "../core/emitter.js";
 import { ApiError, AuthError, UnsupportedError, ValidationError } from "../core/errors.js";
 import type { AdapterCapabilities, Chat, Message, Ref, Segment, User } from "../core/model.js";
 import { ref } from "../core/model.js";
@@ -42,8 +43,6 @@ export interface MaxImAdapterOptions {
   /** How many idempotency keys are remembered (default 10,000). */
   idempotencyWindow?: number;
 }
-
-type AdapterEvents = { error: Error; event: AdapterEvent };
 
 const PAGE = 200;
 
@@ -74,9 +73,8 @@ export class MaxImAdapter implements Adapter {
   readonly account: string;
   readonly capabilities = maximCapabilities;
   readonly #client: MaxImClient;
-  readonly #emitter: Emitter<AdapterEvents>;
-  readonly #sent = new Map<string, Promise<SendResult>>();
-  readonly #window: number;
+  readonly #events = new AdapterEventStream({ platform: "maxim" });
+  readonly #sends: IdempotentSends;
   readonly #interval: number;
   readonly #ack: boolean;
   /** Sends per chat run one after another (the sent id is read back from the conversation). */
@@ -92,10 +90,9 @@ export class MaxImAdapter implements Adapter {
   constructor(client: MaxImClient, options: MaxImAdapterOptions = {}) {
     this.#client = client;
     this.account = options.account ?? client.account;
-    this.#window = options.idempotencyWindow ?? 10_000;
+    this.#sends = new IdempotentSends(options.idempotencyWindow);
     this.#interval = options.pollIntervalMs ?? 2000;
     this.#ack = options.ack ?? true;
-    this.#emitter = new Emitter<AdapterEvents>({ platform: "maxim" });
   }
 
   get client(): MaxImClient {
@@ -119,14 +116,14 @@ export class MaxImAdapter implements Adapter {
         },
       );
     this.#self = identity.userId;
-    this.#emitter.reopen();
+    this.#events.reopen();
     this.#offState ??= this.#client.on("state", (s) => {
       const e = {
         type: "connection.state" as const,
         state: s.state,
         ...(s.reason ? { reason: s.reason } : {}),
       };
-      this.#emitter.emit("event", { ...e, id: `connection.state:${s.state}:${++this.#stateSeq}` });
+      this.#events.emit({ ...e, id: `connection.state:${s.state}:${++this.#stateSeq}` });
     });
     this.#running = true;
     this.#schedule(0);
@@ -139,36 +136,15 @@ export class MaxImAdapter implements Adapter {
     await this.#client.close();
     this.#offState?.();
     this.#offState = undefined;
-    this.#emitter.end();
+    this.#events.end();
   }
 
   events(options: EventsOptions<AdapterEventType> = {}): AsyncIterableIterator<AdapterEvent> {
-    const types = options.types ? new Set<string>(options.types) : undefined;
-    const inner = this.#emitter.events({
-      types: ["event"],
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.bufferSize ? { bufferSize: options.bufferSize } : {}),
-    });
-    const iterator: AsyncIterableIterator<AdapterEvent> = {
-      [Symbol.asyncIterator]: () => iterator,
-      next: async () => {
-        for (;;) {
-          const r = await inner.next();
-          if (r.done) return { value: undefined, done: true };
-          const e = r.value.data as AdapterEvent;
-          if (!types || types.has(e.type)) return { value: e, done: false };
-        }
-      },
-      return: async () => {
-        await inner.return?.();
-        return { value: undefined, done: true };
-      },
-    };
-    return iterator;
+    return this.#events.events(options);
   }
 
   onEvent(listener: (event: AdapterEvent) => void | Promise<void>): () => void {
-    return this.#emitter.on("event", listener);
+    return this.#events.onEvent(listener);
   }
 
   // ---------------------------------------------------------------- polling
@@ -178,7 +154,7 @@ export class MaxImAdapter implements Adapter {
     this.#timer = setTimeout(() => {
       this.#poll()
         .catch((err: unknown) => {
-          if (this.#running) this.#emitter.emit("error", err instanceof Error ? err : new Error(String(err)));
+          if (this.#running) this.#events.emitError(err instanceof Error ? err : new Error(String(err)));
         })
         .finally(() => this.#schedule(this.#interval));
     }, ms);
@@ -216,7 +192,7 @@ export class MaxImAdapter implements Adapter {
     for (const m of fresh) {
       if (m.from_xid.uid === self) continue;
       const message = toMessage(this.account, self, m, m.to_xid.uid === uid);
-      this.#emitter.emit("event", {
+      this.#events.emit({
         type: "message.created",
         message,
         id: messageId(message.chat.id, message.ref.id),
@@ -231,24 +207,8 @@ export class MaxImAdapter implements Adapter {
 
   // ---------------------------------------------------------------- sending
 
-  async send(
-    chat: Ref,
-    content: string | readonly Segment[],
-    options: SendOptions = {},
-  ): Promise<SendResult> {
-    const key = options.idempotencyKey;
-    if (key === undefined) return this.#send(chat, content, options);
-    const known = this.#sent.get(key);
-    if (known) return known;
-    const p = this.#send(chat, content, options);
-    this.#sent.set(key, p);
-    p.catch(() => this.#sent.delete(key));
-    while (this.#sent.size > this.#window) {
-      const oldest = this.#sent.keys().next().value;
-      if (oldest === undefined) break;
-      this.#sent.delete(oldest);
-    }
-    return p;
+  send(chat: Ref, content: string | readonly Segment[], options: SendOptions = {}): Promise<SendResult> {
+    return this.#sends.run(options.idempotencyKey, () => this.#send(chat, content, options));
   }
 
   async #send(chat: Ref, content: string | readonly Segment[], options: SendOptions): Promise<SendResult> {

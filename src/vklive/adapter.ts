@@ -9,8 +9,9 @@
  * server-side de-duplication: an idempotencyKey is remembered in memory only.
  */
 import type { Adapter, AdapterEvent, AdapterEventType, SendOptions, SendResult } from "../core/adapter.js";
+import { AdapterEventStream, IdempotentSends } from "../core/adapter-kit.js";
 import type { CallOptions } from "../core/call.js";
-import { Emitter, type EventsOptions } from "../core/emitter.js";
+import type { EventsOptions } from "../core/emitter.js";
 import { ApiError, UnsupportedError, ValidationError } from "../core/errors.js";
 import type { Chat, Event, Message, Ref, Segment, User } from "../core/model.js";
 import { ref } from "../core/model.js";
@@ -29,8 +30,6 @@ export interface VkLiveAdapterOptions {
   /** How many idempotency keys are remembered (default 10,000). */
   idempotencyWindow?: number;
 }
-
-type AdapterEvents = { error: Error; event: AdapterEvent };
 
 /** The stable id of a unified event, from platform data only. */
 export function eventId(e: Event, raw: VkEvent | undefined): string {
@@ -110,8 +109,8 @@ export class VkLiveAdapter implements Adapter {
   readonly capabilities = capabilities;
   readonly #client: VkLiveClient;
   readonly #options: VkLiveAdapterOptions;
-  readonly #emitter: Emitter<AdapterEvents>;
-  readonly #sent = new Map<string, Promise<SendResult>>();
+  readonly #events: AdapterEventStream;
+  readonly #sends: IdempotentSends;
   /** Per chat: the tail of its send queue, and message ids already claimed by a send. */
   readonly #queues = new Map<string, Promise<unknown>>();
   readonly #claimed = new Set<string>();
@@ -123,7 +122,8 @@ export class VkLiveAdapter implements Adapter {
     this.#client = client;
     this.#options = options;
     this.account = options.account ?? client.account;
-    this.#emitter = new Emitter<AdapterEvents>({ platform: "vklive", logger: client.options.logger });
+    this.#events = new AdapterEventStream({ platform: "vklive", logger: client.options.logger });
+    this.#sends = new IdempotentSends(options.idempotencyWindow);
   }
 
   get client(): VkLiveClient {
@@ -132,7 +132,7 @@ export class VkLiveAdapter implements Adapter {
 
   async connect(options: CallOptions = {}): Promise<void> {
     if (this.#offs.length === 0) {
-      this.#emitter.reopen();
+      this.#events.reopen();
       this.#offs.push(
         this.#client.on("event", (e) => this.#onRealtime(e)),
         this.#client.on("state", ({ state, reason }) => {
@@ -141,9 +141,9 @@ export class VkLiveAdapter implements Adapter {
             reason === undefined
               ? { type: "connection.state", state }
               : { type: "connection.state", state, reason };
-          this.#emitter.emit("event", { ...e, id: eventId(e, undefined) } as AdapterEvent);
+          this.#events.emit({ ...e, id: eventId(e, undefined) } as AdapterEvent);
         }),
-        this.#client.on("error", (err) => this.#emitter.emit("error", err)),
+        this.#client.on("error", (err) => this.#events.emitError(err)),
       );
     }
     await this.#client.connect(options);
@@ -155,38 +155,20 @@ export class VkLiveAdapter implements Adapter {
   async close(): Promise<void> {
     for (const off of this.#offs.splice(0)) off();
     await this.#client.close();
-    this.#emitter.end();
+    this.#events.end();
   }
 
   events(options: EventsOptions<AdapterEventType> = {}): AsyncIterableIterator<AdapterEvent> {
-    const { types, ...rest } = options;
-    const inner = this.#emitter.events({ ...rest, types: ["event"] });
-    const wanted = types ? new Set<string>(types) : undefined;
-    const it: AsyncIterableIterator<AdapterEvent> = {
-      [Symbol.asyncIterator]: () => it,
-      next: async () => {
-        for (;;) {
-          const r = await inner.next();
-          if (r.done) return { value: undefined, done: true };
-          const e = r.value.data as AdapterEvent;
-          if (!wanted || wanted.has(e.type)) return { value: e, done: false };
-        }
-      },
-      return: async () => {
-        await inner.return?.();
-        return { value: undefined, done: true };
-      },
-    };
-    return it;
+    return this.#events.events(options);
   }
 
   onEvent(listener: (event: AdapterEvent) => void | Promise<void>): () => void {
-    return this.#emitter.on("event", listener);
+    return this.#events.onEvent(listener);
   }
 
   #onRealtime(e: RealtimeEvent): void {
     for (const u of toEvents(this.account, e.event))
-      this.#emitter.emit("event", { ...u, id: eventId(u, e.event) } as AdapterEvent);
+      this.#events.emit({ ...u, id: eventId(u, e.event) } as AdapterEvent);
   }
 
   /** The chat's realtime channels (once per chat). */
@@ -212,22 +194,9 @@ export class VkLiveAdapter implements Adapter {
   }
 
   send(chat: Ref, content: string | readonly Segment[], options: SendOptions = {}): Promise<SendResult> {
-    const key = options.idempotencyKey;
-    if (key === undefined) return this.#send(chat, content, options);
-    const mapKey = `${chat.id}\n${key}`;
-    let p = this.#sent.get(mapKey);
-    if (!p) {
-      p = this.#send(chat, content, options);
-      this.#sent.set(mapKey, p);
-      p.catch(() => this.#sent.delete(mapKey));
-      const window = this.#options.idempotencyWindow ?? 10_000;
-      while (this.#sent.size > window) {
-        const oldest = this.#sent.keys().next().value;
-        if (oldest === undefined) break;
-        this.#sent.delete(oldest);
-      }
-    }
-    return p;
+    // Keys are per chat: the same key in two channels is two sends.
+    const key = options.idempotencyKey === undefined ? undefined : `${chat.id}\n${options.idempotencyKey}`;
+    return this.#sends.run(key, () => this.#send(chat, content, options));
   }
 
   async #send(chat: Ref, content: string | readonly Segment[], options: SendOptions): Promise<SendResult> {
@@ -239,7 +208,7 @@ export class VkLiveAdapter implements Adapter {
       throw new ValidationError("nothing to send", { platform: "vklive", code: "invalid_input" });
     // Events of a chat we write in (realtime opens on the first send to it).
     this.#subscribe(channelUrl).catch((err: unknown) =>
-      this.#emitter.emit("error", err instanceof Error ? err : new Error(String(err))),
+      this.#events.emitError(err instanceof Error ? err : new Error(String(err))),
     );
     // One send at a time per chat: each reads its own message back from the chat.
     const prev = this.#queues.get(channelUrl) ?? Promise.resolve();

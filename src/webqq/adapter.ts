@@ -13,8 +13,9 @@ import type {
   SendOptions,
   SendResult,
 } from "../core/adapter.js";
+import { AdapterEventStream, IdempotentSends } from "../core/adapter-kit.js";
 import type { CallOptions } from "../core/call.js";
-import { Emitter, type EventsOptions } from "../core/emitter.js";
+import type { EventsOptions } from "../core/emitter.js";
 import { UnsupportedError, ValidationError } from "../core/errors.js";
 import type { AdapterCapabilities, Chat, Event, Message, Ref, Segment, User } from "../core/model.js";
 import { ref } from "../core/model.js";
@@ -43,8 +44,6 @@ export interface WebQQAdapterOptions {
   /** How many idempotency keys are remembered (default 10,000). */
   idempotencyWindow?: number;
 }
-
-type AdapterEvents = { error: Error; event: AdapterEvent };
 
 const POLL_TYPES: readonly PollType[] = [
   "message",
@@ -125,17 +124,15 @@ export class WebQQAdapter implements Adapter {
   readonly account: string;
   readonly capabilities = webqqCapabilities;
   readonly #client: WebQQClient;
-  readonly #emitter: Emitter<AdapterEvents>;
-  readonly #sent = new Map<string, Promise<SendResult>>();
-  readonly #window: number;
+  readonly #events = new AdapterEventStream({ platform: "webqq" });
+  readonly #sends: IdempotentSends;
   #offs: (() => void)[] = [];
   #stateSeq = 0;
 
   constructor(client: WebQQClient, options: WebQQAdapterOptions = {}) {
     this.#client = client;
     this.account = options.account ?? client.account;
-    this.#window = options.idempotencyWindow ?? 10_000;
-    this.#emitter = new Emitter<AdapterEvents>({ platform: "webqq" });
+    this.#sends = new IdempotentSends(options.idempotencyWindow);
   }
 
   get client(): WebQQClient {
@@ -143,12 +140,12 @@ export class WebQQAdapter implements Adapter {
   }
 
   #push(e: Event, item?: PollItem, id = eventId(e, item)): void {
-    this.#emitter.emit("event", { ...e, id } as AdapterEvent);
+    this.#events.emit({ ...e, id } as AdapterEvent);
   }
 
   async connect(options: CallOptions = {}): Promise<void> {
     if (this.#offs.length === 0) {
-      this.#emitter.reopen();
+      this.#events.reopen();
       for (const type of POLL_TYPES) {
         this.#offs.push(
           this.#client.on(type, (value) => {
@@ -169,7 +166,7 @@ export class WebQQAdapter implements Adapter {
             `connection.state:${state}:local:${++this.#stateSeq}`,
           );
         }),
-        this.#client.on("error", (err) => this.#emitter.emit("error", err)),
+        this.#client.on("error", (err) => this.#events.emitError(err)),
       );
     }
     await this.#client.connect(options);
@@ -178,48 +175,19 @@ export class WebQQAdapter implements Adapter {
   async close(): Promise<void> {
     for (const off of this.#offs.splice(0)) off();
     await this.#client.close();
-    this.#emitter.end();
+    this.#events.end();
   }
 
   events(options: EventsOptions<AdapterEventType> = {}): AsyncIterableIterator<AdapterEvent> {
-    const { types, ...rest } = options;
-    const inner = this.#emitter.events({ ...rest, types: ["event"] });
-    const wanted = types ? new Set<string>(types) : undefined;
-    const it: AsyncIterableIterator<AdapterEvent> = {
-      [Symbol.asyncIterator]: () => it,
-      next: async () => {
-        for (;;) {
-          const r = await inner.next();
-          if (r.done) return { value: undefined, done: true };
-          const e = r.value.data as AdapterEvent;
-          if (!wanted || wanted.has(e.type)) return { value: e, done: false };
-        }
-      },
-      return: async () => {
-        await inner.return?.();
-        return { value: undefined, done: true };
-      },
-    };
-    return it;
+    return this.#events.events(options);
   }
 
   onEvent(listener: (event: AdapterEvent) => void | Promise<void>): () => void {
-    return this.#emitter.on("event", listener);
+    return this.#events.onEvent(listener);
   }
 
   send(chat: Ref, content: string | readonly Segment[], options: SendOptions = {}): Promise<SendResult> {
-    const key = options.idempotencyKey;
-    if (key === undefined) return this.#send(chat, content, options);
-    const known = this.#sent.get(key);
-    if (known) return known;
-    const p = this.#send(chat, content, options);
-    this.#sent.set(key, p);
-    // A failed send may be retried with the same key.
-    p.catch(() => {
-      if (this.#sent.get(key) === p) this.#sent.delete(key);
-    });
-    while (this.#sent.size > this.#window) this.#sent.delete(this.#sent.keys().next().value as string);
-    return p;
+    return this.#sends.run(options.idempotencyKey, () => this.#send(chat, content, options));
   }
 
   async #send(chat: Ref, content: string | readonly Segment[], options: SendOptions): Promise<SendResult> {
