@@ -251,17 +251,14 @@ describe("RpcWebSocket connection loss and reconnect", () => {
     await rpc.connect();
     const calls = Array.from({ length: 10 }, () => rpc.request("silent", null).catch((e: unknown) => e));
     await until(() => server.last.received.length === 10);
-    const t0 = Date.now();
     server.killAll();
+    // The code says the drop rejected them ("connection_lost"), not the 10 s timeout (a TimeoutError).
     const errors = await Promise.all(calls);
-    const elapsed = Date.now() - t0;
     for (const e of errors) {
       expect(e).toBeInstanceOf(TransportError);
       expect((e as TransportError).retryable).toBe(true);
       expect((e as TransportError).code).toBe("connection_lost");
     }
-    // Far below the 10 s request timeout: the drop itself rejected them.
-    expect(elapsed).toBeLessThan(1000);
   });
 
   it("reconnects with backoff; onOpen re-logs in before queued requests, seq restarts", async () => {

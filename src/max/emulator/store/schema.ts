@@ -166,32 +166,28 @@ const filesUpload: Migration = {
 };
 
 /**
- * A trigram full-text index of message texts (SQLite FTS5, case-folded), kept in step with
- * max_messages by triggers: search (opcode 90) reads candidates from it instead of scanning.
+ * Was a trigram full-text index for search, kept by triggers on every insert; it halved send
+ * throughput, so search became a bounded scan of recent messages. The id stays so databases
+ * that ran it are cleaned up by the next step; on new databases it does nothing.
  */
 const messagesFts: Migration = {
   id: "max:004-messages-fts",
+  up() {},
+};
+
+const dropMessagesFts: Migration = {
+  id: "max:005-drop-messages-fts",
   up(db) {
     db.exec(`
-      CREATE VIRTUAL TABLE max_messages_fts USING fts5(
-        text, content='max_messages', content_rowid='id', tokenize='trigram'
-      );
-      INSERT INTO max_messages_fts(max_messages_fts) VALUES ('rebuild');
-      CREATE TRIGGER max_messages_fts_insert AFTER INSERT ON max_messages BEGIN
-        INSERT INTO max_messages_fts(rowid, text) VALUES (new.id, new.text);
-      END;
-      CREATE TRIGGER max_messages_fts_delete AFTER DELETE ON max_messages BEGIN
-        INSERT INTO max_messages_fts(max_messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
-      END;
-      CREATE TRIGGER max_messages_fts_update AFTER UPDATE OF text ON max_messages BEGIN
-        INSERT INTO max_messages_fts(max_messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
-        INSERT INTO max_messages_fts(rowid, text) VALUES (new.id, new.text);
-      END;
+      DROP TRIGGER IF EXISTS max_messages_fts_insert;
+      DROP TRIGGER IF EXISTS max_messages_fts_delete;
+      DROP TRIGGER IF EXISTS max_messages_fts_update;
+      DROP TABLE IF EXISTS max_messages_fts;
     `);
   },
 };
 
 export const maxStoreModule: StoreModule = {
   platform: "max",
-  migrations: [initial, chatsExtra, filesUpload, messagesFts],
+  migrations: [initial, chatsExtra, filesUpload, messagesFts, dropMessagesFts],
 };
