@@ -96,3 +96,17 @@ export class IdempotentSends {
     return this.#sent.size;
   }
 }
+
+/** Splits text into pieces of at most `limit` characters, at whitespace where it can. */
+export function splitText(text: string, limit: number): string[] {
+  const out: string[] = [];
+  let rest = text;
+  while (rest.length > limit) {
+    let cut = rest.lastIndexOf(" ", limit);
+    if (cut < limit / 2) cut = limit;
+    out.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
+  }
+  if (rest.length > 0 || out.length === 0) out.push(rest);
+  return out;
+}

@@ -14,7 +14,6 @@ import type {
   CloseDecision,
   CloseInfo,
   ReconnectOptions,
-  RpcCodec,
   RpcFrame,
   RpcMethod,
   RpcWebSocketEvents,

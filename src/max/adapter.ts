@@ -31,8 +31,6 @@ export interface MaxAdapterOptions {
   idempotencyKeys?: number;
 }
 
-type AdapterEvents = { event: AdapterEvent; error: Error };
-
 /** Client events the adapter turns into unified ones. */
 const SOURCES: MaxEventName[] = [
   "message",

@@ -15,7 +15,7 @@ import type {
   SendOptions,
   SendResult,
 } from "../core/adapter.js";
-import { AdapterEventStream, IdempotentSends } from "../core/adapter-kit.js";
+import { AdapterEventStream, IdempotentSends, splitText } from "../core/adapter-kit.js";
 import type { CallOptions } from "../core/call.js";
 import type { EventsOptions } from "../core/emitter.js";
 import { ApiError, AuthError, UnsupportedError, ValidationError } from "../core/errors.js";
@@ -52,19 +52,7 @@ export function transactionIdFromKey(key: string, part = 0): string {
   return `sb_${h}_${part}`;
 }
 
-/** Splits text into pieces of at most `limit` characters, at whitespace where it can. */
-export function splitText(text: string, limit: number): string[] {
-  const out: string[] = [];
-  let rest = text;
-  while (rest.length > limit) {
-    let cut = rest.lastIndexOf(" ", limit);
-    if (cut < limit / 2) cut = limit;
-    out.push(rest.slice(0, cut));
-    rest = rest.slice(cut);
-  }
-  if (rest.length > 0 || out.length === 0) out.push(rest);
-  return out;
-}
+export { splitText };
 
 const messageId = (chat: string | number, msg: string | number) => `message.created:${chat}:${msg}`;
 

@@ -1,3 +1,4 @@
+// Slightly over 500 lines: one fault layer (rules, matching, answers, admin and console forms) shared by three platforms.
 import type { IncomingMessage } from "node:http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
