@@ -386,6 +386,12 @@ describe("videos (82, 83)", () => {
       videoId,
       token,
       duration: 1234,
+      // Fields PyMax 1.x's VideoAttach reads unconditionally (no transcoding here: unknown size).
+      width: 0,
+      height: 0,
+      previewData: "",
+      thumbnail: "",
+      videoType: 0,
     });
     // Ids as strings are the same id; a wrong token is not.
     expect(
@@ -399,6 +405,7 @@ describe("videos (82, 83)", () => {
 
     const play = await client.ok(83, { videoId, chatId: 0, messageId: "0" });
     expect(play.cache).toBe(false);
+    expect(typeof play.EXTERNAL).toBe("string");
     const links = Object.entries(play).filter(([k]) => k !== "cache" && k !== "EXTERNAL");
     expect(links.length).toBeGreaterThan(0);
     const mp4 = String(play.MP4_720);

@@ -64,6 +64,8 @@ function sessionView(emu: MaxEmulator, session: SessionRow, conn: MaxConnection)
     deviceName: session.device_name,
     appVersion: session.app_version,
     info,
+    // PyMax 1.x's Session reads `location` unconditionally; the emulator knows no geography.
+    location: "",
     created: session.created_at,
     lastActive: session.last_active,
     lastActivity: session.last_active,

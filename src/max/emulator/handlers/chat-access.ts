@@ -159,6 +159,10 @@ export function chatWire(
     created: chat.created_at,
     modified: chat.modified_at,
     lastEventTime: chat.last_event_time,
+    // No delayed (scheduled) messages here: the service sends 0 then, and PyMax's Dialog parser
+    // reads both unconditionally (a dialog without them is dropped from its list).
+    lastFireDelayedErrorTime: 0,
+    lastDelayedUpdateTime: 0,
     participantsCount: chats.countMembers(chat.id),
     access: chat.link ? "PUBLIC" : "PRIVATE",
     options: JSON.parse(chat.options) as unknown,

@@ -105,7 +105,8 @@ export const fileHandlers = handlers({
         payload.messageId,
       );
       // Quality map as the service answers (vkmax drops `cache`/`EXTERNAL`, takes the first URL).
-      return { cache: false, MP4_720: downloadUrl(ctx.emu, row) };
+      // PyMax 1.x's VideoRequest reads `EXTERNAL` and `cache` and takes the first other key as the URL.
+      return { cache: false, MP4_720: downloadUrl(ctx.emu, row), EXTERNAL: downloadUrl(ctx.emu, row) };
     },
   },
   [Opcode.VOICE_DOWNLOAD_URL]: {
@@ -184,8 +185,18 @@ const attachInvalid = (why: string) =>
 
 /** The normalised media attach a message stores and delivers. */
 export type MediaAttach =
-  | { _type: "PHOTO"; photoToken: string; photoId: number; baseUrl: string; width?: number; height?: number }
-  | { _type: "VIDEO"; videoId: number; token: string; duration?: number }
+  | { _type: "PHOTO"; photoToken: string; photoId: number; baseUrl: string; width: number; height: number }
+  | {
+      _type: "VIDEO";
+      videoId: number;
+      token: string;
+      duration: number;
+      width: number;
+      height: number;
+      previewData: string;
+      thumbnail: string;
+      videoType: number;
+    }
   | { _type: "FILE"; fileId: number; name: string; size: number; token: string }
   | {
       _type: "VOICE" | "AUDIO";
@@ -195,6 +206,8 @@ export type MediaAttach =
       duration: number;
       url: string;
       token: string;
+      wave: string;
+      transcriptionStatus: string;
     };
 
 /**
@@ -242,24 +255,30 @@ export function validateMediaAttach(
 
   switch (type) {
     case "PHOTO": {
-      const out: MediaAttach = {
+      // PyMax 1.x reads width and height unconditionally; 0 when the image size is unknown.
+      return {
         _type: "PHOTO",
         photoToken: row.token,
         photoId: row.id,
         baseUrl: photoBaseUrl(emu, row),
+        width: row.width ?? 0,
+        height: row.height ?? 0,
       };
-      if (row.width !== null && row.height !== null) {
-        out.width = row.width;
-        out.height = row.height;
-      }
-      return out;
     }
-    case "VIDEO": {
-      const out: MediaAttach = { _type: "VIDEO", videoId: row.id, token: row.token };
-      const duration = durationOf(attach.duration);
-      if (duration !== undefined) out.duration = duration;
-      return out;
-    }
+    case "VIDEO":
+      // Every field PyMax 1.x's VideoAttach reads unconditionally; the emulator does not
+      // transcode, so no frame size or preview is known (0 / empty), videoType 0 is a plain video.
+      return {
+        _type: "VIDEO",
+        videoId: row.id,
+        token: row.token,
+        duration: durationOf(attach.duration) ?? 0,
+        width: 0,
+        height: 0,
+        previewData: "",
+        thumbnail: "",
+        videoType: 0,
+      };
     case "FILE":
       return { _type: "FILE", fileId: row.id, name: row.name, size: row.size, token: row.token };
     default: {
@@ -269,6 +288,9 @@ export function validateMediaAttach(
         duration: durationOf(attach.duration) ?? 0,
         url: downloadUrl(emu, row),
         token: row.token,
+        // PyMax 1.x's AudioAttach reads both; no waveform or transcription is made here.
+        wave: "",
+        transcriptionStatus: "NONE",
       };
       if (type === "VOICE") out.voiceId = row.id;
       if (row.kind === "video") out.videoId = row.id;
