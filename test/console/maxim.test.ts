@@ -180,4 +180,66 @@ describe("console: MaxIM writes as a user", () => {
       ).status,
     ).toBe(400);
   });
+
+  it("act as: a user sees only her own conversations and groups; others' history is 403", async () => {
+    const post = async (path: string, body: unknown) => {
+      const r = await api(base, "POST", path, body);
+      expect(r.status, `${path}: ${JSON.stringify(r.body)}`).toBe(200);
+      return r.body as Any;
+    };
+    // A group of another app (welovemaxim), and one of alice's app she is not in, both with history.
+    const other = await post("/_sandbox/console/maxim/chats", {
+      as: ids.a,
+      title: "Other app group",
+      members: [ids.b],
+    });
+    await post("/_sandbox/console/maxim/messages", { as: ids.a, chatId: other.chatId, text: "other app" });
+    const closed = await post("/_sandbox/console/maxim/chats", {
+      as: ids.carol,
+      title: "Without alice",
+      members: [ids.bob],
+    });
+    await post("/_sandbox/console/maxim/messages", { as: ids.bob, chatId: closed.chatId, text: "secret" });
+    const [lo, hi] = [ids.bob, ids.carol].map(Number).sort((a, b) => a - b);
+    const bobCarol = `u:${lo}:${hi}`;
+    await post("/_sandbox/console/maxim/messages", { as: ids.bob, to: ids.carol, text: "dm" });
+
+    const chatsOf = async (who: string) =>
+      ((await api(base, "GET", `/_sandbox/console/maxim/chats?as=${who}`)).body as Any).chats.map(
+        (c: Any) => c.id,
+      );
+    const alice = await chatsOf(ids.alice as string);
+    expect(alice).not.toContain(other.chatId);
+    expect(alice).not.toContain(closed.chatId);
+    expect(alice).not.toContain(bobCarol);
+    expect(alice.length).toBeGreaterThan(0);
+    for (const id of alice) {
+      const r = await api(base, "GET", `/_sandbox/console/maxim/chats/${id}/messages?as=${ids.alice}`);
+      expect(r.status, `${id}: ${JSON.stringify(r.body)}`).toBe(200);
+    }
+    for (const id of [other.chatId, closed.chatId, bobCarol]) {
+      const r = await api(base, "GET", `/_sandbox/console/maxim/chats/${id}/messages?as=${ids.alice}`);
+      expect(r.status, id).toBe(403);
+      expect(r.body).toEqual({ error: expect.stringContaining("not in chat") });
+    }
+    // Members do see them; the admin view sees everything.
+    expect(await chatsOf(ids.bob as string)).toEqual(expect.arrayContaining([closed.chatId, bobCarol]));
+    expect(await chatsOf(ids.b as string)).toContain(other.chatId);
+    expect(await chatsOf(ids.b as string)).not.toContain(closed.chatId);
+    const asBob = await api(
+      base,
+      "GET",
+      `/_sandbox/console/maxim/chats/${closed.chatId}/messages?as=${ids.bob}`,
+    );
+    expect((asBob.body as Any).messages.map((m: Any) => m.text)).toEqual(["secret"]);
+    const all = ((await api(base, "GET", "/_sandbox/console/maxim/chats")).body as Any).chats.map(
+      (c: Any) => c.id,
+    );
+    expect(all).toEqual(expect.arrayContaining([other.chatId, closed.chatId, bobCarol]));
+    // An unknown or malformed acting user is an error, not the admin view.
+    expect((await api(base, "GET", "/_sandbox/console/maxim/chats?as=123")).status).toBe(404);
+    expect(
+      (await api(base, "GET", `/_sandbox/console/maxim/chats/${closed.chatId}/messages?as=x`)).status,
+    ).toBe(400);
+  });
 });

@@ -120,17 +120,23 @@ export class MaxImConsoleProvider implements ConsoleProvider {
     }));
   }
 
-  /** Conversations that have messages: `u:<a>:<b>` between two users, `g:<group>` for groups. */
+  /**
+   * Conversations that have messages (`u:<a>:<b>` between two users, `g:<group>` for groups) and
+   * every group. With `as`, only what that user sees: her own conversations and the groups she
+   * is a member of (a user belongs to one app, so no other app's group is ever listed).
+   */
   chats(as?: string): ConsoleChat[] {
-    const groups = new Map(this.q.groups().map((g) => [g.group_id, g]));
+    const viewer = as === undefined ? undefined : this.user(as, "as");
+    const joined = viewer ? this.joinedGroups(viewer.id) : undefined;
     const names = new Map(this.accounts().map((a) => [a.id, a.name]));
     const out = new Map<string, ConsoleChat>();
-    for (const g of groups.values()) {
+    for (const g of this.q.groups()) {
+      if (joined && !joined.has(g.group_id)) continue;
       out.set(`g:${g.group_id}`, { id: `g:${g.group_id}`, kind: "group", title: g.name, members: g.members });
     }
     for (const m of this.maxim.admin.messages()) {
+      if (viewer && !this.sees(viewer.id, joined, m)) continue;
       const id = chatKey(m);
-      if (as && m.toType === 1 && String(m.from) !== as && String(m.to) !== as) continue;
       const existing = out.get(id);
       if (existing) {
         existing.lastActivity = Math.max(existing.lastActivity ?? 0, m.createdAt);
@@ -149,21 +155,44 @@ export class MaxImConsoleProvider implements ConsoleProvider {
     return [...out.values()].sort((a, b) => (b.lastActivity ?? 0) - (a.lastActivity ?? 0));
   }
 
+  /** The history of one conversation; with `as`, only a participant (or group member) may read it (403). */
   messages(chatId: string, options: { as?: string; limit: number }): ConsoleMessage[] {
-    if (!/^(u:\d+:\d+|g:\d+)$/.test(chatId)) throw new ConsoleError(404, `no MaxIM conversation ${chatId}`);
+    const m = /^(?:u:(\d+):(\d+)|g:(\d+))$/.exec(chatId);
+    if (!m) throw new ConsoleError(404, `no MaxIM conversation ${chatId}`);
+    if (options.as !== undefined) {
+      const viewer = this.user(options.as, "as");
+      const member =
+        m[3] !== undefined
+          ? this.joinedGroups(viewer.id).has(Number(m[3]))
+          : Number(m[1]) === viewer.id || Number(m[2]) === viewer.id;
+      if (!member) throw new ConsoleError(403, `${viewer.id} is not in chat ${chatId}`);
+    }
     const names = new Map(this.accounts().map((a) => [a.id, a.name]));
-    const all = this.maxim.admin.messages().filter((m) => chatKey(m) === chatId);
-    return all.slice(-options.limit).map((m) => ({
-      id: String(m.msgId),
+    const all = this.maxim.admin.messages().filter((r) => chatKey(r) === chatId);
+    return all.slice(-options.limit).map((r) => ({
+      id: String(r.msgId),
       chatId,
-      authorId: String(m.from),
-      authorName: names.get(String(m.from)) ?? String(m.from),
-      time: m.createdAt,
-      text: m.recalled ? "(recalled)" : m.content,
-      attachments: m.attachment
-        ? [{ type: `content type ${m.contentType}`, name: m.attachment.slice(0, 200) }]
+      authorId: String(r.from),
+      authorName: names.get(String(r.from)) ?? String(r.from),
+      time: r.createdAt,
+      text: r.recalled ? "(recalled)" : r.content,
+      attachments: r.attachment
+        ? [{ type: `content type ${r.contentType}`, name: r.attachment.slice(0, 200) }]
         : [],
     }));
+  }
+
+  /** The ids of the groups `userId` is a member of now. */
+  private joinedGroups(userId: number): Set<number> {
+    return new Set(
+      (this.maxim.store.groups.joinedGroupIds(userId) as { group_id: number }[]).map((r) => r.group_id),
+    );
+  }
+
+  /** Whether a member sees message `m`: a dialog she is in, or a group she belongs to. */
+  private sees(userId: number, joined: Set<number> | undefined, m: MessageRecord): boolean {
+    if (m.toType === 2) return joined?.has(m.to) ?? false;
+    return m.from === userId || m.to === userId;
   }
 
   /** A MaxIM user by its id as the console gives it: 400 when it is no id, 404 when unknown. */
