@@ -21,9 +21,15 @@ export {
 } from "./core/call.js";
 export {
   type CredentialStore,
+  credentialKey,
   FileCredentialStore,
   type FileCredentialStoreOptions,
   MemoryCredentialStore,
+  normaliseServerUrl,
+  parseCredentialKey,
+  ServerCredentialStore,
+  type ServerCredentialsOptions,
+  serverCredentials,
 } from "./core/credentials.js";
 export {
   type EmittedEvent,

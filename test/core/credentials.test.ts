@@ -19,7 +19,7 @@ describe("FileCredentialStore", () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(JSON.parse(readFileSync(path, "utf8"))).toEqual({
-      version: 1,
+      version: 2,
       accounts: { a: { token: "t-a" }, b: { token: "t-b" } },
     });
     await store.delete("a");
