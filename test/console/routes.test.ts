@@ -75,7 +75,8 @@ describe("sandbox console routes", () => {
     expect(byId.maxim).toMatchObject({ available: true, url: sb.urls.maxim });
     expect(byId.maxim.features).toEqual(expect.arrayContaining(["send", "createChat"]));
     expect(byId.webqq).toMatchObject({ available: true, url: sb.urls.webqq });
-    expect(body.traffic).toEqual({ capturing: false, recording: false });
+    // Recorded from the start, with no page open (traffic.test.ts).
+    expect(body.traffic).toEqual({ capturing: true, recording: true });
   });
 
   it("lists MAX accounts, chats per user and history, and refuses non-members", async () => {
@@ -154,7 +155,11 @@ describe("sandbox console routes", () => {
     await b.client.event(135, (p) => String(p.payload.chat?.id) === created.body.chatId);
   });
 
-  it("captures traffic only while someone watches, with secrets masked, and filters it", async () => {
+  it("with recording off, captures traffic only while someone watches, masked, and filters it", async () => {
+    // Recording is on from the start (traffic.test.ts); switched off, only a page's feed captures.
+    expect(sb.max.traffic.active).toBe(true);
+    await api(base, "POST", "/_sandbox/console/traffic/record", { on: false });
+    await api(base, "DELETE", "/_sandbox/console/traffic");
     // The previous test's page has just gone: the server notices its stream close.
     await until(() => !sb.max.traffic.active, 2000, "the tap to stop");
     const f = await feed();

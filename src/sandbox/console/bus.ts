@@ -10,17 +10,39 @@ export interface LiveEvent {
 
 export type LiveListener = (event: LiveEvent) => void;
 
-/** How many packets the inspector keeps (oldest dropped first). */
+/** How many packets the inspector keeps per platform (oldest dropped first). */
 export const TRAFFIC_LIMIT = 2000;
+
+/** A fixed-size ring of records, oldest first; pushing past the size overwrites the oldest. */
+class TrafficRing {
+  private readonly slots: (TrafficRecord | undefined)[];
+  private start = 0;
+  private count = 0;
+
+  constructor(private readonly size: number) {
+    this.slots = new Array(size);
+  }
+
+  push(record: TrafficRecord): void {
+    this.slots[(this.start + this.count) % this.size] = record;
+    if (this.count < this.size) this.count++;
+    else this.start = (this.start + 1) % this.size;
+  }
+
+  *[Symbol.iterator](): Generator<TrafficRecord> {
+    for (let i = 0; i < this.count; i++) yield this.slots[(this.start + i) % this.size] as TrafficRecord;
+  }
+}
 
 /**
  * The console's live hub: providers report into a per-platform sink, pages subscribe. Traffic
- * is kept in a bounded ring and captured only while someone watches (a page's live feed, or
- * recording switched on), so an unwatched sandbox pays nothing for it.
+ * is recorded from the start (a page opened later sees what happened before it) into one bounded
+ * ring per platform, so a chatty platform can't push another's records out. Recording can be
+ * switched off (`setRecording(false)`); capture then runs only while a page watches.
  */
 export class ConsoleBus {
   private readonly listeners = new Set<LiveListener>();
-  private readonly ring: TrafficRecord[] = [];
+  private readonly rings = new Map<string, TrafficRing>();
   private nextId = 1;
   private recording = false;
   private capturing = false;
@@ -63,7 +85,7 @@ export class ConsoleBus {
     return this.listeners.size;
   }
 
-  /** Keep capturing traffic with no page open (for scripts that read `GET /_sandbox/console/traffic`). */
+  /** Record traffic with no page open (on from the start; a page's live feed captures either way). */
   setRecording(on: boolean): void {
     this.recording = on;
     this.updateCapture();
@@ -80,26 +102,35 @@ export class ConsoleBus {
   /** Keeps a safe copy of `record` (bounded depth and size, field types enforced) and publishes it. */
   traffic(record: TrafficRecord, platform: string = record.platform): void {
     const stored = { ...safeRecord(record, String(platform)), id: this.nextId++ };
-    this.ring.push(stored);
-    if (this.ring.length > TRAFFIC_LIMIT) this.ring.splice(0, this.ring.length - TRAFFIC_LIMIT);
+    let ring = this.rings.get(stored.platform);
+    if (!ring) {
+      ring = new TrafficRing(TRAFFIC_LIMIT);
+      this.rings.set(stored.platform, ring);
+    }
+    ring.push(stored);
     this.publish({ type: "traffic", platform: record.platform, data: stored });
   }
 
-  /** Stored traffic, oldest first, filtered. */
+  /** Stored traffic of every platform (or the filter's), oldest first, filtered. */
   trafficLog(filter: TrafficFilter = {}): TrafficRecord[] {
     const out: TrafficRecord[] = [];
-    for (const r of this.ring) if (matchTraffic(r, filter)) out.push(r);
+    for (const [platform, ring] of this.rings) {
+      if (filter.platform && platform !== filter.platform) continue;
+      for (const r of ring) if (matchTraffic(r, filter)) out.push(r);
+    }
+    if (this.rings.size > 1) out.sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
     return filter.limit !== undefined && out.length > filter.limit ? out.slice(-filter.limit) : out;
   }
 
   clearTraffic(): void {
-    this.ring.length = 0;
+    this.rings.clear();
   }
 
   close(): void {
     for (const t of this.pendingChanges.values()) clearTimeout(t);
     this.pendingChanges.clear();
     this.listeners.clear();
+    this.recording = false;
     this.updateCapture();
   }
 

@@ -21,6 +21,11 @@ export interface ConsoleOptions {
   urls: () => Record<string, string>;
   /** SSE keepalive comment interval (proxies and browsers drop silent streams). */
   keepaliveMs?: number;
+  /**
+   * Record traffic from the start, with no page open (default true): a page opened later shows
+   * what happened before it. `POST /_sandbox/console/traffic/record {on}` switches it later.
+   */
+  recordTraffic?: boolean;
 }
 
 export interface ConsoleHandle {
@@ -98,6 +103,8 @@ export function registerConsole(app: FastifyInstance, options: ConsoleOptions): 
     for (const p of providers.values()) p.setTraffic?.(on);
   });
   for (const p of providers.values()) p.attach?.(bus.sink(p.id));
+  // After attach: a provider's capture switch works once it has its sink.
+  bus.setRecording(options.recordTraffic ?? true);
   const dir = staticDir();
   const streams = new Set<ServerResponse>();
   const keepaliveMs = options.keepaliveMs ?? 15_000;

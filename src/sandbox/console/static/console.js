@@ -445,7 +445,7 @@ function onTraffic(r) {
 }
 
 async function loadTraffic() {
-  const { records } = await api("GET", "/_sandbox/console/traffic?limit=2000");
+  const { records } = await api("GET", "/_sandbox/console/traffic?limit=5000");
   const seen = new Set(state.traffic.map((r) => r.id));
   state.traffic = [...records.filter((r) => !seen.has(r.id)), ...state.traffic].sort((a, b) => a.id - b.id);
 }
