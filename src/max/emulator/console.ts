@@ -382,7 +382,6 @@ export class MaxConsoleProvider implements ConsoleProvider {
         idle: `${Math.round((this.max.emu.now() - c.lastKeepalive) / 1000)} s`,
       });
     }
-    const stats = this.max.admin.stats();
     return [
       {
         id: "connections",
@@ -391,16 +390,17 @@ export class MaxConsoleProvider implements ConsoleProvider {
         rows,
       },
       {
+        // One row per fault in force: used-up failures and expired delays or limits are gone.
         id: "faults",
         title: "Active faults",
-        columns: ["pending failures", "delays", "rate limits"],
-        rows: [
-          {
-            "pending failures": stats.faults.fails,
-            delays: stats.faults.delays,
-            "rate limits": this.max.emu.faults.activeRateLimits(),
-          },
-        ],
+        columns: ["kind", "user", "detail", "remaining", "until"],
+        rows: this.max.emu.faults.active().map((f) => ({
+          kind: f.kind,
+          user: f.userId ?? "everyone",
+          detail: f.detail,
+          remaining: f.remaining ?? "",
+          until: f.until === undefined ? "" : new Date(f.until).toISOString(),
+        })),
       },
     ];
   }

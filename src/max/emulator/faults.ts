@@ -113,7 +113,45 @@ export class Faults {
   }
 
   snapshot(): { fails: number; delays: number } {
-    return { fails: this.fails.reduce((n, r) => n + r.remaining, 0), delays: this.delays.length };
+    // Expired delays are only swept when a request asks; they are not in force.
+    const now = this.now();
+    return {
+      fails: this.fails.reduce((n, r) => n + r.remaining, 0),
+      delays: this.delays.filter((d) => d.until > now).length,
+    };
+  }
+
+  /** Every fault in force now, one entry each (the console's table): no used-up or expired ones. */
+  active(): {
+    kind: "fail" | "delay" | "ratelimit";
+    userId?: number;
+    detail: string;
+    remaining?: number;
+    until?: number;
+  }[] {
+    const now = this.now();
+    const who = (r: FaultTarget) => (r.userId === undefined ? {} : { userId: r.userId });
+    return [
+      ...this.fails
+        .filter((r) => r.remaining > 0)
+        .map((r) => ({
+          kind: "fail" as const,
+          ...who(r),
+          detail: `${r.error}${r.opcode === undefined ? "" : ` on opcode ${r.opcode}`}`,
+          remaining: r.remaining,
+        })),
+      ...this.delays
+        .filter((d) => d.until > now)
+        .map((d) => ({ kind: "delay" as const, ...who(d), detail: `${d.ms} ms`, until: d.until })),
+      ...this.rates
+        .filter((r) => r.until > now)
+        .map((r) => ({
+          kind: "ratelimit" as const,
+          ...who(r),
+          detail: `${r.limit} per ${r.windowMs} ms`,
+          until: r.until,
+        })),
+    ];
   }
 
   /** Rate limits still in force (for the console). */
