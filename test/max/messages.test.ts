@@ -43,7 +43,7 @@ function expectError(p: RawPacket, code: string): void {
 }
 
 describe("dialogs", () => {
-  it("two users chat both ways; the dialog id is userA XOR userB; events are cmd 1 seq 0", async () => {
+  it("two users chat both ways; the dialog id is userA XOR userB; events are cmd 0 seq 0 (pushes as the service sends them)", async () => {
     const a = await user();
     const b = await user();
     const elements = [{ type: "STRONG", from: 0, length: 6 }];
@@ -67,7 +67,7 @@ describe("dialogs", () => {
     expect(sent).toMatchObject({ unread: 0, mark: sent.message.time });
 
     const ev = await b.c.event(128);
-    expect(ev).toMatchObject({ ver: 11, cmd: 1, seq: 0, opcode: 128 });
+    expect(ev).toMatchObject({ ver: 11, cmd: 0, seq: 0, opcode: 128 });
     expect(ev.payload).toMatchObject({
       chatId: sent.chatId,
       message: { id: sent.message.id, text: "Привет!", sender: a.id },

@@ -170,12 +170,15 @@ export class MaxConnection {
   }
 
   /**
-   * Events arrive with `cmd: 1` and no request (seed). Their `seq` is 0, a number no client
-   * request uses (clients count from 1): vkmax and vkmax-node match replies by seq alone, so
-   * a server counter would be taken for the answer to a pending request.
+   * Pushes go out as the real service sends them: `cmd: 0` (PyMax's dispatcher tests build
+   * NOTIF_* frames with Command.REQUEST; vkmax's docs: "the server pushes packets with cmd=0").
+   * The seed's "cmd=1 without a request" is what the seed's own sample never checks. Their `seq`
+   * is 0, a number no client request uses while it waits: vkmax, vkmax-node and PyMax 1.x
+   * resolve a pending request by seq alone (counting from 1), so a server counter would be taken
+   * for the answer to one of them; PyMax 2 resolves only cmd 1 / 3, so cmd 0 is never mistaken.
    */
   sendEventRaw(opcode: number, payloadJson: string): void {
-    const text = `{"ver":${PROTOCOL_VERSION},"cmd":${Cmd.RESPONSE},"seq":0,"opcode":${opcode},"payload":${payloadJson}}`;
+    const text = `{"ver":${PROTOCOL_VERSION},"cmd":${Cmd.REQUEST},"seq":0,"opcode":${opcode},"payload":${payloadJson}}`;
     if (this.zeroSeqInFlight > 0) {
       this.heldEvents.push(text);
       return;

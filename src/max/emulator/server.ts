@@ -19,6 +19,7 @@ import { accountHandlers } from "./handlers/account.js";
 import { authHandlers } from "./handlers/auth.js";
 import { chatHandlers } from "./handlers/chats.js";
 import { contactHandlers } from "./handlers/contacts.js";
+import { extraHandlers } from "./handlers/extras.js";
 import { fileHandlers } from "./handlers/files.js";
 import { messageHandlers } from "./handlers/messages.js";
 import { onDisconnect, sessionHandlers } from "./handlers/session.js";
@@ -103,6 +104,7 @@ export class MaxEmulatorServer implements EmulatorInstance {
     };
     this.dispatcher = new Dispatcher(this.emu, [
       sessionHandlers,
+      extraHandlers,
       authHandlers,
       accountHandlers,
       contactHandlers,

@@ -33,12 +33,14 @@ export type CmdValue = (typeof Cmd)[keyof typeof Cmd];
 
 export const Opcode = {
   KEEPALIVE: 1,
+  /** PyMax LOG: client telemetry, accepted with an empty answer. */
+  LOG: 5,
   HELLO: 6,
   CHANGE_PROFILE: 16,
   START_AUTH: 17,
   VERIFY_CODE: 18,
   LOGIN_BY_TOKEN: 19,
-  /** Seed: QR_LOGIN (start). */
+  /** Seed: QR_LOGIN (start); PyMax's LOGOUT shares the number (told apart by the session state). */
   QR_LOGIN: 20,
   /** Seed: QR_CONFIRM; PyMax's contact SYNC shares the number (told apart by `contactList`). */
   QR_CONFIRM: 21,
@@ -50,10 +52,13 @@ export const Opcode = {
   CONTACT_ACTION: 34,
   PRESENCE_SUBSCRIBE: 35,
   SET_PRESENCE: 36,
+  /** PyMax CONTACT_INFO_BY_PHONE `{phone}`. */
+  CONTACT_BY_PHONE: 46,
   GET_CHATS: 48,
   GET_CHAT: 49,
   READ_MESSAGE: 50,
   SET_TYPING: 51,
+  /** Seed: GET_TYPING; PyMax's CHAT_DELETE `{chatId, lastEventTime, forAll}` shares the number. */
   GET_TYPING: 52,
   CHATS_LIST: 53,
   CHAT_SETTINGS: 55,
@@ -84,6 +89,7 @@ export const Opcode = {
   SESSIONS_INFO: 96,
   SESSIONS_CLOSE: 97,
   CHECK_PASSWORD: 115,
+  /** Pushed new / edited / removed message; the web client sends it back (cmd 0) as a delivery receipt. */
   NEW_MESSAGE: 128,
   /** Seed: presence update (PyMax reads 129 as typing and 132 as presence). */
   PRESENCE_UPDATE: 129,
@@ -99,6 +105,8 @@ export const Opcode = {
   GET_REACTIONS: 180,
   /** Seed: GET_REACTIONS; PyMax: detailed reactions of one message. */
   GET_REACTIONS_DETAIL: 181,
+  /** PyMax FOLDERS_GET `{folderSync}`. */
+  FOLDERS_GET: 272,
   QR_START: 288,
   QR_POLL: 289,
   QR_APPROVE: 290,
@@ -120,7 +128,10 @@ export function opcodeName(opcode: number): string {
  */
 export const TYPING_EVENT_OPCODE = Opcode.SET_TYPING;
 
-/** Server-initiated packets: clients never send these opcodes as requests. */
+/**
+ * Server-initiated packets. Clients send none of them as requests except 128, which the web
+ * client sends back as a delivery receipt `{chatId, messageId}`.
+ */
 export const EVENT_OPCODES: ReadonlySet<number> = new Set([
   Opcode.NEW_MESSAGE,
   Opcode.PRESENCE_UPDATE,

@@ -231,3 +231,25 @@ export const GetReactionsPayload = z.looseObject({
   messageId: MessageId.optional(),
   count: z.number().int().positive().max(500).optional(),
 });
+
+// ── client housekeeping (issue 13: what PyMax and the web client send besides the seed) ──
+
+/** 5 LOG: telemetry `{events:[{event:"COLD_START"|"NAV", time, type, userId, params}]}`; accepted. */
+export const LogPayload = z.looseObject({
+  events: z
+    .array(z.looseObject({ event: z.string().max(200).optional() }))
+    .max(1000)
+    .optional(),
+});
+/** 128 sent by the web client: delivery receipt of a pushed message. */
+export const DeliveryReceiptPayload = z.looseObject({ chatId: NumericId, messageId: MessageId });
+/** 46 CONTACT_INFO_BY_PHONE `{phone}` (PyMax search_by_phone). */
+export const ContactByPhonePayload = z.looseObject({ phone: z.string().min(1).max(32) });
+/** 272 FOLDERS_GET `{folderSync}` (PyMax get_folders). */
+export const FoldersGetPayload = z.looseObject({ folderSync: z.number().optional() });
+/** PyMax CHAT_DELETE on 52 (the seed's GET_TYPING number): told apart by these fields. */
+export const DeleteChatFields = z.looseObject({
+  chatId: NumericId,
+  lastEventTime: z.number().int().nonnegative().optional(),
+  forAll: z.boolean().optional(),
+});

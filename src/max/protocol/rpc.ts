@@ -42,6 +42,25 @@ const Qr = Answer({
 export const maxRpc = defineRpc({
   keepalive: { opcode: Opcode.KEEPALIVE, auth: "any", request: Req.KeepalivePayload, response: obj },
   hello: { opcode: Opcode.HELLO, auth: "any", request: Req.HelloPayload, response: obj },
+  log: { opcode: Opcode.LOG, auth: "any", request: Req.LogPayload, response: obj },
+  deliveryReceipt: {
+    opcode: Opcode.NEW_MESSAGE,
+    auth: "session",
+    request: Req.DeliveryReceiptPayload,
+    response: obj,
+  },
+  contactByPhone: {
+    opcode: Opcode.CONTACT_BY_PHONE,
+    auth: "session",
+    request: Req.ContactByPhonePayload,
+    response: Answer({ contact: obj.optional() }),
+  },
+  foldersGet: {
+    opcode: Opcode.FOLDERS_GET,
+    auth: "session",
+    request: Req.FoldersGetPayload,
+    response: Answer({ folders: list.optional(), folderSync: z.number().optional() }),
+  },
   changeProfile: {
     opcode: Opcode.CHANGE_PROFILE,
     auth: "session",

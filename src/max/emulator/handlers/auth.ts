@@ -6,7 +6,7 @@ import { checkPassword, normalizePhone, type UserRow } from "../store/users.js";
 import { codeRequestsLeft, takeAuthAttempt } from "./auth-limits.js";
 import { listChatsForLogin } from "./chats.js";
 import { contactsPresence, importContacts, listContactsForLogin, settingsOf } from "./contacts.js";
-import { bindSession } from "./session.js";
+import { bindSession, closeSessionSockets } from "./session.js";
 
 /** An SMS flow between 17 and 18 (and, with 2FA, 18 → 115). Short-lived, so kept in memory. */
 interface AuthFlow {
@@ -330,7 +330,17 @@ export const authHandlers = handlers({
       };
     },
   },
-  [Opcode.QR_LOGIN]: { handle: ({ emu }) => newQr(emu) },
+  [Opcode.QR_LOGIN]: {
+    // PyMax's LOGOUT shares 20: on a logged-in connection it ends this session (token revoked,
+    // sockets closed after the answer); before login it is the seed's QR start.
+    handle: (ctx) => {
+      const { emu, conn } = ctx;
+      if (conn.state !== "online" || conn.sessionId === undefined) return newQr(emu);
+      emu.repos.users.revokeSession(conn.sessionId, emu.now());
+      closeSessionSockets(emu, me(ctx), conn.sessionId);
+      return {};
+    },
+  },
   [Opcode.QR_START]: { handle: ({ emu }) => newQr(emu) },
   [Opcode.QR_POLL]: {
     handle: ({ emu }, payload) => {

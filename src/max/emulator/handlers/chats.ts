@@ -1,6 +1,7 @@
 /** Chat handlers (48–59, 75, 77, 89): lists, history, settings, links, members. */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { DeleteChatFields } from "../../protocol/requests.js";
 import { ErrorCode, LIMITS, Opcode } from "../../protocol.js";
 import { type HandlerContext, handlers, type MaxEmulator, me } from "../context.js";
 import { accessDenied, badPayload, chatNotFound, MaxProtocolError, notFound } from "../errors.js";
@@ -205,6 +206,8 @@ export const chatHandlers = handlers({
   [Opcode.GET_TYPING]: {
     handle: (ctx, payload) => {
       const userId = me(ctx);
+      // PyMax's CHAT_DELETE shares 52: `{chatId, lastEventTime, forAll}`.
+      if ("lastEventTime" in payload || "forAll" in payload) return deleteChat(ctx, payload);
       requireMember(ctx.emu, payload.chatId, userId);
       return { chatId: payload.chatId, typing: typingNow(ctx.emu, payload.chatId, userId) };
     },
@@ -472,3 +475,22 @@ export const chatHandlers = handlers({
     },
   },
 });
+
+/**
+ * PyMax CHAT_DELETE: the chat's history up to `lastEventTime` (default: now) is cleared for the
+ * caller, and with `forAll` in a dialog for the other side too (groups and channels: only their
+ * owner may clear for all). The chat stays; it shows again when a new message arrives.
+ */
+function deleteChat(ctx: HandlerContext, raw: unknown): Record<string, never> {
+  const parsed = DeleteChatFields.safeParse(raw);
+  if (!parsed.success) throw badPayload("CHAT_DELETE needs chatId, lastEventTime and forAll");
+  const { chatId, lastEventTime, forAll } = parsed.data;
+  const { emu } = ctx;
+  const userId = me(ctx);
+  const { chat } = requireMember(emu, chatId, userId);
+  const until = Math.min(lastEventTime ?? emu.now(), emu.now()) + 1;
+  let who: readonly number[] = [userId];
+  if (forAll && (chat.type === "DIALOG" || chat.owner_id === userId)) who = emu.repos.chats.memberIds(chatId);
+  for (const id of who) emu.repos.chats.clearHistoryBefore(chatId, id, until);
+  return {};
+}

@@ -255,6 +255,13 @@ export class ChatsRepo {
     return added;
   }
 
+  /** Hides a member's history before `from` (PyMax CHAT_DELETE: "delete the chat for me"). */
+  clearHistoryBefore(chatId: number, userId: number, from: number): void {
+    this.db
+      .prepare("UPDATE max_members SET history_from = MAX(history_from, ?) WHERE chat_id = ? AND user_id = ?")
+      .run(from, chatId, userId);
+  }
+
   removeMember(chatId: number, userId: number): boolean {
     const removed = this.s.deleteMember.run(chatId, userId).changes > 0;
     this.membersCache.delete(chatId);
