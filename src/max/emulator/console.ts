@@ -17,6 +17,7 @@ import {
 import { ErrorCode, Opcode } from "../protocol.js";
 import { AdminError } from "./admin.js";
 import type { MaxTrafficRecord } from "./connection.js";
+import { authState, type QrFlow } from "./handlers/auth.js";
 import type { MaxEmulatorServer } from "./server.js";
 import type { ChatRow } from "./store/chats.js";
 import type { FileRow } from "./store/files.js";
@@ -113,7 +114,8 @@ export class MaxConsoleProvider implements ConsoleProvider {
   private sink: ConsoleSink | undefined;
   private untap: (() => void) | undefined;
   private readonly inboxItems: ConsoleInboxItem[] = [];
-  private readonly confirmed = new Set<string>();
+  /** Each QR item's flow, as the emulator updates it (confirmed by anyone, used by 291, then dropped). */
+  private readonly qrFlows = new Map<string, QrFlow>();
   private readonly q;
 
   constructor(private readonly max: MaxEmulatorServer) {
@@ -178,6 +180,8 @@ export class MaxConsoleProvider implements ConsoleProvider {
 
   /** From the emulator's hook: a client asked for a QR login. */
   onQrRequested(trackId: string, qrLink: string): void {
+    const flow = authState(this.max.emu).qr.get(trackId);
+    if (flow) this.qrFlows.set(trackId, flow);
     this.addInbox({
       id: `qr:${trackId}`,
       platform: this.id,
@@ -192,7 +196,9 @@ export class MaxConsoleProvider implements ConsoleProvider {
 
   private addInbox(item: ConsoleInboxItem): void {
     this.inboxItems.push(item);
-    if (this.inboxItems.length > INBOX_LIMIT) this.inboxItems.splice(0, this.inboxItems.length - INBOX_LIMIT);
+    if (this.inboxItems.length > INBOX_LIMIT)
+      for (const gone of this.inboxItems.splice(0, this.inboxItems.length - INBOX_LIMIT))
+        this.qrFlows.delete(gone.id.slice(3));
     this.sink?.inbox(item);
   }
 
@@ -326,13 +332,11 @@ export class MaxConsoleProvider implements ConsoleProvider {
   }
 
   inbox(): ConsoleInboxItem[] {
-    const pending = new Set(this.max.admin.pendingQr().map((p) => p.trackId));
     const now = this.max.emu.now();
     return this.inboxItems.map((item) => {
       if (item.kind !== "qr")
         return { ...item, status: now - item.time > 10 * 60_000 ? "expired" : item.status };
-      const trackId = item.id.slice(3);
-      const status = this.confirmed.has(trackId) ? "confirmed" : pending.has(trackId) ? "pending" : "expired";
+      const status = qrStatus(this.qrFlows.get(item.id.slice(3)), now);
       return { ...item, status, confirmable: status === "pending" };
     });
   }
@@ -345,7 +349,6 @@ export class MaxConsoleProvider implements ConsoleProvider {
     } catch (err) {
       asError(err);
     }
-    this.confirmed.add(trackId);
     const item = this.inbox().find((i) => i.id === itemId);
     if (item) this.sink?.inbox(item);
   }
@@ -495,4 +498,12 @@ export class MaxConsoleProvider implements ConsoleProvider {
     this.sink?.notice(notice);
     return result;
   }
+}
+
+/** A QR login as the inbox shows it: confirmed (or used) by anyone, still waiting, or expired. */
+function qrStatus(flow: QrFlow | undefined, now: number): ConsoleInboxItem["status"] {
+  if (!flow) return "expired";
+  if (flow.used) return "confirmed";
+  if (flow.expiresAt <= now) return "expired";
+  return flow.userId === undefined ? "pending" : "confirmed";
 }

@@ -45,6 +45,8 @@ export interface WebQQAdmin {
   sendAs(input: SendAsInput): { ok: true };
   typing(from: number, to: number): void;
   pendingQr(): { token: number; state: PendingQr["state"] }[];
+  /** The state of one QR login not yet used or expired, confirmed ones included (the console's inbox). */
+  qrState(token: number): PendingQr["state"] | undefined;
   /** Confirms (or only scans) the newest pending QR login, or the one with `token`. */
   confirmQr(qq: number, opts?: { token?: number; scanOnly?: boolean }): { token: number };
   failPolls(input: {
@@ -223,6 +225,10 @@ export function createAdmin(emu: Emu, login: LoginState, uinMin: number): WebQQA
       return [...login.qrs.values()]
         .filter((q) => q.expires >= emu.now() && q.state !== "confirmed")
         .map((q) => ({ token: q.token, state: q.state }));
+    },
+    qrState(token) {
+      const q = login.qrs.get(token);
+      return q && q.expires >= emu.now() ? q.state : undefined;
     },
     confirmQr(qq, opts = {}) {
       exists(qq);

@@ -63,9 +63,18 @@ export class WebQQInbox {
 
   markQrConfirmed(token: number): void {
     if (this.qrConfirmed.has(token)) return;
-    this.qrConfirmed.add(token);
+    this.remember(token);
     const item = this.items().find((i) => i.id === `qr:${token}`);
     if (item) this.sink()?.inbox(item);
+  }
+
+  /** Remembers a confirmed QR login; as bounded as the list (the oldest tokens go first). */
+  private remember(token: number): void {
+    this.qrConfirmed.add(token);
+    for (const old of this.qrConfirmed) {
+      if (this.qrConfirmed.size <= INBOX_LIMIT) break;
+      this.qrConfirmed.delete(old);
+    }
   }
 
   items(): ConsoleInboxItem[] {
@@ -81,6 +90,9 @@ export class WebQQInbox {
     const qrs = this.qrs.map((item): ConsoleInboxItem => {
       const token = Number(item.id.slice(3));
       const state = pending.get(token);
+      // Confirmed by anyone (the console, POST /_sandbox/webqq/qr/confirm, the CLI): the emulator
+      // says so until the client uses it; once used (ptqrlogin answered 0) `markQrConfirmed` remembers.
+      if (this.admin.qrState(token) === "confirmed") this.remember(token);
       if (this.qrConfirmed.has(token))
         return { ...item, status: "confirmed", value: "confirmed", confirmable: false };
       if (state) return { ...item, status: "pending", value: state, confirmable: true };
