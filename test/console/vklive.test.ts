@@ -93,7 +93,9 @@ describe("console: VK Live", () => {
         "applyFault",
       ]),
     );
-    expect(p.features).not.toContain("createChat");
+    // The "+" form creates a channel (its stream chat); VK Live has no groups.
+    expect(p.features).toContain("createChat");
+    expect(p.chatKinds).toEqual(["channel"]);
     expect(p.faults.map((f: Any) => f.action)).toEqual(["fail", "ratelimit", "drop", "delay", "clear"]);
   });
 
@@ -428,5 +430,45 @@ describe("console: VK Live", () => {
     });
     const fault = records.find((r) => r.dir === "out" && r.status === 429);
     expect(fault.summary).toContain("ratelimit_exceeded");
+  });
+
+  it('"+" creates a channel owned by the acting user, followed by the chosen members', async () => {
+    const created = await post("/_sandbox/console/vklive/chats", {
+      as: String(bob),
+      kind: "channel",
+      title: "bob_channel",
+      members: [String(alice)],
+    });
+    expect(created).toEqual({ chatId: "bob_channel" });
+    const { chats } = await get("/_sandbox/console/vklive/chats");
+    expect(chats).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: "bob_channel", kind: "stream", title: "bob_channel", members: 1 }),
+      ]),
+    );
+    // The emulator's own REST API has the channel, owned by bob.
+    const channel = await fetch(`${vk}/v1/channel?channel_url=bob_channel`, {
+      headers: { authorization: `Bearer ${bobToken}` },
+    });
+    expect(channel.status).toBe(200);
+    expect(((await channel.json()) as Any).data.owner).toMatchObject({ id: bob });
+    // Writing into it works like any stream chat.
+    const sent = await post("/_sandbox/console/vklive/messages", {
+      as: String(alice),
+      chatId: "bob_channel",
+      text: "first!",
+    });
+    expect(sent.chatId).toBe("bob_channel");
+
+    // Refusals: groups, a url VK Live can't have, a taken url, an unknown user.
+    const bad = (body: unknown) => api(base, "POST", "/_sandbox/console/vklive/chats", body);
+    expect((await bad({ as: String(bob), kind: "group", title: "g", members: [] })).status).toBe(400);
+    const spaced = await bad({ as: String(bob), kind: "channel", title: "has spaces", members: [] });
+    expect(spaced.status).toBe(400);
+    expect(spaced.body.error).toContain("channel url");
+    const taken = await bad({ as: String(alice), kind: "channel", title: "bob_channel", members: [] });
+    expect(taken.status).toBe(400);
+    expect(taken.body.error).toContain("taken");
+    expect((await bad({ as: "999", kind: "channel", title: "x_y", members: [] })).status).toBe(404);
   });
 });

@@ -182,6 +182,8 @@ export interface ConsoleProvider {
     to?: string;
     text: string;
   }): { chatId: string; messageId: string } | Promise<{ chatId: string; messageId: string }>;
+  /** What `createChat` makes, for the "+" form (default: `group` and `channel`). */
+  readonly chatKinds?: readonly ("group" | "channel")[];
   createChat?(input: {
     as: string;
     kind: "group" | "channel";

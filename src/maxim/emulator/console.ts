@@ -49,6 +49,7 @@ const FaultBody = z.discriminatedUnion("action", [
 export class MaxImConsoleProvider implements ConsoleProvider {
   readonly id = "maxim";
   readonly title = "MaxIM";
+  readonly chatKinds = ["group"] as const;
   private sink: ConsoleSink | undefined;
   private capture = false;
 

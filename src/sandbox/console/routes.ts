@@ -166,6 +166,7 @@ export function registerConsole(app: FastifyInstance, options: ConsoleOptions): 
         url: p.url(),
         available: true,
         features: FEATURES.filter((f) => typeof p[f] === "function"),
+        chatKinds: typeof p.createChat === "function" ? (p.chatKinds ?? ["group", "channel"]) : [],
         faults: p.faultActions?.() ?? [],
       })),
       ...(options.planned ?? []).map((p) => ({
@@ -174,6 +175,7 @@ export function registerConsole(app: FastifyInstance, options: ConsoleOptions): 
         url: p.url(),
         available: false,
         features: [],
+        chatKinds: [],
         faults: [],
       })),
     ],

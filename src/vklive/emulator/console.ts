@@ -52,6 +52,7 @@ import { VkLiveStore } from "./store/index.js";
 export class VkLiveConsoleProvider implements ConsoleProvider {
   readonly id = "vklive";
   readonly title = "VK Video Live";
+  readonly chatKinds = ["channel"] as const;
   private sink: ConsoleSink | undefined;
   private capture = false;
   private readonly consents = new Map<string, ConsentRequest>();
@@ -330,6 +331,26 @@ export class VkLiveConsoleProvider implements ConsoleProvider {
       const { messageId } = this.vk.admin.postMessage({ channelUrl: input.chatId, userId, text: input.text });
       this.sink?.changed({ chatId: input.chatId });
       return { chatId: input.chatId, messageId: String(messageId) };
+    } catch (err) {
+      throw this.consoleError(err);
+    }
+  }
+
+  /** The "+" form: a channel owned by `as` (its url is the title), followed by `members`. */
+  createChat(input: { as: string; kind: "group" | "channel"; title: string; members: string[] }): {
+    chatId: string;
+  } {
+    if (input.kind !== "channel")
+      throw new ConsoleError(400, "VK Live has stream chats only: create a channel (kind channel)");
+    if (!/^[A-Za-z0-9_.-]{1,100}$/.test(input.title))
+      throw new ConsoleError(400, "the title is the channel url: 1-100 of A-Z a-z 0-9 _ . -");
+    const ownerId = this.userId(input.as);
+    const followers = [...new Set(input.members.map((m) => this.userId(m)))].filter((id) => id !== ownerId);
+    try {
+      const { url } = this.vk.admin.createChannel({ ownerId, url: input.title });
+      for (const userId of followers) this.vk.admin.follow({ channelUrl: url, userId });
+      this.sink?.changed({ chatId: url });
+      return { chatId: url };
     } catch (err) {
       throw this.consoleError(err);
     }

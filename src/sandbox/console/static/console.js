@@ -93,6 +93,7 @@ async function selectPlatform(id) {
   $("#chat-title").textContent = "Pick a chat";
   $("#messages").replaceChildren();
   state.accountsKey = undefined;
+  renderNewChatForm();
   await Promise.all([loadAccounts(), loadChats()]);
   updateCompose();
   await refreshView();
@@ -280,6 +281,21 @@ $("#compose").addEventListener("submit", async (e) => {
     alert(err.message);
   }
 });
+
+/** The "+" form offers what this platform's console can create (nothing: no button). */
+function renderNewChatForm() {
+  const kinds = has("createChat") ? (current()?.chatKinds ?? []) : [];
+  const toggle = $("#new-chat-toggle");
+  toggle.hidden = kinds.length === 0;
+  toggle.title = `Create a ${kinds.join(" or ")}`;
+  const form = $("#new-chat");
+  if (kinds.length === 0) form.hidden = true;
+  const field = (name) => form.querySelector(`[name=${name}]`);
+  field("kind").replaceChildren(...kinds.map((k) => h("option", { value: k }, k)));
+  field("title").placeholder = state.platform === "vklive" ? "Channel url (A-Z a-z 0-9 _ . -)" : "Title";
+  field("members").title =
+    state.platform === "vklive" ? "Followers (Ctrl/⌘-click)" : "Members (Ctrl/⌘-click)";
+}
 
 $("#new-chat-toggle").addEventListener("click", () => {
   $("#new-chat").hidden = !$("#new-chat").hidden;
