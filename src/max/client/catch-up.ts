@@ -143,6 +143,9 @@ export async function catchUp(
   }
 }
 
+/** Largest page 49 serves (its `forward` limit): the ceiling when a page has to grow. */
+const MAX_PAGE = 1000;
+
 async function catchUpChat(
   engine: MaxEngine,
   ctx: OpenContext<number>,
@@ -151,29 +154,48 @@ async function catchUpChat(
   pageSize: number,
   maxPerChat: number,
 ): Promise<void> {
-  // History's `forward` is strictly after `from`: start 1 ms early so same-ms messages come
-  // too; the seen set drops the ones already delivered.
+  // History's `forward` is strictly after `from` and pages by time only. The cursor is kept one
+  // ms before the newest time seen, so that ms is asked again (the seen set drops repeats):
+  // a page cut in the middle of a millisecond loses nothing. A full page that is all one ms
+  // cannot move the cursor, so the page grows (doubling, up to 49's limit) until it reaches
+  // past that ms.
   let cursor = Math.max(0, from - 1);
+  let size = pageSize;
   let delivered = 0;
   for (;;) {
     const answer = await ctx.request(maxRpc.getChat.opcode, {
       chatId,
       from: cursor,
-      forward: pageSize,
+      forward: size,
       backward: 0,
       getMessages: true,
     });
     const page = listOf(answer, "messages", (m) => toMaxMessage(m, chatId)).sort(byTimeThenId);
-    let fresh = 0;
     for (const raw of page) {
       const message = raw.chatId === chatId ? raw : { ...raw, chatId };
       if (message.status === "REMOVED" || !engine.tracker.admit(message)) continue;
-      fresh++;
+      delivered++;
       engine.emit("message", { chatId, message, catchUp: true });
     }
-    delivered += fresh;
     const last = page[page.length - 1];
-    if (!last || page.length < pageSize || fresh === 0 || delivered >= maxPerChat) return;
-    cursor = Math.max(cursor + 1, last.time - 1);
+    if (!last || page.length < size || delivered >= maxPerChat) return;
+    const next = last.time - 1;
+    if (next > cursor) {
+      cursor = next;
+      size = pageSize;
+    } else if (size < MAX_PAGE) {
+      size = Math.min(MAX_PAGE, size * 2);
+    } else {
+      // More than 49's largest page in one millisecond: nothing can page inside it.
+      engine.emit(
+        "error",
+        new ApiError(`catch-up of chat ${chatId}: over ${MAX_PAGE} messages in one millisecond`, {
+          platform: "max",
+          code: "catchup.burst",
+        }),
+      );
+      cursor = last.time;
+      size = pageSize;
+    }
   }
 }
