@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { credentialKey } from "../../src/core/credentials.js";
 import { loggedIn, type RawClient } from "./raw.js";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "switchboard.js");
@@ -94,8 +95,10 @@ describe("switchboard max", () => {
     const saved = JSON.parse(readFileSync(sessionsFile, "utf8")) as {
       accounts: Record<string, { token: string; deviceId: string }>;
     };
-    expect(saved.accounts.default?.token).toBeTruthy();
-    expect(saved.accounts.default?.deviceId).toBeTruthy();
+    // Sessions are keyed by server URL + account (issue 18 item 1).
+    const entry = saved.accounts[credentialKey(urls.max, "default")];
+    expect(entry?.token).toBeTruthy();
+    expect(entry?.deviceId).toBeTruthy();
   });
 
   it("a wrong code fails with a one-line error and exit code 1", async () => {

@@ -1,6 +1,10 @@
 /** Shared setup for MaxClient tests: an emulator, signed-in clients and event waiters. */
 
-import { type CredentialStore, MemoryCredentialStore } from "../../src/core/credentials.js";
+import {
+  type CredentialStore,
+  MemoryCredentialStore,
+  serverCredentials,
+} from "../../src/core/credentials.js";
 import { MaxClient, type MaxClientOptions } from "../../src/max/client/index.js";
 import type { MaxSession } from "../../src/max/client/session.js";
 import type { MaxEventMap, MaxEventName } from "../../src/max/client/types.js";
@@ -32,7 +36,8 @@ export async function signedIn(
   await client.requestCode(phone);
   const r = await client.signIn("123456");
   if (r.status !== "ok") throw new Error("unexpected 2FA");
-  return Object.assign(client, { phone, credentials });
+  // The client's own view of the store (keyed by account for emu.url), as it reads and writes it.
+  return Object.assign(client, { phone, credentials: serverCredentials(credentials, { url: emu.url }) });
 }
 
 /** Resolves with the next event of `type` matching `match`. */

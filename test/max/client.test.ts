@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryCredentialStore } from "../../src/core/credentials.js";
+import { MemoryCredentialStore, serverCredentials } from "../../src/core/credentials.js";
 import {
   AbortError,
   ApiError,
@@ -36,7 +36,8 @@ afterAll(async () => {
 
 describe("auth", () => {
   it("SMS login stores the token and deviceId, and a new client logs in with them", async () => {
-    const store = new MemoryCredentialStore<MaxSession>();
+    // The client's view of the store: sessions are kept per server URL + account.
+    const store = serverCredentials(new MemoryCredentialStore<MaxSession>(), { url: emu.url });
     const phone = nextPhone();
     const a = new MaxClient({ url: emu.url, credentials: store, account: "me" });
     expect(await a.connect()).toEqual({ loggedIn: false });
@@ -112,14 +113,16 @@ describe("auth", () => {
     await c.close();
   });
 
-  it("loginByToken works with a valid token and rejects a bad one with AuthError", async () => {
-    const store = new MemoryCredentialStore<MaxSession>();
+  it("a refused stored token logs out (stale session removed); loginByToken rejects a bad one", async () => {
+    const store = serverCredentials(new MemoryCredentialStore<MaxSession>(), { url: emu.url });
     await store.save("default", { deviceId: "d1", token: "not-a-token" });
-    const bad = new MaxClient({ url: emu.url, credentials: store });
-    await expect(bad.connect()).rejects.toBeInstanceOf(AuthError);
-    // The dead token is forgotten, the device kept.
-    await until(() => true);
-    expect((await store.load("default"))?.token).toBeUndefined();
+    const stale = new MaxClient({ url: emu.url, credentials: store });
+    expect(await stale.connect()).toEqual({ loggedIn: false });
+    expect(await store.load("default")).toBeUndefined();
+    await stale.close();
+    const bad = new MaxClient({ url: emu.url, reconnect: false });
+    await expect(bad.loginByToken("not-a-token")).rejects.toBeInstanceOf(AuthError);
+    await bad.close();
 
     const token = (await ann.credentials.load("default"))?.token;
     const c = new MaxClient({ url: emu.url });
@@ -378,7 +381,7 @@ describe("contacts, presence, account", () => {
       await revoked;
 
       // terminateSession by id: that device is disconnected and its token stops working.
-      const thirdStore = new MemoryCredentialStore<MaxSession>();
+      const thirdStore = serverCredentials(new MemoryCredentialStore<MaxSession>(), { url: emu.url });
       const third = new MaxClient({ url: emu.url, reconnect: false, credentials: thirdStore });
       await third.requestCode(c.phone);
       await third.signIn("123456");

@@ -7,7 +7,7 @@ import { sessions } from "./account.js";
 import type { MaxEngine } from "./engine.js";
 import { num } from "./engine.js";
 import type { QrInfo, QrLoginStep, SignInResult } from "./options.js";
-import type { MaxSession } from "./session.js";
+import { type MaxSession, markGivenToken } from "./session.js";
 import { isObject, type MaxProfile } from "./types.js";
 
 export async function requestCode(
@@ -94,9 +94,13 @@ export async function* qrLogin(
 
 export async function loginByToken(e: MaxEngine, token: string, options: CallOptions): Promise<MaxProfile> {
   await e.loadSession();
+  markGivenToken(e, token);
   e.session = { ...(e.session ?? { deviceId: randomUUID() }), token };
   if (e.transport.state !== "connected") {
     await e.connect(options.signal ? { signal: options.signal } : {});
+    // A client that was logged in before stays connected when a token is refused: say so here.
+    if (!e.online)
+      throw new AuthError("the server refused this login token", { platform: "max", code: "login.token" });
   } else {
     const answer = await e.call(
       "loginByToken",

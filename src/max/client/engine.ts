@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { type CallOptions, callSignal } from "../../core/call.js";
-import { type CredentialStore, MemoryCredentialStore } from "../../core/credentials.js";
+import { type CredentialStore, MemoryCredentialStore, serverCredentials } from "../../core/credentials.js";
 import { Emitter } from "../../core/emitter.js";
 import type { RequestOf, ResponseOf } from "../../core/endpoint.js";
 import { ApiError, AuthError, type SwitchboardError, TransportError } from "../../core/errors.js";
@@ -18,7 +18,7 @@ import { DEFAULT_URL, LIMITS, type MaxMethod, type MaxRpc, maxRpc, Opcode, WEB_O
 import { ChatTracker, catchUp } from "./catch-up.js";
 import { type MaxPush, maxCodec } from "./codec.js";
 import type { MaxClientOptions } from "./options.js";
-import type { MaxSession } from "./session.js";
+import { isGivenToken, LOGGED_OUT, type MaxSession, tokenRefused } from "./session.js";
 import {
   isObject,
   listOf,
@@ -89,7 +89,13 @@ export class MaxEngine {
     this.account = options.account ?? "default";
     this.url = options.url ?? DEFAULT_URL;
     this.log = options.logger ?? silentLogger;
-    this.store = options.credentials ?? new MemoryCredentialStore<MaxSession>();
+    // Logins are kept per server URL + account, so another sandbox's token is never replayed here.
+    this.store = serverCredentials(options.credentials ?? new MemoryCredentialStore<MaxSession>(), {
+      url: this.url,
+      productionUrl: DEFAULT_URL,
+      logger: this.log,
+      platform: "max",
+    });
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.emitter = new Emitter<MaxEventMap>({
       platform: "max",
@@ -173,17 +179,21 @@ export class MaxEngine {
       if (token) {
         const wantCatchUp = this.everOnline && this.o.catchUp !== false;
         const previousSince = this.onlineSince;
-        const answer = await ctx.request(maxRpc.loginByToken.opcode, {
-          interactive: true,
-          token,
-          chatsCount: 100,
-          chatsSync: 0,
-          contactsSync: 0,
-          presenceSync: 0,
-          draftsSync: 0,
-        });
-        const chats = this.afterTokenLogin(answer, !wantCatchUp);
-        if (wantCatchUp) await catchUp(this, ctx, chats, previousSince);
+        const answer = await ctx
+          .request(maxRpc.loginByToken.opcode, {
+            interactive: true,
+            token,
+            chatsCount: 100,
+            chatsSync: 0,
+            contactsSync: 0,
+            presenceSync: 0,
+            draftsSync: 0,
+          })
+          .catch((err: unknown) => tokenRefused(this, token, err));
+        if (answer !== LOGGED_OUT) {
+          const chats = this.afterTokenLogin(answer, !wantCatchUp);
+          if (wantCatchUp) await catchUp(this, ctx, chats, previousSince);
+        }
       }
       ok = true;
     } finally {
@@ -230,9 +240,13 @@ export class MaxEngine {
     this.log.warn({ account: this.account, code: error.code }, "MAX session revoked; log in again");
     this.emit("error", error);
     for (const waiter of [...this.uploadWaiters.values()]) waiter.reject(error);
-    if (this.session?.token) {
-      await this.saveSession({ ...this.session, token: undefined }).catch(() => undefined);
-    }
+    // A refused token the caller gave is not the stored one: the store is left alone. Awaited
+    // either way, so the transport rejects connect() with this AuthError before "closed".
+    const stored = this.session?.token !== undefined && !isGivenToken(this, this.session.token);
+    await (stored && this.session
+      ? this.saveSession({ ...this.session, token: undefined })
+      : Promise.resolve()
+    ).catch(() => undefined);
     this.closed = true;
     await this.transport.close(1000, "session revoked").catch(() => undefined);
     this.emitter.end();
