@@ -165,7 +165,7 @@ describe("presence", () => {
     const target = await connect();
     await target.smsLogin(phone);
     const on = await watcher.client.event(129, (p) => p.payload.userId === userId);
-    expect(on).toMatchObject({ cmd: 1, seq: 0, opcode: 129 });
+    expect(on).toMatchObject({ cmd: 0, seq: 0, opcode: 129 });
     expect(on.payload.presence).toMatchObject({ on: "ON", status: 1, seen: expect.any(Number) });
     expect(on.payload.time).toBeTypeOf("number");
     const on132 = await watcher.client.event(132, (p) => p.payload.userId === userId);

@@ -47,13 +47,13 @@ describe("sandbox fault injection (POST /_sandbox/max/faults)", () => {
     expect((await api(sb.urls.console, "GET", "/_sandbox/max/stats")).body.faults.fails).toBe(2);
 
     // Another user is not affected.
-    expect((await b.client.call(20, {})).cmd).toBe(1);
+    expect((await b.client.call(48, { chatIds: [] })).cmd).toBe(1);
     for (let i = 0; i < 2; i++) {
-      const p = await a.client.call(20, {});
+      const p = await a.client.call(48, { chatIds: [] });
       expect(p.cmd).toBe(3);
       expect(p.payload).toMatchObject({ error: "error.rate_limited", message: "Too many requests" });
     }
-    expect((await a.client.call(20, {})).cmd).toBe(1);
+    expect((await a.client.call(48, { chatIds: [] })).cmd).toBe(1);
   });
 
   it("fail can target one opcode and defaults to one service error", async () => {
@@ -73,12 +73,12 @@ describe("sandbox fault injection (POST /_sandbox/max/faults)", () => {
     const a = await login("+79006660006");
     await faults({ action: "delay", ms: 300, durationMs: 10_000 });
     let t0 = Date.now();
-    expect((await a.client.call(20, {})).cmd).toBe(1);
+    expect((await a.client.call(48, { chatIds: [] })).cmd).toBe(1);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(280);
 
     await faults({ action: "clear" });
     t0 = Date.now();
-    await a.client.call(20, {});
+    await a.client.call(48, { chatIds: [] });
     expect(Date.now() - t0).toBeLessThan(250);
   });
 

@@ -202,12 +202,12 @@ describe("HTTP faults on every platform (POST /_sandbox/<platform>/faults/http)"
         windowMs: 60_000,
       });
       expect(set).toEqual({ status: 200, body: { ok: true } });
-      expect((await a.client.call(20, {})).cmd).toBe(1);
-      const p = await a.client.call(20, {});
+      expect((await a.client.call(48, { chatIds: [] })).cmd).toBe(1);
+      const p = await a.client.call(48, { chatIds: [] });
       expect(p.cmd).toBe(3);
       expect(p.payload).toMatchObject({ error: "error.rate_limited" });
       await api(sb.urls.console, "POST", "/_sandbox/max/faults", { action: "clear" });
-      expect((await a.client.call(20, {})).cmd).toBe(1);
+      expect((await a.client.call(48, { chatIds: [] })).cmd).toBe(1);
       const bad = await api(sb.urls.console, "POST", "/_sandbox/max/faults", { action: "rate-limit" });
       expect(bad.status).toBe(400);
     });
