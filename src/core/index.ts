@@ -6,6 +6,7 @@ export * from "./credentials.js";
 export * from "./emitter.js";
 export * from "./endpoint.js";
 export * from "./errors.js";
+export * from "./extra.js";
 export * from "./http.js";
 export { createLogger, type Logger, type LogOptions, silentLogger } from "./log.js";
 export type * from "./model.js";

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { defineEndpoints, type HttpMethod } from "../../core/endpoint.js";
+import { lenient } from "../../core/extra.js";
 import {
   AckQuery,
   Announcement,
@@ -145,7 +146,20 @@ const _PD: More = { also: ["DELETE"] };
 /** `/roster/list` POST: details of these friends. */
 export const RosterDetailsBody = z.object({ list: z.array(z.number().int().positive()).min(1).max(500) });
 export const RosterNameQuery = z.object({ username: z.string().min(1).max(64) });
-const GroupBrief = z.looseObject({ group_id: z.number() });
+/** `/group/info/batch` items: the reference lists `owner` here, not `owner_id` as in `/group/info`. */
+const GroupBrief = lenient({
+  group_id: z.number(),
+  name: z.string(),
+  owner: z.number(),
+  status: z.number(),
+  type: z.number(),
+  avatar: z.string().nullish(),
+  capacity: z.number().nullish(),
+  count: z.number().nullish(),
+  apply_approval: z.number().nullish(),
+  msg_mute_mode: z.number().nullish(),
+  msg_push_mode: z.number().nullish(),
+});
 
 export const MaxImEndpoints = defineEndpoints({
   // ---------------------------------------------------------------- users
@@ -262,7 +276,7 @@ export const MaxImEndpoints = defineEndpoints({
     "user",
     "body",
     GroupBanAllBody,
-    z.looseObject({ ban_expire_time: z.number() }),
+    lenient({ ban_expire_time: z.number() }),
   ),
   unbanAll: ep("POST", "/group/settings/unban_all", "user", "body", GroupIdBody, Ok),
   transferGroup: ep("PUT", "/group/transfer", "user", "body", GroupTransferBody, UserResult, PP),

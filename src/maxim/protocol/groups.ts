@@ -1,5 +1,6 @@
 /** MaxIM wire schemas: groups, messages and push. */
 import { z } from "zod";
+import { lenient } from "../../core/extra.js";
 import { PageQuery } from "./users.js";
 import { Id, JsonText, LIMITS, QueryId, QueryInt, Str } from "./wire.js";
 
@@ -8,7 +9,7 @@ import { Id, JsonText, LIMITS, QueryId, QueryInt, Str } from "./wire.js";
 export const GroupType = { PRIVATE: 0, CHATROOM: 2 } as const;
 export const GroupStatus = { NORMAL: 0, DISSOLVED: 1 } as const;
 
-export const Group = z.looseObject({
+export const Group = lenient({
   name: z.string(),
   status: z.number(),
   description: z.string().nullish(),
@@ -61,14 +62,14 @@ export const GroupMuteModeBody = z.object({ group_id: Id, msg_mute_mode: z.numbe
 export const GroupListBody = z.object({ group_list: z.array(Id).min(1).max(LIMITS.batchList) });
 export const QrInviteBody = z.object({ qr_info: Str(2048).min(1) });
 
-export const UserResult = z.looseObject({
+export const UserResult = lenient({
   user_id: z.number(),
   result: z.enum(["success", "fail"]),
   reason: z.string().nullish(),
 });
 export type UserResult = z.infer<typeof UserResult>;
 
-export const GroupMember = z.looseObject({
+export const GroupMember = lenient({
   user_id: z.number(),
   join_time: z.number(),
   display_name: z.string().nullish(),
@@ -76,14 +77,14 @@ export const GroupMember = z.looseObject({
 });
 export type GroupMember = z.infer<typeof GroupMember>;
 
-export const GroupApplication = z.looseObject({
+export const GroupApplication = lenient({
   applicant_id: z.number(),
   group_id: z.number(),
   reason: z.string().nullish(),
   status: z.number(),
   expired_time: z.number(),
 });
-export const GroupInvitation = z.looseObject({
+export const GroupInvitation = lenient({
   group_id: z.number(),
   inviter_id: z.number(),
   invitee_id: z.number(),
@@ -91,7 +92,7 @@ export const GroupInvitation = z.looseObject({
   status: z.number(),
   expired_time: z.number(),
 });
-export const GroupBlocked = z.looseObject({
+export const GroupBlocked = lenient({
   group_id: z.number(),
   user_id: z.number(),
   created_at: z.union([z.string(), z.number()]),
@@ -99,7 +100,7 @@ export const GroupBlocked = z.looseObject({
 
 export const AnnouncementEditBody = z.object({ group_id: Id, title: Str(256).min(1), content: Str(8192) });
 export const AnnouncementQuery = GroupQuery.extend({ announcement_id: QueryId });
-export const Announcement = z.looseObject({
+export const Announcement = lenient({
   id: z.number(),
   group_id: z.number(),
   author: z.number(),
@@ -120,7 +121,7 @@ export type FileUploadBody = z.input<typeof FileUploadBody>;
 export const FileQuery = GroupQuery.extend({ file_id: QueryId });
 export const FileDeleteBody = z.object({ group_id: Id, file_list: z.array(Id).min(1).max(LIMITS.batchList) });
 export const FileRenameBody = z.object({ group_id: Id, file_id: Id, name: Str(256).min(1) });
-export const SharedFile = z.looseObject({
+export const SharedFile = lenient({
   file_id: z.number(),
   group_id: z.number(),
   name: z.string(),
@@ -132,12 +133,12 @@ export const SharedFile = z.looseObject({
   updated_at: z.number(),
 });
 export type SharedFile = z.infer<typeof SharedFile>;
-export const FileResult = z.looseObject({
+export const FileResult = lenient({
   file_id: z.number(),
   result: z.string(),
   reason: z.string().nullish(),
 });
-export const QrCode = z.looseObject({ qr_info: z.string(), create_at: z.number(), expire_at: z.number() });
+export const QrCode = lenient({ qr_info: z.string(), create_at: z.number(), expire_at: z.number() });
 
 // ---------------------------------------------------------------- messages
 
@@ -196,8 +197,8 @@ export const AckQuery = z.object({
   msg_id: QueryId.optional(),
   device_sn: QueryInt.optional(),
 });
-export const Xid = z.looseObject({ uid: z.number(), device_sn: z.number() });
-export const StoredMessage = z.looseObject({
+export const Xid = lenient({ uid: z.number(), device_sn: z.number() });
+export const StoredMessage = lenient({
   msg_id: z.number(),
   from_xid: Xid,
   to_xid: Xid,
@@ -210,13 +211,13 @@ export const StoredMessage = z.looseObject({
   timestamp: z.number(),
 });
 export type StoredMessage = z.infer<typeof StoredMessage>;
-export const ConversationPage = z.looseObject({
+export const ConversationPage = lenient({
   messages: z.array(StoredMessage),
   is_last: z.boolean(),
   next_msg_id: z.number().nullish(),
 });
-export const UnreadItem = z.looseObject({
-  conversation_id: z.looseObject({ uid: z.number() }),
+export const UnreadItem = lenient({
+  conversation_id: lenient({ uid: z.number() }),
   num: z.number(),
 });
 

@@ -1,10 +1,11 @@
 /** MaxIM wire schemas: users and friends (rosters). */
 import { z } from "zod";
+import { lenient } from "../../core/extra.js";
 import { Id, LIMITS, Password, QueryId, QueryInt, Str, Username } from "./wire.js";
 
 // ---------------------------------------------------------------- users
 
-export const UserSettings = z.looseObject({
+export const UserSettings = lenient({
   user_id: z.number(),
   auto_download: z.boolean(),
   group_confirm: z.boolean(),
@@ -29,7 +30,7 @@ export const RegisterBatchBody = z.object({
     .max(LIMITS.batchList),
 });
 export type RegisterBatchBody = { list: { username: string; password: string }[] };
-export const RegisterBatchItem = z.looseObject({
+export const RegisterBatchItem = lenient({
   success: z.boolean(),
   user_id: z.number().nullish(),
   username: z.string().nullish(),
@@ -57,7 +58,7 @@ export const TokenLoginBody = z.object({
 });
 export type TokenLoginBody = z.input<typeof TokenLoginBody>;
 /** `push_token` only when the login named a `device_guid` ("if set, returns PushToken"). */
-export const TokenInfo = z.looseObject({
+export const TokenInfo = lenient({
   token: z.string(),
   user_id: z.number(),
   expire: z.number(),
@@ -65,7 +66,7 @@ export const TokenInfo = z.looseObject({
 });
 export type TokenInfo = z.infer<typeof TokenInfo>;
 
-export const Profile = z.looseObject({
+export const Profile = lenient({
   user_id: z.number(),
   username: z.string(),
   nick_name: z.string().nullish(),
@@ -111,7 +112,7 @@ export type ChangePasswordBody = z.input<typeof ChangePasswordBody>;
 /** `/user/change_password_admin`: an app token sets the `user_id` header's user's password. */
 export const AdminPasswordBody = z.object({ password: Password });
 export const DeviceQuery = z.object({ device_sn: QueryInt.pipe(z.number().int().min(1)) });
-export const Device = z.looseObject({
+export const Device = lenient({
   device_sn: z.number(),
   platform: z.number(),
   user_agent: z.string().nullish(),
@@ -127,11 +128,11 @@ export const UserListQuery = z.object({
     .regex(/^[0-9]{1,16}$/)
     .optional(),
 });
-export const UserListItem = z.looseObject({ user_id: z.number(), username: z.string(), status: z.number() });
+export const UserListItem = lenient({ user_id: z.number(), username: z.string(), status: z.number() });
 export type UserListItem = z.infer<typeof UserListItem>;
 export const UserIdListBody = z.object({ list: z.array(Id).min(1).max(LIMITS.batchList) });
 export type UserIdListBody = z.input<typeof UserIdListBody>;
-export const OnlineStatus = z.looseObject({ online: z.boolean() });
+export const OnlineStatus = lenient({ online: z.boolean() });
 export const KickQuery = z.object({ device_sn: QueryInt.optional() });
 export const PushAliasBody = z.object({ alias: Str(128).optional(), push_token: Str(256).min(1) });
 export const TagsBody = z.object({ tags: z.array(Str(64)).max(100) });
@@ -140,7 +141,7 @@ export const TagsBody = z.object({ tags: z.array(Str(64)).max(100) });
 
 export const AddRosterBody = z.object({ list: z.array(Id).min(1).max(LIMITS.batchList) });
 export type AddRosterBody = z.input<typeof AddRosterBody>;
-export const RosterItem = z.looseObject({ user_id: z.number(), name: z.string().nullish() });
+export const RosterItem = lenient({ user_id: z.number(), name: z.string().nullish() });
 export type RosterItem = z.infer<typeof RosterItem>;
 export const RosterApplyBody = z.object({
   user_id: Id,
@@ -155,9 +156,9 @@ export const RosterApplyBatchBody = z
   .min(1)
   .max(LIMITS.batchList);
 export type RosterApplyBatchBody = z.input<typeof RosterApplyBatchBody>;
-export const RosterApplyBatchResult = z.looseObject({
+export const RosterApplyBatchResult = lenient({
   success: z.array(z.number()),
-  fails: z.array(z.looseObject({ user_id: z.number(), reason: z.string().nullish() })),
+  fails: z.array(lenient({ user_id: z.number(), reason: z.string().nullish() })),
 });
 export type RosterApplyBatchResult = z.infer<typeof RosterApplyBatchResult>;
 export const MayMessageQuery = z.object({ roster_id: QueryId, user_id: QueryId });
@@ -177,13 +178,13 @@ export const PageQuery = z.object({
     .optional(),
   limit: QueryInt.pipe(z.number().int().min(1).max(LIMITS.memberPage)).optional(),
 });
-export const RosterApplication = z.looseObject({
+export const RosterApplication = lenient({
   user_id: z.number(),
   reason: z.string().nullish(),
   status: z.number(),
   expired_time: z.number(),
 });
-export const RosterInfo = z.looseObject({
+export const RosterInfo = lenient({
   user_id: z.number(),
   username: z.string(),
   nick_name: z.string().nullish(),

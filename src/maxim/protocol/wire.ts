@@ -4,6 +4,7 @@
  * fields (unknown fields are ignored, as the real service does); responses are parsed leniently.
  */
 import { z } from "zod";
+import { lenient } from "../../core/extra.js";
 
 export const DEFAULT_ENDPOINT = "https://api.maximtop.com";
 /** The seed's example app id and access-token (the sandbox's default app accepts both). */
@@ -156,7 +157,7 @@ export const Password = z.string().min(1).max(128);
 
 // ---------------------------------------------------------------- envelope
 
-export const Envelope = z.looseObject({
+export const Envelope = lenient({
   code: z.number(),
   message: z.string().nullish(),
   data: z.unknown().optional(),
