@@ -1,3 +1,4 @@
+import { flattenExtra } from "../../core/extra.js";
 import { type ContentItem, DEFAULT_FONT, type Font, MSG_TYPE, Retcode } from "../protocol.js";
 import { type Emu, fail, type GroupRow, sha256 } from "./context.js";
 import type { Session } from "./hub.js";
@@ -45,9 +46,9 @@ export interface SendFields {
 
 type Kind = "buddy" | "group" | "discu" | "sess";
 
-function sizeNum(f: Font): Font {
+function sizeNum(f: Font): Omit<Font, "extra"> {
   const n = Number(f.size);
-  return { ...f, size: Number.isFinite(n) ? n : 10 };
+  return { ...flattenExtra(f), size: Number.isFinite(n) ? n : 10 };
 }
 
 /** Content as the receiver's poll shows it: font first, pictures as objects. */

@@ -1,7 +1,8 @@
 /** WebQQ message content: the `["font", …], "text", ["face", n], ["cface", …]` arrays. */
 import { z } from "zod";
+import { flattenExtra, lenient } from "../../core/extra.js";
 
-export const Font = z.looseObject({
+export const Font = lenient({
   name: z.string(),
   size: z.union([z.string(), z.number()]),
   style: z.array(z.number()),
@@ -28,7 +29,7 @@ export function encodeContent(items: readonly ContentItem[], font: Font = DEFAUL
     if (it.type === "cface") return ["cface", "group", it.name];
     return ["offpic", it.filePath, it.name ?? "", it.size ?? 0];
   });
-  list.push(["font", font]);
+  list.push(["font", flattenExtra(font)]);
   return JSON.stringify(list);
 }
 

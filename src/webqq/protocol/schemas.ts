@@ -1,5 +1,6 @@
 /** WebQQ request bodies (`r=` JSON, strict), responses (lenient) and poll items. */
 import { z } from "zod";
+import { lenient } from "../../core/extra.js";
 
 export const Id = z.union([
   z.number().int().nonnegative(),
@@ -70,7 +71,7 @@ export type Status = (typeof STATUSES)[number];
 // ---------------------------------------------------------------------------------------------
 // Responses (lenient: unknown fields kept)
 
-export const Envelope = z.looseObject({
+export const Envelope = lenient({
   retcode: z.number(),
   result: z.unknown().optional(),
   errmsg: z.string().optional(),
@@ -79,7 +80,7 @@ export const Envelope = z.looseObject({
 });
 export type Envelope = z.infer<typeof Envelope>;
 
-export const Login2Result = z.looseObject({
+export const Login2Result = lenient({
   uin: z.number(),
   cip: z.number().optional(),
   index: z.number().optional(),
@@ -92,26 +93,24 @@ export const Login2Result = z.looseObject({
 });
 export type Login2Result = z.infer<typeof Login2Result>;
 
-export const FriendsResult = z.looseObject({
-  categories: z.array(z.looseObject({ index: z.number(), sort: z.number(), name: z.string() })),
-  friends: z.array(z.looseObject({ flag: z.number(), uin: z.number(), categories: z.number() })).default([]),
-  info: z.array(z.looseObject({ face: z.number(), flag: z.number(), nick: z.string(), uin: z.number() })),
-  marknames: z.array(z.looseObject({ uin: z.number(), markname: z.string() })),
-  vipinfo: z.array(z.looseObject({ vip_level: z.number(), u: z.number(), is_vip: z.number() })),
+export const FriendsResult = lenient({
+  categories: z.array(lenient({ index: z.number(), sort: z.number(), name: z.string() })),
+  friends: z.array(lenient({ flag: z.number(), uin: z.number(), categories: z.number() })).default([]),
+  info: z.array(lenient({ face: z.number(), flag: z.number(), nick: z.string(), uin: z.number() })),
+  marknames: z.array(lenient({ uin: z.number(), markname: z.string() })),
+  vipinfo: z.array(lenient({ vip_level: z.number(), u: z.number(), is_vip: z.number() })),
 });
 export type FriendsResult = z.infer<typeof FriendsResult>;
 
-export const GroupListResult = z.looseObject({
+export const GroupListResult = lenient({
   gmasklist: z.array(z.unknown()).default([]),
-  gnamelist: z.array(
-    z.looseObject({ flag: z.number(), name: z.string(), gid: z.number(), code: z.number() }),
-  ),
+  gnamelist: z.array(lenient({ flag: z.number(), name: z.string(), gid: z.number(), code: z.number() })),
   gmarklist: z.array(z.unknown()).default([]),
 });
 export type GroupListResult = z.infer<typeof GroupListResult>;
 
-export const GroupInfoResult = z.looseObject({
-  ginfo: z.looseObject({
+export const GroupInfoResult = lenient({
+  ginfo: lenient({
     gid: z.number(),
     code: z.number(),
     name: z.string(),
@@ -119,36 +118,36 @@ export const GroupInfoResult = z.looseObject({
     flag: z.number(),
     createtime: z.number(),
     memo: z.string(),
-    members: z.array(z.looseObject({ muin: z.number(), mflag: z.number() })),
+    members: z.array(lenient({ muin: z.number(), mflag: z.number() })),
   }),
-  minfo: z.array(z.looseObject({ uin: z.number(), nick: z.string() })),
-  stats: z.array(z.looseObject({ uin: z.number(), client_type: z.number(), stat: z.number() })),
+  minfo: z.array(lenient({ uin: z.number(), nick: z.string() })),
+  stats: z.array(lenient({ uin: z.number(), client_type: z.number(), stat: z.number() })),
   vipinfo: z.array(z.unknown()).default([]),
 });
 export type GroupInfoResult = z.infer<typeof GroupInfoResult>;
 
-export const DiscusListResult = z.looseObject({
-  dnamelist: z.array(z.looseObject({ name: z.string(), did: z.number() })),
+export const DiscusListResult = lenient({
+  dnamelist: z.array(lenient({ name: z.string(), did: z.number() })),
 });
 export type DiscusListResult = z.infer<typeof DiscusListResult>;
 
-export const DiscuInfoResult = z.looseObject({
-  info: z.looseObject({
+export const DiscuInfoResult = lenient({
+  info: lenient({
     did: z.number(),
     discu_owner: z.number(),
     discu_name: z.string(),
     info_seq: z.number(),
-    mem_list: z.array(z.looseObject({ mem_uin: z.number(), ruin: z.number() })),
+    mem_list: z.array(lenient({ mem_uin: z.number(), ruin: z.number() })),
   }),
-  mem_status: z.array(z.looseObject({ uin: z.number(), status: z.string(), client_type: z.number() })),
-  mem_info: z.array(z.looseObject({ uin: z.number(), nick: z.string() })),
+  mem_status: z.array(lenient({ uin: z.number(), status: z.string(), client_type: z.number() })),
+  mem_info: z.array(lenient({ uin: z.number(), nick: z.string() })),
 });
 export type DiscuInfoResult = z.infer<typeof DiscuInfoResult>;
 
-export const FriendUinResult = z.looseObject({ uiuin: z.string(), account: z.number(), uin: z.number() });
+export const FriendUinResult = lenient({ uiuin: z.string(), account: z.number(), uin: z.number() });
 export type FriendUinResult = z.infer<typeof FriendUinResult>;
 
-export const UserInfo = z.looseObject({
+export const UserInfo = lenient({
   uin: z.number(),
   nick: z.string(),
   face: z.number(),
@@ -156,24 +155,24 @@ export const UserInfo = z.looseObject({
   country: z.string(),
   province: z.string(),
   city: z.string(),
-  birthday: z.looseObject({ year: z.number(), month: z.number(), day: z.number() }),
+  birthday: lenient({ year: z.number(), month: z.number(), day: z.number() }),
   account: z.number().optional(),
   lnick: z.string().optional(),
 });
 export type UserInfo = z.infer<typeof UserInfo>;
 
-export const LongNickResult = z.array(z.looseObject({ uin: z.number(), lnick: z.string() }));
+export const LongNickResult = z.array(lenient({ uin: z.number(), lnick: z.string() }));
 export const OnlineBuddiesResult = z.array(
-  z.looseObject({ uin: z.number(), status: z.string(), client_type: z.number() }),
+  lenient({ uin: z.number(), status: z.string(), client_type: z.number() }),
 );
-export const RecentListResult = z.array(z.looseObject({ uin: z.number(), type: z.number() }));
-export const GfaceSigResult = z.looseObject({
+export const RecentListResult = z.array(lenient({ uin: z.number(), type: z.number() }));
+export const GfaceSigResult = lenient({
   reply: z.number(),
   gface_key: z.string(),
   gface_sig: z.string(),
 });
 export type GfaceSigResult = z.infer<typeof GfaceSigResult>;
-export const C2cMsgSigResult = z.looseObject({ type: z.number(), value: z.string(), flags: z.unknown() });
+export const C2cMsgSigResult = lenient({ type: z.number(), value: z.string(), flags: z.unknown() });
 export type C2cMsgSigResult = z.infer<typeof C2cMsgSigResult>;
 
 // ---------------------------------------------------------------------------------------------
@@ -201,10 +200,10 @@ const Base = {
 const Content = z.array(z.unknown());
 
 export const PollItem = z.discriminatedUnion("poll_type", [
-  z.looseObject({ poll_type: z.literal("message"), value: z.looseObject({ ...Base, content: Content }) }),
-  z.looseObject({
+  lenient({ poll_type: z.literal("message"), value: lenient({ ...Base, content: Content }) }),
+  lenient({
     poll_type: z.literal("group_message"),
-    value: z.looseObject({
+    value: lenient({
       ...Base,
       content: Content,
       group_code: z.number(),
@@ -213,9 +212,9 @@ export const PollItem = z.discriminatedUnion("poll_type", [
       seq: z.number(),
     }),
   }),
-  z.looseObject({
+  lenient({
     poll_type: z.literal("discu_message"),
-    value: z.looseObject({
+    value: lenient({
       ...Base,
       content: Content,
       did: z.number(),
@@ -224,9 +223,9 @@ export const PollItem = z.discriminatedUnion("poll_type", [
       seq: z.number(),
     }),
   }),
-  z.looseObject({
+  lenient({
     poll_type: z.literal("sess_message"),
-    value: z.looseObject({
+    value: lenient({
       ...Base,
       content: Content,
       id: z.number(),
@@ -234,13 +233,13 @@ export const PollItem = z.discriminatedUnion("poll_type", [
       service_type: z.number(),
     }),
   }),
-  z.looseObject({
+  lenient({
     poll_type: z.literal("buddies_status_change"),
-    value: z.looseObject({ uin: z.number(), status: z.string(), client_type: z.number() }),
+    value: lenient({ uin: z.number(), status: z.string(), client_type: z.number() }),
   }),
-  z.looseObject({
+  lenient({
     poll_type: z.literal("kick_message"),
-    value: z.looseObject({
+    value: lenient({
       msg_id: z.number(),
       msg_id2: z.number(),
       from_uin: z.number(),
@@ -251,7 +250,7 @@ export const PollItem = z.discriminatedUnion("poll_type", [
       show_reason: z.number(),
     }),
   }),
-  z.looseObject({ poll_type: z.literal("input_notify"), value: z.looseObject({ ...Base }) }),
+  lenient({ poll_type: z.literal("input_notify"), value: lenient({ ...Base }) }),
 ]);
 export type PollItem = z.infer<typeof PollItem>;
 export type PollType = PollItem["poll_type"];
