@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FileCredentialStore, MemoryCredentialStore } from "../../src/core/credentials.js";
+import { FileCredentialStore, MemoryCredentialStore, serverCredentials } from "../../src/core/credentials.js";
 import {
   AbortError,
   AuthError,
@@ -81,8 +81,8 @@ describe("MaxImClient lifecycle and credentials", () => {
       states.push(s.state);
     });
     const iterator = c.events({ types: ["state"] });
-    expect(await c.connect()).toEqual({ userId });
-    expect(await c.connect()).toEqual({ userId });
+    expect(await c.connect()).toEqual({ userId, loggedIn: true });
+    expect(await c.connect()).toEqual({ userId, loggedIn: true });
     expect(c.state).toBe("connected");
     await c.close();
     await c.close();
@@ -100,9 +100,9 @@ describe("MaxImClient lifecycle and credentials", () => {
 
   it("an app token connects with or without an acting user", async () => {
     const admin = new MaxImClient({ url: h.base, appId: APP, adminToken: TOKEN });
-    expect(await admin.connect()).toEqual({ userId: undefined });
+    expect(await admin.connect()).toEqual({ userId: undefined, loggedIn: true });
     const asUser = new MaxImClient({ url: h.base, appId: APP, adminToken: TOKEN, userId });
-    expect(await asUser.connect()).toEqual({ userId });
+    expect(await asUser.connect()).toEqual({ userId, loggedIn: true });
     expect(admin.asUser(userId).userId).toBe(userId);
     await admin.close();
     await asUser.close();
@@ -119,7 +119,8 @@ describe("MaxImClient lifecycle and credentials", () => {
   });
 
   it("credentials live in a CredentialStore: saved on connect, used when no token is given", async () => {
-    const store = new MemoryCredentialStore<MaxImCredentials>();
+    // The clients' view of the store: logins are kept per server URL + account.
+    const store = serverCredentials(new MemoryCredentialStore<MaxImCredentials>(), { url: h.base });
     const first = new MaxImClient({
       url: h.base,
       appId: APP,
@@ -130,12 +131,14 @@ describe("MaxImClient lifecycle and credentials", () => {
     await first.connect();
     expect(await store.load("me")).toEqual({ appId: APP, token: userToken });
     const second = new MaxImClient({ url: h.base, appId: APP, credentials: store, account: "me" });
-    expect(await second.connect()).toEqual({ userId });
+    expect(await second.connect()).toEqual({ userId, loggedIn: true });
     // Even without connect(): the first call loads them.
     const third = new MaxImClient({ url: h.base, appId: APP, credentials: store, account: "me" });
     expect((await third.profile()).user_id).toBe(userId);
     const dir = mkdtempSync(join(tmpdir(), "maxim-creds-"));
-    const file = new FileCredentialStore<MaxImCredentials>(join(dir, "credentials.json"));
+    const file = serverCredentials(new FileCredentialStore<MaxImCredentials>(join(dir, "credentials.json")), {
+      url: h.base,
+    });
     const fourth = new MaxImClient({ url: h.base, appId: APP, token: userToken, credentials: file });
     await fourth.connect();
     expect(statSync(join(dir, "credentials.json")).mode & 0o777).toBe(0o600);

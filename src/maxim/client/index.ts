@@ -4,7 +4,12 @@
  * push), all going through `call(endpoint, input, options)` over the endpoint table.
  */
 import type { CallOptions, ClientEventMap, ClientOptions, PlatformClient } from "../../core/call.js";
-import { type CredentialStore, MemoryCredentialStore } from "../../core/credentials.js";
+import {
+  type CredentialStore,
+  MemoryCredentialStore,
+  normaliseServerUrl,
+  serverCredentials,
+} from "../../core/credentials.js";
 import { type EmittedEvent, Emitter, type EventsOptions, type Listener } from "../../core/emitter.js";
 import { ApiError, AuthError } from "../../core/errors.js";
 import type { ConnectionState } from "../../core/model.js";
@@ -53,6 +58,12 @@ export interface MaxImClientEvents extends ClientEventMap {
 export interface MaxImIdentity {
   /** The acting user (a user token's owner, or the `userId` option); undefined for an app token alone. */
   userId: number | undefined;
+  /**
+   * False when the token stored for this server + account was refused (10008: expired,
+   * revoked, or issued by another server, e.g. a restarted sandbox): it was removed from the
+   * store and the client holds no token; `login` / `userToken` work, then `withToken`.
+   */
+  loggedIn: boolean;
 }
 
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the area methods are assigned to the prototype at the end of this file
@@ -85,7 +96,13 @@ export class MaxImClient extends MaxImCore implements PlatformClient<MaxImClient
     this.#options = options;
     this.appId = options.appId;
     this.account = options.account ?? "default";
-    this.#credentials = options.credentials ?? new MemoryCredentialStore();
+    // Logins are kept per server URL + account: another sandbox's token is never sent here.
+    this.#credentials = serverCredentials(options.credentials ?? new MemoryCredentialStore(), {
+      url: options.url ?? DEFAULT_ENDPOINT,
+      productionUrl: DEFAULT_ENDPOINT,
+      logger: options.logger,
+      platform: "maxim",
+    });
     this.#token = options.token ?? options.adminToken;
     this.#userId = options.userId;
     this.#emitter = new Emitter({
@@ -138,12 +155,14 @@ export class MaxImClient extends MaxImCore implements PlatformClient<MaxImClient
 
   async #connect(options: CallOptions): Promise<MaxImIdentity> {
     this.#setState("connecting");
+    let fromStore = false;
     try {
       if (this.#token === undefined) {
         const stored = await this.#credentials.load(this.account);
         if (stored && stored.appId === this.appId) {
           this.#token = stored.token;
           this.#userId ??= stored.userId;
+          fromStore = true;
         }
       }
       if (this.#token === undefined)
@@ -151,7 +170,10 @@ export class MaxImClient extends MaxImCore implements PlatformClient<MaxImClient
           platform: "maxim",
           code: 10003,
         });
-      const identity = await this.#identify(options);
+      const identity = await this.#identify(options).catch((err: unknown) =>
+        fromStore ? this.#storedTokenRefused(err) : Promise.reject(err),
+      );
+      if (!identity.loggedIn) return identity;
       await this.#credentials.save(this.account, {
         appId: this.appId,
         token: this.#token,
@@ -170,12 +192,40 @@ export class MaxImClient extends MaxImCore implements PlatformClient<MaxImClient
   async #identify(options: CallOptions): Promise<MaxImIdentity> {
     try {
       const profile = await this.call(E.profile, {}, options);
-      return { userId: profile.user_id };
+      return { userId: profile.user_id, loggedIn: true };
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== 10002 || this.#userId !== undefined) throw err;
     }
     await this.page(E.userList, { page_size: 1 }, options);
-    return { userId: undefined };
+    return { userId: undefined, loggedIn: true };
+  }
+
+  /**
+   * The token stored for this server + account was refused (10008): it went stale (a restarted
+   * sandbox, expiry, a password change). Removed from the store with a log line (no secret);
+   * the client is connected and logged out, so the app's login works on it. Other errors rethrown.
+   */
+  async #storedTokenRefused(err: unknown): Promise<MaxImIdentity> {
+    if (!(err instanceof AuthError) || err.code !== 10008) throw err;
+    this.#token = this.#options.token ?? this.#options.adminToken;
+    this.#userId = this.#options.userId;
+    let removed = true;
+    await this.#credentials.delete(this.account).catch(() => {
+      removed = false;
+    });
+    this.log.warn(
+      {
+        account: this.account,
+        url: normaliseServerUrl(this.#options.url ?? DEFAULT_ENDPOINT),
+        code: 10008,
+        removed,
+      },
+      "MaxIM refused the stored access-token (expired, revoked, or issued by another server): logged out; log in again",
+    );
+    const identity: MaxImIdentity = { userId: undefined, loggedIn: false };
+    this.#identity = identity;
+    this.#setState("connected");
+    return identity;
   }
 
   /** Ends `events()` iterators and fails calls in flight. Safe to call twice. */
