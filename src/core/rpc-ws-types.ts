@@ -24,11 +24,52 @@ export type RpcFrame<E = unknown> =
   | { kind: "event"; event: E }
   | { kind: "ignore" };
 
+/** One frame on the wire: a WebSocket text frame, or a binary packet (a binary wire's). */
+export type WireFrame = string | Uint8Array;
+
 export interface RpcCodec<M extends RpcMethod = RpcMethod, E = unknown> {
-  encode(request: RpcRequest<M>): string;
-  /** May throw on garbage; the frame is then logged and dropped, the socket stays up. */
-  decode(text: string): RpcFrame<E>;
+  encode(request: RpcRequest<M>): WireFrame;
+  /**
+   * Reads what the wire delivered (the default WebSocket wire delivers text). May throw on
+   * garbage; the frame is then logged and dropped, the socket stays up.
+   */
+  decode(frame: WireFrame): RpcFrame<E>;
 }
+
+/**
+ * The transport seam: one connection's socket as the RPC engine sees it. The engine owns seq
+ * matching, time limits, abort, keepalive and reconnect; a wire only moves encoded frames. The
+ * default is a `ws` WebSocket (ws-wire.ts); a binary TCP transport plugs in as another wire
+ * plus its own codec.
+ */
+export interface RpcWire {
+  /** Sends one encoded frame. Frames sent in the same tick may leave in one socket write. */
+  send(frame: WireFrame): void;
+  /** Closes gracefully; resolves once the socket is gone (forcibly after a short grace period). */
+  close(code: number, reason: string): Promise<void>;
+  /** Destroys the socket at once; `handlers.close` follows. */
+  terminate(): void;
+}
+
+/** What a wire reports; each handler may be called any number of times until `close`. */
+export interface RpcWireHandlers {
+  /** The socket is open and can carry frames. */
+  open(): void;
+  frame(frame: WireFrame): void;
+  /** The socket is gone (1006 when it died without a close handshake). Called once. */
+  close(code: number, reason: string): void;
+  /** A socket or write error; `close` follows. */
+  error(error: Error): void;
+}
+
+export interface RpcWireOptions {
+  url: string;
+  headers?: Record<string, string>;
+  /** Largest accepted incoming frame in bytes. */
+  maxPayload?: number;
+}
+
+export type RpcWireFactory = (options: RpcWireOptions, handlers: RpcWireHandlers) => RpcWire;
 
 export interface KeepaliveOptions<M extends RpcMethod> {
   intervalMs: number;
@@ -77,6 +118,8 @@ export interface RpcWebSocketOptions<M extends RpcMethod, E> {
   /** Extra handshake headers (Origin, User-Agent…). */
   headers?: Record<string, string>;
   codec: RpcCodec<M, E>;
+  /** Opens one connection's socket (default: a `ws` WebSocket, see RpcWire). */
+  wire?: RpcWireFactory;
   platform?: Platform;
   /** Default 15 s; per call overridable. */
   requestTimeoutMs?: number;

@@ -1,9 +1,9 @@
 // One class over 500 lines on purpose: RpcWebSocket is a single connection state machine
-// (connect, keepalive, reconnect, per-call timers, drain on drop) whose invariants span its
-// private methods; its types live in rpc-ws-types.ts.
+// (connect, keepalive, reconnect, per-call limits, drain on drop) whose invariants span its
+// private methods; its types live in rpc-ws-types.ts, the socket behind RpcWire (ws-wire.ts).
 import { EventEmitter } from "node:events";
-import WebSocket, { type RawData } from "ws";
 import { backoffDelay } from "./backoff.js";
+import { type DeadlineItem, type DeadlineLane, Deadlines } from "./deadlines.js";
 import { abortedError, type Platform, SwitchboardError, TimeoutError, TransportError } from "./errors.js";
 import { type Logger, silentLogger } from "./log.js";
 import type { ConnectionState } from "./model.js";
@@ -18,26 +18,42 @@ import type {
   RpcMethod,
   RpcWebSocketEvents,
   RpcWebSocketOptions,
+  RpcWire,
+  RpcWireHandlers,
   StateChange,
+  WireFrame,
 } from "./rpc-ws-types.js";
+import { wsWire } from "./ws-wire.js";
 
 export type * from "./rpc-ws-types.js";
 
-interface Call {
-  method: RpcMethod;
-  payload: unknown;
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout | undefined;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-  conn: Conn | undefined;
-  seq: number;
-  done: boolean;
+/** One request from issue to answer. Its time limit is a deadline in a shared lane (deadlines.ts). */
+class Call implements DeadlineItem {
+  readonly promise: Promise<unknown>;
+  resolve!: (value: unknown) => void;
+  reject!: (error: Error) => void;
+  onAbort: (() => void) | undefined = undefined;
+  conn: Conn | undefined = undefined;
+  seq = 0;
+  done = false;
+  deadline = 0;
+  lane: DeadlineLane | undefined = undefined;
+
+  constructor(
+    readonly method: RpcMethod,
+    readonly payload: unknown,
+    readonly timeoutMs: number,
+    readonly signal: AbortSignal | undefined,
+  ) {
+    this.promise = new Promise<unknown>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
 }
 
 interface Conn {
-  ws: WebSocket;
+  wire: RpcWire;
   seq: number;
   pending: Map<number, Call>;
   ready: boolean;
@@ -55,13 +71,6 @@ interface Waiter {
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_QUEUE = 1000;
-const CLOSE_GRACE_MS = 1000;
-
-function rawToText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString("utf8");
-  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
-  return Buffer.from(data).toString("utf8");
-}
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
@@ -88,6 +97,7 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
   #reconnectTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
+  readonly #deadlines = new Deadlines<Call>((call) => this.#expire(call));
 
   constructor(options: RpcWebSocketOptions<M, E>) {
     super();
@@ -146,9 +156,9 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
   }
 
   /** Sends a request and resolves with the response payload (decoded by the codec). */
-  request(method: M, payload: unknown, options: CallOptions = {}): Promise<unknown> {
-    const { call, promise } = this.#makeCall(method, payload, options);
-    if (call.done) return promise;
+  request(method: M, payload: unknown, options?: CallOptions): Promise<unknown> {
+    const call = this.#makeCall(method, payload, options);
+    if (call.done) return call.promise;
     const conn = this.#conn;
     if (conn?.ready) {
       this.#transmit(conn, call);
@@ -165,14 +175,14 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
     } else {
       this.#fail(call, this.#transportError("not connected", "not_connected", method));
     }
-    return promise;
+    return call.promise;
   }
 
   /** Sends a raw frame that expects no answer (acks of server pushes). */
-  sendRaw(text: string): void {
+  sendRaw(frame: WireFrame): void {
     const conn = this.#conn;
     if (!conn?.ready) throw this.#transportError("not connected", "not_connected");
-    conn.ws.send(text);
+    conn.wire.send(frame);
   }
 
   /** Rejects everything pending or queued, stops reconnecting and closes the socket. Final. */
@@ -186,34 +196,36 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
     this.#conn = undefined;
     if (conn) this.#clearConnTimers(conn);
     this.#failAll(conn, error);
+    this.#deadlines.clear();
     this.#setState("closed", {});
-    this.#closing = conn ? this.#closeSocket(conn.ws, code, reason) : Promise.resolve();
+    this.#closing = conn ? conn.wire.close(code, reason) : Promise.resolve();
     return this.#closing;
-  }
-
-  #closeSocket(ws: WebSocket, code: number, reason: string): Promise<void> {
-    if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const grace = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
-      ws.once("close", () => {
-        clearTimeout(grace);
-        resolve();
-      });
-      if (ws.readyState === WebSocket.OPEN) ws.close(code, reason);
-      else ws.terminate();
-    });
   }
 
   #open(): void {
     if (this.#closed) return;
     if (this.#attempt === 0) this.#setState(this.#everConnected ? "reconnecting" : "connecting", {});
-    // ws spreads options over its defaults, so undefined keys must be left out entirely.
-    const wsOptions: WebSocket.ClientOptions = { perMessageDeflate: false };
-    if (this.#o.headers) wsOptions.headers = this.#o.headers;
-    if (this.#o.maxPayload !== undefined) wsOptions.maxPayload = this.#o.maxPayload;
-    const ws = new WebSocket(this.#o.url, wsOptions);
+    const handlers: RpcWireHandlers = {
+      error: (err) => {
+        conn.lastError = err;
+      },
+      open: () => {
+        void this.#runOnOpen(conn);
+      },
+      frame: (frame) => {
+        if (conn === this.#conn) this.#onMessage(conn, frame);
+      },
+      close: (code, reason) => {
+        if (conn !== this.#conn) return;
+        this.#drop(conn, { code, reason, error: conn.lastError, wasConnected: conn.ready });
+      },
+    };
+    const wire = (this.#o.wire ?? wsWire)(
+      { url: this.#o.url, headers: this.#o.headers, maxPayload: this.#o.maxPayload },
+      handlers,
+    );
     const conn: Conn = {
-      ws,
+      wire,
       seq: 0,
       pending: new Map(),
       ready: false,
@@ -234,25 +246,6 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
         }),
       );
     }, connectTimeoutMs);
-    // The error listener stays for the socket's life so ws never throws an unhandled 'error'.
-    ws.on("error", (err) => {
-      conn.lastError = err;
-    });
-    ws.on("open", () => {
-      void this.#runOnOpen(conn);
-    });
-    ws.on("message", (data) => {
-      if (conn === this.#conn) this.#onMessage(conn, rawToText(data));
-    });
-    ws.on("close", (code, reason) => {
-      if (conn !== this.#conn) return;
-      this.#drop(conn, {
-        code,
-        reason: reason.toString("utf8"),
-        error: conn.lastError,
-        wasConnected: conn.ready,
-      });
-    });
   }
 
   async #runOnOpen(conn: Conn): Promise<void> {
@@ -260,13 +253,13 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
     try {
       await this.#o.onOpen?.({
         reconnect: this.#everConnected,
-        request: (method, payload, options = {}) => {
-          const { call, promise } = this.#makeCall(method, payload, options);
-          if (call.done) return promise;
+        request: (method, payload, options) => {
+          const call = this.#makeCall(method, payload, options);
+          if (call.done) return call.promise;
           if (conn !== this.#conn)
             this.#fail(call, this.#transportError("connection lost", "connection_lost", method));
           else this.#transmit(conn, call);
-          return promise;
+          return call.promise;
         },
       });
     } catch (err) {
@@ -303,10 +296,10 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
     conn.keepaliveTimer = setInterval(() => {
       if (conn !== this.#conn || conn.keepaliveInFlight) return;
       const { method, payload } = ka.make();
-      const { call, promise } = this.#makeCall(method, payload, { timeoutMs: deadAfterMs });
+      const call = this.#makeCall(method, payload, { timeoutMs: deadAfterMs });
       conn.keepaliveInFlight = true;
       this.#transmit(conn, call);
-      promise.then(
+      call.promise.then(
         () => {
           conn.keepaliveInFlight = false;
         },
@@ -331,12 +324,12 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
     }, ka.intervalMs);
   }
 
-  #onMessage(conn: Conn, text: string): void {
+  #onMessage(conn: Conn, data: WireFrame): void {
     let frame: RpcFrame<E>;
     try {
-      frame = this.#o.codec.decode(text);
+      frame = this.#o.codec.decode(data);
     } catch (err) {
-      this.#log.warn({ err: asError(err), bytes: text.length }, "undecodable frame dropped");
+      this.#log.warn({ err: asError(err), bytes: data.length }, "undecodable frame dropped");
       return;
     }
     switch (frame.kind) {
@@ -369,7 +362,7 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
     if (conn !== this.#conn) return;
     conn.lastError = error;
     this.#drop(conn, { code: 1006, reason: "", error, wasConnected: conn.ready });
-    conn.ws.terminate();
+    conn.wire.terminate();
   }
 
   #drop(conn: Conn, info: CloseInfo): void {
@@ -446,59 +439,40 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
     conn.keepaliveTimer = undefined;
   }
 
-  #makeCall(
-    method: RpcMethod,
-    payload: unknown,
-    options: CallOptions,
-  ): { call: Call; promise: Promise<unknown> } {
-    let resolve!: (value: unknown) => void;
-    let reject!: (error: Error) => void;
-    const promise = new Promise<unknown>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    const call: Call = {
-      method,
-      payload,
-      resolve,
-      reject,
-      timer: undefined,
-      signal: options.signal,
-      onAbort: undefined,
-      conn: undefined,
-      seq: 0,
-      done: false,
-    };
-    const signal = options.signal;
+  #makeCall(method: RpcMethod, payload: unknown, options: CallOptions | undefined): Call {
+    const signal = options?.signal;
+    const timeoutMs = options?.timeoutMs ?? this.#o.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const call = new Call(method, payload, timeoutMs, signal);
     if (signal?.aborted) {
       this.#fail(call, abortedError(this.#platform, signal.reason));
-      return { call, promise };
+      return call;
     }
-    const timeoutMs = options.timeoutMs ?? this.#o.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    call.timer = setTimeout(() => {
-      call.timer = undefined;
-      this.#fail(
-        call,
-        new TimeoutError(`request ${String(method)} timed out after ${timeoutMs} ms`, {
-          platform: this.#platform,
-          code: "timeout",
-          details: { method, timeoutMs },
-        }),
-      );
-    }, timeoutMs);
+    // No timer per call: one per distinct limit, armed for the oldest (deadlines.ts).
+    this.#deadlines.add(call, timeoutMs);
     if (signal) {
       call.onAbort = () => this.#fail(call, abortedError(this.#platform, signal.reason));
       signal.addEventListener("abort", call.onAbort, { once: true });
     }
-    return { call, promise };
+    return call;
+  }
+
+  #expire(call: Call): void {
+    this.#fail(
+      call,
+      new TimeoutError(`request ${String(call.method)} timed out after ${call.timeoutMs} ms`, {
+        platform: this.#platform,
+        code: "timeout",
+        details: { method: call.method, timeoutMs: call.timeoutMs },
+      }),
+    );
   }
 
   #transmit(conn: Conn, call: Call): void {
     conn.seq += 1;
     const seq = conn.seq;
-    let text: string;
+    let frame: WireFrame;
     try {
-      text = this.#o.codec.encode({ seq, method: call.method as M, payload: call.payload });
+      frame = this.#o.codec.encode({ seq, method: call.method as M, payload: call.payload });
     } catch (err) {
       this.#fail(call, asError(err));
       return;
@@ -507,16 +481,13 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
     call.seq = seq;
     conn.pending.set(seq, call);
     // A failed write closes the socket; the close handler rejects this call with the rest.
-    conn.ws.send(text, (err) => {
-      if (err) conn.lastError = err;
-    });
+    conn.wire.send(frame);
   }
 
   #settle(call: Call): boolean {
     if (call.done) return false;
     call.done = true;
-    if (call.timer) clearTimeout(call.timer);
-    call.timer = undefined;
+    this.#deadlines.settled(call);
     if (call.onAbort) call.signal?.removeEventListener("abort", call.onAbort);
     if (call.conn) call.conn.pending.delete(call.seq);
     else {

@@ -22,8 +22,8 @@ interface Wire {
 
 const codec: RpcCodec<string, unknown> = {
   encode: (r) => JSON.stringify(r),
-  decode(text): RpcFrame<unknown> {
-    const m = JSON.parse(text) as Record<string, unknown>;
+  decode(frame): RpcFrame<unknown> {
+    const m = JSON.parse(String(frame)) as Record<string, unknown>;
     if ("event" in m) return { kind: "event", event: m.event };
     if (typeof m.seq !== "number") throw new Error("no seq");
     if ("error" in m) {
@@ -206,6 +206,41 @@ describe("RpcWebSocket request/response", () => {
     await rpc.connect();
     rpc.sendRaw("raw-ack");
     await until(() => server.last.received.some((m) => m.method === "raw-ack"));
+  });
+
+  it("frames sent in one tick leave corked together yet arrive as separate frames, in order", async () => {
+    const { server, rpc } = await setup();
+    await rpc.connect();
+    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => rpc.request("echo", i)));
+    expect(answers).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    const echoed = server.last.received.filter((m) => m.method === "echo").map((m) => m.payload);
+    expect(echoed).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+
+  it("time limits: each call expires on its own limit, mixed limits and answered calls included", async () => {
+    const { server, rpc } = await setup();
+    await rpc.connect();
+    const outcome = (p: Promise<unknown>) =>
+      p.then(
+        (v) => ({ ok: v }),
+        (e: unknown) => ({ err: e instanceof TimeoutError ? "timeout" : String(e) }),
+      );
+    // Held calls with a long limit sit in the same lane before and after short ones.
+    const longHeld = outcome(rpc.request("hold", "a", { timeoutMs: 60_000 }));
+    const short1 = outcome(rpc.request("silent", 1, { timeoutMs: 40 }));
+    const answered = outcome(rpc.request("echo", "b", { timeoutMs: 40 }));
+    const short2 = outcome(rpc.request("silent", 2, { timeoutMs: 80 }));
+    expect(await answered).toEqual({ ok: "b" });
+    expect(await short1).toEqual({ err: "timeout" });
+    expect(await short2).toEqual({ err: "timeout" });
+    // The long call is still pending, and still answerable.
+    expect(rpc.pendingCount).toBe(1);
+    const held = server.held.shift();
+    held?.peer.socket.send(JSON.stringify({ seq: held.msg.seq, ok: "late but in time" }));
+    expect(await longHeld).toEqual({ ok: "late but in time" });
+    // A lane that emptied works again for new calls.
+    expect(await outcome(rpc.request("silent", 3, { timeoutMs: 40 }))).toEqual({ err: "timeout" });
+    expect(rpc.pendingCount).toBe(0);
   });
 
   it("times out per call, ignores the late answer and keeps working", async () => {

@@ -48,8 +48,8 @@ export const maxCodec: RpcCodec<number, MaxPush> = {
       payload: payload ?? {},
     });
   },
-  decode(text): RpcFrame<MaxPush> {
-    const raw: unknown = JSON.parse(text);
+  decode(frame): RpcFrame<MaxPush> {
+    const raw: unknown = JSON.parse(typeof frame === "string" ? frame : Buffer.from(frame).toString("utf8"));
     if (!isObject(raw)) return { kind: "ignore" };
     const cmd = typeof raw.cmd === "number" ? raw.cmd : Cmd.RESPONSE;
     const seq = typeof raw.seq === "number" ? raw.seq : 0;
