@@ -18,9 +18,11 @@ export interface PackageEntry {
 
 interface PackageJson {
   name: string;
-  exports: Record<string, { types: string; import: string }>;
+  exports: Record<string, { types: string; import: string; default: string }>;
   engines: { node: string };
   files: string[];
+  license: string;
+  dependencies: Record<string, string>;
   scripts: Record<string, string>;
 }
 

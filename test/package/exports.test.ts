@@ -30,8 +30,18 @@ describe("package exports", () => {
     for (const entry of entries) expect(entry.types).toBe(entry.import.replace(/\.js$/, ".d.ts"));
   });
 
-  it("publishes only dist and bin, and the build checks the exports it produced", () => {
-    expect(pkg.files).toEqual(["dist", "bin"]);
+  it("every entry loads with import and require() from the same file, types first", () => {
+    for (const entry of entries) {
+      const target = pkg.exports[entry.subpath]!;
+      expect(Object.keys(target), entry.specifier).toEqual(["types", "import", "default"]);
+      expect(target.default, entry.specifier).toBe(target.import);
+    }
+  });
+
+  it("publishes dist, bin, the docs and the license, and the build checks the exports it produced", () => {
+    expect(pkg.files).toEqual(["dist", "bin", "docs", "LICENSE"]);
+    expect(pkg.license).toBe("MIT");
+    expect(readFileSync(join(root, "LICENSE"), "utf8")).toContain("Copyright (c) 2026 Switchboard contributors");
     expect(pkg.scripts.build).toMatch(/node scripts\/check-exports\.mjs$/);
   });
 });

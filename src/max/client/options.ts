@@ -11,7 +11,7 @@ export interface MaxClientOptions extends ClientOptions<MaxSession> {
   /** Default per-request time limit (15 s). */
   timeoutMs?: number;
   /** Where token and deviceId live between runs, per `account` (default: in memory). */
-  credentials?: ClientOptions<MaxSession>["credentials"];
+  credentials?: NonNullable<ClientOptions<MaxSession>["credentials"]>;
   /** Origin header (default `https://web.max.ru`, which the service expects). */
   origin?: string;
   /** Login token to use instead of (and saved into) the stored one. */
