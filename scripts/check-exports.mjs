@@ -38,4 +38,6 @@ if (problems.length > 0) {
   console.error(`package exports are broken after the build:\n  ${problems.join("\n  ")}`);
   process.exit(1);
 }
-console.log(`package exports: ${Object.keys(pkg.exports).length} entries built; each loads with import and require()`);
+console.log(
+  `package exports: ${Object.keys(pkg.exports).length} entries built; each loads with import and require()`,
+);

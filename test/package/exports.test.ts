@@ -41,7 +41,9 @@ describe("package exports", () => {
   it("publishes dist, bin, the docs and the license, and the build checks the exports it produced", () => {
     expect(pkg.files).toEqual(["dist", "bin", "docs", "LICENSE"]);
     expect(pkg.license).toBe("MIT");
-    expect(readFileSync(join(root, "LICENSE"), "utf8")).toContain("Copyright (c) 2026 Switchboard contributors");
+    expect(readFileSync(join(root, "LICENSE"), "utf8")).toContain(
+      "Copyright (c) 2026 Switchboard contributors",
+    );
     expect(pkg.scripts.build).toMatch(/node scripts\/check-exports\.mjs$/);
   });
 });
