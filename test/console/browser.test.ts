@@ -171,4 +171,28 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(`sandbox console in Ch
     await page.locator('#tables section[data-table="pushes"]').waitFor();
     await shot("06-maxim-tables");
   });
+
+  it("VK Live's '+' creates a channel as the acting user; WebQQ has no '+'; MAX lists no faults when none", async () => {
+    await page.locator('#platforms button[data-platform="webqq"]').click();
+    await page.locator("#chats li").first().waitFor();
+    expect(await page.locator("#new-chat-toggle").isHidden()).toBe(true);
+
+    await page.locator('#platforms button[data-platform="vklive"]').click();
+    await page.locator("#chats li").first().waitFor();
+    await page.locator("#as-select").selectOption("2");
+    await page.locator("#new-chat-toggle").click();
+    const form = page.locator("#new-chat");
+    expect(await form.locator('select[name="kind"] option').allTextContents()).toEqual(["channel"]);
+    await form.locator('input[name="title"]').fill("fan_channel");
+    await form.locator('select[name="members"]').selectOption(["3"]);
+    await form.locator('button[type="submit"]').click();
+    await page.locator('#chats li[data-chat-id="fan_channel"]', { hasText: "stream · 1" }).waitFor();
+    // The log lives in the (hidden) Faults view.
+    await page.locator("#notices li", { hasText: "created fan_channel" }).waitFor({ state: "attached" });
+    await shot("07-vklive-new-channel");
+
+    await page.locator('#platforms button[data-platform="max"]').click();
+    await page.locator('#views button[data-view="tables"]').click();
+    await page.locator('#tables section[data-table="faults"] h3', { hasText: "Active faults (0)" }).waitFor();
+  });
 });
