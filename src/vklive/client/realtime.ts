@@ -11,7 +11,8 @@ import { type EmittedEvent, Emitter, type Listener } from "../../core/emitter.js
 import { TransportError } from "../../core/errors.js";
 import type { Logger } from "../../core/log.js";
 import type { ConnectionState } from "../../core/model.js";
-import { EVENT_TYPES, EventEnvelope, type EventType, type VkEvent } from "../protocol/index.js";
+import { parseResponse } from "../../core/validation.js";
+import { EVENT_DATA, EVENT_TYPES, EventEnvelope, type EventType, type VkEvent } from "../protocol/index.js";
 
 export interface RealtimeOptions {
   /** Centrifugo endpoint (ws:// or wss://…/connection/websocket). */
@@ -169,7 +170,15 @@ export class VkLiveRealtime {
   #publication(channel: string, ctx: PublicationContext): void {
     const env = EventEnvelope.safeParse(ctx.data);
     if (!env.success || !KNOWN.has(env.data.type)) return;
-    const e = { channel, event: env.data as unknown as VkEvent } as RealtimeEvent;
+    const type = env.data.type as EventType;
+    let data: VkEvent["data"];
+    try {
+      data = parseResponse(EVENT_DATA[type], env.data.data, { platform: "vklive", what: `event ${type}` });
+    } catch (err) {
+      this.#error(err as Error); // ApiError bad_response: the event is not delivered half-read
+      return;
+    }
+    const e = { channel, event: { type, data } as VkEvent } as RealtimeEvent;
     if (ctx.offset !== undefined) e.offset = Number(ctx.offset);
     this.emitter.emit("event", e);
     this.emitter.emit(e.event.type, e as never);

@@ -4,6 +4,7 @@
  * client survives new server fields; request schemas are what the emulator enforces.
  */
 import { z } from "zod";
+import { lenient } from "../../core/extra.js";
 
 export const DEFAULT_API_URL = "https://apidev.live.vkvideo.ru";
 export const DEFAULT_AUTH_URL = "https://auth.live.vkvideo.ru";
@@ -71,7 +72,7 @@ export const ERROR_DESCRIPTION: Record<ErrorCode, string> = {
   access_denied: "The user denied access",
 };
 
-export const ErrorBody = z.looseObject({
+export const ErrorBody = lenient({
   error: z.string(),
   error_description: z.string().optional(),
   data: z.unknown().optional(),
@@ -96,7 +97,7 @@ export const ScopeSchema = z.enum(SCOPES);
 // ---------- OAuth ----------
 
 /** CodeFlow / refresh answer. */
-export const TokenResponse = z.looseObject({
+export const TokenResponse = lenient({
   access_token: z.string(),
   refresh_token: z.string().optional(),
   expires_in: z.number().optional(),

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { defineEndpoints, type HttpEndpoint, type HttpMethod } from "../../core/endpoint.js";
+import { lenient } from "../../core/extra.js";
 import { LIMITS, type Scope, TokenResponse } from "./base.js";
 import {
   Category,
@@ -73,8 +74,8 @@ const Bool = wire(z.enum(["true", "false", "1", "0"]).transform((v) => v === "tr
 const ChannelQ = z.object({ channel_url: Url });
 
 /** `{data: schema}` (lenient). */
-const data = <T extends z.ZodType>(schema: T) => z.looseObject({ data: schema });
-const Empty = z.looseObject({});
+const data = <T extends z.ZodType>(schema: T) => lenient({ data: schema });
+const Empty = lenient({});
 
 /** The `request` of an entry: its query and body together, as the client gives them. */
 function requestOf(query: z.ZodType | undefined, body: z.ZodType | undefined): z.ZodType {
@@ -146,7 +147,7 @@ export const VKLIVE_ENDPOINTS = defineEndpoints({
     method: "GET",
     path: "/v1/websocket/token",
     auth: "any",
-    response: data(z.looseObject({ token: z.string() })),
+    response: data(lenient({ token: z.string() })),
   }),
   subscriptionTokens: endpoint({
     method: "GET",
@@ -189,7 +190,7 @@ export const VKLIVE_ENDPOINTS = defineEndpoints({
     path: "/v1/channels",
     auth: "any",
     body: ChannelsBody,
-    response: data(z.looseObject({ channels: z.array(ChannelData).default([]) })),
+    response: data(lenient({ channels: z.array(ChannelData).default([]) })),
   }),
   chatMember: endpoint({
     method: "GET",
@@ -203,7 +204,7 @@ export const VKLIVE_ENDPOINTS = defineEndpoints({
     path: "/v1/chat/members",
     auth: "any",
     query: z.object({ channel_url: Url, limit: Limit }),
-    response: data(z.looseObject({ users: z.array(UserShort).default([]) })),
+    response: data(lenient({ users: z.array(UserShort).default([]) })),
   }),
   sendMessage: endpoint({
     method: "POST",
@@ -220,7 +221,7 @@ export const VKLIVE_ENDPOINTS = defineEndpoints({
     path: "/v1/chat/messages",
     auth: "any",
     query: z.object({ channel_url: Url, limit: Limit }),
-    response: data(z.looseObject({ chat_messages: z.array(ChatMessage).default([]) })),
+    response: data(lenient({ chat_messages: z.array(ChatMessage).default([]) })),
   }),
   chatSettings: endpoint({
     method: "GET",
@@ -228,7 +229,7 @@ export const VKLIVE_ENDPOINTS = defineEndpoints({
     auth: "user",
     scope: "chat:settings",
     query: ChannelQ,
-    response: data(z.looseObject({ chat_settings: ChatSettings })),
+    response: data(lenient({ chat_settings: ChatSettings })),
   }),
   editChatSettings: endpoint({
     method: "POST",
@@ -249,28 +250,28 @@ export const VKLIVE_ENDPOINTS = defineEndpoints({
       category_id: z.string().max(200).optional(),
       category_type: z.string().max(100).optional(),
     }),
-    response: data(z.looseObject({ channels: z.array(ChannelData).default([]) })),
+    response: data(lenient({ channels: z.array(ChannelData).default([]) })),
   }),
   onlineCategories: endpoint({
     method: "GET",
     path: "/v1/catalog/online_categories",
     auth: "any",
     query: z.object({ limit: Limit, category_type: z.string().max(100).optional() }),
-    response: data(z.looseObject({ categories: z.array(Category).default([]) })),
+    response: data(lenient({ categories: z.array(Category).default([]) })),
   }),
   category: endpoint({
     method: "GET",
     path: "/v1/category",
     auth: "any",
     query: z.object({ category_id: z.string().min(1).max(200) }),
-    response: data(z.looseObject({ category: Category })),
+    response: data(lenient({ category: Category })),
   }),
   searchCategories: endpoint({
     method: "GET",
     path: "/v1/category/search",
     auth: "any",
     query: z.object({ query: z.string().min(1).max(200), type: z.string().min(1).max(100), limit: Limit }),
-    response: data(z.looseObject({ categories: z.array(Category).default([]) })),
+    response: data(lenient({ categories: z.array(Category).default([]) })),
   }),
   currentUser: endpoint({
     method: "GET",
@@ -284,7 +285,7 @@ export const VKLIVE_ENDPOINTS = defineEndpoints({
     auth: "user",
     scope: "channel:roles",
     query: ChannelQ,
-    response: data(z.looseObject({ roles: z.array(Role.extend({ users: z.array(UserShort).optional() })) })),
+    response: data(lenient({ roles: z.array(Role.extend({ users: z.array(UserShort).optional() })) })),
   }),
   channelPoints: endpoint({
     method: "GET",
@@ -292,14 +293,14 @@ export const VKLIVE_ENDPOINTS = defineEndpoints({
     auth: "user",
     scope: "channel:points",
     query: ChannelQ,
-    response: data(z.looseObject({ balance: z.number(), channel_point: z.unknown().optional() })),
+    response: data(lenient({ balance: z.number(), channel_point: z.unknown().optional() })),
   }),
   rewards: endpoint({
     method: "GET",
     path: "/v1/channel_point/rewards",
     auth: "any",
     query: ChannelQ,
-    response: data(z.looseObject({ rewards: z.array(Reward).default([]) })),
+    response: data(lenient({ rewards: z.array(Reward).default([]) })),
   }),
   activateReward: endpoint({
     method: "POST",
@@ -308,7 +309,7 @@ export const VKLIVE_ENDPOINTS = defineEndpoints({
     scope: "channel:points",
     query: ChannelQ,
     body: RewardActivateBody,
-    response: data(z.looseObject({ demand: RewardDemand })),
+    response: data(lenient({ demand: RewardDemand })),
   }),
   rewardDemands: endpoint({
     method: "GET",
@@ -316,7 +317,7 @@ export const VKLIVE_ENDPOINTS = defineEndpoints({
     auth: "user",
     scope: "channel:points:rewards:demands",
     query: z.object({ channel_url: Url, limit: Limit.optional() }),
-    response: data(z.looseObject({ demands: z.array(RewardDemand).default([]) })),
+    response: data(lenient({ demands: z.array(RewardDemand).default([]) })),
   }),
   resolveDemand: endpoint({
     method: "POST",
@@ -333,7 +334,7 @@ export const VKLIVE_ENDPOINTS = defineEndpoints({
     path: "/v1/stream",
     auth: "any",
     query: ChannelQ,
-    response: data(z.looseObject({ stream: StreamInfo.nullish() })),
+    response: data(lenient({ stream: StreamInfo.nullish() })),
   }),
   streamRecords: endpoint({
     method: "GET",
@@ -341,9 +342,10 @@ export const VKLIVE_ENDPOINTS = defineEndpoints({
     auth: "any",
     query: z.object({ channel_url: Url, limit: Limit, offset: Int(0, 1_000_000).optional() }),
     raw: true,
-    response: z.looseObject({
-      data: z.looseObject({ stream_records: z.array(StreamRecord).default([]) }).optional(),
-      extra: z.looseObject({ is_last: z.boolean().optional(), offset: z.number().optional() }).optional(),
+    // A plain object (unknown fields dropped, never refused): the wire's own `extra` is a field here.
+    response: z.object({
+      data: lenient({ stream_records: z.array(StreamRecord).default([]) }).optional(),
+      extra: lenient({ is_last: z.boolean().optional(), offset: z.number().optional() }).optional(),
     }),
   }),
   streamRecord: endpoint({
@@ -356,14 +358,14 @@ export const VKLIVE_ENDPOINTS = defineEndpoints({
       ip: z.string().max(64).optional(),
       user_agent: z.string().max(1000).optional(),
     }),
-    response: data(z.looseObject({ stream_record: StreamRecord })),
+    response: data(lenient({ stream_record: StreamRecord })),
   }),
   video: endpoint({
     method: "GET",
     path: "/v1/video",
     auth: "any",
     query: z.object({ video_id: z.string().min(1).max(100) }),
-    response: data(z.looseObject({ video: z.record(z.string(), z.unknown()) })),
+    response: data(lenient({ video: z.record(z.string(), z.unknown()) })),
   }),
   tokenInfo: endpoint({
     method: "GET",

@@ -1,6 +1,6 @@
 /**
  * VK Video Live DevAPI (seed 003): endpoints, field names, error constants, scopes, realtime
- * events and webhooks as zod schemas. Response schemas are loose (unknown fields kept) so the
+ * events and webhooks as zod schemas. Response schemas are lenient (unknown fields kept under `extra`) so the
  * client survives new server fields; request schemas are what the emulator enforces.
  */
 export * from "./base.js";

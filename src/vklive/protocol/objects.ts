@@ -1,19 +1,20 @@
 /** Objects of the DevAPI: channels, streams, users, chat messages and parts, settings, channel points, records. */
 import { z } from "zod";
+import { lenient } from "../../core/extra.js";
 import { LIMITS } from "./base.js";
 
 // ---------- shared objects ----------
 
-export const Category = z.looseObject({
+export const Category = lenient({
   id: z.string(),
   title: z.string(),
   type: z.string(),
   cover_url: z.string().optional(),
-  counters: z.looseObject({ viewers: z.number() }).optional(),
+  counters: lenient({ viewers: z.number() }).optional(),
 });
 export type Category = z.infer<typeof Category>;
 
-export const Badge = z.looseObject({
+export const Badge = lenient({
   id: z.string(),
   name: z.string(),
   achievement_name: z.string().optional(),
@@ -21,7 +22,7 @@ export const Badge = z.looseObject({
   medium_url: z.string().optional(),
   large_url: z.string().optional(),
 });
-export const Role = z.looseObject({
+export const Role = lenient({
   id: z.string(),
   name: z.string(),
   small_url: z.string().optional(),
@@ -29,7 +30,7 @@ export const Role = z.looseObject({
   large_url: z.string().optional(),
 });
 
-export const UserShort = z.looseObject({
+export const UserShort = lenient({
   id: z.number(),
   nick: z.string(),
   nick_color: z.number().optional(),
@@ -52,7 +53,7 @@ export const WS_CHANNEL_KINDS = [
   "limited_private_chat",
 ] as const;
 export type WsChannelKind = (typeof WS_CHANNEL_KINDS)[number];
-export const WebSocketChannels = z.looseObject(
+export const WebSocketChannels = lenient(
   Object.fromEntries(WS_CHANNEL_KINDS.map((k) => [k, z.string().optional()])) as Record<
     WsChannelKind,
     z.ZodOptional<z.ZodString>
@@ -60,19 +61,19 @@ export const WebSocketChannels = z.looseObject(
 );
 export type WebSocketChannels = z.infer<typeof WebSocketChannels>;
 
-export const ChannelInfo = z.looseObject({
+export const ChannelInfo = lenient({
   id: z.number(),
   url: z.string(),
   nick: z.string().optional(),
   nick_color: z.number().optional(),
   status: z.string(),
   avatar_url: z.string().optional(),
-  counters: z.looseObject({ subscribers: z.number() }).optional(),
+  counters: lenient({ subscribers: z.number() }).optional(),
   web_socket_channels: WebSocketChannels.optional(),
 });
 export type ChannelInfo = z.infer<typeof ChannelInfo>;
 
-export const StreamInfo = z.looseObject({
+export const StreamInfo = lenient({
   id: z.string(),
   title: z.string(),
   status: z.string(),
@@ -80,12 +81,12 @@ export const StreamInfo = z.looseObject({
   ended_at: z.number().optional(),
   planned_at: z.number().optional(),
   category: Category.optional(),
-  counters: z.looseObject({ viewers: z.number(), views: z.number() }).partial().optional(),
-  source_urls: z.array(z.looseObject({ type: z.string(), url: z.string() })).optional(),
+  counters: lenient({ viewers: z.number().optional(), views: z.number().optional() }).optional(),
+  source_urls: z.array(lenient({ type: z.string(), url: z.string() })).optional(),
 });
 export type StreamInfo = z.infer<typeof StreamInfo>;
 
-export const ChannelData = z.looseObject({
+export const ChannelData = lenient({
   channel: ChannelInfo,
   owner: UserShort.optional(),
   stream: StreamInfo.nullish(),
@@ -109,20 +110,18 @@ export const MessageSendBody = z.strictObject({
 export type MessageSendBody = z.infer<typeof MessageSendBody>;
 
 /** A part as received. */
-export const Part = z.looseObject({
-  text: z.looseObject({ content: z.string() }).optional(),
-  mention: z.looseObject({ id: z.number(), nick: z.string().optional() }).optional(),
-  smile: z
-    .looseObject({
-      id: z.string(),
-      name: z.string().optional(),
-      animated: z.boolean().optional(),
-      small_url: z.string().optional(),
-      medium_url: z.string().optional(),
-      large_url: z.string().optional(),
-    })
-    .optional(),
-  link: z.looseObject({ url: z.string(), content: z.string().optional() }).optional(),
+export const Part = lenient({
+  text: lenient({ content: z.string() }).optional(),
+  mention: lenient({ id: z.number(), nick: z.string().optional() }).optional(),
+  smile: lenient({
+    id: z.string(),
+    name: z.string().optional(),
+    animated: z.boolean().optional(),
+    small_url: z.string().optional(),
+    medium_url: z.string().optional(),
+    large_url: z.string().optional(),
+  }).optional(),
+  link: lenient({ url: z.string(), content: z.string().optional() }).optional(),
 });
 export type Part = z.infer<typeof Part>;
 
@@ -175,7 +174,7 @@ export function partsText(parts: readonly Part[]): string {
     .join("");
 }
 
-export const ChatMessage = z.looseObject({
+export const ChatMessage = lenient({
   id: z.number(),
   created_at: z.number(),
   is_private: z.boolean().optional(),
@@ -184,24 +183,19 @@ export const ChatMessage = z.looseObject({
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
-export const ChatSettings = z.looseObject({
+export const ChatSettings = lenient({
   allow_access: z.string(),
   allow_access_after: z.number(),
   any_message_timeout: z.number(),
   follow_alert: z.boolean(),
-  mode: z
-    .looseObject({
-      general: z
-        .looseObject({
-          is_caps_prohibited: z.boolean(),
-          is_links_prohibited: z.boolean(),
-          is_ru_en_numbers: z.boolean(),
-        })
-        .partial()
-        .optional(),
-      only_smiles: z.looseObject({}).optional(),
-    })
-    .optional(),
+  mode: lenient({
+    general: lenient({
+      is_caps_prohibited: z.boolean().optional(),
+      is_links_prohibited: z.boolean().optional(),
+      is_ru_en_numbers: z.boolean().optional(),
+    }).optional(),
+    only_smiles: lenient({}).optional(),
+  }).optional(),
   same_message_timeout: z.number(),
   subscription_alert: z.boolean(),
 });
@@ -234,17 +228,14 @@ export const ChatSettingsEditBody = z.strictObject({
 });
 export type ChatSettingsEditBody = z.infer<typeof ChatSettingsEditBody>;
 
-export const ChatMemberData = z.looseObject({
-  channel: z.looseObject({ status: z.string(), url: z.string() }).optional(),
-  statistics: z
-    .looseObject({
-      chat_messages_count: z.number(),
-      permanent_bans_count: z.number(),
-      temporary_bans_count: z.number(),
-      total_watched_time: z.number(),
-    })
-    .partial()
-    .optional(),
+export const ChatMemberData = lenient({
+  channel: lenient({ status: z.string(), url: z.string() }).optional(),
+  statistics: lenient({
+    chat_messages_count: z.number().optional(),
+    permanent_bans_count: z.number().optional(),
+    temporary_bans_count: z.number().optional(),
+    total_watched_time: z.number().optional(),
+  }).optional(),
   user: UserShort.extend({ registered_at: z.number().optional() }),
 });
 export type ChatMemberData = z.infer<typeof ChatMemberData>;
@@ -274,11 +265,11 @@ export const ChannelsBody = z.strictObject({
     .max(LIMITS.channels),
 });
 
-export const Credentials = z.looseObject({ token: z.string(), url: z.string() });
+export const Credentials = lenient({ token: z.string(), url: z.string() });
 
 // ---------- channel points ----------
 
-export const Reward = z.looseObject({
+export const Reward = lenient({
   id: z.string(),
   name: z.string(),
   description: z.string().optional(),
@@ -288,11 +279,11 @@ export const Reward = z.looseObject({
 });
 export type Reward = z.infer<typeof Reward>;
 
-export const RewardDemand = z.looseObject({
+export const RewardDemand = lenient({
   id: z.string(),
   reward: Reward,
   user: UserShort,
-  message: z.looseObject({ parts: z.array(Part) }).nullish(),
+  message: lenient({ parts: z.array(Part) }).nullish(),
   status: z.string(),
   created_at: z.number(),
 });
@@ -310,7 +301,7 @@ export const DemandResolveBody = z.strictObject({
   status: z.enum(["approved", "rejected"]),
 });
 
-export const StreamRecord = z.looseObject({
+export const StreamRecord = lenient({
   id: z.string(),
   title: z.string(),
   created_at: z.number(),
@@ -319,19 +310,19 @@ export const StreamRecord = z.looseObject({
   video_id: z.string().optional(),
   preview_url: z.string().optional(),
   category: Category.optional(),
-  counters: z.looseObject({ views: z.number() }).optional(),
+  counters: lenient({ views: z.number() }).optional(),
 });
 export type StreamRecord = z.infer<typeof StreamRecord>;
 
-export const TokenInfo = z.looseObject({ expired_at: z.number(), type: z.string() });
+export const TokenInfo = lenient({ expired_at: z.number(), type: z.string() });
 export type TokenInfo = z.infer<typeof TokenInfo>;
 
-export const CurrentUser = z.looseObject({
+export const CurrentUser = lenient({
   user: UserShort.extend({ registered_at: z.number().optional() }),
-  channel: z.looseObject({ id: z.number(), url: z.string() }).nullish(),
+  channel: lenient({ id: z.number(), url: z.string() }).nullish(),
 });
 export type CurrentUser = z.infer<typeof CurrentUser>;
 
-export const ChannelTokens = z.looseObject({
-  channel_tokens: z.array(z.looseObject({ channel: z.string(), token: z.string() })),
+export const ChannelTokens = lenient({
+  channel_tokens: z.array(lenient({ channel: z.string(), token: z.string() })),
 });

@@ -1,7 +1,14 @@
 /** Realtime (Centrifugo) events and channel names, webhooks, and the Centrifugo v2 constants. */
 import { z } from "zod";
-import type { ChatMessage, RewardDemand, StreamInfo, UserShort } from "./objects.js";
-import { WS_CHANNEL_KINDS, type WsChannelKind } from "./objects.js";
+import { lenient } from "../../core/extra.js";
+import {
+  ChatMessage,
+  RewardDemand,
+  StreamInfo,
+  UserShort,
+  WS_CHANNEL_KINDS,
+  type WsChannelKind,
+} from "./objects.js";
 
 // ---------- realtime events ----------
 
@@ -16,24 +23,33 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export interface EventDataMap {
-  channel_chat_message_send: { chat_message: ChatMessage; channel_url: string };
-  channel_chat_message_delete: { chat_message: { id: number }; channel_url: string };
-  channel_follow_create: { user: UserShort; channel_url: string };
-  channel_raid_income: {
-    from_channel: { id: number; url: string; nick?: string };
-    viewers: number;
-    channel_url: string;
-  };
-  channel_points_reward_demand_create: { demand: RewardDemand; channel_url: string };
-  channel_stream_start: { stream: StreamInfo; channel_url: string };
-  channel_stream_end: { stream: StreamInfo; channel_url: string };
-}
+const ChannelUrl = z.string();
+const StreamEvent = lenient({ stream: StreamInfo, channel_url: ChannelUrl });
+
+/** The `data` of each realtime event type (lenient: unknown fields under `extra`). */
+export const EVENT_DATA = {
+  channel_chat_message_send: lenient({ chat_message: ChatMessage, channel_url: ChannelUrl }),
+  channel_chat_message_delete: lenient({
+    chat_message: lenient({ id: z.number() }),
+    channel_url: ChannelUrl,
+  }),
+  channel_follow_create: lenient({ user: UserShort, channel_url: ChannelUrl }),
+  channel_raid_income: lenient({
+    from_channel: lenient({ id: z.number(), url: z.string(), nick: z.string().optional() }),
+    viewers: z.number(),
+    channel_url: ChannelUrl,
+  }),
+  channel_points_reward_demand_create: lenient({ demand: RewardDemand, channel_url: ChannelUrl }),
+  channel_stream_start: StreamEvent,
+  channel_stream_end: StreamEvent,
+} satisfies Record<EventType, z.ZodType>;
+
+export type EventDataMap = { [K in EventType]: z.infer<(typeof EVENT_DATA)[K]> };
 
 export type VkEvent = { [K in EventType]: { type: K; data: EventDataMap[K] } }[EventType];
 
-/** The payload a Centrifugo publication carries (`pub.data`). */
-export const EventEnvelope = z.looseObject({ type: z.string(), data: z.looseObject({}) });
+/** The payload a Centrifugo publication carries (`pub.data`); `data` is read with `EVENT_DATA[type]`. */
+export const EventEnvelope = lenient({ type: z.string(), data: z.unknown() });
 
 /** Which ws channel (kind) carries which event type. */
 export const EVENT_CHANNEL: Record<EventType, WsChannelKind> = {
@@ -71,7 +87,7 @@ export function parseWsChannel(name: string): { kind: WsChannelKind; channelId: 
 
 // ---------- webhooks ----------
 
-export const WebhookEvent = z.looseObject({
+export const WebhookEvent = lenient({
   id: z.string().min(1),
   time: z.number(),
   user_id: z.number(),
@@ -89,7 +105,7 @@ export const WEBHOOK_STATUSES = [
 ] as const;
 export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
 
-export const WebhookReply = z.looseObject({ id: z.string(), status: z.enum(WEBHOOK_STATUSES) });
+export const WebhookReply = lenient({ id: z.string(), status: z.enum(WEBHOOK_STATUSES) });
 export type WebhookReply = z.infer<typeof WebhookReply>;
 
 // ---------- Centrifugo client protocol v2 (JSON) ----------
