@@ -2,7 +2,7 @@ import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileCredentialStore, MemoryCredentialStore } from "../../src/core/credentials.js";
+import { credentialKey, FileCredentialStore, MemoryCredentialStore } from "../../src/core/credentials.js";
 import { ManualClock } from "../../src/core/emulator/clock.js";
 import { AbortError, ApiError, AuthError } from "../../src/core/errors.js";
 import type { WebQQClient, WebQQSession } from "../../src/webqq/client/index.js";
@@ -237,7 +237,7 @@ describe("WebQQ client against the emulator", () => {
     const a = await loggedIn(h.base, ALICE, "1234567890", { credentials: store, account: "alice" });
     open.push(a);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(await store.list()).toEqual(["alice"]);
+    expect(await store.list()).toEqual([credentialKey(h.base, "alice")]);
     const again = client(h.base, { credentials: store, account: "alice" });
     open.push(again);
     await again.connect();
@@ -253,7 +253,9 @@ describe("WebQQ client against the emulator", () => {
     await a.logout();
     expect(await store.list()).toEqual([]);
     // Reuse the dead session to prove it is dead.
-    const again = client(h.base, { credentials: new MemoryCredentialStore({ default: s }) });
+    const again = client(h.base, {
+      credentials: new MemoryCredentialStore({ [credentialKey(h.base, "default")]: s }),
+    });
     expect((await again.restore())?.psessionid).toBe(s.psessionid);
     await expect(again.onlineBuddies()).rejects.toMatchObject({ code: 103 });
   });

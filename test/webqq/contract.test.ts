@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MemoryCredentialStore } from "../../src/core/credentials.js";
+import { MemoryCredentialStore, serverCredentials } from "../../src/core/credentials.js";
 import { ManualClock } from "../../src/core/emulator/clock.js";
 import {
   AbortError,
@@ -74,7 +74,8 @@ describe("WebQQClient lifecycle", () => {
     const short = await startEmulator({ sessionTtlMs: 150, clock });
     try {
       seedWorld(short.emu);
-      const store = new MemoryCredentialStore<WebQQSession>();
+      // The clients' view of the store: sessions are kept per server URL + account.
+      const store = serverCredentials(new MemoryCredentialStore<WebQQSession>(), { url: short.base });
       const a = await loggedIn(short.base, BOB, "pw-bob", { credentials: store });
       const before = a.session!.psessionid;
       clock.advance(200);

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FileCredentialStore } from "../../src/core/credentials.js";
+import { credentialKey, FileCredentialStore } from "../../src/core/credentials.js";
 import { ManualClock } from "../../src/core/emulator/clock.js";
 import { openStore } from "../../src/core/emulator/store.js";
 import type { Database } from "../../src/core/storage.js";
@@ -81,7 +81,9 @@ describe("one-shot sends on one saved session", () => {
     expect(new Set(got).size).toBe(300);
     expect(got.length).toBe(300);
     // The counter is kept with the session: the stored entry is at or past the last msg_id used.
-    expect((await store.load("default"))?.msgId).toBeGreaterThanOrEqual(Math.max(...ids));
+    expect((await store.load(credentialKey(base, "default")))?.msgId).toBeGreaterThanOrEqual(
+      Math.max(...ids),
+    );
   }, 60_000);
 
   it("a genuine retry (same msg_id, same content, same session) is delivered once", async () => {

@@ -103,7 +103,7 @@ export class WebQQClient implements PlatformClient<WebQQEvents> {
         const creds = ctx.o.login;
         if (!creds)
           throw new AuthError(
-            `no stored WebQQ session for account "${this.account}": log in first (passwordLogin / qrLogin) or pass login`,
+            `no usable stored WebQQ session for account "${this.account}" (none stored, or the server refused it and it was removed): log in first (passwordLogin / qrLogin) or pass login`,
             { platform: "webqq", code: "no_session" },
           );
         await login.passwordLogin(ctx, creds, options);
@@ -136,12 +136,18 @@ export class WebQQClient implements PlatformClient<WebQQEvents> {
       await contacts.onlineBuddies(ctx, options);
       return;
     } catch (err) {
-      if (!(err instanceof AuthError) || !RELINKABLE.has(Number(err.code))) throw err;
+      if (!(err instanceof AuthError)) throw err;
+      if (!RELINKABLE.has(Number(err.code))) {
+        await login.forgetStoredSession(ctx, err);
+        ctx.session = undefined;
+        return;
+      }
     }
     try {
       await login.relink(ctx, options);
     } catch (err) {
-      if (!(err instanceof AuthError) || !ctx.o.login) throw err;
+      // A refused relink removed the stored session: connect() goes on as if none was stored.
+      if (!(err instanceof AuthError)) throw err;
       ctx.session = undefined;
     }
   }

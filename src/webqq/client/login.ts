@@ -231,10 +231,35 @@ export async function login2(
   return ctx.session;
 }
 
-/** login2 again with the ptwebqq we hold (after 103 / 108 / 120 / 100012). */
+/**
+ * login2 again with the ptwebqq we hold (after 103 / 108 / 120 / 100012). Refused (AuthError):
+ * the session is dead for good, so it is removed from the store (see forgetStoredSession) and
+ * the error rethrown; the session stays in memory for a password re-login of the same qq.
+ */
 export async function relink(ctx: Ctx, options: CallOptions = {}): Promise<WebQQSession> {
   const s = ctx.need();
-  return login2(ctx, s.qq, s.status === "offline" ? "online" : s.status, options);
+  try {
+    return await login2(ctx, s.qq, s.status === "offline" ? "online" : s.status, options);
+  } catch (err) {
+    if (err instanceof AuthError) await forgetStoredSession(ctx, err);
+    throw err;
+  }
+}
+
+/**
+ * The server refused the session this client holds (a restarted sandbox, expiry, a relink
+ * refused): removes it from the credential store, with a log line saying why (no cookie or
+ * psessionid), so no later run replays it. Never throws: a store error is logged.
+ */
+export async function forgetStoredSession(ctx: Ctx, err: AuthError): Promise<void> {
+  let removed = true;
+  await ctx.credentials.delete(ctx.account).catch(() => {
+    removed = false;
+  });
+  ctx.log.warn(
+    { account: ctx.account, url: ctx.credentials.url, code: err.code, removed },
+    "WebQQ refused the stored session (expired, or issued by another server): removed; log in again",
+  );
 }
 
 /** Adopts a stored session (its cookies and clientid). */

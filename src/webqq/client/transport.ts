@@ -6,7 +6,11 @@
 import { CookieJar } from "tough-cookie";
 import type { z } from "zod";
 import type { CallOptions } from "../../core/call.js";
-import { type CredentialStore, MemoryCredentialStore } from "../../core/credentials.js";
+import {
+  MemoryCredentialStore,
+  type ServerCredentialStore,
+  serverCredentials,
+} from "../../core/credentials.js";
 import type { Emitter } from "../../core/emitter.js";
 import { ApiError, AuthError, SwitchboardError } from "../../core/errors.js";
 import { HttpClient, type Query } from "../../core/http.js";
@@ -48,7 +52,7 @@ export class Ctx {
   /** Kept (in memory only) after a captcha-free password login, to log in again by itself. */
   password: string | undefined;
   clientid: string;
-  readonly credentials: CredentialStore<WebQQSession>;
+  readonly credentials: ServerCredentialStore<WebQQSession>;
   /** The last msg_id handed out, and the highest one reserved in the credential store. */
   #msgId: number;
   #msgIdCeiling = 0;
@@ -60,7 +64,13 @@ export class Ctx {
     readonly account: string,
   ) {
     this.log = o.logger ?? silentLogger;
-    this.credentials = o.credentials ?? new MemoryCredentialStore();
+    // Sessions are kept per server (the d host, where psessionid lives) + account.
+    this.credentials = serverCredentials(o.credentials ?? new MemoryCredentialStore(), {
+      url: o.hosts?.d ?? o.url ?? HOSTS.d,
+      productionUrl: HOSTS.d,
+      logger: this.log,
+      platform: "webqq",
+    });
     this.clientid = o.clientid ?? randomDigits(8);
     this.#msgId = (1000 + Math.floor(Math.random() * 9000)) * 10_000;
     const baseFetch = o.fetch ?? globalThis.fetch;
