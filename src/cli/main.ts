@@ -1,8 +1,9 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
-import { reportCliError } from "./errors.js";
+import { exitCodeOf, hasReported, isVerbose, reportCliError } from "./errors.js";
 import { registerMaxCommands } from "./max.js";
 import { registerMaxImCommands } from "./maxim.js";
+import { profileCommand } from "./profile-command.js";
 import { sandboxCommand } from "./sandbox.js";
 import { registerVkLiveCommands } from "./vklive.js";
 import { registerWebQQCommands } from "./webqq.js";
@@ -22,8 +23,35 @@ export function buildProgram(): Command {
   registerMaxImCommands(program);
   registerWebQQCommands(program);
   registerVkLiveCommands(program);
+  program.addCommand(profileCommand());
   return program;
 }
+
+/**
+ * A failure outside the command's own await (a background rejection inside a client) is still
+ * one readable line, never a stack; after a failure was already reported it is only echoed with
+ * --verbose.
+ */
+function onStray(err: unknown): void {
+  if (hasReported()) {
+    if (isVerbose())
+      process.stderr.write(`(after the error above) ${err instanceof Error ? err.stack : String(err)}\n`);
+    return;
+  }
+  reportCliError(err);
+  process.exit(exitCodeOf(err));
+}
+process.on("unhandledRejection", onStray);
+process.on("uncaughtException", (err) => {
+  onStray(err);
+  // The process state is unknown after an uncaught exception: end it with the code already set.
+  process.exit(typeof process.exitCode === "number" && process.exitCode !== 0 ? process.exitCode : 1);
+});
+// A reader that went away (`| head`, a killed parent) is not an error worth a stack.
+for (const stream of [process.stdout, process.stderr])
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE" && err.code !== "EIO") onStray(err);
+  });
 
 try {
   await buildProgram().parseAsync(process.argv);

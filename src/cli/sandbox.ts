@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { createLogger, type Logger } from "../core/log.js";
+import { createLogger } from "../core/log.js";
 import {
   DEFAULT_BASE_PORT,
   DEFAULT_DATA_FILE,
@@ -9,6 +9,8 @@ import {
   SandboxStartError,
   startSandbox,
 } from "../sandbox/index.js";
+import { banner } from "./banner.js";
+import { watchParent } from "./parent-watch.js";
 
 interface SandboxFlags {
   port: number;
@@ -22,6 +24,9 @@ interface SandboxFlags {
   maxKeepalive: number;
   json?: boolean;
   logLevel: string;
+  verbose?: boolean;
+  /** False with --no-exit-with-parent. */
+  exitWithParent: boolean;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -144,13 +149,19 @@ export function sandboxCommand(): Command {
     .addOption(
       new Option("--log-level <level>", "log level (logs go to stderr)").choices(LOG_LEVELS).default("info"),
     )
+    .option("--verbose", "log everything (--log-level debug)")
+    .option(
+      "--no-exit-with-parent",
+      "keep running when the process that started it goes away (default: shut down, so a killed `npx … &` leaves no orphan)",
+    )
     .action(async (flags: SandboxFlags) => {
       await runSandbox(flags);
     });
 }
 
 async function runSandbox(flags: SandboxFlags): Promise<void> {
-  const log = createLogger({ level: flags.logLevel, name: "sandbox" });
+  const level = flags.verbose && flags.logLevel === "info" ? "debug" : flags.logLevel;
+  const log = createLogger({ level, name: "sandbox" });
   const data = flags.memory ? null : resolve(flags.data ?? DEFAULT_DATA_FILE);
   let sandbox: Sandbox;
   try {
@@ -172,10 +183,10 @@ async function runSandbox(flags: SandboxFlags): Promise<void> {
   }
 
   let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
+  const stop = (why: string) => {
     if (stopping) return;
     stopping = true;
-    log.info(`${signal} received, shutting down`);
+    log.info(`${why}, shutting down`);
     setTimeout(() => {
       process.stderr.write("switchboard sandbox: shutdown took too long, exiting\n");
       process.exit(1);
@@ -188,48 +199,10 @@ async function runSandbox(flags: SandboxFlags): Promise<void> {
       },
     );
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+    process.on(signal, () => stop(`${signal} received`));
+  if (flags.exitWithParent) watchParent((reason) => stop(reason));
 
   if (flags.json) process.stdout.write(`${JSON.stringify(sandbox.urls)}\n`);
-  else process.stdout.write(describe(sandbox, flags, log));
-}
-
-/** The human start-up banner: one line per endpoint, where SMS codes show up, the data. */
-function describe(sandbox: Sandbox, flags: SandboxFlags, log: Logger): string {
-  const { urls } = sandbox;
-  const lines = [
-    "Switchboard sandbox is running",
-    `  console + admin API  ${urls.console}  (web console: open it in a browser)`,
-    `  MAX                  ${urls.max}`,
-    `  MaxIM                ${urls.maxim}`,
-    `  WebQQ                ${urls.webqq}`,
-    `  VK Video Live        ${urls.vklive}`,
-  ];
-  const inbox = `GET ${urls.console}/_sandbox/max/sms?phone=<phone>`;
-  if (flags.smsCode) lines.push(`MAX SMS codes: always ${flags.smsCode} (--sms-code); also ${inbox}`);
-  else if (log.isLevelEnabled("info"))
-    lines.push(`MAX SMS codes: in the log below ("SMS code for …") and at ${inbox}`);
-  else lines.push(`MAX SMS codes: ${inbox}`);
-  lines.push(
-    sandbox.dataFile
-      ? `Data: ${sandbox.dataFile} (files in ${sandbox.filesDir})`
-      : "Data: in memory (gone on exit)",
-  );
-  const report = sandbox.seedReport;
-  if (report) {
-    const what = report.source === "demo" ? "Demo" : "Seeded";
-    const faces: Record<string, string> = { max: "MAX", maxim: "MaxIM", webqq: "WebQQ", vklive: "VK Live" };
-    for (const a of report.accounts) {
-      // A password goes with the login; other notes (admin tokens, live channels) on their own lines.
-      const secrets = a.notes?.filter((n) => /^[\w ]*password: /i.test(n)) ?? [];
-      const others = a.notes?.filter((n) => !secrets.includes(n)) ?? [];
-      const secret = secrets.length ? ` (${secrets.join("; ")})` : "";
-      const name = a.name !== a.login ? ` ${a.name}` : "";
-      lines.push(`${what} ${faces[a.platform] ?? a.platform} user: ${a.login}${name}${secret}`);
-      for (const note of others) lines.push(`${what}: ${note}`);
-    }
-  }
-  lines.push("Press Ctrl+C to stop.");
-  return `${lines.join("\n")}\n`;
+  else process.stdout.write(banner(sandbox, flags, log));
 }

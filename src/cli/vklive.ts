@@ -1,86 +1,76 @@
 /**
- * `switchboard vklive auth | channel | chat send | chat tail`. Tokens live in
+ * `switchboard vklive login (auth) | channel | chat send | chat tail`. Tokens live in
  * `$XDG_CONFIG_HOME/switchboard/vklive-tokens.json` (or ~/.config/…), mode 0600, refreshed
- * automatically. Settings come from flags or VKLIVE_* environment variables.
+ * automatically; `login` remembers the URL, client id and secret and redirect URI in the profile.
  */
 import { createServer } from "node:http";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { FileCredentialStore } from "../core/credentials.js";
 import { VkLiveClient } from "../vklive/client/index.js";
 import { OAuthState, parseCodeRedirect, type TokenSet } from "../vklive/client/oauth.js";
-import { DEFAULT_API_URL, partsText, SCOPES, type Scope } from "../vklive/protocol/index.js";
+import { type ChatMessage, partsText, SCOPES, type Scope } from "../vklive/protocol/index.js";
+import { cliAction as action, CliError } from "./errors.js";
+import {
+  type CommonFlags,
+  emit,
+  PLATFORMS,
+  type Resolved,
+  required,
+  resolve,
+  withCommon,
+} from "./options.js";
+import { configDir, saveProfile } from "./profile.js";
 
-interface Common {
-  baseUrl?: string;
+interface VkFlags extends CommonFlags {
   clientId?: string;
   clientSecret?: string;
   redirectUri?: string;
   tokenFile?: string;
   token?: string;
-  json?: boolean;
 }
 
-function tokenFile(o: Common): string {
-  if (o.tokenFile) return o.tokenFile;
-  const base = process.env.XDG_CONFIG_HOME || join(homedir(), ".config");
-  return join(base, "switchboard", "vklive-tokens.json");
+interface VkRun extends Resolved {
+  tokenFile: string;
+  client: VkLiveClient;
 }
 
-function client(o: Common, mode?: "user" | "app"): VkLiveClient {
-  const token = o.token ?? process.env.VKLIVE_ACCESS_TOKEN;
+async function setup(o: VkFlags, opts: { useToken?: boolean; mode?: "user" | "app" } = {}): Promise<VkRun> {
+  const r = await resolve("vklive", o);
+  const tokenFile = r.setting("tokenFile", o.tokenFile) ?? join(configDir(), "vklive-tokens.json");
+  const token = opts.useToken === false ? undefined : r.setting("token", o.token);
   // One credentials file ({version: 1, accounts: {default: tokens}}), atomic, 0600.
-  const credentials = new FileCredentialStore<TokenSet>(tokenFile(o));
-  return new VkLiveClient({
-    url: o.baseUrl ?? process.env.VKLIVE_BASE_URL ?? DEFAULT_API_URL,
-    clientId: o.clientId ?? process.env.VKLIVE_CLIENT_ID,
-    clientSecret: o.clientSecret ?? process.env.VKLIVE_CLIENT_SECRET,
-    redirectUri: o.redirectUri ?? process.env.VKLIVE_REDIRECT_URI,
+  const credentials = new FileCredentialStore<TokenSet>(tokenFile);
+  const client = new VkLiveClient({
+    ...(r.url ? { url: r.url } : {}),
+    clientId: r.setting("clientId", o.clientId),
+    clientSecret: r.setting("clientSecret", o.clientSecret),
+    redirectUri: r.setting("redirectUri", o.redirectUri),
+    logger: r.log,
     ...(token ? { tokens: { accessToken: token, tokenType: "Bearer" } } : { credentials }),
-    ...(mode ? { auth: mode } : {}),
+    ...(opts.mode ? { auth: opts.mode } : {}),
   });
-}
-
-function out(v: unknown): void {
-  process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+  return { ...r, tokenFile, client };
 }
 
 function common(cmd: Command): Command {
-  return cmd
-    .option("--base-url <url>", "DevAPI base URL (the sandbox: http://127.0.0.1:8704)")
-    .option("--client-id <id>", "application client_id (default $VKLIVE_CLIENT_ID)")
-    .option("--client-secret <secret>", "application secret (default $VKLIVE_CLIENT_SECRET)")
+  return withCommon(cmd, "vklive")
+    .option(
+      "--client-id <id>",
+      "application client_id (default $SWITCHBOARD_VKLIVE_CLIENT_ID, the profile's)",
+    )
+    .option(
+      "--client-secret <secret>",
+      "application secret (default $SWITCHBOARD_VKLIVE_CLIENT_SECRET, the profile's)",
+    )
     .option("--token-file <file>", "where user tokens are kept (0600)")
-    .option("--token <token>", "use this access token (default $VKLIVE_ACCESS_TOKEN)");
+    .option("--token <token>", "use this access token (default $SWITCHBOARD_VKLIVE_TOKEN)");
 }
 
-/** CodeFlow from a terminal: open the printed URL; a loopback redirect_uri is caught here. */
-async function auth(o: Common & { scopes: string; code?: string; port?: string }): Promise<void> {
-  const redirectUri = o.redirectUri ?? process.env.VKLIVE_REDIRECT_URI;
-  if (!redirectUri) throw new Error("--redirect-uri (or $VKLIVE_REDIRECT_URI) is required");
-  const scopes = o.scopes
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
-  if (unknown.length) throw new Error(`unknown scopes: ${unknown.join(", ")} (known: ${SCOPES.join(", ")})`);
-  const c = client({ ...o, redirectUri, token: undefined });
-  if (o.code) {
-    await c.exchangeCode(o.code);
-    process.stderr.write(`tokens saved to ${tokenFile(o)}\n`);
-    return;
-  }
-  const states = new OAuthState();
-  const state = states.create("cli");
-  const url = c.authorizeUrl({ scopes: scopes as Scope[], state });
+/** Waits for the browser's redirect on a loopback redirect URI and answers it. */
+function catchRedirect(redirectUri: string, states: OAuthState): Promise<string> {
   const redirect = new URL(redirectUri);
-  if (!["127.0.0.1", "localhost", "[::1]"].includes(redirect.hostname)) {
-    process.stderr.write(`Open this URL, then run again with --code <code from the redirect>:\n${url}\n`);
-    return;
-  }
-  process.stderr.write(`Open this URL in a browser to authorize:\n${url}\n`);
-  const code = await new Promise<string>((resolve, reject) => {
+  return new Promise<string>((resolveCode, reject) => {
     const server = createServer((req, res) => {
       const got = parseCodeRedirect(req.url ?? "/");
       if (new URL(req.url ?? "/", redirectUri).pathname !== redirect.pathname) {
@@ -92,87 +82,169 @@ async function auth(o: Common & { scopes: string; code?: string; port?: string }
         server.close();
         server.closeAllConnections();
         if (err) reject(err);
-        else resolve(got.code ?? "");
+        else resolveCode(got.code ?? "");
       };
       if (got.error)
         return finish(
           400,
           `Authorization failed: ${got.error}`,
-          new Error(`authorization failed: ${got.error}`),
+          new CliError(`authorization failed: ${got.error}`),
         );
       if (!states.verify(got.state, "cli"))
-        return finish(400, "State mismatch", new Error("state mismatch (possible CSRF)"));
-      if (!got.code) return finish(400, "No code", new Error("no code in the redirect"));
+        return finish(400, "State mismatch", new CliError("state mismatch in the redirect (possible CSRF)"));
+      if (!got.code) return finish(400, "No code", new CliError("no code in the redirect"));
       finish(200, "Authorized: you can close this window.");
     });
-    server.once("error", reject);
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        new CliError(
+          `cannot listen on the redirect URI ${redirectUri} (${err.code ?? err.message}): is the port free?`,
+        ),
+      ),
+    );
     server.listen(Number(redirect.port || 80), redirect.hostname.replace(/^\[|\]$/g, ""));
   });
+}
+
+/** CodeFlow from a terminal: open the printed URL; a loopback redirect_uri is caught here. */
+async function login(o: VkFlags & { scopes: string; code?: string }): Promise<void> {
+  const r = await setup(o, { useToken: false });
+  const redirectUri = required(r, "redirectUri", "--redirect-uri", r.setting("redirectUri", o.redirectUri));
+  const clientId = required(r, "clientId", "--client-id", r.setting("clientId", o.clientId));
+  const clientSecret = r.setting("clientSecret", o.clientSecret);
+  const scopes = o.scopes
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+  if (unknown.length)
+    throw new CliError(`unknown scopes: ${unknown.join(", ")} (known: ${SCOPES.join(", ")})`);
+  let redirect: URL;
+  try {
+    redirect = new URL(redirectUri);
+  } catch {
+    throw new CliError(
+      `invalid --redirect-uri "${redirectUri}": expected a URL like http://127.0.0.1:5173/cb`,
+    );
+  }
+  const c = r.client;
+  let code = o.code;
+  if (!code) {
+    const states = new OAuthState();
+    const state = states.create("cli");
+    const url = c.authorizeUrl({ scopes: scopes as Scope[], state });
+    if (!["127.0.0.1", "localhost", "[::1]"].includes(redirect.hostname)) {
+      process.stderr.write(`Open this URL, then run again with --code <code from the redirect>:\n${url}\n`);
+      return;
+    }
+    process.stderr.write(`Open this URL in a browser to authorize:\n${url}\n`);
+    code = await catchRedirect(redirectUri, states);
+  }
   await c.exchangeCode(code);
-  process.stderr.write(`tokens saved to ${tokenFile(o)}\n`);
-  out((await c.currentUser()).user);
+  const url = r.url ?? (PLATFORMS.vklive.production as string);
+  await saveProfile(r.profileName, "vklive", {
+    url,
+    clientId,
+    clientSecret,
+    redirectUri,
+    ...(o.tokenFile ? { tokenFile: o.tokenFile } : {}),
+  });
+  const user = (await c.currentUser()).user;
+  await c.close();
+  emit(
+    r,
+    { user, url, tokenFile: r.tokenFile, profile: r.profileName },
+    `logged in as ${user.nick} (id ${user.id}) at ${url}; tokens saved to ${r.tokenFile}, profile "${r.profileName}" remembers the URL and app`,
+  );
 }
 
 export function registerVkLiveCommands(program: Command): void {
   const vk = program.command("vklive").description("VK Video Live DevAPI");
 
-  common(vk.command("auth").description("log in with CodeFlow and keep the tokens (0600)"))
+  common(
+    vk
+      .command("login")
+      .alias("auth")
+      .description("log in with CodeFlow; keep the tokens (0600) and remember URL and app in the profile"),
+  )
     .option("--redirect-uri <uri>", "registered redirect URI (a loopback one is served here)")
     .option("--scopes <list>", "comma-separated scopes", "chat:message:send")
     .option("--code <code>", "finish with a code copied from the redirect")
-    .action(auth);
+    .action(action(login));
 
   common(
     vk.command("channel <channelUrl>").description("channel, owner and stream (GET /v1/channel)"),
-  ).action(async (channelUrl: string, o: Common) => {
-    const c = client(o);
-    try {
-      out(await c.channel(channelUrl));
-    } finally {
-      await c.close();
-    }
-  });
+  ).action(
+    action(async (channelUrl: string, o: VkFlags) => {
+      const r = await setup(o);
+      try {
+        const ch = await r.client.channel(channelUrl);
+        const info = ch as unknown as {
+          channel: { url: string; status?: string };
+          owner?: { nick?: string };
+          stream?: { title?: string } | null;
+        };
+        emit(r, ch, [
+          `channel ${info.channel.url}${info.owner?.nick ? ` of ${info.owner.nick}` : ""}${info.channel.status ? ` (${info.channel.status})` : ""}`,
+          info.stream?.title ? `stream: ${info.stream.title}` : "no stream",
+        ]);
+      } finally {
+        await r.client.close();
+      }
+    }),
+  );
 
   const chat = vk.command("chat").description("read and write a channel's chat");
   common(
     chat.command("send <channelUrl> <text>").description("send a message (POST /v1/chat/message/send)"),
-  ).action(async (channelUrl: string, text: string, o: Common) => {
-    const c = client(o);
-    try {
-      await c.sendMessage(channelUrl, text);
-      process.stderr.write("sent\n");
-    } finally {
-      await c.close();
-    }
-  });
+  ).action(
+    action(async (channelUrl: string, text: string, o: VkFlags) => {
+      const r = await setup(o);
+      try {
+        await r.client.sendMessage(channelUrl, text);
+        emit(r, { sent: true, channel: channelUrl, text }, `sent to the chat of ${channelUrl}: ${text}`);
+      } finally {
+        await r.client.close();
+      }
+    }),
+  );
 
   common(chat.command("tail <channelUrl>").description("print recent messages, then follow new ones"))
-    .option("--limit <n>", "recent messages to print first (≤ 200)", "20")
+    .option("--limit <n>", "recent messages to print first (0 to 200)", "20")
     .option("--no-follow", "exit after the recent messages")
-    .option("--json", "one JSON event per line")
-    .action(async (channelUrl: string, o: Common & { limit: string; follow: boolean }) => {
-      const c = client(o);
-      const line = (nick: string, text: string) => process.stdout.write(`${nick}: ${text}\n`);
-      const recent = await c.chatMessages(channelUrl, Number(o.limit));
-      for (const m of recent.reverse()) {
-        if (o.json) process.stdout.write(`${JSON.stringify(m)}\n`);
-        else line(m.author.nick, partsText(m.parts));
-      }
-      if (!o.follow) return;
-      const ctl = new AbortController();
-      const stop = () => ctl.abort();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-      process.stderr.write("following (Ctrl-C to stop)\n");
-      try {
-        for await (const e of c.chat(channelUrl).events({ signal: ctl.signal })) {
-          if (o.json) process.stdout.write(`${JSON.stringify(e.event)}\n`);
-          else if (e.event.type === "channel_chat_message_send") {
-            line(e.event.data.chat_message.author.nick, partsText(e.event.data.chat_message.parts));
-          } else process.stdout.write(`* ${e.event.type}\n`);
+    .action(
+      action(async (channelUrl: string, o: VkFlags & { limit: string; follow: boolean }) => {
+        if (!/^\d+$/.test(o.limit) || Number(o.limit) > 200) throw new CliError("--limit must be 0 to 200");
+        const r = await setup(o);
+        const c = r.client;
+        // With --json every line is one event {type, data}: recent messages come first, in the
+        // shape the live feed gives a new message.
+        const message = (data: { chat_message: ChatMessage }) =>
+          `${data.chat_message.author.nick}: ${partsText(data.chat_message.parts)}`;
+        try {
+          const recent = Number(o.limit) > 0 ? await c.chatMessages(channelUrl, Number(o.limit)) : [];
+          for (const m of recent.reverse()) {
+            const data = { chat_message: m, channel_url: channelUrl };
+            emit(r, { type: "channel_chat_message_send", data }, message(data));
+          }
+          if (!o.follow) return;
+          const ctl = new AbortController();
+          const stop = () => ctl.abort();
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
+          process.stderr.write("following (Ctrl-C to stop)\n");
+          try {
+            for await (const e of c.chat(channelUrl).events({ signal: ctl.signal })) {
+              const ev = e.event;
+              emit(r, ev, ev.type === "channel_chat_message_send" ? message(ev.data) : `* ${ev.type}`);
+            }
+          } finally {
+            process.off("SIGINT", stop);
+            process.off("SIGTERM", stop);
+          }
+        } finally {
+          await c.close();
         }
-      } finally {
-        await c.close();
-      }
-    });
+      }),
+    );
 }

@@ -172,7 +172,7 @@ describe("switchboard max", () => {
   it("login --qr prints a QR code and finishes once another device approves", async () => {
     const child = spawn(
       process.execPath,
-      [BIN, "max", "login", "--qr", "--account", "qr", "--url", urls.max],
+      [BIN, "max", "login", "--qr", "--account", "qr", "--profile", "qr", "--url", urls.max],
       { env },
     );
     let stderr = "";

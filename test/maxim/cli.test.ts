@@ -1,11 +1,14 @@
 /** `switchboard maxim …` end to end: the real binary against an emulator started by the test. */
 import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, type Harness, startEmulator, TOKEN } from "./harness.js";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "switchboard.js");
 let h: Harness;
+const config = mkdtempSync(join(tmpdir(), "sb-maxim-cli-"));
 
 interface Run {
   code: number | null;
@@ -18,11 +21,12 @@ function run(
   args: string[],
   opts: { token?: string | null; env?: Record<string, string> } = {},
 ): Promise<Run> {
-  const creds = ["--endpoint", h.base, "--app-id", "welovemaxim"];
+  // The older --endpoint spelling of --url, still accepted; --json for the documented shapes.
+  const creds = ["--endpoint", h.base, "--app-id", "welovemaxim", "--json"];
   const token = opts.token === undefined ? TOKEN : opts.token;
   if (token !== null) creds.push("--token", token);
   return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env };
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: config };
     delete env.MAXIM_ACCESS_TOKEN;
     Object.assign(env, opts.env);
     const child = spawn(process.execPath, [BIN, "maxim", ...args, ...creds], { env });
@@ -127,7 +131,9 @@ describe("switchboard maxim", () => {
     const auth = await run(["push", "x"], { token: badToken });
     expect(auth.code).toBe(2);
     expect(auth.stdout).toBe("");
-    expect(auth.stderr.trim()).toBe("error: MaxIM 10008: Invalid access-token in header");
+    expect(auth.stderr.trim()).toMatch(
+      /^error: MaxIM 10008: Invalid access-token in header \(log in with `switchboard maxim login`\)$/,
+    );
     expect(auth.stderr).not.toContain(badToken);
     const noToken = await run(["push", "x"], { token: null });
     expect(noToken.code).toBe(2);
@@ -137,7 +143,7 @@ describe("switchboard maxim", () => {
     expect(taken.stderr.trim()).toBe("error: MaxIM 10004: User already exists");
     const badIds = await run(["send", "12,abc", "x"]);
     expect(badIds.code).toBe(1);
-    expect(badIds.stderr).toContain("not an id: abc");
+    expect(badIds.stderr).toContain('not a user id: "abc"');
     // --token falls back to $MAXIM_ACCESS_TOKEN.
     const fromEnv = await run(["push", "env token"], { token: null, env: { MAXIM_ACCESS_TOKEN: TOKEN } });
     expect(fromEnv.code).toBe(0);

@@ -75,6 +75,7 @@ describe("vklive CLI", () => {
       redirectUri,
       "--scopes",
       "chat:message:send",
+      "--json",
     ]);
     await waitFor(() => p.stderr.includes("/app/oauth2/authorize?"), 15_000, "authorize url");
     const url = p.stderr.split("\n").find((l) => l.includes("/app/oauth2/authorize?")) ?? "";
@@ -94,7 +95,7 @@ describe("vklive CLI", () => {
     const cb = await fetch(location);
     expect(cb.status).toBe(200);
     expect(await p.done).toBe(0);
-    expect(JSON.parse(p.stdout).nick).toBe("viewer");
+    expect(JSON.parse(p.stdout).user.nick).toBe("viewer");
     const file = join(config, "switchboard", "vklive-tokens.json");
     expect(statSync(file).mode & 0o777).toBe(0o600);
 

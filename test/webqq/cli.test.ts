@@ -8,6 +8,8 @@ import { ALICE, BOB, type Harness, seedWorld, startEmulator, until } from "./har
 
 let h: Harness;
 const dir = mkdtempSync(join(tmpdir(), "webqq-cli-"));
+// `login` saves a profile in the config folder: keep it in the test's own folder.
+process.env.XDG_CONFIG_HOME = join(dir, "config");
 beforeAll(async () => {
   h = await startEmulator({ pollTimeoutMs: 200 });
   seedWorld(h.emu);
@@ -23,7 +25,7 @@ async function run(args: string[], ask: () => string = () => "") {
     err: (l) => err.push(l),
     ask: async () => ask(),
   });
-  const p = program.parseAsync(["node", "switchboard", "webqq", ...args, "--endpoint", h.base], {
+  const p = program.parseAsync(["node", "switchboard", "webqq", ...args, "--endpoint", h.base, "--json"], {
     from: "node",
   });
   return { p, out, err };
