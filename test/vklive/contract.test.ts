@@ -6,7 +6,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryCredentialStore } from "../../src/core/credentials.js";
+import { credentialKey, MemoryCredentialStore } from "../../src/core/credentials.js";
 import { systemClock } from "../../src/core/emulator/clock.js";
 import { openStore } from "../../src/core/emulator/store.js";
 import {
@@ -122,8 +122,9 @@ describe("credentials", () => {
   it("tokens come from the CredentialStore under `account`; a renewal (single-flight) is saved back", async () => {
     const app = vk.admin.createApp({ redirectUri: "http://127.0.0.1:9/cb2" });
     const t = vk.admin.issueToken({ clientId: app.clientId, userId: fan, scopes: [] });
+    // Tokens are kept per (OAuth) server URL + account.
     const store = new MemoryCredentialStore<TokenSet>({
-      fan: {
+      [credentialKey(base, "fan")]: {
         accessToken: t.access_token,
         refreshToken: t.refresh_token,
         expiresAt: Date.now() - 1,
@@ -141,7 +142,7 @@ describe("credentials", () => {
     const infos = await Promise.all(Array.from({ length: 5 }, () => c.tokenInfo()));
     expect(infos.every((i) => i.type === "user")).toBe(true);
     expect(c.tokens.renewals).toBe(1);
-    const saved = await store.load("fan");
+    const saved = await store.load(credentialKey(base, "fan"));
     expect(saved?.accessToken).not.toBe(t.access_token);
     expect(saved?.accessToken).toBe(c.tokens.tokens?.accessToken);
     await c.close();

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FileCredentialStore } from "../../src/core/credentials.js";
+import { credentialKey, FileCredentialStore } from "../../src/core/credentials.js";
 import { AuthError, ValidationError } from "../../src/core/errors.js";
 import { VkLiveClient } from "../../src/vklive/client/index.js";
 import {
@@ -340,7 +340,8 @@ describe("client OAuth", () => {
       const file = join(dir, "sub", "tokens.json");
       const t = h.emu.admin.issueToken({ clientId: w.clientId, userId: w.viewer, scopes: [] });
       const store = new FileCredentialStore<TokenSet>(file);
-      await store.save("viewer", {
+      const key = credentialKey(h.base, "viewer");
+      await store.save(key, {
         accessToken: t.access_token,
         refreshToken: t.refresh_token,
         expiresAt: Date.now() - 1,
@@ -350,8 +351,8 @@ describe("client OAuth", () => {
       const c = client({ credentials: store, account: "viewer" });
       await c.tokenInfo();
       const saved = JSON.parse(readFileSync(file, "utf8"));
-      expect(saved.version).toBe(1);
-      expect(saved.accounts.viewer.accessToken).not.toBe(t.access_token);
+      expect(saved.version).toBe(2);
+      expect(saved.accounts[key].accessToken).not.toBe(t.access_token);
       expect(statSync(file).mode & 0o777).toBe(0o600);
       await c.revoke();
       await expect(c.tokenInfo()).rejects.toBeInstanceOf(AuthError);

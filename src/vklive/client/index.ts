@@ -131,7 +131,9 @@ export class VkLiveClient implements PlatformClient<VkLiveEventMap> {
   /**
    * Checks the credentials with one cheap call (token info; the catalog for Basic) and, when
    * `channels` were given, opens realtime and subscribes to them. Resolves to the token's info
-   * (undefined for Basic). A second call while connected answers at once.
+   * (undefined for Basic, and when the stored tokens were refused: they are removed from the
+   * store and the client is logged out, so `exchangeCode` works on it). A second call while
+   * connected answers at once.
    */
   connect(options: CallOptions = {}): Promise<TokenInfo | undefined> {
     if (this.#state === "closed")
@@ -142,9 +144,16 @@ export class VkLiveClient implements PlatformClient<VkLiveEventMap> {
       this.#setState("connecting");
       try {
         let info: TokenInfo | undefined;
+        let loggedOut = false;
         if (this.#session.mode === "basic") await streams.onlineCategories(this.#t, { ...options, limit: 1 });
-        else info = await channels.tokenInfo(this.#t, options);
-        for (const url of this.options.channels ?? []) await this.subscribe(url, options);
+        else
+          info = await channels.tokenInfo(this.#t, options).catch(async (err: unknown) => {
+            // Stored tokens the server refused were removed: connected, logged out (undefined).
+            if (!(await this.#session.storedTokensRefused(err))) throw err;
+            loggedOut = true;
+            return undefined;
+          });
+        if (!loggedOut) for (const url of this.options.channels ?? []) await this.subscribe(url, options);
         if (this.#state === "connecting") this.#setState("connected");
         return info;
       } catch (err) {

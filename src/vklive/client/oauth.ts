@@ -229,6 +229,8 @@ export interface TokenManagerOptions {
   /** Refresh this long before expiry (default 60 s, at most half the lifetime). */
   skewMs?: number;
   onTokens?: (tokens: TokenSet) => void | Promise<void>;
+  /** A renewal was refused for good (AuthError): e.g. forget the stored tokens. Awaited. */
+  onRefused?: (error: AuthError) => void | Promise<void>;
   now?: () => number;
 }
 
@@ -260,6 +262,12 @@ export class TokenManager {
 
   set(tokens: TokenSet): void {
     this.#tokens = tokens;
+    this.#refused = undefined;
+  }
+
+  /** Drops the tokens (logged out): calls go without a token until `set()` (a new login). */
+  clear(): void {
+    this.#tokens = undefined;
     this.#refused = undefined;
   }
 
@@ -312,6 +320,7 @@ export class TokenManager {
           if (err instanceof AuthError) {
             this.#refused = err;
             this.#tokens = undefined;
+            await this.#o.onRefused?.(err);
           }
           throw err;
         }

@@ -4,10 +4,15 @@
  * the CodeFlow / ClientCredentials / revoke calls.
  */
 import type { CallOptions } from "../../core/call.js";
-import type { CredentialStore } from "../../core/credentials.js";
+import {
+  type CredentialStore,
+  type ServerCredentialStore,
+  serverCredentials,
+} from "../../core/credentials.js";
 import { AuthError, ValidationError } from "../../core/errors.js";
 import { HttpClient, type HttpResponse } from "../../core/http.js";
-import type { Logger } from "../../core/log.js";
+import { type Logger, silentLogger } from "../../core/log.js";
+import { DEFAULT_OAUTH_URL } from "../protocol/base.js";
 import { OAuthClient, TokenManager, type TokenSet } from "./oauth.js";
 import { type AuthMode, mapVkError } from "./transport.js";
 
@@ -33,11 +38,25 @@ export class VkLiveSession {
   readonly tokens: TokenManager;
   readonly oauth: OAuthClient | undefined;
   readonly #o: SessionOptions;
+  /** The tokens of this OAuth server + account (keyed by the server that issues them). */
+  readonly #store: ServerCredentialStore<TokenSet>;
+  readonly #log: Logger;
   #mode: AuthMode;
   #loaded: Promise<void> | undefined;
+  /** The tokens in use came from the store (not the options, not a login in this process). */
+  #fromStore = false;
+  /** The tokens in use were refused and removed from the store (logged once). */
+  #forgotten = false;
 
   constructor(o: SessionOptions) {
     this.#o = o;
+    this.#log = o.logger ?? silentLogger;
+    this.#store = serverCredentials(o.credentials, {
+      url: o.oauthUrl,
+      productionUrl: DEFAULT_OAUTH_URL,
+      logger: this.#log,
+      platform: "vklive",
+    });
     if (o.clientId && o.clientSecret) {
       this.oauth = new OAuthClient({
         http: new HttpClient({
@@ -60,7 +79,9 @@ export class VkLiveSession {
     this.tokens = new TokenManager({
       tokens: this.#mode === "app" ? undefined : o.tokens,
       skewMs: o.refreshSkewMs,
-      onTokens: (t) => (this.#mode === "user" ? o.credentials.save(o.account, t) : undefined),
+      onTokens: (t) => (this.#mode === "user" ? this.#store.save(o.account, t) : undefined),
+      // A refused refresh means the stored tokens are dead: never replay them on a later run.
+      onRefused: (err) => (this.#mode === "user" ? this.#forget(err) : undefined),
     });
     this.#setRenew();
   }
@@ -73,15 +94,45 @@ export class VkLiveSession {
   load(): Promise<void> {
     this.#loaded ??= (async () => {
       if (this.#mode !== "user") return;
-      const { credentials, account, tokens } = this.#o;
+      const { account, tokens } = this.#o;
       if (tokens) {
-        await credentials.save(account, tokens);
+        await this.#store.save(account, tokens);
         return;
       }
-      const stored = await credentials.load(account);
-      if (stored && !this.tokens.tokens) this.tokens.set(stored);
+      const stored = await this.#store.load(account);
+      if (stored && !this.tokens.tokens) {
+        this.tokens.set(stored);
+        this.#fromStore = true;
+      }
     })();
     return this.#loaded;
+  }
+
+  /**
+   * `err` ended a call made with stored tokens that the server no longer takes (a restarted
+   * sandbox, revocation, a refused refresh). True when they were stored ones: they are removed
+   * from the store (with a log line, no secret) and the client is logged out — a new login
+   * (CodeFlow `exchangeCode`) works on it. False for anything else (tokens given in the
+   * options are the caller's input: their AuthError stands).
+   */
+  async storedTokensRefused(err: unknown): Promise<boolean> {
+    if (!(err instanceof AuthError) || this.#mode !== "user" || !this.#fromStore) return false;
+    await this.#forget(err);
+    return true;
+  }
+
+  async #forget(err: AuthError): Promise<void> {
+    if (this.#forgotten) return;
+    this.#forgotten = true;
+    this.tokens.clear();
+    let removed = true;
+    await this.#store.delete(this.#o.account).catch(() => {
+      removed = false;
+    });
+    this.#log.warn(
+      { account: this.#o.account, url: this.#store.url, code: err.code, removed },
+      "VK Live refused the stored tokens (expired, revoked, or issued by another server): removed; log in again",
+    );
   }
 
   /** User mode renews by refresh token; app mode fetches client-credentials tokens. */
@@ -114,7 +165,9 @@ export class VkLiveSession {
       this.#setRenew();
     }
     this.tokens.set(t);
-    await this.#o.credentials.save(this.#o.account, t);
+    this.#fromStore = false;
+    this.#forgotten = false;
+    await this.#store.save(this.#o.account, t);
     return t;
   }
 
