@@ -116,7 +116,7 @@ async function throughput(metrics: Metric[], notes: string[]): Promise<void> {
       const rawLoop = async (): Promise<Loop> => {
         const r = await roundTrips(probe.ws, { frame, inFlight, warmupMs: WARMUP_MS, durationMs: SLICE_MS });
         if (r.errors > 0) throw new Error(`raw socket: ${r.errors} error answers`);
-        return { count: r.count, windowMs: r.windowMs, latencies: r.latencies };
+        return { count: r.count, windowMs: r.windowMs, latencies: r.latencies, cpuMs: r.cpuMs };
       };
       const runs: RunResult[] = [];
       for (let run = 0; run < RUNS; run++) runs.push(await oneRun(inFlight, rawLoop, viaSend, viaInvoke));
@@ -159,6 +159,27 @@ async function throughput(metrics: Metric[], notes: string[]): Promise<void> {
       metrics.push(atLeast(`sendMessage / raw socket @${inFlight}`, median(ratio), "x", 0.95));
       metrics.push(
         info(`sendMessage / baseline echo @${inFlight}`, col((r) => r.send.perSec) / base.perSec, "x"),
+      );
+      metrics.push(
+        info(
+          `raw socket client CPU per msg @${inFlight}`,
+          col((r) => r.raw.cpuUs),
+          "µs",
+        ),
+      );
+      metrics.push(
+        info(
+          `sendMessage client CPU per msg @${inFlight}`,
+          col((r) => r.send.cpuUs),
+          "µs",
+        ),
+      );
+      metrics.push(
+        info(
+          `invoke(64) client CPU per msg @${inFlight}`,
+          col((r) => r.invoke.cpuUs),
+          "µs",
+        ),
       );
       metrics.push(
         info(

@@ -109,6 +109,8 @@ export interface RoundTripResult {
   windowMs: number;
   latencyMs: Summary;
   latencies: number[];
+  /** This process's CPU time inside the measuring window, ms. */
+  cpuMs?: number;
 }
 
 /** Several measuring windows of the same load as one result. */
@@ -144,6 +146,8 @@ export function roundTrips(
   let errors = 0;
   let windowStart = 0;
   let windowMs = 0;
+  let cpu0: NodeJS.CpuUsage | undefined;
+  let cpuMs = 0;
   const latencies: number[] = [];
   return new Promise((resolve, reject) => {
     let finished = false;
@@ -158,6 +162,7 @@ export function roundTrips(
         windowMs,
         latencyMs: summarize(latencies),
         latencies,
+        cpuMs,
       });
     };
     const sendOne = () => {
@@ -182,9 +187,12 @@ export function roundTrips(
     setTimeout(() => {
       measuring = true;
       windowStart = performance.now();
+      cpu0 = process.cpuUsage();
       setTimeout(() => {
         measuring = false;
         done = true;
+        const d = process.cpuUsage(cpu0);
+        cpuMs = (d.user + d.system) / 1000;
         windowMs = performance.now() - windowStart;
         // Don't wait forever for stragglers.
         setTimeout(finish, 10_000).unref();

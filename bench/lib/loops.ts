@@ -9,6 +9,14 @@ export interface Loop {
   count: number;
   windowMs: number;
   latencies: number[];
+  /** This process's CPU time (user + system) inside the window, ms. */
+  cpuMs?: number;
+}
+
+/** CPU ms this process used since `from` (a process.cpuUsage() reading). */
+export function cpuMsSince(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
 }
 
 export interface Rate {
@@ -16,6 +24,8 @@ export interface Rate {
   p50: number;
   p99: number;
   count: number;
+  /** Load-generator CPU per completed call, µs (NaN when not measured). */
+  cpuUs: number;
 }
 
 /**
@@ -52,13 +62,15 @@ export async function closedLoop(
   await new Promise((r) => setTimeout(r, warmupMs));
   measuring = true;
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   await new Promise((r) => setTimeout(r, durationMs));
   measuring = false;
+  const cpuMs = cpuMsSince(cpu0);
   const windowMs = performance.now() - start;
   done = true;
   await workers.catch(() => undefined);
   if (failure) throw failure;
-  return { count, windowMs, latencies };
+  return { count, windowMs, latencies, cpuMs };
 }
 
 /** Several windows of the same load as one rate. */
@@ -66,7 +78,8 @@ export function mergeLoops(parts: readonly Loop[]): Rate {
   const count = parts.reduce((n, p) => n + p.count, 0);
   const windowMs = parts.reduce((n, p) => n + p.windowMs, 0);
   const s = summarize(parts.flatMap((p) => p.latencies));
-  return { perSec: (count / windowMs) * 1000, p50: s.p50, p99: s.p99, count };
+  const cpuMs = parts.reduce((n, p) => n + (p.cpuMs ?? Number.NaN), 0);
+  return { perSec: (count / windowMs) * 1000, p50: s.p50, p99: s.p99, count, cpuUs: (cpuMs / count) * 1000 };
 }
 
 export function median(values: readonly number[]): number {

@@ -413,16 +413,16 @@ export class MaxClient implements PlatformClient<MaxEventMap> {
    * Sends a message (64). Text over 4000 chars is a ValidationError unless splitting is on
    * (`split` / `splitLongText`), in which case the parts go out in order and the last is returned.
    */
-  async sendMessage(chatId: number, message: string | OutgoingMessage, options: MaxSendOptions = {}) {
-    return (await messages.sendParts(this.e, { chatId }, text(message), options)).at(-1) as MaxMessage;
+  sendMessage(chatId: number, message: string | OutgoingMessage, options: MaxSendOptions = {}) {
+    return messages.send(this.e, { chatId }, text(message), options);
   }
   /** Like sendMessage, but answers every message a long text became, in order. */
   sendMessageParts(chatId: number, message: string | OutgoingMessage, options: MaxSendOptions = {}) {
     return messages.sendParts(this.e, { chatId }, text(message), options);
   }
   /** Sends to a user by id; MAX opens the dialog if there is none. */
-  async sendToUser(userId: number, message: string | OutgoingMessage, options: MaxSendOptions = {}) {
-    return (await messages.sendParts(this.e, { userId }, text(message), options)).at(-1) as MaxMessage;
+  sendToUser(userId: number, message: string | OutgoingMessage, options: MaxSendOptions = {}) {
+    return messages.send(this.e, { userId }, text(message), options);
   }
   /** Forwards messages from one chat to another (64 with a FORWARD link). */
   forwardMessages(

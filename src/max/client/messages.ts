@@ -1,14 +1,38 @@
 /** Messages: send (with long-text splitting), forward, edit, delete, fetch, reactions. */
 import type { CallOptions } from "../../core/call.js";
 import { ApiError, ValidationError } from "../../core/errors.js";
-import { LIMITS } from "../protocol.js";
+import { parseResponse, validateInput } from "../../core/validation.js";
+import { LIMITS, maxRpc } from "../protocol.js";
 import { splitText } from "./catch-up.js";
 import { newCid } from "./chats.js";
-import type { MaxEngine } from "./engine.js";
+import { type MaxEngine, num } from "./engine.js";
 import type { MaxSendOptions, OutgoingMessage } from "./options.js";
-import { isObject, listOf, type MaxAttach, type MaxElement, type MaxMessage, toMaxMessage } from "./types.js";
+import {
+  isObject,
+  listOf,
+  MAX_KEYS,
+  type MaxAttach,
+  type MaxElement,
+  type MaxMessage,
+  onlyKnownKeys,
+  toMaxMessage,
+} from "./types.js";
 
 export type SendTarget = { chatId?: number; userId?: number };
+
+const SEND = maxRpc.sendMessage;
+const SEND_WHAT = `sendMessage (opcode ${SEND.opcode})`;
+
+/** Sends a message and answers the last part (one part unless the text is long and split). */
+export async function send(
+  e: MaxEngine,
+  target: SendTarget,
+  msg: OutgoingMessage,
+  options: MaxSendOptions,
+): Promise<MaxMessage> {
+  if ((msg.text ?? "").length <= LIMITS.textLength) return sendOne(e, target, msg, options);
+  return (await sendParts(e, target, msg, options)).at(-1) as MaxMessage;
+}
 
 /**
  * Sends a message (64). Text over 4000 chars is a ValidationError unless splitting is on, in
@@ -67,11 +91,90 @@ export async function sendOne(
   };
   if (options.replyTo !== undefined) message.link = { type: "REPLY", messageId: options.replyTo };
   else if (msg.link) message.link = msg.link;
-  const a = await e.call("sendMessage", { ...target, message, notify: options.notify ?? true }, options);
-  const sent = toMaxMessage(a, target.chatId);
-  if (!sent) throw new ApiError("send answer had no message", { platform: "max", code: "bad_answer" });
+  const payload = { ...target, message, notify: options.notify ?? true };
+  // The plain text send is checked by hand (what the schema would accept, nothing looser);
+  // anything else goes through the request schema. Either way nothing is sent when it fails.
+  if (!isPlainSend(payload))
+    validateInput(SEND.request, payload, { platform: "max", what: `invalid request for ${SEND_WHAT}` });
+  // Connected: straight to the transport, as `invoke` would after its checks.
+  const answer =
+    e.fatal || e.closed || e.transport.state === "disconnected"
+      ? await e.invoke(SEND.opcode, payload, options)
+      : await e.transport.request(SEND.opcode, payload, options);
+  const sent = sentMessage(answer, target.chatId) ?? readAnswer(answer, target.chatId);
   // Our own message must not come back as "missed" from a catch-up.
   e.tracker.admit(sent);
+  return sent;
+}
+
+const isId = (v: unknown): boolean => v === undefined || Number.isSafeInteger(v);
+
+/** True for `{chatId|userId, message: {text, cid, elements: [], attaches: []}, notify}` only. */
+export function isPlainSend(p: {
+  chatId?: unknown;
+  userId?: unknown;
+  message: Record<string, unknown>;
+  notify?: unknown;
+}): boolean {
+  const m = p.message;
+  return (
+    isId(p.chatId) &&
+    isId(p.userId) &&
+    typeof p.notify === "boolean" &&
+    typeof m.text === "string" &&
+    Number.isFinite(m.cid) &&
+    Array.isArray(m.elements) &&
+    m.elements.length === 0 &&
+    Array.isArray(m.attaches) &&
+    m.attaches.length === 0 &&
+    m.link === undefined
+  );
+}
+
+// A field the types do not name goes under `extra` in toMaxMessage: such answers take the full reading.
+const isElement = (v: unknown): boolean =>
+  isObject(v) && typeof v.type === "string" && onlyKnownKeys(v, MAX_KEYS.element);
+const isAttach = (v: unknown): boolean =>
+  isObject(v) && typeof v._type === "string" && onlyKnownKeys(v, MAX_KEYS.attach);
+
+/**
+ * The 64 answer read in place, for the usual shape (a message object with an id, no link, valid
+ * elements and attaches): the same MaxMessage `toMaxMessage` builds, without copying the
+ * freshly parsed answer (the copy cost more than the round trip's own JSON). Anything else:
+ * undefined, and the full reading (`readAnswer`) decides.
+ */
+export function sentMessage(answer: unknown, chatIdHint: number | undefined): MaxMessage | undefined {
+  if (!isObject(answer)) return undefined;
+  const m = answer.message;
+  if (!isObject(m) || m.link !== undefined || !onlyKnownKeys(m, MAX_KEYS.message)) return undefined;
+  if (answer.chat !== undefined && !isObject(answer.chat)) return undefined;
+  const c = answer.chatId;
+  if (c !== undefined && typeof c !== "number" && typeof c !== "string") return undefined;
+  const id = typeof m.id === "string" ? m.id : typeof m.id === "number" ? String(m.id) : undefined;
+  if (id === undefined) return undefined;
+  const { elements, attaches } = m;
+  if (elements !== undefined && !(Array.isArray(elements) && elements.every(isElement))) return undefined;
+  if (attaches !== undefined && !(Array.isArray(attaches) && attaches.every(isAttach))) return undefined;
+  // Same fields, same order as toMaxMessage's `{...inner, id, chatId, …}`.
+  m.id = id;
+  m.chatId = num(c) ?? num(m.chatId) ?? chatIdHint ?? 0;
+  m.time = num(m.time) ?? 0;
+  m.sender = num(m.sender) ?? 0;
+  m.text = typeof m.text === "string" ? m.text : "";
+  m.type = typeof m.type === "string" ? m.type : "USER";
+  m.elements = elements ?? [];
+  m.attaches = attaches ?? [];
+  return m as unknown as MaxMessage;
+}
+
+/** The 64 answer through its response schema (ApiError `bad_response`) and toMaxMessage. */
+function readAnswer(answer: unknown, chatIdHint: number | undefined): MaxMessage {
+  const a = parseResponse(SEND.response, isObject(answer) ? answer : {}, {
+    platform: "max",
+    what: SEND_WHAT,
+  });
+  const sent = toMaxMessage(a, chatIdHint);
+  if (!sent) throw new ApiError("send answer had no message", { platform: "max", code: "bad_answer" });
   return sent;
 }
 
