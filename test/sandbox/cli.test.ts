@@ -195,7 +195,14 @@ describe("switchboard sandbox process behaviour", () => {
     expect(out).toMatch(/MaxIM\s+http:\/\/127\.0\.0\.1:\d+\n/);
     expect(out).toMatch(/WebQQ\s+http:\/\/127\.0\.0\.1:\d+/);
     expect(out).toMatch(/VK Video Live\s+http:\/\/127\.0\.0\.1:\d+/);
-    expect(out).toContain("MAX SMS codes:");
-    expect(out).toContain("+79000000001 Анна Смирнова");
+    expect(out).toContain("MAX SMS codes: random per request (fix one with --sms-code)");
+    // The demo accounts with their ids, per platform, and how to log in there.
+    expect(out).toMatch(/ {2}MAX\n {4}id \d+\s+\+79000000001 {2}Анна Смирнова {2}\(2FA password: anna-2fa\)/);
+    expect(out).toMatch(/ {4}id \d+\s+alice\n/);
+    expect(out).toMatch(/ {4}id 10001\s+小明 {2}\(password: xiaoming-pw\)/);
+    expect(out).toMatch(/ {4}id \d+\s+pixel_streamer\n/);
+    expect(out).toMatch(
+      /log in: switchboard max login --url ws:\/\/127\.0\.0\.1:\d+\/websocket --phone <phone>/,
+    );
   });
 });

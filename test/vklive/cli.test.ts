@@ -100,7 +100,7 @@ describe("vklive CLI", () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
     const creds = ["--client-id", app.clientId, "--client-secret", app.secret];
-    const ch = await run(["channel", w.channelUrl, ...creds]);
+    const ch = await run(["channel", w.channelUrl, ...creds, "--json"]);
     expect(ch.code).toBe(0);
     expect(JSON.parse(ch.stdout).channel.url).toBe(w.channelUrl);
     const sent = await run(["chat", "send", w.channelUrl, "from the cli", ...creds]);
