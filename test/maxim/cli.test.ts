@@ -84,9 +84,7 @@ describe("switchboard maxim", () => {
     ).json.data.group_id as number;
     const groups = await run(["groups", "--user-id", String(alice.user_id)]);
     expect(groups.code).toBe(0);
-    expect(JSON.parse(groups.stdout)).toMatchObject([
-      { group_id: g, name: "cli group" },
-    ]);
+    expect(JSON.parse(groups.stdout)).toMatchObject([{ group_id: g, name: "cli group" }]);
     const members = await run(["members", String(g), "--user-id", String(alice.user_id), "--limit", "1"]);
     expect(members.code).toBe(0);
     // --limit 1 makes the CLI follow the cursor page by page.
