@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ChildServer, serveIpc } from "./lib/ipc.js";
+import { closedLoop, type Loop, median, mergeLoops, spread } from "./lib/loops.js";
 import { atLeast, type BenchResult, info, type Metric, summarize } from "./lib/report.js";
 
 const SELF = fileURLToPath(import.meta.url);
@@ -126,9 +127,59 @@ export async function maximSend(): Promise<BenchResult> {
     notes.push(`${after - before} messages stored during the windows (≥ ${real.count} answered)`);
     if (after - before < real.count)
       throw new Error("fewer messages stored than answered: acknowledged data lost");
+    await clientVsFetch(emuUrl, headers, body, String(emu.info.url), metrics, notes);
     return { name: "maxim-send", metrics, notes, durationMs: Date.now() - started };
   } finally {
     await Promise.all([emu.stop(), bare.stop()]);
+  }
+}
+
+/**
+ * The MaxIM client's `sendMessage` against a bare `fetch` loop (the same undici the client uses)
+ * posting the same body to the same emulator: what the SDK itself costs, at 1 and 32 in flight,
+ * in alternating slices, median of 3 runs, with this process's CPU per request.
+ */
+async function clientVsFetch(
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  base: string,
+  metrics: Metric[],
+  notes: string[],
+): Promise<void> {
+  const { MaxImClient } = await import("../src/maxim/client/index.js");
+  const { EXAMPLE_APP_ID, EXAMPLE_ACCESS_TOKEN } = await import("../src/maxim/protocol.js");
+  const client = new MaxImClient({ url: base, appId: EXAMPLE_APP_ID, token: EXAMPLE_ACCESS_TOKEN });
+  const parsed = JSON.parse(body) as Parameters<typeof client.sendMessage>[0];
+  const viaFetch = async () => {
+    const res = await fetch(url, { method: "POST", headers, body });
+    const env = (await res.json()) as { code: number };
+    if (env.code !== 200) throw new Error(`fetch: code ${env.code}`);
+  };
+  const viaClient = () => client.sendMessage(parsed);
+  try {
+    for (const inFlight of [1, CONCURRENCY]) {
+      const runs: { fetch: ReturnType<typeof mergeLoops>; client: ReturnType<typeof mergeLoops> }[] = [];
+      for (let run = 0; run < 3; run++) {
+        const f: Loop[] = [];
+        const c: Loop[] = [];
+        for (let i = 0; i < 3; i++) {
+          f.push(await closedLoop(viaFetch, inFlight, 100, 400));
+          c.push(await closedLoop(viaClient, inFlight, 100, 400));
+        }
+        runs.push({ fetch: mergeLoops(f), client: mergeLoops(c) });
+      }
+      const ratio = runs.map((r) => r.client.perSec / r.fetch.perSec);
+      metrics.push(info(`client sendMessage / bare fetch @${inFlight}`, median(ratio), "x"));
+      metrics.push(info(`bare fetch CPU per req @${inFlight}`, median(runs.map((r) => r.fetch.cpuUs)), "µs"));
+      metrics.push(info(`client CPU per req @${inFlight}`, median(runs.map((r) => r.client.cpuUs)), "µs"));
+      notes.push(
+        `client vs fetch @${inFlight}: fetch ${spread(runs.map((r) => r.fetch.perSec))} req/s, client ` +
+          `${spread(runs.map((r) => r.client.perSec))}; ratio ${spread(ratio, 3)} (median of 3 runs, min–max)`,
+      );
+    }
+  } finally {
+    await client.close();
   }
 }
 
