@@ -256,8 +256,9 @@ export function registerMaxCommands(program: Command): Command {
     action(async (o: MaxFlags) => {
       const r = await setup(o);
       const client = makeClient(r);
-      const { loggedIn } = await client.connect().catch((err: unknown) => {
+      const { loggedIn } = await client.connect().catch(async (err: unknown) => {
         if (err instanceof AuthError) return { loggedIn: false };
+        await client.close().catch(() => undefined);
         throw err;
       });
       await client.logout();
