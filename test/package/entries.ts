@@ -18,6 +18,8 @@ export interface PackageEntry {
 
 interface PackageJson {
   name: string;
+  version: string;
+  bin: Record<string, string>;
   exports: Record<string, { types: string; import: string; default: string }>;
   engines: { node: string };
   files: string[];
