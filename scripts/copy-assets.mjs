@@ -7,5 +7,7 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outDir = resolve(process.argv[2] ?? resolve(root, "dist"));
 
-cpSync(resolve(root, "src/sandbox/console/static"), resolve(outDir, "sandbox/console/static"), { recursive: true });
+cpSync(resolve(root, "src/sandbox/console/static"), resolve(outDir, "sandbox/console/static"), {
+  recursive: true,
+});
 cpSync(resolve(root, "src/sandbox/seed/demo.yaml"), resolve(outDir, "sandbox/seed/demo.yaml"));
