@@ -5,7 +5,7 @@ import { ApiError } from "../../core/errors.js";
 import type { MaxEngine } from "./engine.js";
 import { num } from "./engine.js";
 import type { SessionInfo } from "./options.js";
-import { isObject, listOf, type MaxProfile } from "./types.js";
+import { isObject, listOf, type MaxProfile, splitKnown } from "./types.js";
 
 export async function updateProfile(
   e: MaxEngine,
@@ -37,11 +37,26 @@ export async function setTwoFactor(
   return twoFa(await e.call("twoFaManage", payload, options));
 }
 
+const SESSION_KEYS: ReadonlySet<string> = new Set([
+  "id",
+  "current",
+  "online",
+  "deviceType",
+  "client",
+  "deviceName",
+  "appVersion",
+  "info",
+  "location",
+  "created",
+  "lastActive",
+]);
+
 function sessionList(a: unknown): SessionInfo[] {
   return listOf(a, "sessions", (s) => {
     if (!isObject(s)) return undefined;
     const id = num(s.id);
-    return id === undefined ? undefined : { ...s, id, current: s.current === true };
+    if (id === undefined) return undefined;
+    return { ...(splitKnown(s, SESSION_KEYS) as Partial<SessionInfo>), id, current: s.current === true };
   });
 }
 

@@ -11,6 +11,7 @@ import {
   type MaxChat,
   type MaxMessage,
   type MaxUser,
+  splitKnown,
   toMaxChat,
   toMaxMessage,
   toMaxUser,
@@ -123,7 +124,18 @@ export async function leaveChat(
   e.tracker.forget(chatId);
 }
 
-export type MaxMember = { user: MaxUser; presence?: unknown; [key: string]: unknown };
+export type MaxMember = {
+  user: MaxUser;
+  presence?: { seen?: number; status?: number; on?: string; extra?: Record<string, unknown> };
+  joinTime?: number;
+  /** `ADMIN` or `OWNER`; absent for a plain member. */
+  role?: string;
+  permissions?: number;
+  /** Fields this type does not name, as the server sent them. */
+  extra?: Record<string, unknown>;
+};
+const MEMBER_KEYS: ReadonlySet<string> = new Set(["presence", "joinTime", "role", "permissions"]);
+const PRESENCE_KEYS: ReadonlySet<string> = new Set(["seen", "status", "on"]);
 
 export async function getMembers(
   e: MaxEngine,
@@ -139,7 +151,16 @@ export async function getMembers(
   const a = await e.call("getMembers", payload, options);
   const members = listOf(a, "members", (m) => {
     const user = toMaxUser(m);
-    return user && isObject(m) ? { ...m, user } : undefined;
+    if (!user || !isObject(m)) return undefined;
+    // `contact` (or a bare user) became `user`; the rest is the membership.
+    const { contact: _contact, ...membership } = m;
+    const member = {
+      ...(splitKnown(isObject(m.contact) ? membership : {}, MEMBER_KEYS) as Partial<MaxMember>),
+      user,
+    };
+    if (isObject(m.presence))
+      member.presence = splitKnown(m.presence, PRESENCE_KEYS) as MaxMember["presence"];
+    return member;
   });
   const marker = num(a.marker);
   return marker === undefined ? { members } : { members, marker };

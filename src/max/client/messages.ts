@@ -16,6 +16,7 @@ import {
   type MaxMessage,
   onlyKnownKeys,
   toMaxMessage,
+  toWire,
 } from "./types.js";
 
 export type SendTarget = { chatId?: number; userId?: number };
@@ -86,11 +87,12 @@ export async function sendOne(
   const message: Record<string, unknown> = {
     text: msg.text ?? "",
     cid: options.cid ?? newCid(),
-    elements: msg.elements ?? [],
-    attaches: msg.attaches ?? [],
+    // A received element or attach sent on: its `extra` fields go back to the top level.
+    elements: msg.elements?.length ? msg.elements.map(toWire) : [],
+    attaches: msg.attaches?.length ? msg.attaches.map(toWire) : [],
   };
   if (options.replyTo !== undefined) message.link = { type: "REPLY", messageId: options.replyTo };
-  else if (msg.link) message.link = msg.link;
+  else if (msg.link) message.link = toWire(msg.link);
   const payload = { ...target, message, notify: options.notify ?? true };
   // The plain text send is checked by hand (what the schema would accept, nothing looser);
   // anything else goes through the request schema. Either way nothing is sent when it fails.
@@ -191,8 +193,13 @@ export async function editMessage(
       code: "text_too_long",
     });
   }
-  const payload: Record<string, unknown> = { chatId, messageId, text, elements: options.elements ?? [] };
-  if (options.attaches) payload.attaches = options.attaches;
+  const payload: Record<string, unknown> = {
+    chatId,
+    messageId,
+    text,
+    elements: (options.elements ?? []).map(toWire),
+  };
+  if (options.attaches) payload.attaches = options.attaches.map(toWire);
   const a = await e.call("editMessage", payload, options);
   const m = toMaxMessage(a, chatId);
   if (!m) throw new ApiError("edit answer had no message", { platform: "max", code: "bad_answer" });

@@ -85,5 +85,15 @@ export interface UploadOptions extends CallOptions {
 export interface SessionInfo {
   id: number;
   current: boolean;
-  [key: string]: unknown;
+  online?: boolean;
+  deviceType?: string;
+  client?: string;
+  deviceName?: string;
+  appVersion?: string;
+  info?: string;
+  location?: string;
+  created?: number;
+  lastActive?: number;
+  /** Fields this type does not name, as the server sent them. */
+  extra?: Record<string, unknown>;
 }

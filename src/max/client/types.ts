@@ -1,19 +1,66 @@
 /**
  * What the MAX client hands to its users: messages, chats, users and typed events. Parsing is
- * lenient (unknown fields are kept, ids normalised), so new server fields never break a caller.
+ * lenient (ids normalised, a field the server adds never breaks a caller) and the types have no
+ * index signature: a field these types do not name is kept under `extra`, so a typo such as
+ * `chat.titel` is a compile error.
  */
 
 import type { SwitchboardError } from "../../core/errors.js";
+import type { Extra } from "../../core/extra.js";
 import type { ConnectionState } from "../../core/model.js";
 import { Opcode, TYPING_EVENT_OPCODE } from "../protocol.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: unknown };
 
-/** An attach as the wire carries it: `_type` plus whatever fields that type has. */
+/**
+ * An attach: `_type` plus the fields of that type (the ones a client sends and the ones the
+ * server adds). Others are under `extra`; a received attach sent on again has them flattened back.
+ */
 export interface MaxAttach {
   _type: string;
-  [key: string]: unknown;
+  /** PHOTO */
+  photoToken?: string;
+  photoId?: number;
+  baseUrl?: string;
+  width?: number;
+  height?: number;
+  /** VIDEO / FILE / VOICE / AUDIO / STICKER / CONTACT */
+  videoId?: number;
+  fileId?: number;
+  voiceId?: number;
+  audioId?: number;
+  stickerId?: number;
+  contactId?: number;
+  token?: string;
+  name?: string;
+  size?: number;
+  duration?: number;
+  url?: string;
+  mime?: string;
+  mimeType?: string;
+  phone?: string;
+  firstName?: string;
+  lastName?: string;
+  /** LOCATION (`latitude`/`longitude` in some clients' shapes) */
+  lat?: number;
+  lon?: number;
+  latitude?: number;
+  longitude?: number;
+  /** POLL */
+  question?: string;
+  options?: { text: string }[];
+  anonymous?: boolean;
+  multipleChoice?: boolean;
+  pollId?: number | string;
+  answers?: unknown[];
+  /** CONTROL */
+  event?: string;
+  chatType?: "CHAT" | "CHANNEL" | string;
+  title?: string;
+  userIds?: number[];
+  userId?: number;
+  extra?: Extra;
 }
 
 export interface MaxElement {
@@ -22,7 +69,8 @@ export interface MaxElement {
   length?: number;
   entityId?: number;
   attributes?: Record<string, unknown>;
-  [key: string]: unknown;
+  url?: string;
+  extra?: Extra;
 }
 
 export interface MaxLink {
@@ -31,7 +79,7 @@ export interface MaxLink {
   messageIds?: string[];
   chatId?: number;
   message?: MaxMessage;
-  [key: string]: unknown;
+  extra?: Extra;
 }
 
 export interface MaxMessage {
@@ -49,7 +97,8 @@ export interface MaxMessage {
   status?: "EDITED" | "REMOVED" | string;
   updateTime?: number;
   reactionInfo?: unknown;
-  [key: string]: unknown;
+  stats?: unknown;
+  extra?: Extra;
 }
 
 export interface MaxName {
@@ -57,6 +106,7 @@ export interface MaxName {
   firstName?: string;
   lastName?: string;
   type: string;
+  extra?: Extra;
 }
 
 export interface MaxUser {
@@ -65,8 +115,14 @@ export interface MaxUser {
   phone?: number;
   description?: string;
   baseUrl?: string;
+  photoId?: number;
   link?: string;
-  [key: string]: unknown;
+  updateTime?: number;
+  accountStatus?: number;
+  options?: string[];
+  /** The viewer's relation when it is not a plain contact: `BLOCKED`, `REMOVED`. */
+  status?: string;
+  extra?: Extra;
 }
 
 export interface MaxChat {
@@ -80,16 +136,19 @@ export interface MaxChat {
   participantsCount?: number;
   admins?: number[];
   link?: string;
+  created?: number;
+  modified?: number;
   lastEventTime?: number;
   lastMessage?: MaxMessage;
   pinnedMessage?: MaxMessage;
-  [key: string]: unknown;
+  cid?: number;
+  extra?: Extra;
 }
 
 export interface MaxProfile {
   contact: MaxUser;
   profileOptions?: number[];
-  [key: string]: unknown;
+  extra?: Extra;
 }
 
 // ── events ──────────────────────────────────────────────────────────────────
@@ -185,6 +244,135 @@ function str(v: unknown): string | undefined {
   return undefined;
 }
 
+const MESSAGE_KEYS: ReadonlySet<string> = new Set([
+  "id",
+  "chatId",
+  "time",
+  "sender",
+  "text",
+  "type",
+  "cid",
+  "elements",
+  "attaches",
+  "link",
+  "status",
+  "updateTime",
+  "reactionInfo",
+  "stats",
+]);
+const LINK_KEYS: ReadonlySet<string> = new Set(["type", "messageId", "messageIds", "chatId", "message"]);
+const ELEMENT_KEYS: ReadonlySet<string> = new Set([
+  "type",
+  "from",
+  "length",
+  "entityId",
+  "attributes",
+  "url",
+]);
+const ATTACH_KEYS: ReadonlySet<string> = new Set([
+  "_type",
+  "photoToken",
+  "photoId",
+  "baseUrl",
+  "width",
+  "height",
+  "videoId",
+  "fileId",
+  "voiceId",
+  "audioId",
+  "stickerId",
+  "contactId",
+  "token",
+  "name",
+  "size",
+  "duration",
+  "url",
+  "mime",
+  "mimeType",
+  "phone",
+  "firstName",
+  "lastName",
+  "lat",
+  "lon",
+  "latitude",
+  "longitude",
+  "question",
+  "options",
+  "anonymous",
+  "multipleChoice",
+  "pollId",
+  "answers",
+  "event",
+  "chatType",
+  "title",
+  "userIds",
+  "userId",
+]);
+const CHAT_KEYS: ReadonlySet<string> = new Set([
+  "id",
+  "type",
+  "status",
+  "owner",
+  "title",
+  "description",
+  "participants",
+  "participantsCount",
+  "admins",
+  "link",
+  "created",
+  "modified",
+  "lastEventTime",
+  "lastMessage",
+  "pinnedMessage",
+  "cid",
+]);
+const USER_KEYS: ReadonlySet<string> = new Set([
+  "id",
+  "names",
+  "phone",
+  "description",
+  "baseUrl",
+  "photoId",
+  "link",
+  "updateTime",
+  "accountStatus",
+  "options",
+  "status",
+]);
+const NAME_KEYS: ReadonlySet<string> = new Set(["name", "firstName", "lastName", "type"]);
+
+/** The fields `known` names, copied, plus `extra` when there are others. For a fast path too. */
+export function splitKnown(raw: JsonObject, known: ReadonlySet<string>): JsonObject {
+  const out: JsonObject = {};
+  let extra: Extra | undefined;
+  for (const key in raw) {
+    if (known.has(key)) out[key] = raw[key];
+    else if (key !== "__proto__" && key !== "extra") {
+      extra ??= {};
+      extra[key] = raw[key];
+    }
+  }
+  if (extra) out.extra = extra;
+  return out;
+}
+
+/** True when `raw` has no field outside `known`: read as it is, it needs no `extra`. */
+export function onlyKnownKeys(raw: JsonObject, known: ReadonlySet<string>): boolean {
+  for (const key in raw) if (!known.has(key)) return false;
+  return true;
+}
+
+/** Field names of the MAX types, for a fast path that must give what the normalisers give. */
+export const MAX_KEYS = {
+  message: MESSAGE_KEYS,
+  link: LINK_KEYS,
+  element: ELEMENT_KEYS,
+  attach: ATTACH_KEYS,
+  chat: CHAT_KEYS,
+  user: USER_KEYS,
+  name: NAME_KEYS,
+} as const;
+
 /** Reads a message object, lifting the `{chatId, message}` wrapper the 64 answer and 128 push use. */
 export function toMaxMessage(raw: unknown, chatIdHint?: number): MaxMessage | undefined {
   if (!isObject(raw)) return undefined;
@@ -193,24 +381,27 @@ export function toMaxMessage(raw: unknown, chatIdHint?: number): MaxMessage | un
   if (id === undefined) return undefined;
   const chatId = num(raw.chatId) ?? num(inner.chatId) ?? chatIdHint ?? 0;
   const link = isObject(inner.link) ? normaliseLink(inner.link) : undefined;
-  const msg: MaxMessage = {
-    ...inner,
+  const msg = {
+    ...splitKnown(inner, MESSAGE_KEYS),
     id,
     chatId,
     time: num(inner.time) ?? 0,
     sender: num(inner.sender) ?? 0,
     text: typeof inner.text === "string" ? inner.text : "",
     type: typeof inner.type === "string" ? inner.type : "USER",
-    elements: Array.isArray(inner.elements) ? inner.elements.filter(isElement) : [],
-    attaches: Array.isArray(inner.attaches) ? inner.attaches.filter(isAttach) : [],
-  };
+    elements: Array.isArray(inner.elements) ? inner.elements.filter(isElement).map(toElement) : [],
+    attaches: Array.isArray(inner.attaches) ? inner.attaches.filter(isAttach).map(toAttach) : [],
+  } as MaxMessage;
   if (link) msg.link = link;
   else delete msg.link;
   return msg;
 }
 
 function normaliseLink(raw: JsonObject): MaxLink {
-  const link: MaxLink = { ...raw, type: typeof raw.type === "string" ? raw.type : "REPLY" };
+  const link = {
+    ...splitKnown(raw, LINK_KEYS),
+    type: typeof raw.type === "string" ? raw.type : "REPLY",
+  } as MaxLink;
   const messageId = str(raw.messageId);
   if (messageId !== undefined) link.messageId = messageId;
   if (Array.isArray(raw.messageIds)) link.messageIds = raw.messageIds.map(str).filter((s) => s !== undefined);
@@ -218,22 +409,45 @@ function normaliseLink(raw: JsonObject): MaxLink {
   if (chatId !== undefined) link.chatId = chatId;
   const nested = isObject(raw.message) ? toMaxMessage(raw.message, chatId) : undefined;
   if (nested) link.message = nested;
+  else delete link.message;
   return link;
 }
 
-function isAttach(v: unknown): v is MaxAttach {
+function isAttach(v: unknown): v is JsonObject & { _type: string } {
   return isObject(v) && typeof v._type === "string";
 }
 
-function isElement(v: unknown): v is MaxElement {
+function isElement(v: unknown): v is JsonObject & { type: string } {
   return isObject(v) && typeof v.type === "string";
+}
+
+/** A received attach: known fields as they came, others under `extra`. */
+function toAttach(raw: JsonObject & { _type: string }): MaxAttach {
+  return splitKnown(raw, ATTACH_KEYS) as unknown as MaxAttach;
+}
+
+function toElement(raw: JsonObject & { type: string }): MaxElement {
+  return splitKnown(raw, ELEMENT_KEYS) as unknown as MaxElement;
+}
+
+/**
+ * An attach, element or link as the wire carries it: `extra` fields back at the top level. What
+ * the client sends goes through this, so a received attach can be sent on as it is.
+ */
+export function toWire<T extends { extra?: Extra | undefined }>(value: T): JsonObject {
+  const { extra, ...rest } = value;
+  return extra ? { ...extra, ...rest } : rest;
 }
 
 export function toMaxChat(raw: unknown): MaxChat | undefined {
   if (!isObject(raw)) return undefined;
   const id = num(raw.id);
   if (id === undefined) return undefined;
-  const chat: MaxChat = { ...raw, id, type: typeof raw.type === "string" ? raw.type : "CHAT" };
+  const chat = {
+    ...splitKnown(raw, CHAT_KEYS),
+    id,
+    type: typeof raw.type === "string" ? raw.type : "CHAT",
+  } as MaxChat;
   const last = raw.lastMessage !== undefined ? toMaxMessage(raw.lastMessage, id) : undefined;
   if (last) chat.lastMessage = last;
   else delete chat.lastMessage;
@@ -249,13 +463,16 @@ export function toMaxUser(raw: unknown): MaxUser | undefined {
   const id = num(inner.id);
   if (id === undefined) return undefined;
   const names = Array.isArray(inner.names)
-    ? inner.names.filter((n): n is MaxName => isObject(n) && typeof n.name === "string")
+    ? inner.names.filter((n): n is JsonObject & { name: string } => isObject(n) && typeof n.name === "string")
     : [];
   return {
-    ...inner,
+    ...splitKnown(inner, USER_KEYS),
     id,
-    names: names.map((n) => ({ ...n, type: typeof n.type === "string" ? n.type : "ONEME" })),
-  };
+    names: names.map(
+      (n) =>
+        ({ ...splitKnown(n, NAME_KEYS), type: typeof n.type === "string" ? n.type : "ONEME" }) as MaxName,
+    ),
+  } as MaxUser;
 }
 
 /** A user's display name: first `names` entry, else `User <id>`. */

@@ -1,8 +1,11 @@
 /**
  * MAX wire objects: attachments, formatting elements, links, and what the server sends back
- * (users, chats, messages, event payloads). Server objects are lenient (unknown fields kept).
+ * (users, chats, messages, event payloads). Server objects are lenient: unknown fields are kept
+ * under `extra`. What a client sends (attaches, elements, links, the user agent) is loose instead:
+ * the emulator stores and echoes a client's attach with the fields it came with.
  */
 import { z } from "zod";
+import { lenient } from "../../core/extra.js";
 
 // ── shared objects ──────────────────────────────────────────────────────────
 
@@ -116,14 +119,14 @@ export type MessageLink = z.infer<typeof MessageLink>;
 
 // ── server objects (responses and events) ───────────────────────────────────
 
-export const Name = z.looseObject({
+export const Name = lenient({
   name: z.string(),
   firstName: z.string().optional(),
   lastName: z.string().optional(),
   type: z.string(),
 });
 
-export const Contact = z.looseObject({
+export const Contact = lenient({
   id: z.number(),
   names: z.array(Name),
   phone: z.number().optional(),
@@ -133,13 +136,17 @@ export const Contact = z.looseObject({
   updateTime: z.number(),
   accountStatus: z.number().optional(),
   options: z.array(z.string()).optional(),
+  /** The public profile link (`https://max.ru/<name>`), when the user has one. */
+  link: z.string().optional(),
+  /** The viewer's relation when it is not a plain contact: `BLOCKED`, `REMOVED`. */
+  status: z.string().optional(),
 });
 export type Contact = z.infer<typeof Contact>;
 
-export const Profile = z.looseObject({ contact: Contact });
+export const Profile = lenient({ contact: Contact });
 export type Profile = z.infer<typeof Profile>;
 
-export const ServerMessage = z.looseObject({
+export const ServerMessage = lenient({
   id: z.string(),
   time: z.number(),
   sender: z.number(),
@@ -147,8 +154,8 @@ export const ServerMessage = z.looseObject({
   type: z.string(),
   cid: z.number().optional(),
   elements: z.array(z.unknown()).optional(),
-  attaches: z.array(z.looseObject({ _type: z.string() })),
-  link: z.looseObject({ type: z.string() }).optional(),
+  attaches: z.array(lenient({ _type: z.string() })),
+  link: lenient({ type: z.string() }).optional(),
   status: z.enum(["EDITED", "REMOVED"]).optional(),
   updateTime: z.number().optional(),
   reactionInfo: z.unknown().optional(),
@@ -157,7 +164,7 @@ export const ServerMessage = z.looseObject({
 export type ServerMessage = z.infer<typeof ServerMessage>;
 
 export const ChatType = z.enum(["DIALOG", "CHAT", "CHANNEL"]);
-export const ServerChat = z.looseObject({
+export const ServerChat = lenient({
   id: z.number(),
   type: ChatType,
   status: z.string(),
@@ -178,40 +185,40 @@ export const ServerChat = z.looseObject({
 export type ServerChat = z.infer<typeof ServerChat>;
 
 /** Event payloads. */
-export const NewMessageEvent = z.looseObject({
+export const NewMessageEvent = lenient({
   chatId: z.number(),
   message: ServerMessage,
   ttl: z.boolean().optional(),
   unread: z.number().optional(),
   mark: z.number().optional(),
 });
-export const PresenceEvent = z.looseObject({
+export const PresenceEvent = lenient({
   userId: z.number(),
-  presence: z.looseObject({ seen: z.number().optional(), on: z.string().optional() }),
+  presence: lenient({ seen: z.number().optional(), on: z.string().optional() }),
   time: z.number().optional(),
 });
-export const TypingEvent = z.looseObject({
+export const TypingEvent = lenient({
   chatId: z.number(),
   userId: z.number(),
   type: z.string().optional(),
 });
-export const MarkEvent = z.looseObject({
+export const MarkEvent = lenient({
   setAsUnread: z.boolean(),
   chatId: z.number(),
   userId: z.number(),
   mark: z.number(),
 });
-export const ChatUpdatedEvent = z.looseObject({ chat: ServerChat });
-export const UploadCompleteEvent = z.looseObject({
+export const ChatUpdatedEvent = lenient({ chat: ServerChat });
+export const UploadCompleteEvent = lenient({
   fileId: z.number().optional(),
   videoId: z.number().optional(),
   voiceId: z.number().optional(),
   token: z.string().optional(),
 });
-export const ReactionsChangedEvent = z.looseObject({
+export const ReactionsChangedEvent = lenient({
   chatId: z.number(),
   messageId: z.string(),
-  counters: z.array(z.looseObject({ reaction: z.string(), count: z.number() })),
+  counters: z.array(lenient({ reaction: z.string(), count: z.number() })),
   totalCount: z.number(),
   yourReaction: z.string().optional(),
 });
