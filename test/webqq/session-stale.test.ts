@@ -114,6 +114,31 @@ describe("WebQQ: a stored session the server refuses", () => {
     expect((await next.connect()).uin).toBe(fresh.uin);
   });
 
+  it("a stored session ended by a login elsewhere: connect() with `login` logs in afresh and calls work", async () => {
+    const emu = await start();
+    running.push(emu);
+    const dir = mkdtempSync(join(tmpdir(), "sb-webqq-kicked-"));
+    const mine = join(dir, "mine.json");
+    const first = track(new WebQQClient({ url: emu.url, credentials: file(mine), backoffBaseMs: 5 }));
+    const old = await first.passwordLogin({ qq: BOB, password: "pw-bob" });
+    await first.close();
+    // Another app logs the same account in: the stored session is kicked (a kick_message waits
+    // in its queue for poll2), so any other call on it must answer 121 at once.
+    const other = track(new WebQQClient({ url: emu.url, credentials: file(join(dir, "other.json")) }));
+    await other.passwordLogin({ qq: BOB, password: "pw-bob" });
+    const c = track(
+      new WebQQClient({
+        url: emu.url,
+        credentials: file(mine),
+        login: { qq: BOB, password: "pw-bob" },
+        backoffBaseMs: 5,
+      }),
+    );
+    const s = await c.connect();
+    expect(s.psessionid).not.toBe(old.psessionid);
+    expect((await c.friends()).info.length).toBeGreaterThan(0);
+  });
+
   it("two sandboxes, same account, one file: separate sessions; an old-format file loads", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "sb-webqq-stale-")), "webqq.json");
     writeFileSync(

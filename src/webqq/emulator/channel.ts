@@ -50,7 +50,7 @@ export function registerChannelRoutes(
     const r = rBody(f, PollR);
     if (f.psessionid !== undefined && f.psessionid !== "null" && f.psessionid !== r.psessionid)
       fail(Retcode.BAD_REQUEST);
-    const s = sessionOf(emu, r.psessionid, r.clientid);
+    const s = sessionOf(emu, r.psessionid, r.clientid, true);
     const fault = takePollFault(emu, s.qq);
     if (fault?.kind === "drop") {
       reply.hijack();
@@ -191,7 +191,7 @@ export function registerChannelRoutes(
 
   d("logout", async (req) => {
     const f = fields(req);
-    const s = sessionOf(emu, f.psessionid, f.clientid);
+    const s = sessionOf(emu, f.psessionid, f.clientid, true);
     emu.hub.remove(s);
     if (emu.hub.active(s.qq).length === 0) broadcastStatus(emu, s.qq, "offline");
     return ok;

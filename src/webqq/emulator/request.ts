@@ -60,13 +60,22 @@ export function requireReferer(req: FastifyRequest): void {
   if (!isProxyReferer(Array.isArray(ref) ? ref[0] : ref)) fail(Retcode.BAD_REQUEST);
 }
 
-/** d.web2 calls: the session is named by psessionid + clientid (no cookie needed, seed 002). */
-export function sessionOf(emu: Emu, psessionid: string | undefined, clientid: string | undefined): Session {
+/**
+ * d.web2 calls: the session is named by psessionid + clientid (no cookie needed, seed 002).
+ * A session kicked by a login elsewhere answers 121 at once, except to poll2 (`drain`), which
+ * may still fetch the kick_message queued for it, and to logout.
+ */
+export function sessionOf(
+  emu: Emu,
+  psessionid: string | undefined,
+  clientid: string | undefined,
+  drain = false,
+): Session {
   if (!psessionid || !clientid) fail(Retcode.BAD_REQUEST);
   const s = emu.hub.byPsession.get(sha256(psessionid));
   if (!s || s.state === "closed") fail(Retcode.LOST);
   if (s.clientid !== clientid) fail(Retcode.WRONG_CLIENT);
-  if (s.state === "kicked" && s.queue.length === 0) fail(Retcode.KICKED);
+  if (s.state === "kicked" && (!drain || s.queue.length === 0)) fail(Retcode.KICKED);
   const now = emu.now();
   if (now - s.lastSeen > emu.sessionTtlMs) fail(Retcode.EXPIRED);
   seen(emu, s, now);
