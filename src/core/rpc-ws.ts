@@ -220,10 +220,18 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
         this.#drop(conn, { code, reason, error: conn.lastError, wasConnected: conn.ready });
       },
     };
-    const wire = (this.#o.wire ?? wsWire)(
-      { url: this.#o.url, headers: this.#o.headers, maxPayload: this.#o.maxPayload },
-      handlers,
-    );
+    let wire: RpcWire;
+    try {
+      wire = (this.#o.wire ?? wsWire)(
+        { url: this.#o.url, headers: this.#o.headers, maxPayload: this.#o.maxPayload },
+        handlers,
+      );
+    } catch (err) {
+      // A wire that cannot even start (malformed URL) never will: stop, so connect() rejects
+      // with this reason and nothing is left waiting for close() to reject unobserved.
+      this.#stop(this.#openError(asError(err)));
+      return;
+    }
     const conn: Conn = {
       wire,
       seq: 0,
@@ -520,6 +528,14 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
     return new TransportError("transport closed", {
       platform: this.#platform,
       code: "closed",
+      retryable: false,
+    });
+  }
+
+  #openError(err: Error): TransportError {
+    return new TransportError(`cannot open ${redactUrl(this.#o.url)}: ${redactUrl(err.message)}`, {
+      platform: this.#platform,
+      code: "open_failed",
       retryable: false,
     });
   }

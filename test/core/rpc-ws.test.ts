@@ -456,6 +456,94 @@ describe("RpcWebSocket stopping", () => {
   });
 });
 
+describe("RpcWebSocket failed connect, then close()", () => {
+  /** Collects unhandled rejections; a turn of the event loop lets Node report pending ones. */
+  async function unhandledDuring(run: () => Promise<void>): Promise<unknown[]> {
+    const seen: unknown[] = [];
+    const on = (reason: unknown) => seen.push(reason);
+    process.on("unhandledRejection", on);
+    try {
+      await run();
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off("unhandledRejection", on);
+    }
+    return seen;
+  }
+
+  it("a malformed URL rejects connect() with a clear, redacted error and close() leaves nothing unhandled", async () => {
+    const rpc = new RpcWebSocket<string, unknown>({ url: "not a url?token=s3cret", codec });
+    const states: StateChange[] = [];
+    rpc.on("state", (s) => states.push(s));
+    const seen = await unhandledDuring(async () => {
+      const err = await rpc.connect().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportError);
+      expect((err as TransportError).code).toBe("open_failed");
+      expect((err as TransportError).retryable).toBe(false);
+      expect((err as Error).message).toContain("cannot open");
+      expect((err as Error).message).not.toContain("s3cret");
+      expect(rpc.state).toBe("disconnected");
+      await rpc.close();
+    });
+    expect(seen).toEqual([]);
+    expect(states.map((s) => s.state)).toEqual(["connecting", "disconnected", "closed"]);
+  });
+
+  it("refused, given up or failed in onOpen: close() after the failed connect() leaves nothing unhandled", async () => {
+    const server = await new TestServer().start();
+    const deadUrl = server.url;
+    await server.close();
+    const live = await new TestServer().start();
+    cleanups.push(() => live.close());
+    const cases: Partial<RpcWebSocketOptions<string, unknown>>[] = [
+      { url: deadUrl, reconnect: false },
+      { url: deadUrl, reconnect: { baseMs: 1, maxAttempts: 1 } },
+      {
+        url: live.url,
+        onOpen: () => {
+          throw new AuthError("token revoked", { platform: "core", code: "FAIL_LOGIN_TOKEN" });
+        },
+      },
+    ];
+    for (const options of cases) {
+      const rpc = new RpcWebSocket<string, unknown>({ url: deadUrl, codec, ...options });
+      const seen = await unhandledDuring(async () => {
+        await expect(rpc.connect()).rejects.toBeInstanceOf(Error);
+        await rpc.close();
+      });
+      expect(seen).toEqual([]);
+      expect(rpc.state).toBe("closed");
+    }
+  });
+
+  it("a wire that cannot start on a reconnect stops the transport instead of throwing from a timer", async () => {
+    const server = await new TestServer().start();
+    cleanups.push(() => server.close());
+    let opened = 0;
+    const { wsWire } = await import("../../src/core/ws-wire.js");
+    const rpc = new RpcWebSocket<string, unknown>({
+      url: server.url,
+      codec,
+      reconnect: { baseMs: 5, maxMs: 5 },
+      wire: (options, handlers) => {
+        opened += 1;
+        if (opened > 1) throw new Error("no more sockets");
+        return wsWire(options, handlers);
+      },
+    });
+    cleanups.push(() => rpc.close());
+    await rpc.connect();
+    const stopped = nextState(rpc, "disconnected");
+    server.killAll();
+    const s = await stopped;
+    expect((s.error as TransportError).code).toBe("open_failed");
+    expect(opened).toBe(2);
+    const seen = await unhandledDuring(() => rpc.close());
+    expect(seen).toEqual([]);
+  });
+});
+
 describe("RpcWebSocket backpressure", () => {
   it("bounds the queue while connecting, fails fast when queueing is off, times out queued calls", async () => {
     let release!: () => void;
