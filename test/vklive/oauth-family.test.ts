@@ -153,8 +153,12 @@ describe("the client and a revoked family", () => {
     }
     // One refresh attempt (refused) for all ten callers …
     expect(refreshes() - start).toBe(1);
-    // … and later calls fail at once: no refresh request per call, no loop.
-    await expect(c.currentUser()).rejects.toMatchObject({ code: "invalid_grant" });
+    // … the refused tokens were cleared (issue 18 item 1), so later calls fail at once asking
+    // for a new login: no refresh request per call, no loop.
+    await expect(c.currentUser()).rejects.toMatchObject({
+      code: "unauthorized",
+      message: expect.stringContaining("log in again"),
+    });
     await expect(c.refresh()).rejects.toBeInstanceOf(AuthError);
     expect(refreshes() - start).toBe(1);
 
