@@ -66,7 +66,7 @@ describe("CLI failures", () => {
       expect(r.stderr).not.toContain("tok-SECRET-123");
       expect(r.stdout).toBe("");
     }
-  }, 60_000);
+  }, 180_000);
 
   it("the environment variable is named when the URL came from it", async () => {
     const port = await closedPort();
@@ -89,7 +89,7 @@ describe("CLI failures", () => {
       expect(r.code, args.join(" ")).toBe(1);
       expect(oneLine(r.stderr)).toMatch(/^error: invalid (MAX|MaxIM|WebQQ) URL: .*\(from --url\): expected/);
     }
-  }, 60_000);
+  }, 180_000);
 
   it("a missing setting names the flag, the variable and the login that saves it", async () => {
     const { env } = isolatedEnv();
@@ -124,7 +124,7 @@ describe("CLI failures", () => {
     expect(`${first}\n${rest.join("\n")}`).toMatch(/^error: cannot reach MAX at /m);
     expect(verbose.stderr).toMatch(/\n\s+at /);
     expect(verbose.stdout).toBe("");
-  }, 60_000);
+  }, 180_000);
 
   it("bad flag values are one line, exit 1", async () => {
     const { env } = isolatedEnv();

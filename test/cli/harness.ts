@@ -34,7 +34,7 @@ export function isolatedEnv(extra: Record<string, string> = {}): { env: NodeJS.P
 }
 
 /** Runs `switchboard <args>` to its end (bounded: killed after `timeoutMs`). */
-export function run(args: string[], env: NodeJS.ProcessEnv, input = "", timeoutMs = 30_000): Promise<Run> {
+export function run(args: string[], env: NodeJS.ProcessEnv, input = "", timeoutMs = 90_000): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env });
     let stdout = "";

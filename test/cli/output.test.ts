@@ -12,7 +12,7 @@ let sb: Sandbox;
 
 beforeAll(async () => {
   sb = await startSandbox(["--seed", "demo", "--sms-code", "123456"], env);
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await sb?.stop();
 });
@@ -64,7 +64,7 @@ describe("VK Live output", () => {
       env,
     );
     expect(JSON.parse(json.stdout)).toEqual({ sent: true, channel: "pixel_streamer", text: "hello json" });
-  }, 60_000);
+  }, 180_000);
 
   it("chat tail --json: every line one shape {type, data} — recent messages as the live feed gives them", async () => {
     const r = await run(
@@ -113,7 +113,7 @@ describe("VK Live output", () => {
       env,
     );
     expect(human.stdout).toBe("cli_out: hello json\n");
-  }, 60_000);
+  }, 180_000);
 });
 
 describe("WebQQ and MAX output", () => {
@@ -143,7 +143,7 @@ describe("WebQQ and MAX output", () => {
     for (const row of rows)
       expect(Object.keys(row).sort()).toEqual(["chat", "code", "did", "gid", "kind", "name"]);
     expect(new Set(rows.map((r) => r.kind))).toEqual(new Set(["group", "discussion"]));
-  }, 60_000);
+  }, 180_000);
 
   it("max send --file shows a small upload in KB, the message with --json", async () => {
     const login = await run(
@@ -164,5 +164,5 @@ describe("WebQQ and MAX output", () => {
     });
     const plain = await run(["max", "send", "3", "plain"], env);
     expect(plain.stdout).toMatch(/^sent #\d+ to 3\n$/);
-  }, 60_000);
+  }, 180_000);
 });

@@ -73,7 +73,7 @@ beforeAll(async () => {
     .userId as number;
   await admin("/_sandbox/max/users", { phone: "+79005550002", firstName: "Friend" });
   friend = await loggedIn(urls.max, "+79005550002");
-}, 30_000);
+}, 180_000);
 
 afterAll(async () => {
   friend?.client.close();
@@ -167,7 +167,7 @@ describe("switchboard max", () => {
       .filter((e) => e.type === "message")
       .map((e) => e.data.message?.text);
     expect(messages).toEqual(["tail one", "tail two"]);
-  }, 20_000);
+  }, 180_000);
 
   it("login --qr prints a QR code and finishes once another device approves", async () => {
     const child = spawn(
@@ -192,7 +192,7 @@ describe("switchboard max", () => {
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect(code).toBe(0);
     expect(stdout).toContain(`(id ${friend.userId})`);
-  }, 20_000);
+  }, 180_000);
 
   it("logout ends the session; later commands say to log in", async () => {
     const r = await run(["logout"]);

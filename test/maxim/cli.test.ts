@@ -122,7 +122,7 @@ describe("switchboard maxim", () => {
     const byTag = await run(["push", "tagged", "--tag", "beijing,shanghai"]);
     expect(byTag.code).toBe(0);
     expect(h.emu.admin.pushes().at(-1)?.audience).toEqual({ tag: ["beijing", "shanghai"] });
-  }, 60_000);
+  }, 180_000);
 
   it("errors: one line on stderr with the seed's code, exit 2 for credentials, 1 otherwise; token never printed", async () => {
     const badToken = "definitely-not-the-token-0123456789";
@@ -147,5 +147,5 @@ describe("switchboard maxim", () => {
     // --token falls back to $MAXIM_ACCESS_TOKEN.
     const fromEnv = await run(["push", "env token"], { token: null, env: { MAXIM_ACCESS_TOKEN: TOKEN } });
     expect(fromEnv.code).toBe(0);
-  }, 60_000);
+  }, 180_000);
 });

@@ -107,7 +107,7 @@ describe("vklive CLI", () => {
     expect(sent.code).toBe(0);
     const tail = await run(["chat", "tail", w.channelUrl, "--limit", "5", "--no-follow", ...creds]);
     expect(tail.stdout).toContain("viewer: from the cli");
-  }, 40_000);
+  }, 180_000);
 
   it("chat tail follows new messages until SIGINT", async () => {
     const p = start(["chat", "tail", w.channelUrl, "--limit", "1", "--token", w.ownerToken]);
@@ -124,7 +124,7 @@ describe("vklive CLI", () => {
     );
     p.child.kill("SIGINT");
     expect(await p.done).toBe(0);
-  }, 40_000);
+  }, 180_000);
 
   it("errors are reported with the platform's code and a non-zero exit", async () => {
     const r = await run(["channel", "nobody", "--token", w.viewerToken]);
@@ -143,5 +143,5 @@ describe("vklive CLI", () => {
     ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("unknown scopes");
-  }, 40_000);
+  }, 180_000);
 });

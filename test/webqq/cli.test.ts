@@ -92,4 +92,4 @@ it("one-shot `webqq send` runs on one session file: every send answered ok arriv
   // Each run continues the msg_id counter kept in the session file: no id repeats, none dropped.
   expect(ids.size).toBe(100);
   expect(h.emu.admin.stats().messages - before).toBe(100);
-}, 60_000);
+}, 180_000);
