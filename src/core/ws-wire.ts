@@ -1,8 +1,9 @@
 /**
  * The default wire of the RPC transport (rpc-ws.ts): one `ws` WebSocket, text frames in and out.
- * Frames sent in the same tick leave in one write: the first send of a tick corks the TCP socket
- * and a `nextTick` uncorks it, so 64 answers that arrive in one read and trigger 64 new requests
- * cost one `writev`, not 64. Each frame is still its own WebSocket frame.
+ * The first frame of a tick is written at once: one request awaited at a time (the common case)
+ * pays no batching and waits for no later tick. From the second frame of the same tick on, the
+ * TCP socket is corked until the tick's end, so 64 answers that arrive in one read and trigger 64
+ * new requests cost two writes, not 64. Each frame is still its own WebSocket frame.
  */
 import type { Socket } from "node:net";
 import WebSocket, { type RawData } from "ws";
@@ -21,11 +22,22 @@ function uncork(wire: WsWire): void {
   wire.socket?.uncork();
 }
 
+/** Settled once: `.then` on it queues a plain V8 microtask (no tick object, no async context). */
+const settled = Promise.resolve();
+
+/** A text frame as ws sends it; `binary: false` keeps a Buffer a text frame. */
+const TEXT_FRAME = { binary: false } as const;
+
 class WsWire implements RpcWire {
   readonly ws: WebSocket;
   /** The TCP socket under the WebSocket, known from the handshake's `upgrade` answer. */
   socket: Socket | undefined;
   corked = false;
+  /** A frame went out in this tick: the next one in the same tick starts a corked batch. */
+  wroteThisTick = false;
+  readonly #endOfTick = (): void => {
+    this.wroteThisTick = false;
+  };
   readonly #handlers: RpcWireHandlers;
   /** One write callback for every frame (no closure per send): a failed write is the socket's error. */
   readonly #onWritten = (err?: Error): void => {
@@ -54,11 +66,19 @@ class WsWire implements RpcWire {
   send(frame: WireFrame): void {
     const socket = this.socket;
     if (socket && !this.corked && !socket.destroyed) {
-      this.corked = true;
-      socket.cork();
-      process.nextTick(uncork, this);
+      if (!this.wroteThisTick) {
+        // Cleared by a microtask queued behind the sends already scheduled in this tick.
+        this.wroteThisTick = true;
+        settled.then(this.#endOfTick);
+      } else {
+        this.corked = true;
+        socket.cork();
+        process.nextTick(uncork, this);
+      }
     }
-    this.ws.send(frame, this.#onWritten);
+    // As a Buffer, ws writes header and masked payload as one chunk (a string goes as two).
+    if (typeof frame === "string") this.ws.send(Buffer.from(frame), TEXT_FRAME, this.#onWritten);
+    else this.ws.send(frame, this.#onWritten);
   }
 
   close(code: number, reason: string): Promise<void> {

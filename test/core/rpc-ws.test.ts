@@ -217,6 +217,40 @@ describe("RpcWebSocket request/response", () => {
     expect(echoed).toEqual(Array.from({ length: 200 }, (_, i) => i));
   });
 
+  it("the wire writes a tick's first frame at once and corks from the second; all arrive as text frames", async () => {
+    const { wsWire } = await import("../../src/core/ws-wire.js");
+    const server = await new TestServer().start();
+    cleanups.push(() => server.close());
+    const kinds: boolean[] = [];
+    server.wss.on("connection", (socket) => socket.on("message", (_data, isBinary) => kinds.push(isBinary)));
+    let opened!: () => void;
+    const open = new Promise<void>((resolve) => {
+      opened = resolve;
+    });
+    const wire = wsWire(
+      { url: server.url },
+      { open: () => opened(), frame: () => {}, close: () => {}, error: () => {} },
+    );
+    cleanups.push(() => wire.close(1000, ""));
+    await open;
+    const socket = (wire as unknown as { socket: import("node:net").Socket }).socket;
+    const frame = (seq: number) => JSON.stringify({ seq, method: "hold", payload: seq });
+    wire.send(frame(1));
+    expect(socket.writableCorked).toBe(0);
+    expect(socket.writableLength).toBe(0);
+    wire.send(frame(2));
+    wire.send(frame(3));
+    expect(socket.writableCorked).toBe(1);
+    expect(socket.writableLength).toBeGreaterThan(0);
+    await new Promise((r) => setImmediate(r));
+    expect(socket.writableCorked).toBe(0);
+    wire.send(frame(4));
+    expect(socket.writableCorked).toBe(0);
+    await until(() => server.held.length === 4);
+    expect(server.held.map((h) => h.msg.seq)).toEqual([1, 2, 3, 4]);
+    expect(kinds).toEqual([false, false, false, false]);
+  });
+
   it("time limits: each call expires on its own limit, mixed limits and answered calls included", async () => {
     const { server, rpc } = await setup();
     await rpc.connect();
