@@ -1,18 +1,91 @@
 /**
  * What the client remembers per chat so a reconnect can fetch exactly what it missed: the time
- * of the newest message it delivered, and a bounded set of the ids it delivered (a message the
- * live push and the history catch-up both bring is handed to the user once).
+ * of the newest message it delivered, and a bounded set of the ids it delivered with the state
+ * it delivered them in (edit version, reactions, deleted), so a message, edit, delete or
+ * reaction the live push and the history catch-up both bring is handed to the user once.
  */
 import { ApiError } from "../../core/errors.js";
 import type { OpenContext } from "../../core/rpc-ws.js";
 import { maxRpc } from "../protocol.js";
 import type { MaxEngine } from "./engine.js";
-import { listOf, type MaxChat, type MaxMessage, toMaxMessage } from "./types.js";
+import { listOf, type MaxChat, type MaxMessage, parsePush, toMaxMessage } from "./types.js";
+
+/** What a delivered message looked like last: a change to any of these is delivered once. */
+interface SeenState {
+  time: number;
+  /** `updateTime` plus a hash of the text: two edits in one ms still differ. */
+  edit: string;
+  /** Reaction counters in a canonical order ("" when none). */
+  reactions: string;
+  removed: boolean;
+}
 
 interface ChatMark {
   lastTime: number;
   /** Insertion-ordered, so the oldest id is evicted first. */
-  seen: Set<string>;
+  seen: Map<string, SeenState>;
+}
+
+/** A change found by re-reading history, as the event the live push would have given. */
+export type CatchUpChange =
+  | { type: "messageEdited"; message: MaxMessage }
+  | { type: "messageDeleted" }
+  | {
+      type: "reaction";
+      counters: { reaction: string; count: number }[];
+      totalCount: number;
+      yourReaction?: string;
+    };
+
+function hashText(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(36);
+}
+
+function editKey(message: MaxMessage): string {
+  return `${message.updateTime ?? 0}:${hashText(message.text)}`;
+}
+
+/** Reads a message's `reactionInfo` (absent = none) in the shape of the 155 push. */
+export function reactionsOf(message: MaxMessage): {
+  counters: { reaction: string; count: number }[];
+  totalCount: number;
+  yourReaction?: string;
+} {
+  const info = message.reactionInfo;
+  if (typeof info !== "object" || info === null) return { counters: [], totalCount: 0 };
+  const raw = info as { counters?: unknown; totalCount?: unknown; yourReaction?: unknown };
+  const counters = Array.isArray(raw.counters)
+    ? raw.counters
+        .filter((c): c is Record<string, unknown> => typeof c === "object" && c !== null)
+        .map((c) => ({ reaction: String(c.reaction ?? ""), count: Number(c.count) || 0 }))
+    : [];
+  const out: { counters: typeof counters; totalCount: number; yourReaction?: string } = {
+    counters,
+    totalCount: Number(raw.totalCount) || 0,
+  };
+  if (typeof raw.yourReaction === "string") out.yourReaction = raw.yourReaction;
+  return out;
+}
+
+export function reactionKey(counters: readonly { reaction: string; count: number }[], total: number): string {
+  if (total === 0 && counters.every((c) => c.count === 0)) return "";
+  const parts = counters
+    .filter((c) => c.count > 0)
+    .map((c) => `${c.reaction}=${c.count}`)
+    .sort();
+  return `${total}|${parts.join(",")}`;
+}
+
+function stateOf(message: MaxMessage): SeenState {
+  const r = reactionsOf(message);
+  return {
+    time: message.time,
+    edit: editKey(message),
+    reactions: reactionKey(r.counters, r.totalCount),
+    removed: message.status === "REMOVED",
+  };
 }
 
 export class ChatTracker {
@@ -20,12 +93,19 @@ export class ChatTracker {
 
   constructor(private readonly seenPerChat = 2048) {}
 
-  /** Starts following a chat from `since` (ms) unless it is already followed. */
-  track(chatId: number, since: number, lastMessageId?: string): void {
+  /**
+   * Starts following a chat from `since` (ms) unless it is already followed. With the chat's
+   * last message (as the login answer lists it), its current state is the baseline for changes.
+   */
+  track(chatId: number, since: number, last?: string | MaxMessage): void {
     if (this.chats.has(chatId)) return;
-    const mark: ChatMark = { lastTime: since, seen: new Set() };
-    if (lastMessageId !== undefined) mark.seen.add(lastMessageId);
+    const mark: ChatMark = { lastTime: since, seen: new Map() };
     this.chats.set(chatId, mark);
+    if (typeof last === "string") {
+      mark.seen.set(last, { time: since, edit: "", reactions: "", removed: false });
+    } else if (last !== undefined) {
+      mark.seen.set(last.id, stateOf(last));
+    }
   }
 
   forget(chatId: number): void {
@@ -44,17 +124,112 @@ export class ChatTracker {
   admit(message: MaxMessage): boolean {
     let mark = this.chats.get(message.chatId);
     if (!mark) {
-      mark = { lastTime: 0, seen: new Set() };
+      mark = { lastTime: 0, seen: new Map() };
       this.chats.set(message.chatId, mark);
     }
     if (mark.seen.has(message.id)) return false;
-    mark.seen.add(message.id);
+    mark.seen.set(message.id, stateOf(message));
     if (mark.seen.size > this.seenPerChat) {
-      const oldest = mark.seen.values().next().value;
+      const oldest = mark.seen.keys().next().value;
       if (oldest !== undefined) mark.seen.delete(oldest);
     }
     if (message.time > mark.lastTime) mark.lastTime = message.time;
     return true;
+  }
+
+  /** A live edit (128 EDITED): false when this exact version was delivered already. */
+  noteEdit(message: MaxMessage): boolean {
+    const state = this.chats.get(message.chatId)?.seen.get(message.id);
+    if (!state) return true;
+    const key = editKey(message);
+    if (state.edit === key || state.removed) return false;
+    state.edit = key;
+    return true;
+  }
+
+  /** A live delete (128 REMOVED, 142): the ids not known as deleted yet. */
+  noteRemoved(chatId: number, messageIds: readonly string[]): string[] {
+    const seen = this.chats.get(chatId)?.seen;
+    return messageIds.filter((id) => {
+      const state = seen?.get(id);
+      if (!state) return true;
+      if (state.removed) return false;
+      state.removed = true;
+      return true;
+    });
+  }
+
+  /** A live reaction change (155): false when these counters were delivered already. */
+  noteReactions(
+    chatId: number,
+    messageId: string,
+    counters: { reaction: string; count: number }[],
+    total: number,
+  ): boolean {
+    const state = this.chats.get(chatId)?.seen.get(messageId);
+    if (!state) return true;
+    const key = reactionKey(counters, total);
+    if (state.reactions === key) return false;
+    state.reactions = key;
+    return true;
+  }
+
+  /**
+   * Compares a message re-read through history with what was delivered; records and returns
+   * the changes (edit, delete, reactions) not delivered yet. Unknown ids give none.
+   */
+  changesOf(message: MaxMessage): CatchUpChange[] {
+    const state = this.chats.get(message.chatId)?.seen.get(message.id);
+    if (!state || state.removed) return [];
+    if (message.status === "REMOVED") {
+      state.removed = true;
+      return [{ type: "messageDeleted" }];
+    }
+    const out: CatchUpChange[] = [];
+    const edit = editKey(message);
+    const r = reactionsOf(message);
+    const key = reactionKey(r.counters, r.totalCount);
+    if (state.edit === "") {
+      // Known only by id (no state to compare with): this read is the baseline.
+      state.edit = edit;
+      state.reactions = key;
+      return out;
+    }
+    if (state.edit !== edit) {
+      state.edit = edit;
+      out.push({ type: "messageEdited", message });
+    }
+    if (state.reactions !== key) {
+      state.reactions = key;
+      out.push({ type: "reaction", ...r });
+    }
+    return out;
+  }
+
+  /**
+   * Delivered, not-deleted ids of a chat with `after < time <= upTo`: what a complete history
+   * read of that range must list again (an id it leaves out was deleted meanwhile).
+   */
+  liveIdsBetween(chatId: number, after: number, upTo: number): string[] {
+    const out: string[] = [];
+    for (const [id, state] of this.chats.get(chatId)?.seen ?? []) {
+      if (!state.removed && state.time > after && state.time <= upTo) out.push(id);
+    }
+    return out;
+  }
+
+  /** Marks ids deleted; the ones that were not yet. */
+  markRemoved(chatId: number, ids: readonly string[]): string[] {
+    return this.noteRemoved(chatId, ids);
+  }
+
+  /** Time of the oldest delivered, not-deleted message still remembered for the chat. */
+  oldestTime(chatId: number): number | undefined {
+    let oldest: number | undefined;
+    for (const state of this.chats.get(chatId)?.seen.values() ?? []) {
+      if (!state.removed && (oldest === undefined || state.time < oldest)) oldest = state.time;
+    }
+    return oldest;
   }
 
   lastTime(chatId: number): number | undefined {
@@ -104,7 +279,12 @@ export function byTimeThenId(a: MaxMessage, b: MaxMessage): number {
   return a.time - b.time || compareIds(a.id, b.id);
 }
 
-/** Fetches what arrived while we were away, chat by chat, through history (49). */
+/**
+ * Fetches what happened while we were away, chat by chat, through history (49): new messages,
+ * and for chats whose `lastEventTime` (19 answer) moved since we were last online, the edits,
+ * deletes and reaction changes of the messages we delivered (re-read from the oldest one we
+ * remember). Each is emitted once, as the live push would have been.
+ */
 export async function catchUp(
   engine: MaxEngine,
   ctx: OpenContext<number>,
@@ -115,20 +295,24 @@ export async function catchUp(
   const pageSize = Math.min(1000, Math.max(1, opts.pageSize ?? 200));
   const maxPerChat = opts.maxPerChat ?? 10_000;
   const { tracker } = engine;
-  const targets = new Map<number, number>();
-  for (const id of tracker.chatIds()) targets.set(id, tracker.lastTime(id) ?? since);
+  // Chats the login answer does not list (beyond its page) may have changed: re-read them.
+  const targets = new Map<number, { from: number; changes: boolean }>();
+  for (const id of tracker.chatIds()) targets.set(id, { from: tracker.lastTime(id) ?? since, changes: true });
   for (const chat of loginChats) {
     const last = chat.lastMessage;
-    if (last && tracker.has(chat.id, last.id)) {
-      targets.delete(chat.id);
-      continue;
-    }
-    if (!targets.has(chat.id)) {
-      const activity = last?.time ?? chat.lastEventTime ?? 0;
-      if (activity >= since) targets.set(chat.id, since);
+    const activity = chat.lastEventTime ?? last?.time;
+    const changed = activity === undefined || activity >= since;
+    const target = targets.get(chat.id);
+    if (target) {
+      if (!changed && last && tracker.has(chat.id, last.id)) targets.delete(chat.id);
+      else target.changes = changed;
+    } else if ((activity ?? 0) >= since) {
+      targets.set(chat.id, { from: since, changes: false });
     }
   }
-  for (const [chatId, from] of targets) {
+  for (const [chatId, target] of targets) {
+    let from = target.from;
+    if (target.changes) from = Math.min(from, tracker.oldestTime(chatId) ?? from);
     try {
       await catchUpChat(engine, ctx, chatId, from, pageSize, maxPerChat);
     } catch (err) {
@@ -141,6 +325,27 @@ export async function catchUp(
       throw err;
     }
   }
+}
+
+/**
+ * Indexes of buffered pushes that a later one in the same buffer replaces: every edit (128
+ * EDITED) or reaction change (155) of a message but its last. Pushes are ordered, so the last
+ * one is the newest state; history read meanwhile can be newer than the earlier ones.
+ */
+export function supersededChanges(pushes: readonly { opcode: number; payload: unknown }[]): Set<number> {
+  const lastOf = new Map<string, number>();
+  const out = new Set<number>();
+  pushes.forEach((push, i) => {
+    const parsed = parsePush(push.opcode, push.payload);
+    let key: string | undefined;
+    if (parsed?.type === "messageEdited") key = `e:${parsed.data.chatId}:${parsed.data.message.id}`;
+    else if (parsed?.type === "reaction") key = `r:${parsed.data.chatId}:${parsed.data.messageId}`;
+    if (key === undefined) return;
+    const before = lastOf.get(key);
+    if (before !== undefined) out.add(before);
+    lastOf.set(key, i);
+  });
+  return out;
 }
 
 /** Largest page 49 serves (its `forward` limit): the ceiling when a page has to grow. */
@@ -159,6 +364,7 @@ async function catchUpChat(
   // a page cut in the middle of a millisecond loses nothing. A full page that is all one ms
   // cannot move the cursor, so the page grows (doubling, up to 49's limit) until it reaches
   // past that ms.
+  const { tracker } = engine;
   let cursor = Math.max(0, from - 1);
   let size = pageSize;
   let delivered = 0;
@@ -171,14 +377,36 @@ async function catchUpChat(
       getMessages: true,
     });
     const page = listOf(answer, "messages", (m) => toMaxMessage(m, chatId)).sort(byTimeThenId);
+    const listed = new Set<string>();
+    const removed: string[] = [];
     for (const raw of page) {
       const message = raw.chatId === chatId ? raw : { ...raw, chatId };
-      if (message.status === "REMOVED" || !engine.tracker.admit(message)) continue;
+      listed.add(message.id);
+      if (tracker.has(chatId, message.id)) {
+        for (const change of tracker.changesOf(message)) {
+          if (change.type === "messageDeleted") removed.push(message.id);
+          else if (change.type === "messageEdited") {
+            engine.emit("messageEdited", { chatId, message, catchUp: true });
+          } else {
+            const { type: _, ...reaction } = change;
+            engine.emit("reaction", { chatId, messageId: message.id, ...reaction });
+          }
+        }
+        continue;
+      }
+      if (message.status === "REMOVED" || !tracker.admit(message)) continue;
       delivered++;
       engine.emit("message", { chatId, message, catchUp: true });
     }
     const last = page[page.length - 1];
-    if (!last || page.length < size || delivered >= maxPerChat) return;
+    const complete = !last || page.length < size;
+    // History leaves deleted messages out: a delivered id missing from a range this read
+    // covered completely was deleted while we were away.
+    const upTo = complete ? Number.MAX_SAFE_INTEGER : last.time - 1;
+    const missing = tracker.liveIdsBetween(chatId, cursor, upTo).filter((id) => !listed.has(id));
+    removed.push(...tracker.markRemoved(chatId, missing));
+    if (removed.length > 0) engine.emit("messageDeleted", { chatId, messageIds: removed });
+    if (complete || delivered >= maxPerChat) return;
     const next = last.time - 1;
     if (next > cursor) {
       cursor = next;

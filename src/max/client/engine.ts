@@ -15,7 +15,7 @@ import { type Logger, silentLogger } from "../../core/log.js";
 import { type CloseInfo, type OpenContext, RpcWebSocket, type StateChange } from "../../core/rpc-ws.js";
 import { parseResponse, validateInput } from "../../core/validation.js";
 import { DEFAULT_URL, LIMITS, type MaxMethod, type MaxRpc, maxRpc, Opcode, WEB_ORIGIN } from "../protocol.js";
-import { ChatTracker, catchUp } from "./catch-up.js";
+import { ChatTracker, catchUp, supersededChanges } from "./catch-up.js";
 import { type MaxPush, maxCodec } from "./codec.js";
 import type { MaxClientOptions } from "./options.js";
 import { isGivenToken, LOGGED_OUT, type MaxSession, tokenRefused } from "./session.js";
@@ -192,14 +192,24 @@ export class MaxEngine {
           .catch((err: unknown) => tokenRefused(this, token, err));
         if (answer !== LOGGED_OUT) {
           const chats = this.afterTokenLogin(answer, !wantCatchUp);
-          if (wantCatchUp) await catchUp(this, ctx, chats, previousSince);
+          if (wantCatchUp) {
+            // Until catch-up completes, the next one must still start from the old cursor.
+            const loginTime = this.onlineSince;
+            this.onlineSince = previousSince;
+            await catchUp(this, ctx, chats, previousSince);
+            this.onlineSince = loginTime;
+          }
         }
       }
       ok = true;
     } finally {
       const pending = this.buffer ?? [];
       this.buffer = undefined;
-      for (const push of pending) {
+      // History was read after some of these: only a message's newest edit / reaction push is
+      // current (an older one would undo what catch-up delivered).
+      const superseded = supersededChanges(pending);
+      for (const [i, push] of pending.entries()) {
+        if (superseded.has(i)) continue;
         // After a failed catch-up, buffered messages are fetched again by the next one;
         // delivering them now would skip the gap before them.
         if (!ok && push.opcode === Opcode.NEW_MESSAGE) continue;
@@ -308,8 +318,7 @@ export class MaxEngine {
     this.contacts = listOf(a, "contacts", toMaxUser);
     const chats = listOf(a, "chats", toMaxChat);
     if (baseline) {
-      for (const chat of chats)
-        this.tracker.track(chat.id, chat.lastMessage?.time ?? 0, chat.lastMessage?.id);
+      for (const chat of chats) this.tracker.track(chat.id, chat.lastMessage?.time ?? 0, chat.lastMessage);
     }
     this.markOnline(num(a.time) ?? Date.now());
     return chats;
@@ -341,8 +350,21 @@ export class MaxEngine {
         this.emit("message", parsed.data);
         return;
       case "messageEdited":
+        if (!this.tracker.noteEdit(parsed.data.message)) return;
         this.emit("messageEdited", parsed.data);
         return;
+      case "messageDeleted": {
+        // Catch-up may have delivered these already: each delete once.
+        const messageIds = this.tracker.noteRemoved(parsed.data.chatId, parsed.data.messageIds);
+        if (messageIds.length > 0) this.emit("messageDeleted", { ...parsed.data, messageIds });
+        return;
+      }
+      case "reaction": {
+        const { chatId, messageId, counters, totalCount } = parsed.data;
+        if (!this.tracker.noteReactions(chatId, messageId, counters, totalCount)) return;
+        this.emit("reaction", parsed.data);
+        return;
+      }
       case "presence": {
         // The emulator (and service) send 129 and 132 for one change: deliver it once.
         const key = `${parsed.data.online}:${parsed.data.seen ?? ""}`;

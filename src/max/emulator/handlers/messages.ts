@@ -203,6 +203,7 @@ function pushReactions(
   conn: MaxConnection,
 ): Record<string, unknown> {
   const info = emu.repos.messages.reactionInfo(messageId);
+  emu.repos.chats.touch(chatId, emu.now());
   emu.hub.emit(
     emu.repos.chats.memberIds(chatId),
     Opcode.REACTIONS_CHANGED,
@@ -322,6 +323,8 @@ export const messageHandlers = handlers({
       }
       emu.db.transaction(() => {
         for (const row of rows) emu.repos.messages.remove(row.id, now);
+        // A change to the chat: a client that was away sees it in the chat's lastEventTime.
+        emu.repos.chats.touch(m.chat.id, now);
       })();
       const members = emu.repos.chats.memberIds(m.chat.id);
       for (const row of rows) {
@@ -353,6 +356,7 @@ export const messageHandlers = handlers({
         JSON.stringify(attaches),
         now,
       );
+      emu.repos.chats.touch(m.chat.id, now);
       const message = messageWire(emu, emu.repos.messages.inChat(m.chat.id, row.id)!);
       emu.hub.emit(
         emu.repos.chats.memberIds(m.chat.id),
