@@ -13,8 +13,11 @@ export {
   MaxEmulatorServer,
   type MaxSeed,
   type MaxSeededAccount,
+  type MaxSocketOptions,
   maxEmulatorPlugin,
   maxSeedSection,
   maxStoreModule,
   registerMaxAdminRoutes,
+  selfSignedIdentity,
+  type TlsIdentity,
 } from "./emulator/index.js";

@@ -21,7 +21,7 @@ afterAll(world.stop);
  */
 async function settle(watcher: { client: RawClient; userId: number }): Promise<void> {
   const hub = world.emu.server.emu.hub;
-  for (let i = 0; i < 1000 && [...hub.connections()].some((c) => c.ws.readyState !== c.ws.OPEN); i++) {
+  for (let i = 0; i < 1000 && [...hub.connections()].some((c) => !c.link.writable); i++) {
     await nextTurn();
   }
   const text = `sentinel ${Math.random()}`;

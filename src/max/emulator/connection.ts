@@ -123,6 +123,81 @@ function maskString(value: string): string {
     .replace(/(\/:auth\/)[^/?#"\s]+/g, "$1[redacted]");
 }
 
+/**
+ * How one connection's packets reach its socket: JSON text frames over a WebSocket (WsLink) or
+ * the mobile apps' binary frames over TCP/TLS (socket-server.ts). The dispatcher and handlers
+ * only see MaxConnection, whichever link carries it.
+ */
+export interface PacketLink {
+  /** Whether frames can still be written. */
+  readonly writable: boolean;
+  /** Bytes waiting for a slow reader. */
+  readonly buffered: number;
+  /** Writes one packet; the payload is given as a value, as JSON text, or both. */
+  write(cmd: number, seq: number, opcode: number, payload: unknown, payloadJson: string | undefined): void;
+  close(code: number, reason: string): void;
+  terminate(): void;
+}
+
+/** The JSON text of one packet, as the WebSocket carries it. */
+export function packetText(
+  cmd: number,
+  seq: number,
+  opcode: number,
+  payload: unknown,
+  payloadJson: string | undefined,
+): string {
+  return `{"ver":${PROTOCOL_VERSION},"cmd":${cmd},"seq":${seq},"opcode":${opcode},"payload":${payloadJson ?? JSON.stringify(payload ?? {})}}`;
+}
+
+/** The WebSocket link: text frames, one write per event-loop turn. */
+export class WsLink implements PacketLink {
+  /** True while writes of the current event-loop turn are being held back for one syscall. */
+  private corked = false;
+
+  constructor(
+    readonly ws: WebSocket,
+    /** The TCP socket under `ws` (from the upgrade), used to coalesce writes. */
+    private readonly socket?: Socket,
+  ) {}
+
+  private readonly release = (): void => {
+    this.corked = false;
+    this.socket?.uncork();
+  };
+
+  get writable(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
+  get buffered(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  write(cmd: number, seq: number, opcode: number, payload: unknown, payloadJson: string | undefined): void {
+    if (this.socket && !this.corked) {
+      // Answers and events produced in one turn (a batch of 64 sends, a fan-out) leave in a
+      // single write instead of one syscall per frame; released on the next turn.
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(this.release);
+    }
+    this.ws.send(packetText(cmd, seq, opcode, payload, payloadJson));
+  }
+
+  close(code: number, reason: string): void {
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      this.ws.terminate();
+    }
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+}
+
 /** One client socket and what the server knows about it. */
 export class MaxConnection {
   state: ConnectionState = "connected";
@@ -137,36 +212,23 @@ export class MaxConnection {
   closed = false;
   /** Requests with seq 0 being served now, and the events held back meanwhile (see holdEvents). */
   private zeroSeqInFlight = 0;
-  private heldEvents: string[] = [];
-
-  /** True while writes of the current event-loop turn are being held back for one syscall. */
-  private corked = false;
+  private heldEvents: [opcode: number, payloadJson: string][] = [];
 
   constructor(
     readonly id: number,
-    readonly ws: WebSocket,
+    /** The socket's side: WebSocket text frames or binary TCP frames. */
+    readonly link: PacketLink,
     readonly remote: string,
-    /** The TCP socket under `ws` (from the upgrade), used to coalesce writes. */
-    private readonly socket?: Socket,
     /** The console's traffic tap (see MaxTrafficTap). */
     readonly tap?: MaxTrafficTap,
   ) {}
 
-  private readonly release = (): void => {
-    this.corked = false;
-    this.socket?.uncork();
-  };
-
   respond(seq: number, opcode: number, payload: unknown): void {
-    this.sendRaw(
-      `{"ver":${PROTOCOL_VERSION},"cmd":${Cmd.RESPONSE},"seq":${seq},"opcode":${opcode},"payload":${JSON.stringify(payload ?? {})}}`,
-    );
+    this.deliver(Cmd.RESPONSE, seq, opcode, payload ?? {}, undefined);
   }
 
   error(seq: number, opcode: number, payload: unknown): void {
-    this.sendRaw(
-      `{"ver":${PROTOCOL_VERSION},"cmd":${Cmd.ERROR},"seq":${seq},"opcode":${opcode},"payload":${JSON.stringify(payload)}}`,
-    );
+    this.deliver(Cmd.ERROR, seq, opcode, payload, undefined);
   }
 
   /**
@@ -178,12 +240,11 @@ export class MaxConnection {
    * for the answer to one of them; PyMax 2 resolves only cmd 1 / 3, so cmd 0 is never mistaken.
    */
   sendEventRaw(opcode: number, payloadJson: string): void {
-    const text = `{"ver":${PROTOCOL_VERSION},"cmd":${Cmd.REQUEST},"seq":0,"opcode":${opcode},"payload":${payloadJson}}`;
     if (this.zeroSeqInFlight > 0) {
-      this.heldEvents.push(text);
+      this.heldEvents.push([opcode, payloadJson]);
       return;
     }
-    this.sendRaw(text);
+    this.deliver(Cmd.REQUEST, 0, opcode, undefined, payloadJson);
   }
 
   /**
@@ -199,44 +260,39 @@ export class MaxConnection {
     if (this.zeroSeqInFlight === 0 || --this.zeroSeqInFlight > 0) return;
     const held = this.heldEvents;
     this.heldEvents = [];
-    for (const text of held) this.sendRaw(text);
+    for (const [opcode, json] of held) this.deliver(Cmd.REQUEST, 0, opcode, undefined, json);
   }
 
   sendEvent(opcode: number, payload: unknown): void {
     this.sendEventRaw(opcode, JSON.stringify(payload));
   }
 
-  sendRaw(text: string): void {
-    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
-    if (this.ws.bufferedAmount > MAX_BUFFERED) {
+  private deliver(
+    cmd: number,
+    seq: number,
+    opcode: number,
+    payload: unknown,
+    payloadJson: string | undefined,
+  ): void {
+    if (this.closed || !this.link.writable) return;
+    if (this.link.buffered > MAX_BUFFERED) {
       // A reader this far behind would make the server hold unbounded memory.
       this.close(1008, "slow consumer");
       return;
     }
-    if (this.tap?.active) this.tap.record(this, "out", text);
-    if (this.socket && !this.corked) {
-      // Answers and events produced in one turn (a batch of 64 sends, a fan-out) leave in a
-      // single write instead of one syscall per frame; released on the next turn.
-      this.corked = true;
-      this.socket.cork();
-      setImmediate(this.release);
-    }
-    this.ws.send(text);
+    if (this.tap?.active) this.tap.record(this, "out", packetText(cmd, seq, opcode, payload, payloadJson));
+    this.link.write(cmd, seq, opcode, payload, payloadJson);
   }
 
   close(code = 1000, reason = ""): void {
     if (this.closed) return;
     this.closed = true;
-    try {
-      this.ws.close(code, reason);
-    } catch {
-      this.ws.terminate();
-    }
+    this.link.close(code, reason);
   }
 
   /** Abrupt drop without a close frame (fault injection, revoked sessions on the real service). */
   terminate(): void {
     this.closed = true;
-    this.ws.terminate();
+    this.link.terminate();
   }
 }

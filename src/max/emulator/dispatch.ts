@@ -36,7 +36,9 @@ export const MAX_IN_FLIGHT = 32;
 export const MAX_QUEUED_FRAMES = 256;
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 
-type Frame = { data: Buffer | ArrayBuffer | Buffer[]; isBinary: boolean; size: number };
+/** `decoded`: the packet a binary (MessagePack) frame already decoded to; `data` is then unused. */
+type Frame = { data: Buffer | ArrayBuffer | Buffer[]; isBinary: boolean; size: number; decoded?: unknown };
+const NO_DATA = Buffer.alloc(0);
 
 interface ConnQueue {
   frames: Frame[];
@@ -99,15 +101,29 @@ export class Dispatcher {
     const size = Array.isArray(data)
       ? data.reduce((n, b) => n + b.length, 0)
       : (data as Buffer | ArrayBuffer).byteLength;
+    this.enqueue(conn, { data, isBinary, size });
+  }
+
+  /**
+   * Takes one packet a binary socket frame decoded to (socket-server.ts): the same queue, limits
+   * and dispatch as a WebSocket frame. `size` is the frame's byte length.
+   */
+  onPacket(conn: MaxConnection, decoded: unknown, size: number): void {
+    this.enqueue(conn, { data: NO_DATA, isBinary: true, size, decoded });
+  }
+
+  private enqueue(conn: MaxConnection, frame: Frame): void {
+    const { data, size } = frame;
     let q = this.queues.get(conn);
     if (!q) {
       q = { frames: [], bytes: 0, inFlight: 0, busy: false };
       this.queues.set(conn, q);
     }
     if (q.frames.length >= MAX_QUEUED_FRAMES || q.bytes + size > MAX_QUEUED_BYTES) {
-      return this.refuseQueued(conn, data, size);
+      this.refuseQueued(conn, frame.decoded ?? data, size);
+      return;
     }
-    q.frames.push({ data, isBinary, size });
+    q.frames.push(frame);
     q.bytes += size;
     if (!q.busy) this.pump(conn, q);
   }
@@ -126,7 +142,7 @@ export class Dispatcher {
       q.bytes -= frame.size;
       q.inFlight++;
       let opcode: number | undefined;
-      const done = this.handleFrame(conn, frame.data, frame.isBinary, frame.size, (op) => {
+      const done = this.handleFrame(conn, frame, (op) => {
         opcode = op;
       });
       done
@@ -146,15 +162,22 @@ export class Dispatcher {
   }
 
   /** Answers a frame the connection's full queue can't take (its seq and opcode when readable). */
-  private refuseQueued(conn: MaxConnection, data: Buffer | ArrayBuffer | Buffer[], size: number): void {
+  private refuseQueued(conn: MaxConnection, data: unknown, size: number): void {
     let seq = 0;
     let opcode = 0;
     if (size <= LIMITS.frameBytes) {
       try {
-        const text = Array.isArray(data)
-          ? Buffer.concat(data).toString("utf8")
-          : Buffer.from(data as ArrayBuffer).toString("utf8");
-        const r = JSON.parse(text) as { seq?: unknown; opcode?: unknown; cmd?: unknown };
+        const isBytes = Buffer.isBuffer(data) || data instanceof ArrayBuffer || Array.isArray(data);
+        const text = !isBytes
+          ? ""
+          : Array.isArray(data)
+            ? Buffer.concat(data as Buffer[]).toString("utf8")
+            : Buffer.from(data as ArrayBuffer).toString("utf8");
+        const r = (isBytes ? JSON.parse(text) : (data ?? {})) as {
+          seq?: unknown;
+          opcode?: unknown;
+          cmd?: unknown;
+        };
         if (r.cmd !== 0) return;
         if (Number.isInteger(r.seq)) seq = r.seq as number;
         if (Number.isInteger(r.opcode)) opcode = r.opcode as number;
@@ -176,11 +199,10 @@ export class Dispatcher {
 
   private async handleFrame(
     conn: MaxConnection,
-    data: Buffer | ArrayBuffer | Buffer[],
-    isBinary: boolean,
-    size: number,
+    frame: Frame,
     seen: (opcode: number) => void,
   ): Promise<void> {
+    const { data, isBinary, size } = frame;
     if (size > LIMITS.frameBytes) {
       return this.fail(
         conn,
@@ -189,20 +211,23 @@ export class Dispatcher {
         new MaxProtocolError(ErrorCode.PROTO_SIZE, `Frame exceeds ${LIMITS.frameBytes} bytes`),
       );
     }
-    let raw: unknown;
-    try {
-      const text = Array.isArray(data)
-        ? Buffer.concat(data).toString("utf8")
-        : Buffer.from(data as ArrayBuffer).toString("utf8");
-      if (isBinary && !text.startsWith("{")) throw new Error("binary");
-      raw = JSON.parse(text);
-    } catch {
-      return this.fail(
-        conn,
-        0,
-        0,
-        new MaxProtocolError(ErrorCode.PROTO_FORMAT, "Malformed packet: expected a JSON object"),
-      );
+    // A binary socket's frame arrives decoded (MessagePack); a WebSocket's is JSON text.
+    let raw: unknown = frame.decoded;
+    if (raw === undefined) {
+      try {
+        const text = Array.isArray(data)
+          ? Buffer.concat(data).toString("utf8")
+          : Buffer.from(data as ArrayBuffer).toString("utf8");
+        if (isBinary && !text.startsWith("{")) throw new Error("binary");
+        raw = JSON.parse(text);
+      } catch {
+        return this.fail(
+          conn,
+          0,
+          0,
+          new MaxProtocolError(ErrorCode.PROTO_FORMAT, "Malformed packet: expected a JSON object"),
+        );
+      }
     }
     if (deeperThan(raw, LIMITS.frameDepth)) {
       // Refused before any schema, handler or log walks it recursively.

@@ -21,6 +21,13 @@ export interface MaxEmulatorPluginOptions {
   allowedOrigins?: string[];
   /** Timeouts and the per-address connection cap of the MAX port (defaults: the emulator kit's). */
   serverLimits?: Partial<ServerLimits>;
+  /**
+   * Port of the mobile apps' binary socket transport (`--max-socket-port`; 0: a free port); not
+   * served when unset. TLS with a self-signed certificate made at start, unless `socketTls` is false.
+   */
+  socketPort?: number;
+  /** `false`: plain TCP on the socket port (tests, a TLS terminator in front). */
+  socketTls?: boolean;
 }
 
 /** The running MAX emulator as the sandbox (and tests, via `sandbox.max`) see it. */
@@ -45,6 +52,8 @@ export function maxEmulatorPlugin(
         qrTtlMs: options.qrTtlMs,
         allowedOrigins: options.allowedOrigins,
         serverLimits: options.serverLimits,
+        socketPort: options.socketPort,
+        socket: options.socketTls === false ? { tls: false } : {},
         hooks: {
           // The sandbox's SMS inbox: codes are meant to be read here (or via the admin API).
           onSms: (phone, code) => {
@@ -69,4 +78,5 @@ export { registerMaxAdminRoutes } from "./admin-routes.js";
 export { MaxConsoleProvider } from "./console.js";
 export { type MaxSeed, type MaxSeededAccount, maxSeedSection } from "./seed.js";
 export { type MaxEmulatorOptions, MaxEmulatorServer } from "./server.js";
+export { type MaxSocketOptions, selfSignedIdentity, type TlsIdentity } from "./socket-server.js";
 export { maxStoreModule } from "./store/schema.js";

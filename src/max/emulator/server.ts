@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { type AddressInfo, Socket } from "node:net";
 import Fastify, { type FastifyInstance } from "fastify";
-import { WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import { type Clock, systemClock } from "../../core/emulator/clock.js";
 import { applyServerLimits, type ServerLimits } from "../../core/emulator/limits.js";
 import type { EmulatorInstance, SeedSection } from "../../core/emulator/plugin.js";
@@ -10,7 +10,7 @@ import type { Database } from "../../core/storage.js";
 import { LIMITS } from "../protocol.js";
 import { MaxAdmin } from "./admin.js";
 import { registerMaxAdminRoutes } from "./admin-routes.js";
-import { MaxConnection, MaxTrafficTap } from "./connection.js";
+import { MaxConnection, MaxTrafficTap, WsLink } from "./connection.js";
 import { MaxConsoleProvider } from "./console.js";
 import type { MaxEmulator, MaxEmulatorConfig, MaxEmulatorHooks } from "./context.js";
 import { Dispatcher } from "./dispatch.js";
@@ -26,6 +26,7 @@ import { onDisconnect, sessionHandlers } from "./handlers/session.js";
 import { registerFileRoutes } from "./http.js";
 import { Hub } from "./hub.js";
 import { type MaxSeed, maxSeedSection } from "./seed.js";
+import { type MaxSocketOptions, MaxSocketServer } from "./socket-server.js";
 import { IdAllocator } from "./store/ids.js";
 import { createRepos } from "./store/index.js";
 
@@ -48,6 +49,13 @@ export interface MaxEmulatorOptions {
   allowedOrigins?: string[];
   /** Header, request and idle timeouts and the per-address connection cap of the HTTP side. */
   serverLimits?: Partial<ServerLimits>;
+  /**
+   * Also serve the mobile apps' binary socket transport (socket-server.ts) on this port when
+   * `listen` runs (0: a free port). TLS with a generated self-signed certificate unless
+   * `socket.tls` says otherwise.
+   */
+  socketPort?: number;
+  socket?: MaxSocketOptions;
 }
 
 /** The origin the MAX web client (web.max.ru) opens its socket from. */
@@ -78,6 +86,9 @@ export class MaxEmulatorServer implements EmulatorInstance {
   private baseUrl = "http://127.0.0.1:0";
   private readonly origins: Set<string>;
   private readonly serverLimits: Partial<ServerLimits>;
+  private readonly socketServer: MaxSocketServer;
+  private readonly socketPort: number | undefined;
+  private socketAddress: string | undefined;
 
   constructor(options: MaxEmulatorOptions) {
     mkdirSync(options.dataDir, { recursive: true });
@@ -115,6 +126,20 @@ export class MaxEmulatorServer implements EmulatorInstance {
     this.admin = new MaxAdmin(this.emu);
     this.console = new MaxConsoleProvider(this);
     this.seed = maxSeedSection({ admin: this.admin, repos: this.emu.repos });
+    this.socketPort = options.socketPort;
+    this.socketServer = new MaxSocketServer(
+      {
+        emu: this.emu,
+        traffic: this.traffic,
+        nextConnId: () => this.nextConnId++,
+        onPacket: (conn, packet, size) => this.dispatcher.onPacket(conn, packet, size),
+        onClosed: (conn) => {
+          onDisconnect(this.emu, conn);
+          this.emu.hub.remove(conn);
+        },
+      },
+      options.socket,
+    );
     this.app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
     registerFileRoutes(this.app, this.emu);
     // Frames over the protocol limit still reach the dispatcher (which answers proto.size)
@@ -141,27 +166,26 @@ export class MaxEmulatorServer implements EmulatorInstance {
         const tcp = socket instanceof Socket ? socket : undefined;
         const conn = new MaxConnection(
           this.nextConnId++,
-          ws,
+          new WsLink(ws, tcp),
           req.socket.remoteAddress ?? "",
-          tcp,
           this.traffic,
         );
-        this.accept(conn);
+        this.accept(conn, ws);
       });
     });
   }
 
-  private accept(conn: MaxConnection): void {
+  private accept(conn: MaxConnection, ws: WebSocket): void {
     const { hub } = this.emu;
     hub.add(conn);
-    conn.ws.on("message", (data, isBinary) => {
+    ws.on("message", (data, isBinary) => {
       if (this.traffic.active) this.traffic.record(conn, "in", frameText(data));
       this.dispatcher.onFrame(conn, data as Buffer, isBinary).catch((err) => {
         this.emu.log.error({ err }, "MAX frame handling failed");
       });
     });
-    conn.ws.on("error", () => conn.terminate());
-    conn.ws.on("close", () => {
+    ws.on("error", () => conn.terminate());
+    ws.on("close", () => {
       conn.closed = true;
       onDisconnect(this.emu, conn);
       hub.remove(conn);
@@ -187,7 +211,22 @@ export class MaxEmulatorServer implements EmulatorInstance {
     const sweep = Math.min(5_000, Math.max(50, Math.floor(this.emu.config.idleTimeoutMs / 4)));
     this.idleTimer = setInterval(() => this.closeIdle(), sweep);
     this.idleTimer.unref();
+    if (this.socketPort !== undefined) await this.listenSocket(this.socketPort, host, shownHost);
     return `ws://${shownHost}:${address.port}/websocket`;
+  }
+
+  /**
+   * Starts the binary socket transport (mobile apps, PyMax's socket client); resolves to its
+   * `tls://host:port` (or `tcp://…`) address. `listen` calls it when `socketPort` is set.
+   */
+  async listenSocket(port: number, host = "127.0.0.1", shownHost = host): Promise<string> {
+    this.socketAddress = await this.socketServer.listen(port, host, shownHost);
+    return this.socketAddress;
+  }
+
+  /** The binary socket transport's address once it listens. */
+  get socketUrl(): string | undefined {
+    return this.socketAddress;
   }
 
   get httpUrl(): string {
@@ -207,6 +246,7 @@ export class MaxEmulatorServer implements EmulatorInstance {
     for (const conn of this.emu.hub.connections()) conn.close(1001, "server shutting down");
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
+    await this.socketServer.close();
     await this.app.close();
   }
 }

@@ -41,7 +41,10 @@ export class BinaryFrameError extends Error {
 
 /** Header + MessagePack payload, compressed above COMPRESS_ABOVE when that makes it smaller. */
 export function encodeBinary(p: BinaryPacket, compressAbove = COMPRESS_ABOVE): Buffer {
-  let body: Uint8Array = p.payload === undefined || p.payload === null ? new Uint8Array(0) : pack(p.payload);
+  let body: Uint8Array =
+    p.payload === undefined || p.payload === null
+      ? new Uint8Array(0)
+      : pack(p.payload, { ignoreUndefined: true });
   let flags = 0;
   if (body.length > compressAbove) {
     const out = new Uint8Array(compressBound(body.length));
@@ -62,8 +65,11 @@ export function encodeBinary(p: BinaryPacket, compressAbove = COMPRESS_ABOVE): B
   return frame;
 }
 
-/** Decodes one whole frame (header included). Throws BinaryFrameError on anything malformed. */
-export function decodeBinary(frame: Uint8Array): BinaryPacket {
+/**
+ * Decodes one whole frame (header included). Throws BinaryFrameError on anything malformed, and
+ * `proto.size` when the payload inflates past `maxInflated`.
+ */
+export function decodeBinary(frame: Uint8Array, maxInflated = MAX_INFLATED): BinaryPacket {
   if (frame.length < HEADER_BYTES)
     throw new BinaryFrameError("frame shorter than its header", "proto.format");
   const view = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
@@ -75,7 +81,7 @@ export function decodeBinary(frame: Uint8Array): BinaryPacket {
   let body: Uint8Array = view.subarray(HEADER_BYTES);
   if (flags === 0xff) throw new BinaryFrameError("zstd payloads are not supported", "proto.format");
   if (flags > 0x7f) throw new BinaryFrameError(`unknown compression flags ${flags}`, "proto.format");
-  if (flags > 0) body = inflateLz4Block(body, MAX_INFLATED);
+  if (flags > 0) body = inflateLz4Block(body, maxInflated);
   let payload: unknown = {};
   if (body.length > 0) {
     try {
