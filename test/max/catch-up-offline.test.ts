@@ -200,4 +200,47 @@ describe("edits, deletes and reactions made while the client was away", () => {
     expect(seen.reactionsSeen).toBeGreaterThan(0);
     expect(watcher.fromCatchUp.messages).toBeGreaterThan(0);
   }, 120_000);
+
+  it("the client's own edits, deletes and reactions are not reported back by a catch-up", async () => {
+    const chatId = chats[1]!;
+    const a = await client.sendMessage(chatId, "own a");
+    const b = await client.sendMessage(chatId, "own b");
+    const own = new Set([a.id, b.id]);
+    const echoed: string[] = [];
+    const offs = [
+      client.on("messageEdited", (e) => {
+        if (own.has(e.message.id)) echoed.push(`edit ${e.message.id}`);
+      }),
+      client.on("reaction", (e) => {
+        if (own.has(e.messageId)) echoed.push(`reaction ${e.messageId}`);
+      }),
+      client.on("messageDeleted", (e) => {
+        for (const id of e.messageIds) if (own.has(id)) echoed.push(`delete ${id}`);
+      }),
+    ];
+    await client.editMessage(chatId, a.id, "own a edited");
+    await client.react(chatId, a.id, "👍");
+    await client.deleteMessage(chatId, b.id);
+    // Someone else's change in the same chat, so the catch-up does re-read it.
+    const c = await other.ok(Opcode.SEND_MESSAGE, { chatId, message: { text: "theirs", cid: 9_000 } });
+    await until(() => watcher.view.has(String(c.message.id)), 5000, "their message");
+    const back = new Promise<void>((resolve) => {
+      const off = client.on("state", (s) => {
+        if (s.state === "connected") {
+          off();
+          resolve();
+        }
+      });
+    });
+    expect(emu.admin.drop({ userId: client.userId! })).toBeGreaterThan(0);
+    await other.ok(Opcode.EDIT_MESSAGE, { chatId, messageId: c.message.id, text: "theirs edited" });
+    await back;
+    await until(() => watcher.view.get(String(c.message.id))?.text === "theirs edited", 5000, "their edit");
+    const sentinel = "own sentinel";
+    await other.ok(Opcode.SEND_MESSAGE, { chatId, message: { text: sentinel, cid: 9_001 } });
+    await until(() => [...watcher.view.values()].some((v) => v.text === sentinel), 5000, "sentinel");
+    for (const off of offs) off();
+    expect(echoed).toEqual([]);
+    expect(watcher.doubled).toEqual([]);
+  }, 30_000);
 });

@@ -47,13 +47,12 @@ function editKey(message: MaxMessage): string {
   return `${message.updateTime ?? 0}:${hashText(message.text)}`;
 }
 
-/** Reads a message's `reactionInfo` (absent = none) in the shape of the 155 push. */
-export function reactionsOf(message: MaxMessage): {
+/** Reads a `reactionInfo` (absent = none) in the shape of the 155 push. */
+export function reactionsOf(info: unknown): {
   counters: { reaction: string; count: number }[];
   totalCount: number;
   yourReaction?: string;
 } {
-  const info = message.reactionInfo;
   if (typeof info !== "object" || info === null) return { counters: [], totalCount: 0 };
   const raw = info as { counters?: unknown; totalCount?: unknown; yourReaction?: unknown };
   const counters = Array.isArray(raw.counters)
@@ -79,7 +78,7 @@ export function reactionKey(counters: readonly { reaction: string; count: number
 }
 
 function stateOf(message: MaxMessage): SeenState {
-  const r = reactionsOf(message);
+  const r = reactionsOf(message.reactionInfo);
   return {
     time: message.time,
     edit: editKey(message),
@@ -187,7 +186,7 @@ export class ChatTracker {
     }
     const out: CatchUpChange[] = [];
     const edit = editKey(message);
-    const r = reactionsOf(message);
+    const r = reactionsOf(message.reactionInfo);
     const key = reactionKey(r.counters, r.totalCount);
     if (state.edit === "") {
       // Known only by id (no state to compare with): this read is the baseline.
@@ -325,6 +324,17 @@ export async function catchUp(
       throw err;
     }
   }
+}
+
+/** Our own reaction change (178/179 answer) is not pushed back to us: remember it. */
+export function noteOwnReaction(
+  tracker: ChatTracker,
+  chatId: number,
+  messageId: string,
+  info: unknown,
+): void {
+  const { counters, totalCount } = reactionsOf(info);
+  tracker.noteReactions(chatId, messageId, counters, totalCount);
 }
 
 /**

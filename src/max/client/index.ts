@@ -18,6 +18,7 @@ import { ApiError } from "../../core/errors.js";
 import type { ConnectionState } from "../../core/model.js";
 import * as account from "./account.js";
 import * as auth from "./auth.js";
+import { noteOwnReaction } from "./catch-up.js";
 import * as chats from "./chats.js";
 import * as contacts from "./contacts.js";
 import { MaxEngine } from "./engine.js";
@@ -453,6 +454,8 @@ export class MaxClient implements PlatformClient<MaxEventMap> {
     options: CallOptions & { forMe?: boolean } = {},
   ): Promise<void> {
     await this.e.call("deleteMessage", { chatId, messageIds, forMe: options.forMe ?? false }, options);
+    // Not pushed back to us: remembered, so a catch-up does not report our own deletes.
+    this.e.tracker.noteRemoved(chatId, messageIds);
   }
   deleteMessage(chatId: number, messageId: string, options: CallOptions & { forMe?: boolean } = {}) {
     return this.deleteMessages(chatId, [messageId], options);
@@ -464,11 +467,15 @@ export class MaxClient implements PlatformClient<MaxEventMap> {
   /** Sets this account's reaction (178). */
   async react(chatId: number, messageId: string, emoji: string, options: CallOptions = {}) {
     const reaction = { reactionType: "EMOJI", id: emoji };
-    return (await this.e.call("reaction", { chatId, messageId, reaction }, options)).reactionInfo;
+    const info = (await this.e.call("reaction", { chatId, messageId, reaction }, options)).reactionInfo;
+    noteOwnReaction(this.e.tracker, chatId, messageId, info);
+    return info;
   }
   /** Removes this account's reaction (179). */
   async unreact(chatId: number, messageId: string, options: CallOptions = {}) {
-    return (await this.e.call("reactionRemove", { chatId, messageId }, options)).reactionInfo;
+    const info = (await this.e.call("reactionRemove", { chatId, messageId }, options)).reactionInfo;
+    noteOwnReaction(this.e.tracker, chatId, messageId, info);
+    return info;
   }
   /** Reaction counters of several messages (180): message id → info. */
   getReactions(chatId: number, messageIds: string[], options: CallOptions = {}) {

@@ -208,6 +208,8 @@ export async function editMessage(
   const a = await e.call("editMessage", payload, options);
   const m = toMaxMessage(a, chatId);
   if (!m) throw new ApiError("edit answer had no message", { platform: "max", code: "bad_answer" });
+  // Our own edit is not pushed back to us: remembered, so a catch-up does not report it.
+  e.tracker.noteEdit(m);
   return m;
 }
 
