@@ -28,6 +28,7 @@ export {
   type UploadOptions,
 } from "./client/index.js";
 export { type MaxSession, maxSessionFile, parseMaxSession } from "./client/session.js";
+export { DEFAULT_SOCKET_URL, type MaxSocketTls } from "./client/socket-wire.js";
 export type {
   ChatUpdatedEvent,
   MaxAttach,

@@ -11,9 +11,12 @@ import { encode as pack, decode as unpack } from "@msgpack/msgpack";
 import { compressBlock, compressBound, decompressBlock } from "lz4js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/core/emulator/store.js";
+import { MaxClient, type MaxClientOptions } from "../../src/max/client/index.js";
 import { MaxEmulatorServer } from "../../src/max/emulator/server.js";
+import { selfSignedIdentity } from "../../src/max/emulator/socket-server.js";
 import { maxStoreModule } from "../../src/max/emulator/store/schema.js";
 import { LIMITS } from "../../src/max/protocol.js";
+import { nextEvent } from "./client-helpers.js";
 import { RawClient, type RawPacket } from "./raw.js";
 
 function header(cmd: number, seq: number, opcode: number, flags: number, length: number): Buffer {
@@ -97,6 +100,8 @@ class SocketPeer {
   }
 }
 
+const wsUrls = new Map<MaxEmulatorServer, string>();
+const wsUrlOf = (emu: MaxEmulatorServer) => wsUrls.get(emu) as string;
 let server: MaxEmulatorServer;
 let wsUrl: string;
 let port: number;
@@ -116,6 +121,7 @@ beforeAll(async () => {
     socket: { tls: false },
   });
   wsUrl = await server.listen(0);
+  wsUrls.set(server, wsUrl);
   port = Number(new URL((server.socketUrl as string).replace(/^tcp:/, "http:")).port);
 });
 
@@ -205,5 +211,89 @@ describe("binary socket transport, raw", () => {
     const echo = await bystander.ok(1, { interactive: true });
     expect(echo).toEqual({});
     bystander.socket.destroy();
+  });
+});
+
+describe("MaxClient with transport: socket", () => {
+  /** Signs a socket client in by SMS and a WebSocket client as its peer; both chat both ways. */
+  async function chatBothWays(
+    options: { url: string; tls?: MaxClientOptions["tls"] },
+    emu: MaxEmulatorServer,
+  ) {
+    const phone = nextPhone();
+    emu.admin.createUser({ phone, firstName: "Sock" });
+    const mobile = new MaxClient({ transport: "socket", timeoutMs: 5000, reconnect: false, ...options });
+    await mobile.connect();
+    await mobile.requestCode(phone);
+    const signed = await mobile.signIn("123456");
+    expect(signed.status).toBe("ok");
+    const peerPhone = nextPhone();
+    emu.admin.createUser({ phone: peerPhone, firstName: "Web" });
+    const web = new MaxClient({ url: wsUrlOf(emu), timeoutMs: 5000, reconnect: false });
+    await web.connect();
+    await web.requestCode(peerPhone);
+    await web.signIn("123456");
+    try {
+      const webId = web.profile?.contact.id as number;
+      const got = nextEvent(web, "message", (e) => e.message.text === "с телефона");
+      const sent = await mobile.sendToUser(webId, "с телефона");
+      expect((await got).message.id).toBe(sent.id);
+      const chatId = sent.chatId;
+
+      const back = nextEvent(mobile, "message", (e) => e.message.text === "с веба");
+      await web.sendMessage(chatId, "с веба");
+      expect((await back).message.sender).toBe(webId);
+
+      const edited = nextEvent(web, "messageEdited", (e) => e.message.id === sent.id);
+      const e1 = await mobile.editMessage(chatId, sent.id, "с телефона, исправлено");
+      expect(e1.status).toBe("EDITED");
+      expect((await edited).message.text).toBe("с телефона, исправлено");
+
+      const reacted = nextEvent(mobile, "reaction", (e) => e.messageId === sent.id);
+      await web.react(chatId, sent.id, "👍");
+      expect((await reacted).counters).toEqual([{ reaction: "👍", count: 1 }]);
+      await mobile.react(chatId, sent.id, "🔥");
+
+      const deleted = nextEvent(web, "messageDeleted", (e) => e.messageIds.includes(sent.id));
+      await mobile.deleteMessage(chatId, sent.id);
+      expect((await deleted).chatId).toBe(chatId);
+      const sessions = await mobile.sessions();
+      expect(sessions.find((s) => s.current)?.deviceType).toBe("ANDROID");
+    } finally {
+      await mobile.close();
+      await web.close();
+    }
+  }
+
+  it("plain TCP: login, send, receive, edit, react, delete", async () => {
+    await chatBothWays({ url: server.socketUrl as string }, server);
+  });
+
+  it("TLS with the emulator's self-signed certificate as the CA; an untrusted certificate is refused", async () => {
+    const identity = await selfSignedIdentity(1);
+    const db = openStore({ file: null, modules: [maxStoreModule] });
+    const tlsServer = new MaxEmulatorServer({
+      db,
+      dataDir: mkdtempSync(join(tmpdir(), "sb-max-tls-")),
+      smsCode: "123456",
+      socketPort: 0,
+      socket: { tls: identity },
+    });
+    try {
+      wsUrls.set(tlsServer, await tlsServer.listen(0));
+      const url = tlsServer.socketUrl as string;
+      expect(url).toMatch(/^tls:\/\/127\.0\.0\.1:\d+$/);
+      await chatBothWays({ url, tls: { ca: identity.cert } }, tlsServer);
+      const untrusting = new MaxClient({ transport: "socket", url, timeoutMs: 3000, reconnect: false });
+      const refused = await untrusting.connect().then(
+        () => undefined,
+        (err: Error) => err,
+      );
+      expect(String((refused?.cause as Error | undefined)?.message)).toMatch(/certificate/i);
+      await untrusting.close();
+    } finally {
+      await tlsServer.close();
+      db.close();
+    }
   });
 });

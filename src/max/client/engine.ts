@@ -19,6 +19,7 @@ import { ChatTracker, catchUp, supersededChanges } from "./catch-up.js";
 import { type MaxPush, maxCodec } from "./codec.js";
 import type { MaxClientOptions } from "./options.js";
 import { isGivenToken, LOGGED_OUT, type MaxSession, tokenRefused } from "./session.js";
+import { binaryCodec, DEFAULT_SOCKET_URL, socketWire } from "./socket-wire.js";
 import {
   isObject,
   listOf,
@@ -58,6 +59,8 @@ type UploadWaiter = {
 export class MaxEngine {
   readonly account: string;
   readonly url: string;
+  /** The binary socket transport (transport: "socket") rather than the WebSocket. */
+  readonly socket: boolean;
   readonly o: MaxClientOptions;
   readonly log: Logger;
   readonly store: CredentialStore<MaxSession>;
@@ -87,7 +90,8 @@ export class MaxEngine {
   constructor(options: MaxClientOptions) {
     this.o = options;
     this.account = options.account ?? "default";
-    this.url = options.url ?? DEFAULT_URL;
+    this.socket = options.transport === "socket";
+    this.url = options.url ?? (this.socket ? DEFAULT_SOCKET_URL : DEFAULT_URL);
     this.log = options.logger ?? silentLogger;
     // Logins are kept per server URL + account, so another sandbox's token is never replayed here.
     this.store = serverCredentials(options.credentials ?? new MemoryCredentialStore<MaxSession>(), {
@@ -105,7 +109,8 @@ export class MaxEngine {
     this.transport = new RpcWebSocket<number, MaxPush>({
       url: this.url,
       headers: { Origin: options.origin ?? WEB_ORIGIN, "User-Agent": DEFAULT_USER_AGENT.headerUserAgent },
-      codec: maxCodec,
+      // The mobile apps' binary transport (socket-wire.ts) or the web client's WebSocket.
+      ...(this.socket ? { codec: binaryCodec(), wire: socketWire(options.tls) } : { codec: maxCodec }),
       platform: "max",
       requestTimeoutMs: this.timeoutMs,
       connectTimeoutMs: options.connectTimeoutMs ?? 60_000,
@@ -163,7 +168,11 @@ export class MaxEngine {
 
   private helloPayload(): Record<string, unknown> {
     return {
-      userAgent: { ...DEFAULT_USER_AGENT, ...this.o.userAgent },
+      userAgent: {
+        ...DEFAULT_USER_AGENT,
+        ...(this.socket ? { deviceType: this.o.deviceType ?? "ANDROID" } : {}),
+        ...this.o.userAgent,
+      },
       deviceId: this.session?.deviceId ?? randomUUID(),
     };
   }

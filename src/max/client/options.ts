@@ -2,12 +2,25 @@
 import type { CallOptions, ClientOptions } from "../../core/call.js";
 import type { ReconnectOptions } from "../../core/rpc-ws.js";
 import type { MaxSession } from "./session.js";
+import type { MaxSocketTls } from "./socket-wire.js";
 import type { MaxAttach, MaxElement, MaxLink, MaxProfile } from "./types.js";
 import type { UploadProgress } from "./uploads.js";
 
 export interface MaxClientOptions extends ClientOptions<MaxSession> {
-  /** WebSocket URL (default production `wss://ws-api.oneme.ru/websocket`). */
+  /**
+   * WebSocket URL (default production `wss://ws-api.oneme.ru/websocket`); with
+   * `transport: "socket"` a `tls://host:port` or `tcp://host:port` (default `tls://api.oneme.ru:443`).
+   */
   url?: string;
+  /**
+   * `"socket"`: the mobile apps' transport (binary header + MessagePack, LZ4 above 4 KiB, over
+   * TLS or TCP) instead of the web client's WebSocket (default `"websocket"`). Same API.
+   */
+  transport?: "websocket" | "socket";
+  /** Socket transport: the device type of the hello (default ANDROID). */
+  deviceType?: "ANDROID" | "IOS";
+  /** Socket transport over TLS: a CA to trust (e.g. the sandbox's certificate), or no verification. */
+  tls?: MaxSocketTls;
   /** Default per-request time limit (15 s). */
   timeoutMs?: number;
   /** Where token and deviceId live between runs, per `account` (default: in memory). */
