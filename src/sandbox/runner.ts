@@ -32,20 +32,36 @@ export interface SandboxOptions extends EmulatorsOptions {
    * (`--allowed-origins`). Clients without an Origin (every non-browser client) are always served.
    */
   allowedOrigins?: readonly string[];
+  /**
+   * MAX's binary socket transport (the mobile apps', on base+5): TLS with a self-signed
+   * certificate (default, fetched at `GET /_sandbox/max/socket-cert`) or plain TCP (`false`).
+   */
+  maxSocketTls?: boolean;
 }
+
+/** Port of MAX's socket transport, counted from the base port (an extra face beyond the contract's 0..4). */
+export const MAX_SOCKET_PORT_OFFSET = 5;
 
 /** What a plugin's `create` resolves to. */
 type InstanceOf<P> = P extends EmulatorPlugin<infer I> ? I : never;
 
 /** The four platforms' plugins, in face (port) order. */
 export function sandboxPlugins(
-  options: { smsCode?: string; idleTimeoutMs?: number; allowedOrigins?: readonly string[] } = {},
+  options: {
+    smsCode?: string;
+    idleTimeoutMs?: number;
+    allowedOrigins?: readonly string[];
+    maxSocketPort?: number;
+    maxSocketTls?: boolean;
+  } = {},
 ) {
   return [
     maxEmulatorPlugin({
       ...(options.smsCode !== undefined ? { smsCode: options.smsCode } : {}),
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
       ...(options.allowedOrigins !== undefined ? { allowedOrigins: [...options.allowedOrigins] } : {}),
+      ...(options.maxSocketPort !== undefined ? { socketPort: options.maxSocketPort } : {}),
+      ...(options.maxSocketTls === false ? { socketTls: false } : {}),
     }),
     maximEmulatorPlugin,
     webqqEmulatorPlugin,
@@ -67,7 +83,8 @@ export interface SeededUser {
 }
 
 export interface Sandbox {
-  urls: SandboxUrls;
+  /** The faces' URLs, plus `maxSocket` (MAX's socket transport, `tls://host:base+5`). */
+  urls: SandboxUrls & { maxSocket?: string };
   /** MAX accounts of the seed, in file order (empty without a seed). */
   seeded: SeededUser[];
   /** Every platform's seeded accounts (with notes: passwords, admin tokens, live channels). */
@@ -94,8 +111,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (options.smsCode !== undefined && !/^\d{6}$/.test(options.smsCode)) {
     throw new SandboxStartError("--sms-code must be exactly 6 digits (MAX codes have 6)");
   }
-  const { smsCode, idleTimeoutMs, allowedOrigins, ...rest } = options;
+  const { smsCode, idleTimeoutMs, allowedOrigins, maxSocketTls, ...rest } = options;
+  const base = rest.port ?? DEFAULT_BASE_PORT;
+  if (base !== 0 && Number.isInteger(base) && base + MAX_SOCKET_PORT_OFFSET > 65_535) {
+    throw new SandboxStartError(
+      `--port must be 0 or a base port from 1 to ${65_535 - MAX_SOCKET_PORT_OFFSET}`,
+    );
+  }
   const plugins = sandboxPlugins({
+    maxSocketPort: base === 0 ? 0 : base + MAX_SOCKET_PORT_OFFSET,
+    ...(maxSocketTls !== undefined ? { maxSocketTls } : {}),
     ...(smsCode !== undefined ? { smsCode } : {}),
     ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
     ...(allowedOrigins !== undefined ? { allowedOrigins } : {}),
@@ -115,7 +140,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       };
     });
   return {
-    urls: running.urls as unknown as SandboxUrls,
+    urls: {
+      ...(running.urls as unknown as SandboxUrls),
+      ...((instance("max") as Sandbox["max"] | undefined)?.socketUrl
+        ? { maxSocket: (instance("max") as Sandbox["max"]).socketUrl as string }
+        : {}),
+    },
     seeded,
     seedReport: running.seedReport,
     dataFile: running.dataFile,

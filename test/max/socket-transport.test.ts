@@ -16,6 +16,7 @@ import { MaxEmulatorServer } from "../../src/max/emulator/server.js";
 import { selfSignedIdentity } from "../../src/max/emulator/socket-server.js";
 import { maxStoreModule } from "../../src/max/emulator/store/schema.js";
 import { LIMITS } from "../../src/max/protocol.js";
+import { startSandbox } from "../../src/sandbox/runner.js";
 import { nextEvent } from "./client-helpers.js";
 import { RawClient, type RawPacket } from "./raw.js";
 
@@ -294,6 +295,38 @@ describe("MaxClient with transport: socket", () => {
     } finally {
       await tlsServer.close();
       db.close();
+    }
+  });
+});
+
+describe("the sandbox's maxSocket face", () => {
+  it("listens on TLS with the certificate GET /_sandbox/max/socket-cert serves; MaxClient logs in over it", async () => {
+    const sb = await startSandbox({ port: 0, data: null, smsCode: "123456" });
+    try {
+      expect(sb.urls.maxSocket).toMatch(/^tls:\/\/127\.0\.0\.1:\d+$/);
+      const res = await fetch(`${sb.urls.console}/_sandbox/max/socket-cert`);
+      expect(res.status).toBe(200);
+      const ca = await res.text();
+      expect(ca).toContain("BEGIN CERTIFICATE");
+      const phone = nextPhone();
+      sb.max.admin.createUser({ phone, firstName: "Sandboxed" });
+      const client = new MaxClient({
+        transport: "socket",
+        url: sb.urls.maxSocket,
+        tls: { ca },
+        reconnect: false,
+      });
+      try {
+        await client.connect();
+        await client.requestCode(phone);
+        expect((await client.signIn("123456")).status).toBe("ok");
+        const sessions = await client.sessions();
+        expect(sessions.find((s) => s.current)?.deviceType).toBe("ANDROID");
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await sb.close();
     }
   });
 });

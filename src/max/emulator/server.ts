@@ -200,6 +200,12 @@ export class MaxEmulatorServer implements EmulatorInstance {
   /** The `/_sandbox/max/…` admin routes on the sandbox's console app. */
   registerAdmin(app: FastifyInstance): void {
     registerMaxAdminRoutes(app, { admin: this.admin, users: this.emu.repos.users });
+    // The socket transport's self-signed certificate, for clients to trust (PEM).
+    app.get("/_sandbox/max/socket-cert", async (_req, reply) => {
+      const cert = this.socketCertificate;
+      if (!cert) return reply.code(404).send({ error: "the MAX socket transport is not served over TLS" });
+      return reply.type("application/x-pem-file").send(cert);
+    });
   }
 
   /** Starts listening; returns the WebSocket URL (with `shownHost`, e.g. 127.0.0.1 for a 0.0.0.0 bind). */
@@ -222,6 +228,11 @@ export class MaxEmulatorServer implements EmulatorInstance {
   async listenSocket(port: number, host = "127.0.0.1", shownHost = host): Promise<string> {
     this.socketAddress = await this.socketServer.listen(port, host, shownHost);
     return this.socketAddress;
+  }
+
+  /** The socket transport's TLS certificate (PEM) for clients to trust; undefined for plain TCP. */
+  get socketCertificate(): string | undefined {
+    return this.socketServer.certificate;
   }
 
   /** The binary socket transport's address once it listens. */

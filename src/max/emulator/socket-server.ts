@@ -51,6 +51,9 @@ export interface MaxSocketHost {
 /** After a graceful close, how long a peer gets to read what is left before the socket is destroyed. */
 const CLOSE_GRACE_MS = 1000;
 
+/** The default identity, made once per process (generating one costs a few hundred ms). */
+let defaultIdentity: Promise<TlsIdentity> | undefined;
+
 /** Generates a self-signed certificate valid for the loopback names (selfsigned, EC P-256). */
 export async function selfSignedIdentity(days = 30): Promise<TlsIdentity & { fingerprint: string }> {
   const { generate } = await import("selfsigned");
@@ -126,6 +129,7 @@ export class BinaryLink implements PacketLink {
 export class MaxSocketServer {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private identity: TlsIdentity | undefined;
 
   constructor(
     private readonly host: MaxSocketHost,
@@ -134,7 +138,10 @@ export class MaxSocketServer {
 
   /** Starts listening; resolves to `tls://host:port` (or `tcp://…` for plain TCP). */
   async listen(port: number, host = "127.0.0.1", shownHost = host): Promise<string> {
-    const tls = this.options.tls === undefined ? await selfSignedIdentity() : this.options.tls;
+    if (this.options.tls === undefined) defaultIdentity ??= selfSignedIdentity();
+    const tls =
+      this.options.tls === undefined ? await (defaultIdentity as Promise<TlsIdentity>) : this.options.tls;
+    this.identity = tls || undefined;
     const server = tls
       ? createTlsServer(
           { cert: tls.cert, key: tls.key, handshakeTimeout: this.options.handshakeTimeoutMs ?? 10_000 },
@@ -154,6 +161,11 @@ export class MaxSocketServer {
     });
     const address = server.address() as AddressInfo;
     return `${tls ? "tls" : "tcp"}://${shownHost}:${address.port}`;
+  }
+
+  /** The PEM certificate clients must trust (undefined for plain TCP or before listen). */
+  get certificate(): string | undefined {
+    return this.identity?.cert;
   }
 
   private accept(socket: Socket): void {
