@@ -1,9 +1,10 @@
 /**
  * The default wire of the RPC transport (rpc-ws.ts): one `ws` WebSocket, text frames in and out.
- * The first frame of a tick is written at once: one request awaited at a time (the common case)
- * pays no batching and waits for no later tick. From the second frame of the same tick on, the
- * TCP socket is corked until the tick's end, so 64 answers that arrive in one read and trigger 64
- * new requests cost two writes, not 64. Each frame is still its own WebSocket frame.
+ * Frames sent together leave in one write: the first send corks the TCP socket and a microtask,
+ * queued behind the continuations already waiting, uncorks it. So 64 answers that arrive in one
+ * read and trigger 64 new requests cost one `writev`, not 64, and a lone request (one awaited at
+ * a time) leaves before the tick ends, with no `nextTick` of its own. Each frame is still its own
+ * WebSocket frame.
  */
 import type { Socket } from "node:net";
 import WebSocket, { type RawData } from "ws";
@@ -17,11 +18,6 @@ function rawToText(data: RawData): string {
   return Buffer.from(data).toString("utf8");
 }
 
-function uncork(wire: WsWire): void {
-  wire.corked = false;
-  wire.socket?.uncork();
-}
-
 /** Settled once: `.then` on it queues a plain V8 microtask (no tick object, no async context). */
 const settled = Promise.resolve();
 
@@ -33,10 +29,9 @@ class WsWire implements RpcWire {
   /** The TCP socket under the WebSocket, known from the handshake's `upgrade` answer. */
   socket: Socket | undefined;
   corked = false;
-  /** A frame went out in this tick: the next one in the same tick starts a corked batch. */
-  wroteThisTick = false;
-  readonly #endOfTick = (): void => {
-    this.wroteThisTick = false;
+  readonly #uncork = (): void => {
+    this.corked = false;
+    this.socket?.uncork();
   };
   readonly #handlers: RpcWireHandlers;
   /** One write callback for every frame (no closure per send): a failed write is the socket's error. */
@@ -66,15 +61,9 @@ class WsWire implements RpcWire {
   send(frame: WireFrame): void {
     const socket = this.socket;
     if (socket && !this.corked && !socket.destroyed) {
-      if (!this.wroteThisTick) {
-        // Cleared by a microtask queued behind the sends already scheduled in this tick.
-        this.wroteThisTick = true;
-        settled.then(this.#endOfTick);
-      } else {
-        this.corked = true;
-        socket.cork();
-        process.nextTick(uncork, this);
-      }
+      this.corked = true;
+      socket.cork();
+      settled.then(this.#uncork);
     }
     // As a Buffer, ws writes header and masked payload as one chunk (a string goes as two).
     if (typeof frame === "string") this.ws.send(Buffer.from(frame), TEXT_FRAME, this.#onWritten);

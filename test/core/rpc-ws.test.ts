@@ -217,7 +217,7 @@ describe("RpcWebSocket request/response", () => {
     expect(echoed).toEqual(Array.from({ length: 200 }, (_, i) => i));
   });
 
-  it("the wire writes a tick's first frame at once and corks from the second; all arrive as text frames", async () => {
+  it("the wire corks the frames sent together and uncorks a microtask later; all arrive as text frames", async () => {
     const { wsWire } = await import("../../src/core/ws-wire.js");
     const server = await new TestServer().start();
     cleanups.push(() => server.close());
@@ -236,15 +236,17 @@ describe("RpcWebSocket request/response", () => {
     const socket = (wire as unknown as { socket: import("node:net").Socket }).socket;
     const frame = (seq: number) => JSON.stringify({ seq, method: "hold", payload: seq });
     wire.send(frame(1));
-    expect(socket.writableCorked).toBe(0);
-    expect(socket.writableLength).toBe(0);
     wire.send(frame(2));
     wire.send(frame(3));
     expect(socket.writableCorked).toBe(1);
     expect(socket.writableLength).toBeGreaterThan(0);
-    await new Promise((r) => setImmediate(r));
+    // One microtask later (no nextTick, no later tick) the batch has left.
+    await Promise.resolve();
     expect(socket.writableCorked).toBe(0);
+    expect(socket.writableLength).toBe(0);
     wire.send(frame(4));
+    expect(socket.writableCorked).toBe(1);
+    await Promise.resolve();
     expect(socket.writableCorked).toBe(0);
     await until(() => server.held.length === 4);
     expect(server.held.map((h) => h.msg.seq)).toEqual([1, 2, 3, 4]);
