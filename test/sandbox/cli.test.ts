@@ -29,7 +29,14 @@ describe("switchboard sandbox --json (the contract line)", () => {
   it("prints exactly one line with the five endpoints in contract order, then the extension maxSocket", async () => {
     const line = sb.stdout().split("\n")[0]!;
     expect(line).toMatch(CONTRACT);
-    expect(Object.keys(JSON.parse(line))).toEqual(["console", "max", "maxim", "webqq", "vklive", "maxSocket"]);
+    expect(Object.keys(JSON.parse(line))).toEqual([
+      "console",
+      "max",
+      "maxim",
+      "webqq",
+      "vklive",
+      "maxSocket",
+    ]);
     const ports = Object.values(sb.urls).map((u) => Number(new URL(u).port));
     expect(new Set(ports).size).toBe(6);
   });
