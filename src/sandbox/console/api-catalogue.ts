@@ -47,6 +47,10 @@ export const ADMIN_CALLS: Readonly<Record<string, AdminCallDoc>> = {
     query: "phone",
     answer: "{phone, code} (404 when none)",
   },
+  "GET /_sandbox/max/socket-cert": {
+    what: "the self-signed certificate of MAX's socket transport (base+5), for clients to trust",
+    answer: "PEM text (404 when the socket transport is plain TCP)",
+  },
   "GET /_sandbox/max/qr": {
     what: "QR logins waiting for a phone",
     answer: "{pending:[{trackId, qrLink, expiresAt}]}",
