@@ -8,7 +8,8 @@ import { ApiError } from "../../core/errors.js";
 import type { OpenContext } from "../../core/rpc-ws.js";
 import { maxRpc } from "../protocol.js";
 import type { MaxEngine } from "./engine.js";
-import { listOf, type MaxChat, type MaxMessage, parsePush, toMaxMessage } from "./types.js";
+import { parsePush } from "./push.js";
+import { listOf, type MaxChat, type MaxMessage, toMaxMessage } from "./types.js";
 
 /** What a delivered message looked like last: a change to any of these is delivered once. */
 interface SeenState {

@@ -18,6 +18,7 @@ import { DEFAULT_URL, LIMITS, type MaxMethod, type MaxRpc, maxRpc, Opcode, WEB_O
 import { ChatTracker, catchUp, supersededChanges } from "./catch-up.js";
 import { type MaxPush, maxCodec } from "./codec.js";
 import type { MaxClientOptions } from "./options.js";
+import { parsePush } from "./push.js";
 import { isGivenToken, LOGGED_OUT, type MaxSession, tokenRefused } from "./session.js";
 import { binaryCodec, DEFAULT_SOCKET_URL, socketWire } from "./socket-wire.js";
 import {
@@ -27,7 +28,6 @@ import {
   type MaxEventMap,
   type MaxProfile,
   type MaxUser,
-  parsePush,
   toMaxChat,
   toMaxUser,
 } from "./types.js";
