@@ -16,7 +16,8 @@ import { ApiError, UnsupportedError, ValidationError } from "../core/errors.js";
 import type { Chat, Event, Message, Ref, Segment, User } from "../core/model.js";
 import { ref } from "../core/model.js";
 import { sendLength } from "./client/chat.js";
-import type { RealtimeEvent, VkLiveClient } from "./client/index.js";
+import type { VkLiveClient } from "./client/index.js";
+import type { RealtimeEvent } from "./client/realtime.js";
 import { capabilities, chatRef, fromSegments, toChat, toEvents, toMessage, toUser } from "./convert.js";
 import { LIMITS, type Part, partsText, type SendPart, type VkEvent } from "./protocol/index.js";
 

@@ -1,7 +1,8 @@
 /** VkLiveClient against the emulator: every method, typed errors, 429 backoff, abort. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortError, ApiError, RateLimitError, ValidationError } from "../../src/core/errors.js";
-import { isVkError, VkLiveClient } from "../../src/vklive/client/index.js";
+import { VkLiveClient } from "../../src/vklive/client/index.js";
+import { isVkError } from "../../src/vklive/client/transport.js";
 import { toTypedParts } from "../../src/vklive/protocol/index.js";
 import { type Harness, startEmulator, type World, world } from "./harness.js";
 

@@ -497,6 +497,3 @@ export class VkLiveClient implements PlatformClient<VkLiveEventMap> {
 }
 
 export type { MessageContent } from "./chat.js";
-export type { TokenSet } from "./oauth.js";
-export type { RealtimeEvent, VkLiveEventMap } from "./realtime.js";
-export { isVkError, mapVkError } from "./transport.js";
