@@ -3,7 +3,7 @@
  * Ids are always namespaced: a bare platform id is never assumed unique across
  * platforms or accounts.
  */
-export type PlatformName = "max" | "maxim" | "webqq" | "vklive";
+export type PlatformName = "max" | "maxim" | "webqq" | "vklive" | "maxbot";
 
 export interface Ref {
   platform: PlatformName;
