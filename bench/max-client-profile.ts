@@ -1,6 +1,6 @@
 /**
  * Profiling aid (not part of bench/run.ts): one mode per process, so `node --cpu-prof` sees only
- * it. `node --import tsx --cpu-prof bench/max-client-profile.ts send|raw [inFlight] [seconds]`.
+ * it. `node --import tsx --cpu-prof bench/max-client-profile.ts send|invoke|raw [inFlight] [seconds]`.
  */
 import { performance } from "node:perf_hooks";
 import { MaxClient } from "../src/max/client/index.js";
@@ -36,7 +36,17 @@ if (mode === "raw") {
   const client = new MaxClient({ url: String(emu.info.url), token: a.token, keepaliveIntervalMs: 3_600_000 });
   await client.connect();
   const chatId = (await client.sendToUser(b.userId, TEXT)).chatId;
-  const r = await closedLoop(() => client.sendMessage(chatId, TEXT), inFlight, 300, seconds * 1000);
+  let cid = 1_800_000_000_000;
+  const op =
+    mode === "invoke"
+      ? () =>
+          client.invoke(64, {
+            chatId,
+            message: { text: TEXT, cid: cid++, elements: [], attaches: [] },
+            notify: true,
+          })
+      : () => client.sendMessage(chatId, TEXT);
+  const r = await closedLoop(op, inFlight, 300, seconds * 1000);
   count = r.count;
   cpuUs = ((r.cpuMs ?? 0) / r.count) * 1000;
   await client.close();
