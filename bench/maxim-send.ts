@@ -13,8 +13,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ChildServer, serveIpc } from "./lib/ipc.js";
-import { closedLoop, type Loop, median, mergeLoops, spread } from "./lib/loops.js";
+import { closedLoop } from "./lib/loops.js";
 import { atLeast, type BenchResult, info, type Metric, summarize } from "./lib/report.js";
+import { loadNote, report, versus } from "./lib/versus.js";
 
 const SELF = fileURLToPath(import.meta.url);
 const WARMUP_MS = 1_000;
@@ -22,6 +23,13 @@ const WARMUP_MS = 1_000;
 const DURATION_MS = Number(process.env.BENCH_MS ?? 8_000);
 const SLICES = 4;
 const CONCURRENCY = 32;
+/** `BENCH_MAXIM=client`: only the client against bare fetch (skips the server comparison). */
+const CLIENT_ONLY = process.env.BENCH_MAXIM === "client";
+/** `--profile client|fetch [inFlight]`: one side alone for 4 s, for node --cpu-prof. */
+const PROFILE = process.argv.includes("--profile")
+  ? (process.argv[process.argv.indexOf("--profile") + 1] ?? "client")
+  : "";
+const PROFILE_IN_FLIGHT = Number(process.argv[process.argv.indexOf("--profile") + 2] ?? 16) || 16;
 const HEADERS_BASE = { "content-type": "application/json" } as const;
 
 interface Slice {
@@ -103,30 +111,7 @@ export async function maximSend(): Promise<BenchResult> {
     const { MaxImEndpoints } = await import("../src/maxim/protocol.js");
     const emuUrl = new URL(MaxImEndpoints.sendMessage.path, String(emu.info.url));
     const bareUrl = new URL(MaxImEndpoints.sendMessage.path, String(bare.info.url));
-    notes.push(`body ${Buffer.byteLength(body)} B, ${CONCURRENCY} requests in flight, keep-alive HTTP/1.1`);
-    await load(bareUrl, headers, body, WARMUP_MS);
-    await load(emuUrl, headers, body, WARMUP_MS);
-    const before = await emu.call<number>("messageCount");
-    const baseParts: Slice[] = [];
-    const realParts: Slice[] = [];
-    for (let i = 0; i < SLICES; i++) {
-      baseParts.push(await load(bareUrl, headers, body, DURATION_MS / SLICES));
-      realParts.push(await load(emuUrl, headers, body, DURATION_MS / SLICES));
-    }
-    const base = combine(baseParts);
-    const real = combine(realParts);
-    const after = await emu.call<number>("messageCount");
-    metrics.push(info("bare Fastify req/s", base.perSec, "req/s"));
-    metrics.push(info("emulator req/s", real.perSec, "req/s"));
-    metrics.push(atLeast("ratio", real.perSec / base.perSec, "x", 0.5));
-    metrics.push(info("emulator latency p50", real.latency.p50, "ms"));
-    metrics.push(info("emulator latency p99", real.latency.p99, "ms"));
-    metrics.push(info("bare latency p50", base.latency.p50, "ms"));
-    if (real.errors + base.errors > 0)
-      notes.push(`error answers: emulator ${real.errors}, bare ${base.errors}`);
-    notes.push(`${after - before} messages stored during the windows (≥ ${real.count} answered)`);
-    if (after - before < real.count)
-      throw new Error("fewer messages stored than answered: acknowledged data lost");
+    if (!CLIENT_ONLY && !PROFILE) await serverVsBare(emu, emuUrl, bareUrl, headers, body, metrics, notes);
     await clientVsFetch(emuUrl, headers, body, String(emu.info.url), metrics, notes);
     return { name: "maxim-send", metrics, notes, durationMs: Date.now() - started };
   } finally {
@@ -134,9 +119,45 @@ export async function maximSend(): Promise<BenchResult> {
   }
 }
 
+/** The emulator's `POST /message/send` against a bare Fastify route, node:http load, 32 in flight. */
+async function serverVsBare(
+  emu: ChildServer,
+  emuUrl: URL,
+  bareUrl: URL,
+  headers: Record<string, string>,
+  body: string,
+  metrics: Metric[],
+  notes: string[],
+): Promise<void> {
+  notes.push(`body ${Buffer.byteLength(body)} B, ${CONCURRENCY} requests in flight, keep-alive HTTP/1.1`);
+  await load(bareUrl, headers, body, WARMUP_MS);
+  await load(emuUrl, headers, body, WARMUP_MS);
+  const before = await emu.call<number>("messageCount");
+  const baseParts: Slice[] = [];
+  const realParts: Slice[] = [];
+  for (let i = 0; i < SLICES; i++) {
+    baseParts.push(await load(bareUrl, headers, body, DURATION_MS / SLICES));
+    realParts.push(await load(emuUrl, headers, body, DURATION_MS / SLICES));
+  }
+  const base = combine(baseParts);
+  const real = combine(realParts);
+  const after = await emu.call<number>("messageCount");
+  metrics.push(info("bare Fastify req/s", base.perSec, "req/s"));
+  metrics.push(info("emulator req/s", real.perSec, "req/s"));
+  metrics.push(atLeast("ratio", real.perSec / base.perSec, "x", 0.5));
+  metrics.push(info("emulator latency p50", real.latency.p50, "ms"));
+  metrics.push(info("emulator latency p99", real.latency.p99, "ms"));
+  metrics.push(info("bare latency p50", base.latency.p50, "ms"));
+  if (real.errors + base.errors > 0)
+    notes.push(`error answers: emulator ${real.errors}, bare ${base.errors}`);
+  notes.push(`${after - before} messages stored during the windows (≥ ${real.count} answered)`);
+  if (after - before < real.count)
+    throw new Error("fewer messages stored than answered: acknowledged data lost");
+}
+
 /**
  * The MaxIM client's `sendMessage` against a bare `fetch` loop (the same undici the client uses)
- * posting the same body to the same emulator: what the SDK itself costs, at 1 and 32 in flight,
+ * posting the same body to the same emulator: what the SDK itself costs, at 1 and 16 in flight,
  * in alternating slices, median of 3 runs, with this process's CPU per request.
  */
 async function clientVsFetch(
@@ -158,26 +179,18 @@ async function clientVsFetch(
   };
   const viaClient = () => client.sendMessage(parsed);
   try {
-    for (const inFlight of [1, CONCURRENCY]) {
-      const runs: { fetch: ReturnType<typeof mergeLoops>; client: ReturnType<typeof mergeLoops> }[] = [];
-      for (let run = 0; run < 3; run++) {
-        const f: Loop[] = [];
-        const c: Loop[] = [];
-        for (let i = 0; i < 3; i++) {
-          f.push(await closedLoop(viaFetch, inFlight, 100, 400));
-          c.push(await closedLoop(viaClient, inFlight, 100, 400));
-        }
-        runs.push({ fetch: mergeLoops(f), client: mergeLoops(c) });
-      }
-      const ratio = runs.map((r) => r.client.perSec / r.fetch.perSec);
-      metrics.push(info(`client sendMessage / bare fetch @${inFlight}`, median(ratio), "x"));
-      metrics.push(info(`bare fetch CPU per req @${inFlight}`, median(runs.map((r) => r.fetch.cpuUs)), "µs"));
-      metrics.push(info(`client CPU per req @${inFlight}`, median(runs.map((r) => r.client.cpuUs)), "µs"));
-      notes.push(
-        `client vs fetch @${inFlight}: fetch ${spread(runs.map((r) => r.fetch.perSec))} req/s, client ` +
-          `${spread(runs.map((r) => r.client.perSec))}; ratio ${spread(ratio, 3)} (median of 3 runs, min–max)`,
+    if (PROFILE) {
+      // One side per process, so a V8 profile (node --cpu-prof) holds only it.
+      const r = await closedLoop(PROFILE === "fetch" ? viaFetch : viaClient, PROFILE_IN_FLIGHT, 300, 4000);
+      console.log(
+        `${PROFILE} @${PROFILE_IN_FLIGHT}: ${r.count} in 4 s, CPU ${(((r.cpuMs ?? 0) / r.count) * 1000).toFixed(0)} µs/req`,
       );
+      return;
     }
+    notes.push(`client vs bare fetch: ${loadNote()} at the start`);
+    const runs = await versus(viaFetch, viaClient, { inFlight: [1, 16] });
+    report("sendMessage vs fetch", runs, metrics, notes, "req/s");
+    notes.push(`client vs bare fetch: ${loadNote()} at the end`);
   } finally {
     await client.close();
   }

@@ -10,7 +10,9 @@ import { maxFanout } from "./max-fanout.js";
 import { maxIdle } from "./max-idle.js";
 import { maxSend } from "./max-send.js";
 import { maximSend } from "./maxim-send.js";
+import { run as vkliveClient } from "./vklive-client.js";
 import { run as vkliveFanout } from "./vklive-fanout.js";
+import { run as webqqClient } from "./webqq-client.js";
 import { run as webqqPoll } from "./webqq-poll.js";
 
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
@@ -21,6 +23,8 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   "maxim-send": maximSend,
   "webqq-poll": webqqPoll,
   "vklive-fanout": vkliveFanout,
+  "webqq-client": webqqClient,
+  "vklive-client": vkliveClient,
 };
 /** A bench that overruns this is reported as failed (its children are stopped in its finally). */
 const HARD_LIMIT_MS = 120_000;
