@@ -89,6 +89,8 @@ export const Opcode = {
   SESSIONS_INFO: 96,
   SESSIONS_CLOSE: 97,
   CHECK_PASSWORD: 115,
+  /** PyMax MSG_SEND_CALLBACK: a user presses a callback button of a bot's inline keyboard. */
+  MSG_SEND_CALLBACK: 118,
   /** Pushed new / edited / removed message; the web client sends it back (cmd 0) as a delivery receipt. */
   NEW_MESSAGE: 128,
   /** Seed: presence update (PyMax reads 129 as typing and 132 as presence). */
@@ -98,6 +100,8 @@ export const Opcode = {
   /** Presence as PyMax reads it (also sent, see PRESENCE_UPDATE). */
   PRESENCE: 132,
   CHAT_UPDATED: 135,
+  /** PyMax NOTIF_CALLBACK_ANSWER: a bot's answer to a pressed button (its notification text). */
+  CALLBACK_ANSWER: 143,
   UPLOAD_COMPLETE: 136,
   REACTIONS_CHANGED: 155,
   REACTION: 178,
@@ -140,6 +144,7 @@ export const EVENT_OPCODES: ReadonlySet<number> = new Set([
   Opcode.CHAT_UPDATED,
   Opcode.UPLOAD_COMPLETE,
   Opcode.REACTIONS_CHANGED,
+  Opcode.CALLBACK_ANSWER,
 ]);
 
 // ── envelope ────────────────────────────────────────────────────────────────

@@ -253,3 +253,13 @@ export const DeleteChatFields = z.looseObject({
   lastEventTime: z.number().int().nonnegative().optional(),
   forAll: z.boolean().optional(),
 });
+
+/** 118: a pressed callback button (PyMax sends callbackId/type/payload/timestamp; other clients chatId/messageId too). */
+export const SendCallbackPayload = z.looseObject({
+  callbackId: z.string().min(1).max(128),
+  type: z.string().max(32).optional(),
+  payload: z.string().max(4096).nullish(),
+  timestamp: z.number().optional(),
+  chatId: NumericId.optional(),
+  messageId: MessageId.optional(),
+});

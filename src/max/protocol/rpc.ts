@@ -280,6 +280,16 @@ export const maxRpc = defineRpc({
     request: obj,
     response: Answer({ token: z.string().optional() }),
   },
+  sendCallback: {
+    opcode: Opcode.MSG_SEND_CALLBACK,
+    auth: "session",
+    request: Req.SendCallbackPayload,
+    response: Answer({
+      success: z.boolean().optional(),
+      unread: z.number().optional(),
+      mark: z.number().optional(),
+    }),
+  },
   checkPassword: {
     opcode: Opcode.CHECK_PASSWORD,
     auth: "none",
