@@ -7,6 +7,7 @@ import type { Faults } from "./faults.js";
 import type { Hub } from "./hub.js";
 import type { IdAllocator } from "./store/ids.js";
 import type { Repos } from "./store/index.js";
+import type { WorldEvents } from "./world-events.js";
 
 export interface MaxEmulatorConfig {
   /** Fixed SMS code for scripts (`--sms-code`); random 6 digits when unset. */
@@ -37,6 +38,8 @@ export interface MaxEmulator {
   config: MaxEmulatorConfig;
   hooks: MaxEmulatorHooks;
   log: Logger;
+  /** Changes the Bot API emulator listens to (idle, and free, while nobody subscribes). */
+  events: WorldEvents;
   now(): number;
 }
 

@@ -10,6 +10,7 @@ import type { Database } from "../../core/storage.js";
 import { LIMITS } from "../protocol.js";
 import { MaxAdmin } from "./admin.js";
 import { registerMaxAdminRoutes } from "./admin-routes.js";
+import { MaxBotWorldImpl } from "./bot-world.js";
 import { MaxConnection, MaxTrafficTap, WsLink } from "./connection.js";
 import { MaxConsoleProvider } from "./console.js";
 import type { MaxEmulator, MaxEmulatorConfig, MaxEmulatorHooks } from "./context.js";
@@ -29,6 +30,7 @@ import { type MaxSeed, maxSeedSection } from "./seed.js";
 import { type MaxSocketOptions, MaxSocketServer } from "./socket-server.js";
 import { IdAllocator } from "./store/ids.js";
 import { createRepos } from "./store/index.js";
+import { WorldEvents } from "./world-events.js";
 
 export interface MaxEmulatorOptions {
   db: Database;
@@ -111,6 +113,7 @@ export class MaxEmulatorServer implements EmulatorInstance {
       config,
       hooks: options.hooks ?? {},
       log: options.log ?? silentLogger,
+      events: new WorldEvents(),
       now: () => clock.now(),
     };
     this.dispatcher = new Dispatcher(this.emu, [
@@ -190,6 +193,17 @@ export class MaxEmulatorServer implements EmulatorInstance {
       onDisconnect(this.emu, conn);
       hub.remove(conn);
     });
+  }
+
+  private world: MaxBotWorldImpl | undefined;
+
+  /**
+   * The MAX side of the world the MAX Bot API emulator shares (MaxBotWorld of
+   * src/maxbot/emulator/world.ts, matched structurally): bots, their chats and messages.
+   */
+  get botWorld(): MaxBotWorldImpl {
+    this.world ??= new MaxBotWorldImpl(this.emu);
+    return this.world;
   }
 
   /** Opcodes the dispatcher serves (each one an entry of the endpoint table, protocol/rpc.ts). */

@@ -4,6 +4,7 @@ import type { MaxConnection } from "../connection.js";
 import type { MaxEmulator } from "../context.js";
 import type { ChatRow } from "../store/chats.js";
 import type { MessageRow, WireMessage } from "../store/messages.js";
+import { isControlRow, worldMessage } from "../world-events.js";
 import { chatWire } from "./chat-access.js";
 
 const TYPING_TTL_MS = 5_000;
@@ -51,9 +52,20 @@ function newMessageRow(emu: MaxEmulator, chatId: number, senderId: number, input
   return { row, wire };
 }
 
+/** Records the callbackId of a stored inline keyboard, so a press (118) finds its message. */
+export function registerKeyboards(emu: MaxEmulator, row: MessageRow): void {
+  if (!row.attaches.includes('"INLINE_KEYBOARD"')) return;
+  for (const a of JSON.parse(row.attaches) as Record<string, unknown>[]) {
+    if (a._type === "INLINE_KEYBOARD" && typeof a.callbackId === "string") {
+      emu.repos.bots.addKeyboard(a.callbackId, row.chat_id, row.id);
+    }
+  }
+}
+
 /**
  * Writes a batch of messages in one transaction: the rows, each chat's last event time and
- * each sender's read mark (once per chat / sender, not once per message).
+ * each sender's read mark (once per chat / sender, not once per message), then tells the world's
+ * listeners (message.created; CONTROL messages have their own events) inside that transaction.
  */
 function writeMessages(emu: MaxEmulator, rows: readonly MessageRow[]): void {
   const { chats, messages } = emu.repos;
@@ -61,6 +73,7 @@ function writeMessages(emu: MaxEmulator, rows: readonly MessageRow[]): void {
   const marks = new Map<string, { chatId: number; userId: number; time: number }>();
   for (const row of rows) {
     messages.insert(row);
+    registerKeyboards(emu, row);
     touched.set(row.chat_id, Math.max(touched.get(row.chat_id) ?? 0, row.time));
     marks.set(`${row.chat_id}:${row.sender_id}`, {
       chatId: row.chat_id,
@@ -70,6 +83,11 @@ function writeMessages(emu: MaxEmulator, rows: readonly MessageRow[]): void {
   }
   for (const [chatId, time] of touched) chats.touch(chatId, time);
   for (const m of marks.values()) chats.bumpReadMark(m.chatId, m.userId, m.time);
+  if (emu.events.active) {
+    for (const row of rows) {
+      if (!isControlRow(row)) emu.events.emit({ type: "message.created", message: worldMessage(row) });
+    }
+  }
 }
 
 const writeTx = new WeakMap<MaxEmulator, (rows: readonly MessageRow[]) => void>();
@@ -156,6 +174,20 @@ export function pushMessage(
   const payload = { chatId, message, unread: 0, mark: message.time, ttl: false };
   const ids = emu.repos.chats.memberIds(chatId);
   emu.hub.emit(extra.length ? [...ids, ...extra] : ids, Opcode.NEW_MESSAGE, payload, except);
+}
+
+/** A CONTROL service message stored (committed, or part of the caller's transaction); not pushed. */
+export function storeControl(
+  emu: MaxEmulator,
+  chat: ChatRow,
+  actorId: number,
+  control: Record<string, unknown>,
+): WireMessage {
+  return storeMessage(emu, chat.id, actorId, {
+    text: "",
+    elements: [],
+    attaches: [{ _type: "CONTROL", ...control }],
+  });
 }
 
 /** A CONTROL service message (`add`, `remove`, `leave`, `joinByLink`, `title` …) stored and pushed. */

@@ -1,16 +1,12 @@
-/** Chat handlers (48–59, 75, 77, 89): lists, history, settings, links, members. */
-import { randomBytes } from "node:crypto";
-import { z } from "zod";
 import { DeleteChatFields } from "../../protocol/requests.js";
-import { ErrorCode, LIMITS, Opcode } from "../../protocol.js";
+import { ErrorCode, Opcode } from "../../protocol.js";
 import { type HandlerContext, handlers, type MaxEmulator, me } from "../context.js";
-import { accessDenied, badPayload, chatNotFound, MaxProtocolError, notFound } from "../errors.js";
+import { accessDenied, badPayload, chatNotFound, MaxProtocolError } from "../errors.js";
 import type { ChatRow, MemberRow } from "../store/chats.js";
 import {
   chatFor,
   chatWire,
   isAdmin,
-  limitMembers,
   messageWire,
   optionOn,
   requireAdmin,
@@ -18,12 +14,20 @@ import {
   requireMember,
   viewerOf,
 } from "./chat-access.js";
-import { notifyTyping, postControl, pushChat, pushGone, typingNow } from "./chat-messages.js";
+import { notifyTyping, pushChat, typingNow } from "./chat-messages.js";
+import {
+  changeChatSettings,
+  changeMembers,
+  joinChat,
+  leaveChat,
+  linkInvalid,
+  newInviteHash,
+  PUBLIC_NAME,
+} from "./chat-ops.js";
 
 export * from "./chat-access.js";
 export * from "./chat-messages.js";
-
-const PUBLIC_NAME = /^[A-Za-z0-9_]{3,64}$/;
+export * from "./chat-ops.js";
 
 // ── links ───────────────────────────────────────────────────────────────────
 
@@ -41,57 +45,13 @@ export function parseLink(link: string): ParsedLink | undefined {
   return PUBLIC_NAME.test(rest) ? { kind: "name", name: rest } : undefined;
 }
 
-const linkInvalid = () =>
-  new MaxProtocolError(ErrorCode.LINK_INVALID, "Link is invalid or expired", "Ссылка недействительна");
-
-function newInviteHash(): string {
-  return randomBytes(18).toString("base64url");
-}
-
 function chatByLink(emu: MaxEmulator, parsed: ParsedLink): ChatRow | undefined {
   const chat =
     parsed.kind === "join" ? emu.repos.chats.byInviteHash(parsed.hash) : emu.repos.chats.byLink(parsed.name);
   return chat && chat.type !== "DIALOG" ? chat : undefined;
 }
 
-/** Adds `userId` to a group or channel by link: CONTROL message and 135 to the members. */
-function joinChat(ctx: HandlerContext, chat: ChatRow, userId: number): Record<string, unknown> {
-  const { emu, conn } = ctx;
-  const { chats } = emu.repos;
-  if (!chats.member(chat.id, userId)) {
-    if (chats.countMembers(chat.id) >= LIMITS.groupMembers) throw limitMembers();
-    chats.addMember({ chatId: chat.id, userId, role: "MEMBER" }, emu.now());
-    postControl(emu, chat, userId, { event: "joinByLink", userId }, conn);
-    pushChat(emu, chat.id, conn);
-  }
-  return chatFor(emu, chat.id, userId);
-}
-
 // ── leaving and members ─────────────────────────────────────────────────────
-
-function leaveChat(ctx: HandlerContext, chatId: number): Record<string, unknown> {
-  const { emu, conn } = ctx;
-  const userId = me(ctx);
-  const m = requireMember(emu, chatId, userId);
-  requireGroup(m);
-  const { chats } = emu.repos;
-  emu.db.transaction(() => {
-    chats.removeMember(chatId, userId);
-    if (m.chat.owner_id === userId) {
-      const heir = chats.successor(chatId, userId);
-      if (heir) {
-        chats.setOwner(chatId, heir.user_id, emu.now());
-        chats.setRole(chatId, heir.user_id, "OWNER", heir.permissions);
-      }
-    }
-  })();
-  const chat = chats.byId(chatId)!;
-  postControl(emu, chat, userId, { event: "leave", userId }, conn);
-  pushChat(emu, chatId, conn);
-  const gone = { ...chatWire(emu, chat, undefined, { preview: true }), status: "LEFT" };
-  emu.hub.emit([userId], Opcode.CHAT_UPDATED, { chat: gone }, conn);
-  return { chat: gone };
-}
 
 function presenceOf(
   emu: MaxEmulator,
@@ -115,15 +75,6 @@ function memberWire(emu: MaxEmulator, row: MemberRow): Record<string, unknown> |
   if (row.role === "ADMIN") wire.permissions = row.permissions;
   return wire;
 }
-
-const SettingsExtras = z.looseObject({
-  link: z.string().optional(),
-  changeOwnerId: z
-    .union([z.number().int(), z.string().regex(/^\d+$/)])
-    .transform(Number)
-    .optional(),
-  revokePrivateLink: z.boolean().optional(),
-});
 
 // ── handlers ────────────────────────────────────────────────────────────────
 
@@ -235,88 +186,7 @@ export const chatHandlers = handlers({
     },
   },
   [Opcode.CHAT_SETTINGS]: {
-    handle: (ctx, payload) => {
-      const { emu, conn } = ctx;
-      const userId = me(ctx);
-      const m = requireMember(emu, payload.chatId, userId);
-      const extras = SettingsExtras.safeParse(payload);
-      if (!extras.success) throw badPayload("Invalid chat settings");
-      const chat: ChatRow = { ...m.chat };
-      const group = chat.type !== "DIALOG";
-      const admin = isAdmin(m.member);
-      const controls: Record<string, unknown>[] = [];
-      const title = payload.title ?? payload.theme;
-      const profileChange =
-        title !== undefined ||
-        payload.description !== undefined ||
-        payload.options !== undefined ||
-        extras.data.link !== undefined ||
-        extras.data.revokePrivateLink === true ||
-        extras.data.changeOwnerId !== undefined;
-      if (profileChange) {
-        if (!group) throw accessDenied("Dialogs have no settings");
-        if (!admin) throw accessDenied("Only the owner or an admin can change chat settings");
-      }
-      if (title !== undefined && title !== chat.title) {
-        if (optionOn(chat, "ONLY_OWNER_CAN_CHANGE_ICON_TITLE") && chat.owner_id !== userId) {
-          throw accessDenied("Only the owner can change the title");
-        }
-        chat.title = title;
-        controls.push({ event: "title", title });
-      }
-      if (payload.description !== undefined) chat.description = payload.description;
-      if (payload.options !== undefined) {
-        const current = JSON.parse(chat.options) as Record<string, unknown>;
-        for (const [k, v] of Object.entries(payload.options)) if (typeof v === "boolean") current[k] = v;
-        chat.options = JSON.stringify(current);
-      }
-      if (extras.data.link !== undefined) {
-        const name = extras.data.link.replace(/^(https?:\/\/)?(web\.)?max\.ru\//i, "").replace(/^@/, "");
-        if (name === "") chat.link = null;
-        else {
-          if (!PUBLIC_NAME.test(name)) throw linkInvalid();
-          const holder = emu.repos.chats.byLink(name) ?? emu.repos.users.byLink(name);
-          if (holder && holder.id !== chat.id)
-            throw new MaxProtocolError(ErrorCode.LINK_INVALID, "Link is taken", "Ссылка занята");
-          chat.link = name;
-        }
-      }
-      if (extras.data.revokePrivateLink) chat.invite_hash = newInviteHash();
-      const pinId = payload.pinMessageId ?? payload.messageId;
-      if (pinId !== undefined || payload.unpin) {
-        const canPin =
-          chat.type === "DIALOG" || admin || (chat.type === "CHAT" && optionOn(chat, "ALL_CAN_PIN_MESSAGE"));
-        if (!canPin) throw accessDenied("Only the owner or an admin can pin messages");
-        if (payload.unpin || pinId === "0") chat.pinned_message_id = null;
-        else if (pinId !== undefined) {
-          const row = emu.repos.messages.visible(chat.id, Number(pinId), viewerOf(m.member));
-          if (!row)
-            throw new MaxProtocolError(
-              ErrorCode.MESSAGE_NOT_FOUND,
-              "Message not found",
-              "Сообщение не найдено",
-            );
-          chat.pinned_message_id = row.id;
-          if (payload.notifyPin) controls.push({ event: "pin", pinnedMessageId: String(row.id) });
-        }
-      }
-      const newOwner = extras.data.changeOwnerId;
-      if (newOwner !== undefined && newOwner !== chat.owner_id) {
-        if (chat.owner_id !== userId) throw accessDenied("Only the owner can hand over the chat");
-        const heir = emu.repos.chats.member(chat.id, newOwner);
-        if (!heir) throw notFound("Member");
-        emu.db.transaction(() => {
-          emu.repos.chats.setOwner(chat.id, newOwner, emu.now());
-          emu.repos.chats.setRole(chat.id, newOwner, "OWNER", 0);
-          emu.repos.chats.setRole(chat.id, userId, "ADMIN", 0);
-        })();
-        chat.owner_id = newOwner;
-      }
-      emu.repos.chats.update(chat, emu.now());
-      for (const control of controls) postControl(emu, chat, userId, control, conn);
-      pushChat(emu, chat.id, conn);
-      return { chat: chatFor(emu, chat.id, userId) };
-    },
+    handle: (ctx, payload) => ({ chat: changeChatSettings(ctx.emu, me(ctx), payload, ctx.conn) }),
   },
   [Opcode.GET_INVITE_LINK]: {
     handle: (ctx, payload) => {
@@ -342,7 +212,7 @@ export const chatHandlers = handlers({
       const parsed = parseLink(payload.link);
       const chat = parsed ? chatByLink(ctx.emu, parsed) : undefined;
       if (!chat) throw linkInvalid();
-      return { chat: joinChat(ctx, chat, me(ctx)) };
+      return { chat: joinChat(ctx.emu, chat, me(ctx), ctx.conn) };
     },
   },
   [Opcode.RESOLVE_LINK]: {
@@ -382,11 +252,11 @@ export const chatHandlers = handlers({
     },
   },
   [Opcode.CHAT_LEAVE]: {
-    handle: (ctx, payload) => leaveChat(ctx, payload.chatId),
+    handle: (ctx, payload) => leaveChat(ctx.emu, me(ctx), payload.chatId, ctx.conn),
   },
   [Opcode.LEAVE_CHAT]: {
     handle: (ctx, payload) => {
-      if (payload.subscribe !== true) return leaveChat(ctx, payload.chatId);
+      if (payload.subscribe !== true) return leaveChat(ctx.emu, me(ctx), payload.chatId, ctx.conn);
       // CHAT_SUBSCRIBE {subscribe: true}: (re)join a public group or channel.
       const { emu } = ctx;
       const chat = emu.repos.chats.byId(payload.chatId);
@@ -394,85 +264,11 @@ export const chatHandlers = handlers({
       const userId = me(ctx);
       if (emu.repos.chats.member(chat.id, userId)) return { chat: chatFor(emu, chat.id, userId) };
       if (chat.type === "DIALOG" || !chat.link) throw accessDenied("This chat is private");
-      return { chat: joinChat(ctx, chat, userId) };
+      return { chat: joinChat(ctx.emu, chat, userId, ctx.conn) };
     },
   },
   [Opcode.MANAGE_MEMBERS]: {
-    handle: (ctx, payload) => {
-      const { emu, conn } = ctx;
-      const { chats, users } = emu.repos;
-      const userId = me(ctx);
-      chats.invalidate(payload.chatId);
-      const m = requireMember(emu, payload.chatId, userId);
-      requireGroup(m);
-      requireAdmin(m);
-      const chatId = m.chat.id;
-      const targets = [...new Set(payload.userIds)];
-      const now = emu.now();
-      if (payload.type === "ADMIN") {
-        // vkmax's add_admin sends operation "remove" with the new admin's permissions; a real
-        // removal (its remove_admin, PyMax) never carries permissions.
-        const grant = payload.operation === "add" || payload.permissions !== undefined;
-        if (m.member.role !== "OWNER" && (m.member.permissions & 4) === 0) {
-          throw accessDenied("No permission to manage admins");
-        }
-        emu.db.transaction(() => {
-          for (const target of targets) {
-            const member = chats.member(chatId, target);
-            if (!member) throw notFound(`Member ${target}`);
-            if (member.role === "OWNER") continue;
-            if (grant) chats.setRole(chatId, target, "ADMIN", payload.permissions ?? 255);
-            else chats.setRole(chatId, target, "MEMBER", 0);
-          }
-        })();
-        pushChat(emu, chatId, conn);
-        return { chat: chatFor(emu, chatId, userId) };
-      }
-      if (payload.operation === "add") {
-        for (const target of targets) if (!users.byId(target)) throw notFound(`User ${target}`);
-        const fresh = targets.filter((t) => !chats.member(chatId, t));
-        if (fresh.length > 0) {
-          if (chats.countMembers(chatId) + fresh.length > LIMITS.groupMembers) throw limitMembers();
-          const historyFrom = payload.showHistory === false ? now : 0;
-          emu.db.transaction(() => {
-            for (const target of fresh) {
-              chats.addMember(
-                { chatId, userId: target, role: "MEMBER", historyFrom, invitedBy: userId },
-                now,
-              );
-            }
-          })();
-          postControl(emu, m.chat, userId, { event: "add", userIds: fresh }, conn);
-          pushChat(emu, chatId, conn);
-        }
-        return { chat: chatFor(emu, chatId, userId) };
-      }
-      const removed: number[] = [];
-      emu.db.transaction(() => {
-        for (const target of targets) {
-          const member = chats.member(chatId, target);
-          if (!member) continue;
-          if (member.role === "OWNER" || target === userId) throw accessDenied("The owner cannot be removed");
-          if (member.role === "ADMIN" && m.member.role !== "OWNER")
-            throw accessDenied("Only the owner can remove admins");
-          chats.removeMember(chatId, target);
-          removed.push(target);
-        }
-      })();
-      if (removed.length > 0) {
-        postControl(
-          emu,
-          m.chat,
-          userId,
-          { event: "remove", userIds: removed, userId: removed[0] },
-          conn,
-          removed,
-        );
-        pushChat(emu, chatId, conn);
-        pushGone(emu, chats.byId(chatId)!, removed, "REMOVED");
-      }
-      return { chat: chatFor(emu, chatId, userId) };
-    },
+    handle: (ctx, payload) => ({ chat: changeMembers(ctx.emu, me(ctx), payload, ctx.conn) }),
   },
 });
 

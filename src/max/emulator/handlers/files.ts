@@ -11,7 +11,7 @@ const FILE_ID_START = 100_000_000;
 const secret = (bytes: number) => randomBytes(bytes).toString("base64url");
 
 /** Opens `count` upload slots of one kind for the user; they share one upload secret. */
-function openSlots(
+export function openSlots(
   emu: MaxEmulator,
   ownerId: number,
   kind: FileKind,

@@ -1,4 +1,5 @@
 import type { Database } from "../../../core/storage.js";
+import { BotsRepo } from "./bots.js";
 import { ChatsRepo } from "./chats.js";
 import { ContactsRepo } from "./contacts.js";
 import { FilesRepo } from "./files.js";
@@ -12,6 +13,7 @@ export interface Repos {
   chats: ChatsRepo;
   messages: MessagesRepo;
   files: FilesRepo;
+  bots: BotsRepo;
 }
 
 export function createRepos(db: Database): Repos {
@@ -21,5 +23,6 @@ export function createRepos(db: Database): Repos {
     chats: new ChatsRepo(db),
     messages: new MessagesRepo(db),
     files: new FilesRepo(db),
+    bots: new BotsRepo(db),
   };
 }

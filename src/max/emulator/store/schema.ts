@@ -187,7 +187,36 @@ const dropMessagesFts: Migration = {
   },
 };
 
+/**
+ * Bots (the MAX Bot API shares this world): a bot is a `max_users` row with `is_bot = 1` and a
+ * phone placeholder `bot:<id>` no login accepts. Inline keyboards get a `callbackId` each
+ * (`max_keyboards`, so a press names its message), and `max_bot_starts` remembers which users
+ * started which bot (the first message into a bot's dialog starts it).
+ */
+const bots: Migration = {
+  id: "max:006-bots",
+  up(db) {
+    db.exec(`
+      ALTER TABLE max_users ADD COLUMN is_bot INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE max_keyboards (
+        callback_id TEXT PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL
+      );
+      CREATE INDEX max_keyboards_message ON max_keyboards(message_id);
+      CREATE TABLE max_bot_starts (
+        bot_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL,
+        payload TEXT,
+        started_at INTEGER NOT NULL,
+        PRIMARY KEY (bot_id, user_id)
+      );
+    `);
+  },
+};
+
 export const maxStoreModule: StoreModule = {
   platform: "max",
-  migrations: [initial, chatsExtra, filesUpload, messagesFts, dropMessagesFts],
+  migrations: [initial, chatsExtra, filesUpload, messagesFts, dropMessagesFts, bots],
 };

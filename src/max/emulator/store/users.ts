@@ -17,6 +17,8 @@ export interface UserRow {
   last_seen: number;
   created_at: number;
   updated_at: number;
+  /** 1: a bot of the MAX Bot API (no phone, no login). */
+  is_bot: number;
 }
 
 export interface SessionRow {
@@ -56,9 +58,16 @@ export function normalizePhone(phone: string): string | undefined {
   return digits.startsWith("+") ? digits : `+${digits}`;
 }
 
+/** The phone column of a bot: unique, and never a number any login or lookup accepts. */
+export function botPhone(id: number): string {
+  return `bot:${id}`;
+}
+
 /** Accounts, login sessions, SMS codes, contacts and presence subscriptions (`max_users` & co). */
 export class UsersRepo {
   private readonly s;
+  /** Ids of bots, loaded on first use: a send into a dialog asks whether the peer is a bot. */
+  private bots: Set<number> | undefined;
 
   constructor(private readonly db: Database) {
     this.s = {
@@ -80,6 +89,14 @@ export class UsersRepo {
       setSettings: db.prepare("UPDATE max_users SET settings = ?, updated_at = ? WHERE id = ?"),
       setHidden: db.prepare("UPDATE max_users SET hidden = ? WHERE id = ?"),
       setLastSeen: db.prepare("UPDATE max_users SET last_seen = ? WHERE id = ?"),
+      botIds: db.prepare("SELECT id FROM max_users WHERE is_bot = 1").pluck(),
+      insertBot: db.prepare(
+        `INSERT INTO max_users (id, phone, first_name, last_name, description, link, is_bot, created_at, updated_at)
+         VALUES (@id, @phone, @first_name, '', @description, @link, 1, @now, @now)`,
+      ),
+      updateBot: db.prepare(
+        "UPDATE max_users SET first_name = @first_name, description = @description, link = @link, updated_at = @now WHERE id = @id AND is_bot = 1",
+      ),
       insertSession: db.prepare(
         `INSERT INTO max_sessions (token_hash, user_id, device_id, device_type, device_name, app_version, created_at, last_active)
          VALUES (@token_hash, @user_id, @device_id, @device_type, @device_name, @app_version, @now, @now)`,
@@ -107,6 +124,44 @@ export class UsersRepo {
   /** The first 1000 accounts, oldest first (the web console's list). */
   listForConsole(): Pick<UserRow, "id" | "phone" | "first_name" | "last_name">[] {
     return this.s.list.all() as Pick<UserRow, "id" | "phone" | "first_name" | "last_name">[];
+  }
+
+  /** Whether the user is a bot (in-memory after the first call). */
+  isBot(id: number): boolean {
+    if (!this.bots) this.bots = new Set(this.s.botIds.all() as number[]);
+    return this.bots.has(id);
+  }
+
+  createBot(
+    input: { id: number; name: string; username: string | null; description: string },
+    now: number,
+  ): UserRow {
+    this.s.insertBot.run({
+      id: input.id,
+      phone: botPhone(input.id),
+      first_name: input.name,
+      description: input.description,
+      link: input.username,
+      now,
+    });
+    // A rolled-back transaction leaves a stale id here; harmless, as no user row has it.
+    this.isBot(input.id);
+    this.bots?.add(input.id);
+    return this.byId(input.id)!;
+  }
+
+  updateBot(
+    id: number,
+    patch: { name: string; description: string; username: string | null },
+    now: number,
+  ): void {
+    this.s.updateBot.run({
+      id,
+      first_name: patch.name,
+      description: patch.description,
+      link: patch.username,
+      now,
+    });
   }
 
   byPhone(phone: string): UserRow | undefined {
@@ -245,7 +300,9 @@ export class UsersRepo {
       updateTime: user.updated_at,
       accountStatus: 0,
     };
-    if (options.withPhone) contact.phone = Number(user.phone.slice(1));
+    if (options.withPhone && user.phone.startsWith("+")) contact.phone = Number(user.phone.slice(1));
+    // How the emulator marks bots to user-API clients (the apps show a bot badge).
+    if (user.is_bot === 1) contact.options = ["BOT"];
     if (user.description) contact.description = user.description;
     if (user.photo_id) {
       contact.photoId = user.photo_id;
