@@ -9,7 +9,15 @@
  * `subscribe` listeners are called synchronously inside that same transaction after the change,
  * so an update the bot API stores for a bot commits together with the message it describes (a
  * kill -9 can lose neither one alone). Listeners must only write to the database and must not
- * throw; anything else (waking long polls, webhook sends) they defer with queueMicrotask.
+ * throw; anything else (waking long polls, webhook sends) they defer with queueMicrotask. A
+ * listener that throws anyway aborts the transaction: the change is refused (for a user's send,
+ * every message group-committed with it fails too) and nothing of it is stored or pushed.
+ *
+ * Events are emitted for every change whoever makes it (user-API clients, admin routes, and the
+ * bots themselves through this object): the consumer filters out a bot's own actions. CONTROL
+ * service messages (joins, leaves, title changes) are not message.created; they come as their
+ * own events. `bot.started` comes before the message.created of a user's first message into a
+ * bot's dialog (payload from `/start <payload>`), or from POST /_sandbox/max/bots/start.
  */
 
 export interface WorldUser {
@@ -87,22 +95,42 @@ export type WorldEvent =
   | { type: "member.removed"; chatId: number; userId: number; byUserId: number }
   | { type: "chat.title_changed"; chatId: number; title: string; byUserId: number }
   /** A user pressed a callback button of a bot's inline keyboard. */
-  | { type: "callback.pressed"; chatId: number; messageId: number; userId: number; payload: string; callbackId: string; time: number }
+  | {
+      type: "callback.pressed";
+      chatId: number;
+      messageId: number;
+      userId: number;
+      payload: string;
+      callbackId: string;
+      time: number;
+    }
   /** A user opened (started) a dialog with a bot; `payload` from a deep link `?start=…`. */
   | { type: "bot.started"; chatId: number; userId: number; botId: number; payload: string | null }
   | { type: "bot.stopped"; chatId: number; userId: number; botId: number }
   | { type: "dialog.cleared"; chatId: number; userId: number; botId: number }
   | { type: "dialog.removed"; chatId: number; userId: number; botId: number };
 
-/** A refusal in MAX's terms; the maxbot emulator turns it into a Bot API error body. */
+/**
+ * A refusal in MAX's terms; the maxbot emulator turns it into a Bot API error body. The MAX side
+ * throws its own class of the same shape (a platform never imports another), so `instanceof
+ * WorldError` recognises any Error named "WorldError" with a string `code`.
+ */
 export class WorldError extends Error {
   constructor(
-    /** "not.found", "access.denied", "chat.denied", "too.long", "bad.request" … */
+    /** "not.found", "access.denied", "chat.denied", "too.long", "bad.request", "conflict" … */
     readonly code: string,
     message: string,
   ) {
     super(message);
     this.name = "WorldError";
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return (
+      value instanceof Error &&
+      value.name === "WorldError" &&
+      typeof (value as { code?: unknown }).code === "string"
+    );
   }
 }
 
@@ -118,19 +146,34 @@ export interface MaxBotWorld {
   /** Creates a MAX user flagged as a bot (no phone, no login) and returns its id. */
   createBot(input: { name: string; username?: string; description?: string }): { userId: number };
   user(userId: number): WorldUser | undefined;
-  editBotProfile(userId: number, patch: { name?: string; description?: string | null; username?: string | null }): WorldUser;
+  editBotProfile(
+    userId: number,
+    patch: { name?: string; description?: string | null; username?: string | null },
+  ): WorldUser;
 
   /** The chat as `viewerId` sees it; undefined when it does not exist or the viewer was never in it. */
   chat(chatId: number, viewerId: number): WorldChat | undefined;
   chatByLink(link: string, viewerId: number): WorldChat | undefined;
   /** Chats the user is in, newest event first; `marker` is the last chatId of the previous page. */
-  chatsOf(userId: number, count: number, marker: number | null): { chats: WorldChat[]; marker: number | null };
+  chatsOf(
+    userId: number,
+    count: number,
+    marker: number | null,
+  ): { chats: WorldChat[]; marker: number | null };
   /** The dialog between a bot and a user, created when missing. */
   dialog(botId: number, userId: number): WorldChat;
-  editChat(chatId: number, byUserId: number, patch: { title?: string; description?: string; iconUrl?: string }): WorldChat;
+  editChat(
+    chatId: number,
+    byUserId: number,
+    patch: { title?: string; description?: string; iconUrl?: string },
+  ): WorldChat;
   deleteChat(chatId: number, byUserId: number): void;
 
-  members(chatId: number, viewerId: number, opts: { count: number; marker: number | null; userIds?: number[]; adminsOnly?: boolean }): { members: WorldMember[]; marker: number | null };
+  members(
+    chatId: number,
+    viewerId: number,
+    opts: { count: number; marker: number | null; userIds?: number[]; adminsOnly?: boolean },
+  ): { members: WorldMember[]; marker: number | null };
   member(chatId: number, userId: number): WorldMember | undefined;
   addMembers(chatId: number, byUserId: number, userIds: number[]): void;
   removeMember(chatId: number, byUserId: number, userId: number, block: boolean): void;
@@ -147,12 +190,21 @@ export interface MaxBotWorld {
   remove(chatId: number, byUserId: number, messageId: number): void;
   message(chatId: number, messageId: number, viewerId: number): WorldMessage | undefined;
   /** Messages between `from` and `to` (ms, inclusive), newest first, at most `count`. */
-  history(chatId: number, viewerId: number, opts: { from?: number; to?: number; count: number }): WorldMessage[];
+  history(
+    chatId: number,
+    viewerId: number,
+    opts: { from?: number; to?: number; count: number },
+  ): WorldMessage[];
   /** Shows a callback answer's notification to the user who pressed (a push to their clients). */
   notifyCallback(userId: number, callbackId: string, text: string): void;
 
   /** Stores an uploaded file in MAX's file store, as its owner. */
-  storeFile(ownerId: number, kind: "image" | "video" | "audio" | "file", name: string, bytes: Buffer): StoredFile;
+  storeFile(
+    ownerId: number,
+    kind: "image" | "video" | "audio" | "file",
+    name: string,
+    bytes: Buffer,
+  ): StoredFile;
 
   /** Calls `listener` synchronously inside each committing transaction (see top of file). */
   subscribe(listener: (event: WorldEvent) => void): () => void;
