@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { Command } from "commander";
 import { exitCodeOf, hasReported, isVerbose, reportCliError } from "./errors.js";
 import { registerMaxCommands } from "./max.js";
+import { registerMaxBotCommands } from "./maxbot.js";
 import { registerMaxImCommands } from "./maxim.js";
 import { profileCommand } from "./profile-command.js";
 import { sandboxCommand } from "./sandbox.js";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .addCommand(sandboxCommand());
   registerMaxCommands(program);
   registerMaxImCommands(program);
+  registerMaxBotCommands(program);
   registerWebQQCommands(program);
   registerVkLiveCommands(program);
   program.addCommand(profileCommand());
