@@ -31,9 +31,23 @@ const WORLD_STATUS: Record<string, number> = {
   "not.found": 404,
   "access.denied": 403,
   "chat.denied": 403,
+  conflict: 409,
   "too.long": 400,
   "bad.request": 400,
 };
+
+/**
+ * A refusal of the MAX world: the class of world.ts, or the MAX side's own (same name and
+ * shape; src/max may not import src/maxbot).
+ */
+export function isWorldError(err: unknown): err is WorldError {
+  return (
+    err instanceof WorldError ||
+    (err instanceof Error &&
+      err.name === "WorldError" &&
+      typeof (err as { code?: unknown }).code === "string")
+  );
+}
 
 /** The Bot API error a world refusal stands for. */
 export function fromWorldError(err: WorldError): BotApiError {
@@ -55,7 +69,7 @@ export function sendError(reply: FastifyReply, err: BotApiError): FastifyReply {
 /** Maps anything a handler threw to an error body; unexpected errors are logged and answered 500. */
 export function toBotApiError(err: unknown, log: Logger, req?: FastifyRequest): BotApiError {
   if (err instanceof BotApiError) return err;
-  if (err instanceof WorldError) return fromWorldError(err);
+  if (isWorldError(err)) return fromWorldError(err);
   if (err instanceof ZodError) return badRequest(describeZodError(err, "request"));
   const status = (err as FastifyError | undefined)?.statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) {

@@ -1,0 +1,79 @@
+/**
+ * Sandbox administration of bots (what MasterBot does on the real platform): create a bot (a MAX
+ * user flagged as bot plus its token, kept only as a sha256 hash), list bots, and put a bot into
+ * a MAX chat as member or admin. Used by the admin routes, the console and seeds.
+ */
+import { randomBytes } from "node:crypto";
+import type { MaxBotContext } from "./context.js";
+import { BotApiError } from "./errors.js";
+import { getBot, hashToken, insertBot, listBots } from "./store/bots.js";
+import { queuedCount } from "./store/updates.js";
+import type { MaxBotWorld } from "./world.js";
+
+export interface BotSummary {
+  userId: number;
+  name: string;
+  username: string | null;
+  createdAt: number;
+  /** Updates waiting in its queue (not yet committed by a marker or delivered by webhook). */
+  queued: number;
+}
+
+export interface MaxBotAdmin {
+  /** Creates a bot; the token is returned once and never stored in clear. */
+  createBot(input: { name: string; username?: string; description?: string }): {
+    token: string;
+    userId: number;
+  };
+  bots(): BotSummary[];
+  /** Adds the bot to a MAX chat (as admin when `admin`), on behalf of `byUserId` or the chat's owner. */
+  addToChat(botId: number, chatId: number, options: { admin?: boolean; byUserId?: number }): void;
+}
+
+/** The world's optional admin entry (see notes-world): adds a bot on behalf of the chat's owner. */
+type WorldWithAdmin = MaxBotWorld & {
+  addBotToChat?: (chatId: number, botId: number, admin: boolean) => void;
+};
+
+export function createBotAdmin(ctx: MaxBotContext): MaxBotAdmin {
+  const world = ctx.world as WorldWithAdmin;
+  return {
+    createBot(input) {
+      const token = randomBytes(32).toString("base64url");
+      return ctx.db.transaction(() => {
+        const { userId } = world.createBot(input);
+        insertBot(ctx.db, userId, hashToken(token), input.name, ctx.clock.now());
+        return { token, userId };
+      })();
+    },
+
+    bots() {
+      return listBots(ctx.db).map((b) => {
+        const user = world.user(b.userId);
+        return {
+          userId: b.userId,
+          name: user ? [user.firstName, user.lastName].filter(Boolean).join(" ") : b.name,
+          username: user?.username ?? null,
+          createdAt: b.createdAt,
+          queued: queuedCount(ctx.db, b.userId),
+        };
+      });
+    },
+
+    addToChat(botId, chatId, options) {
+      if (!getBot(ctx.db, botId)) throw new BotApiError(404, "not.found", `No bot ${botId}`);
+      const admin = options.admin === true;
+      if (options.byUserId === undefined && typeof world.addBotToChat === "function") {
+        world.addBotToChat(chatId, botId, admin);
+        return;
+      }
+      const by = options.byUserId;
+      if (by === undefined)
+        throw new BotApiError(400, "bad.request", "byUserId (a member of the chat) is required");
+      ctx.db.transaction(() => {
+        if (!world.member(chatId, botId)) world.addMembers(chatId, by, [botId]);
+        if (admin) world.setAdmin(chatId, by, botId, true);
+      })();
+    },
+  };
+}

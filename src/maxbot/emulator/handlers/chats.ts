@@ -1,0 +1,104 @@
+/**
+ * Chats the bot is in: list (paged by `marker`), one chat by id or by public link / @username,
+ * edit (title, description, icon URL, pin), delete, typing actions, and the pinned message.
+ */
+
+import type { MaxBotContext } from "../context.js";
+import { decodeMid, toBotChat, toBotMessage } from "../convert.js";
+import { badRequest, notFound } from "../errors.js";
+import { type BotHandlers, pathInt } from "../routes.js";
+import type { WorldChat } from "../world.js";
+
+const SUCCESS = { success: true } as const;
+
+/** The chat as the bot sees it, or 404. */
+export function chatOf(ctx: MaxBotContext, chatId: number, botId: number): WorldChat {
+  const chat = ctx.world.chat(chatId, botId);
+  if (!chat) throw notFound(`Chat ${chatId} not found`);
+  return chat;
+}
+
+/** The MAX message id a `mid` names inside `chatId`, or 404. */
+export function messageIdIn(mid: string, chatId: number): number {
+  const ids = decodeMid(mid);
+  if (!ids || ids.chatId !== chatId) throw notFound(`Message ${mid} not found in chat ${chatId}`);
+  return ids.messageId;
+}
+
+export const chatHandlers: BotHandlers = {
+  getChats: (ctx, { botId, query }) => {
+    const page = ctx.world.chatsOf(botId, query.count ?? 50, query.marker ?? null);
+    return { chats: page.chats.map((c) => toBotChat(ctx.world, c, botId)), marker: page.marker };
+  },
+
+  // One route serves getChat and getChatByLink: an integer segment is a chat id, anything else
+  // a public link name or `@username`.
+  getChat: (ctx, call) => {
+    const raw = call.params.chatId ?? "";
+    if (/^-?\d+$/.test(raw)) {
+      const chatId = pathInt(call, "chatId");
+      return toBotChat(ctx.world, chatOf(ctx, chatId, call.botId), call.botId, true);
+    }
+    if (!/^@?[a-zA-Z]+[\w-]*$/.test(raw)) throw badRequest("Invalid chat link");
+    const chat = ctx.world.chatByLink(raw.replace(/^@/, ""), call.botId);
+    if (!chat) throw notFound(`Chat ${raw} not found`);
+    return toBotChat(ctx.world, chat, call.botId, true);
+  },
+
+  editChat: (ctx, call) => {
+    const chatId = pathInt(call, "chatId");
+    const { body, botId } = call;
+    chatOf(ctx, chatId, botId);
+    if (body.icon && !body.icon.url) {
+      throw badRequest("Chat icon by token is not supported by the emulator: pass icon.url");
+    }
+    return ctx.db.transaction(() => {
+      const patch: { title?: string; description?: string; iconUrl?: string } = {};
+      if (body.title) patch.title = body.title;
+      if (body.description !== undefined && body.description !== null) patch.description = body.description;
+      if (body.icon?.url) patch.iconUrl = body.icon.url;
+      if (Object.keys(patch).length > 0) ctx.world.editChat(chatId, botId, patch);
+      if (body.pin) ctx.world.pin(chatId, botId, messageIdIn(body.pin, chatId), body.notify ?? true);
+      return toBotChat(ctx.world, chatOf(ctx, chatId, botId), botId, true);
+    })();
+  },
+
+  deleteChat: (ctx, call) => {
+    const chatId = pathInt(call, "chatId");
+    chatOf(ctx, chatId, call.botId);
+    ctx.world.deleteChat(chatId, call.botId);
+    return SUCCESS;
+  },
+
+  sendAction: (ctx, call) => {
+    const chatId = pathInt(call, "chatId");
+    chatOf(ctx, chatId, call.botId);
+    ctx.world.action(chatId, call.botId, call.body.action);
+    return SUCCESS;
+  },
+
+  getPinnedMessage: (ctx, call) => {
+    const chatId = pathInt(call, "chatId");
+    const chat = chatOf(ctx, chatId, call.botId);
+    const pinned =
+      chat.pinnedMessageId === null ? undefined : ctx.world.message(chatId, chat.pinnedMessageId, call.botId);
+    return { message: pinned ? toBotMessage(ctx.world, pinned, call.botId) : null };
+  },
+
+  pinMessage: (ctx, call) => {
+    const chatId = pathInt(call, "chatId");
+    chatOf(ctx, chatId, call.botId);
+    const messageId = messageIdIn(call.body.message_id, chatId);
+    if (!ctx.world.message(chatId, messageId, call.botId))
+      throw notFound(`Message ${call.body.message_id} not found`);
+    ctx.world.pin(chatId, call.botId, messageId, call.body.notify ?? true);
+    return SUCCESS;
+  },
+
+  unpinMessage: (ctx, call) => {
+    const chatId = pathInt(call, "chatId");
+    chatOf(ctx, chatId, call.botId);
+    ctx.world.unpin(chatId, call.botId);
+    return SUCCESS;
+  },
+};
