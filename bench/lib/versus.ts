@@ -137,17 +137,21 @@ export function report(
   for (const [n, rs] of runs) {
     const at = n > 0 ? ` @${n}` : "";
     const ratio = rs.map((r) => r.client.perSec / r.base.perSec);
+    // CPU per message relative to the baseline's in the same run: the steadiest figure under load.
+    const cpuRatio = rs.map((r) => r.client.cpuUs / r.base.cpuUs);
     metrics.push(
       info(`${label} baseline${at}`, median(rs.map((r) => r.base.perSec)), unit),
       info(`${label} client${at}`, median(rs.map((r) => r.client.perSec)), unit),
       info(`${label} ratio client/baseline${at}`, median(ratio), "x"),
       info(`${label} baseline CPU per msg${at}`, median(rs.map((r) => r.base.cpuUs)), "µs"),
       info(`${label} client CPU per msg${at}`, median(rs.map((r) => r.client.cpuUs)), "µs"),
+      info(`${label} CPU ratio client/baseline${at}`, median(cpuRatio), "x"),
     );
     notes.push(
       `${label}${at}: baseline ${spread(rs.map((r) => r.base.perSec))} ${unit}, client ` +
         `${spread(rs.map((r) => r.client.perSec))}; ratio ${spread(ratio, 3)}; CPU µs/msg baseline ` +
-        `${spread(rs.map((r) => r.base.cpuUs))}, client ${spread(rs.map((r) => r.client.cpuUs))} ` +
+        `${spread(rs.map((r) => r.base.cpuUs))}, client ${spread(rs.map((r) => r.client.cpuUs))}, ` +
+        `CPU ratio ${spread(cpuRatio, 2)} ` +
         `(median (min–max) of ${rs.length} runs)`,
     );
   }

@@ -1,5 +1,4 @@
 /** Logging in: password (with a captcha callback), QR code, check_sig, login2 and relink. */
-import { CookieJar } from "tough-cookie";
 import { sleep } from "../../core/backoff.js";
 import type { CallOptions } from "../../core/call.js";
 import { ApiError, AuthError, ValidationError } from "../../core/errors.js";
@@ -16,6 +15,7 @@ import {
   REFERER,
   STATUSES,
 } from "../protocol.js";
+import { restoreJar } from "./cookies.js";
 import type { Ctx } from "./transport.js";
 import type { PasswordLoginInput, QrLoginInput, WebQQSession } from "./types.js";
 
@@ -274,7 +274,7 @@ export async function restore(ctx: Ctx, s: WebQQSession): Promise<void> {
       platform: "webqq",
       code: "bad_session",
     });
-  ctx.jar = await CookieJar.deserialize(s.cookies);
+  ctx.jar = await restoreJar(s.cookies);
   ctx.clientid = s.clientid;
   ctx.adoptMsgId(s.msgId);
   ctx.session = s;

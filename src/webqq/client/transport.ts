@@ -3,7 +3,7 @@
  * request checks (ValidationError before sending), `{retcode, result}` envelopes parsed with
  * the endpoint's response schema, and session values scrubbed from every error.
  */
-import { CookieJar } from "tough-cookie";
+import type { CookieJar } from "tough-cookie";
 import type { z } from "zod";
 import type { CallOptions } from "../../core/call.js";
 import {
@@ -27,6 +27,7 @@ import {
   WEBQQ_ENDPOINTS,
   type WebQQEndpoints,
 } from "../protocol.js";
+import { cookieHeader, newJar } from "./cookies.js";
 import type { WebQQClientOptions, WebQQEvents, WebQQSession } from "./types.js";
 
 export interface RawOptions extends CallOptions {
@@ -47,7 +48,7 @@ export const MSG_ID_BLOCK = 64;
 export class Ctx {
   readonly http: HttpClient;
   readonly log: Logger;
-  jar = new CookieJar();
+  jar: CookieJar = newJar();
   session: WebQQSession | undefined;
   /** Kept (in memory only) after a captcha-free password login, to log in again by itself. */
   password: string | undefined;
@@ -76,13 +77,15 @@ export class Ctx {
     const baseFetch = o.fetch ?? globalThis.fetch;
     // The cookie jar sits under the HTTP helper as a fetch wrapper: every attempt sends the
     // cookies of its URL and keeps whatever Set-Cookie the answer carries (redirects included).
+    // The helper builds a fresh Headers per attempt: it is filled in place, not copied.
     const cookieFetch: typeof fetch = async (input, init) => {
       const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-      const headers = new Headers(init?.headers);
-      const cookie = await this.jar.getCookieString(url);
+      const own = init?.headers instanceof Headers;
+      const headers = own ? (init.headers as Headers) : new Headers(init?.headers);
+      const cookie = await cookieHeader(this.jar, url);
       if (cookie) headers.set("cookie", cookie);
       if (!headers.has("user-agent")) headers.set("user-agent", USER_AGENT);
-      const res = await baseFetch(input, { ...init, headers });
+      const res = await baseFetch(input, own ? init : { ...init, headers });
       for (const sc of res.headers.getSetCookie()) await this.jar.setCookie(sc, url, { ignoreError: true });
       return res;
     };
