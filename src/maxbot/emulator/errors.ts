@@ -81,13 +81,7 @@ export function toBotApiError(err: unknown, log: Logger, req?: FastifyRequest): 
   return new BotApiError(500, "internal.error", "Internal server error");
 }
 
-/** Installs the error and not-found handlers that render Bot API error bodies. */
-export function registerErrorHandlers(app: FastifyInstance, log: Logger): void {
+/** Installs the error handler that renders Bot API error bodies (routes.ts adds the 404/405 one). */
+export function registerErrorHandler(app: FastifyInstance, log: Logger): void {
   app.setErrorHandler((err, req, reply) => sendError(reply, toBotApiError(err, log, req)));
-  app.setNotFoundHandler((req, reply) =>
-    sendError(
-      reply,
-      new BotApiError(404, "not.found", `No method ${req.method} ${redactUrl(req.url).split("?")[0]}`),
-    ),
-  );
 }

@@ -13,7 +13,7 @@ import type { Database } from "../../core/storage.js";
 import type { MaxBotEndpointName } from "../protocol.js";
 import { createBotAdmin, type MaxBotAdmin } from "./admin.js";
 import type { MaxBotContext } from "./context.js";
-import { BotApiError, registerErrorHandlers, sendError } from "./errors.js";
+import { BotApiError, registerErrorHandler, sendError } from "./errors.js";
 import { answerHandlers } from "./handlers/answers.js";
 import { chatHandlers } from "./handlers/chats.js";
 import { meHandlers } from "./handlers/me.js";
@@ -141,7 +141,7 @@ export function createMaxBotEmulator(options: MaxBotEmulatorOptions): MaxBotEmul
     parseJson,
   );
 
-  registerErrorHandlers(app, log);
+  registerErrorHandler(app, log);
   registerNotFound(app);
   registerRateLimit(app, ctx);
 
