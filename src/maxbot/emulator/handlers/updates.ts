@@ -46,7 +46,7 @@ export function registerUpdateRoutes(
   const { db } = ctx;
   // Waiting long polls answer at once when the server closes, instead of holding close() for up to 90 s.
   app.addHook("preClose", async () => {
-    await updates.close();
+    updates.endPolls();
   });
 
   const getUpdates = MaxBotEndpoints.getUpdates;

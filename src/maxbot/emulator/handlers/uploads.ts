@@ -240,6 +240,7 @@ function readMultipart(req: FastifyRequest, body: Readable): Promise<{ bytes: Bu
       });
     });
     bb.on("error", () => reject(new BotApiError(400, "bad.request", "Malformed multipart form")));
+    body.once("error", () => reject(new BotApiError(400, "bad.request", "The upload was interrupted")));
     bb.on("close", () => {
       if (failure) reject(failure);
       else if (!file) reject(new BotApiError(400, "bad.request", "The form has no file in the field 'data'"));

@@ -43,6 +43,8 @@ export interface UpdatesService {
   waitForUpdate(botId: number, ms: number, signal?: AbortSignal): Promise<WaitEnd>;
   /** A subscription of the bot was added or removed. */
   subscriptionsChanged(botId: number): void;
+  /** Ends every waiting long poll now and any later one at once (the server is closing). */
+  endPolls(): void;
   readonly webhookOptions: ResolvedWebhookOptions;
 }
 
@@ -130,6 +132,9 @@ export function startUpdates(ctx: MaxBotContext, options: UpdatesOptions = {}): 
         webhooks.kick(botId);
       } else subscribed.delete(botId);
       waiters.wake(botId);
+    },
+    endPolls() {
+      waiters.close();
     },
     async close() {
       if (closed) return;

@@ -190,7 +190,8 @@ export class WebhookDispatcher {
       await this.slots.take();
       let error: string | null;
       try {
-        for (let wait = this.pace.reserve(); wait > 0; wait = this.pace.reserve()) await this.sleep(wait);
+        for (let wait = this.pace.reserve(); wait > 0 && !this.closed; wait = this.pace.reserve())
+          await this.sleep(wait);
         if (this.closed) return;
         error = await this.post(sub, body);
       } finally {
