@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { AdminError, type MaxAdmin } from "./admin.js";
+import { BotWorldError, type MaxBotWorldImpl } from "./bot-world.js";
 import type { UsersRepo } from "./store/users.js";
 import { normalizePhone } from "./store/users.js";
 
@@ -45,6 +46,27 @@ const SendMessageBody = z
   .refine((b) => (b.chatId === undefined) !== (b.toUserId === undefined), {
     message: "give exactly one of chatId and toUserId",
   });
+
+const MessageIdField = z.union([
+  z.number().int().positive(),
+  z
+    .string()
+    .regex(/^\d{1,16}$/)
+    .transform(Number),
+]);
+
+const PressBody = z.object({
+  userId: UserId,
+  chatId: z.number().int(),
+  messageId: MessageIdField,
+  payload: z.string().max(1024).optional(),
+});
+
+const StartBody = z.object({
+  userId: UserId,
+  botId: UserId,
+  payload: z.string().max(512).nullish(),
+});
 
 const PhoneQuery = z.object({ phone: z.string().min(1, "phone is required") });
 
@@ -93,6 +115,13 @@ function sendError(reply: FastifyReply, status: number, message: string): Fastif
   return reply.code(status).send({ error: message });
 }
 
+const WORLD_STATUS: Record<string, number> = {
+  "not.found": 404,
+  "access.denied": 403,
+  "chat.denied": 403,
+  conflict: 409,
+};
+
 type Handler = (req: FastifyRequest, reply: FastifyReply) => unknown;
 
 /** Our own 4xx errors answer `{error}` with their status whatever the app's error handler does. */
@@ -103,6 +132,7 @@ function guarded(handler: Handler): Handler {
     } catch (err) {
       if (err instanceof BadRequest || err instanceof AdminError)
         return sendError(reply, err.status, err.message);
+      if (err instanceof BotWorldError) return sendError(reply, WORLD_STATUS[err.code] ?? 400, err.message);
       throw err;
     }
   };
@@ -111,11 +141,13 @@ function guarded(handler: Handler): Handler {
 export interface MaxAdminRouteDeps {
   admin: MaxAdmin;
   users: UsersRepo;
+  /** The bots' world: `/_sandbox/max/bots/…` routes press buttons and start bots as a user. */
+  world?: MaxBotWorldImpl;
 }
 
 /** Registers every `/_sandbox/max/…` route on `app`. */
 export function registerMaxAdminRoutes(app: FastifyInstance, deps: MaxAdminRouteDeps): void {
-  const { admin: max, users } = deps;
+  const { admin: max, users, world } = deps;
 
   app.post(
     "/_sandbox/max/users",
@@ -205,6 +237,23 @@ export function registerMaxAdminRoutes(app: FastifyInstance, deps: MaxAdminRoute
     "/_sandbox/max/messages",
     guarded(async (req) => max.sendMessage(parse(SendMessageBody, req.body))),
   );
+
+  if (world) {
+    app.post(
+      "/_sandbox/max/bots/press",
+      guarded(async (req) => {
+        const body = parse(PressBody, req.body);
+        return world.press(body.userId, body.chatId, body.messageId, body.payload);
+      }),
+    );
+    app.post(
+      "/_sandbox/max/bots/start",
+      guarded(async (req) => {
+        const body = parse(StartBody, req.body);
+        return world.start(body.userId, body.botId, body.payload ?? null);
+      }),
+    );
+  }
 
   app.get(
     "/_sandbox/max/stats",

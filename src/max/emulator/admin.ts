@@ -45,6 +45,8 @@ export class MaxAdmin {
 
   confirmQr(trackIdOrLink: string, userId: number): void {
     if (!this.emu.repos.users.byId(userId)) throw new AdminError(404, `no MAX user ${userId}`);
+    if (this.emu.repos.users.isBot(userId))
+      throw new AdminError(400, `user ${userId} is a bot; bots cannot log in`);
     try {
       confirmQr(this.emu, trackIdOrLink, userId);
     } catch {

@@ -213,7 +213,7 @@ export class MaxEmulatorServer implements EmulatorInstance {
 
   /** The `/_sandbox/max/…` admin routes on the sandbox's console app. */
   registerAdmin(app: FastifyInstance): void {
-    registerMaxAdminRoutes(app, { admin: this.admin, users: this.emu.repos.users });
+    registerMaxAdminRoutes(app, { admin: this.admin, users: this.emu.repos.users, world: this.botWorld });
     // The socket transport's self-signed certificate, for clients to trust (PEM).
     app.get("/_sandbox/max/socket-cert", async (_req, reply) => {
       const cert = this.socketCertificate;

@@ -287,6 +287,16 @@ function deleteChat(ctx: HandlerContext, raw: unknown): Record<string, never> {
   const until = Math.min(lastEventTime ?? emu.now(), emu.now()) + 1;
   let who: readonly number[] = [userId];
   if (forAll && (chat.type === "DIALOG" || chat.owner_id === userId)) who = emu.repos.chats.memberIds(chatId);
-  for (const id of who) emu.repos.chats.clearHistoryBefore(chatId, id, until);
+  const bot =
+    chat.type === "DIALOG"
+      ? emu.repos.chats.memberIds(chatId).find((id) => id !== userId && emu.repos.users.isBot(id))
+      : undefined;
+  emu.db.transaction(() => {
+    for (const id of who) emu.repos.chats.clearHistoryBefore(chatId, id, until);
+    // Deleting a dialog with a bot is what the Bot API reports as dialog_removed.
+    if (bot !== undefined && emu.events.active) {
+      emu.events.emit({ type: "dialog.removed", chatId, userId, botId: bot });
+    }
+  })();
   return {};
 }
