@@ -81,6 +81,8 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: MaxBotContext): 
     scope.route({
       method: "POST",
       url: `${UPLOAD_PATH_PREFIX}:uploadId`,
+      // The app's JSON body limit does not apply to files; the handlers count bytes themselves.
+      bodyLimit: UPLOAD_MAX_BYTES + 1024 * 1024,
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         const { uploadId } = req.params as { uploadId: string };
         const up = uploadById(db, uploadId);
