@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { api, type Sandboxed, startCliSandbox } from "../sandbox/proc.js";
 import { type BotWorld, startBotWorld } from "./harness.js";
 
 interface UpdateList {
@@ -17,6 +18,7 @@ interface UpdateList {
 
 const dir = mkdtempSync(join(tmpdir(), "maxbot-restart-"));
 const worlds: BotWorld[] = [];
+const processes: Sandboxed[] = [];
 
 async function updates(world: BotWorld, token: string, query: string): Promise<UpdateList> {
   const res = await fetch(`${world.botApi}/updates?${query}`, { headers: { authorization: token } });
@@ -28,6 +30,7 @@ const texts = (l: UpdateList) => l.updates.map((u) => u.message?.body.text);
 
 afterAll(async () => {
   await Promise.allSettled(worlds.map((w) => w.close()));
+  await Promise.allSettled(processes.map((p) => p.stop("SIGKILL")));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -61,4 +64,43 @@ describe("restart", () => {
     expect(texts(after)).toEqual(["after"]);
     expect(after.marker).toBeGreaterThan(rest.marker);
   }, 60_000);
+
+  it("kill -9 of the sandbox process loses no update a client was not told about", async () => {
+    const data = join(dir, "killed.db");
+    const first = await startCliSandbox(["--data", data, "--seed", "none"]);
+    processes.push(first);
+    const urls = first.urls as typeof first.urls & { maxbot: string };
+    const bot = (await api(urls.console, "POST", "/_sandbox/maxbot/bots", { name: "Killed bot" })).body as {
+      token: string;
+      userId: number;
+    };
+    const user = (
+      await api(urls.console, "POST", "/_sandbox/max/users", { phone: "+79550001122", firstName: "Kim" })
+    ).body as { userId: number };
+    const sent: string[] = [];
+    for (const text of ["k1", "k2", "k3", "k4"]) {
+      const r = await api(urls.console, "POST", "/_sandbox/max/messages", {
+        fromUserId: user.userId,
+        toUserId: bot.userId,
+        text,
+      });
+      expect(r.status).toBe(200);
+      sent.push(text);
+    }
+    const poll = async (base: string, query: string) => {
+      const res = await fetch(`${base}/updates?${query}`, { headers: { authorization: bot.token } });
+      expect(res.status).toBe(200);
+      return (await res.json()) as UpdateList;
+    };
+    const page = await poll(urls.maxbot, "timeout=0&limit=2");
+    expect(texts(page)).toEqual(["k1", "k2"]);
+    await poll(urls.maxbot, `timeout=0&limit=1&marker=${page.marker}`);
+    expect(await first.stop("SIGKILL")).toBe("SIGKILL");
+
+    const second = await startCliSandbox(["--data", data, "--seed", "none"]);
+    processes.push(second);
+    const base = (second.urls as typeof second.urls & { maxbot: string }).maxbot;
+    // k1 and k2 were committed by the marker; k3 and k4 were acknowledged (the admin API answered) and survive.
+    expect(texts(await poll(base, "timeout=0"))).toEqual(["k3", "k4"]);
+  }, 90_000);
 });
