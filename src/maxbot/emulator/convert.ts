@@ -313,14 +313,14 @@ function toMaxButton(b: Extract<AttachmentRequest, { type: "inline_keyboard" }>[
       out.quick = b.quick ?? false;
       break;
     case "open_app":
-      out.webApp = b.web_app ?? null;
-      out.contactId = b.contact_id ?? null;
-      out.payload = b.payload ?? null;
+      if (b.web_app) out.webApp = b.web_app;
+      if (b.contact_id != null) out.contactId = b.contact_id;
+      if (b.payload) out.payload = b.payload;
       break;
     case "chat":
       out.chatTitle = b.chat_title;
-      out.chatDescription = b.chat_description ?? null;
-      out.startPayload = b.start_payload ?? null;
+      if (b.chat_description) out.chatDescription = b.chat_description;
+      if (b.start_payload) out.startPayload = b.start_payload;
       break;
   }
   return out;

@@ -10,9 +10,9 @@ import { editByBody } from "./messages.js";
 
 export const answerHandlers: BotHandlers = {
   answerOnCallback: (ctx, { botId, query, body }) => {
+    if (!body.message && !body.notification) throw badRequest("message or notification is required");
     const callback = findCallback(ctx.db, query.callback_id);
     if (!callback || callback.botId !== botId) throw notFound(`Callback ${query.callback_id} not found`);
-    if (!body.message && !body.notification) throw badRequest("message or notification is required");
     ctx.db.transaction(() => {
       if (body.message) {
         const message = ctx.world.message(callback.chatId, callback.messageId, botId);
