@@ -86,7 +86,8 @@ export function registerUpdateRoutes(
         }
         const remaining = deadline - performance.now();
         const end = remaining > 0 ? await updates.waitForUpdate(botId, remaining, signal) : "timeout";
-        if (end === "woken") continue;
+        // A subscription made while this poll waited takes the updates over: the poll ends empty.
+        if (end === "woken" && !hasSubscription(db, botId)) continue;
         // Nothing (of the wanted types): the marker passes what the filter skipped.
         const passed = types ? Math.max(start, newestSeq(db, botId)) : start;
         return { updates: [], marker: passed + 1 };
