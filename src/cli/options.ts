@@ -86,6 +86,16 @@ export const PLATFORMS: Record<CliPlatform, PlatformInfo> = {
       token: ["VKLIVE_ACCESS_TOKEN"],
     },
   },
+  maxbot: {
+    title: "MAX Bot API",
+    urlHelp: "MAX Bot API base URL (a sandbox's: http://127.0.0.1:8705)",
+    production: "https://platform-api2.max.ru",
+    productionName: "https://platform-api2.max.ru",
+    protocols: ["http:", "https:"],
+    sandboxKey: "maxbot",
+    login: "switchboard maxbot login",
+    legacyEnv: { token: ["MAX_BOT_TOKEN"] },
+  },
 };
 
 /** `clientSecret` → `SWITCHBOARD_VKLIVE_CLIENT_SECRET`. */

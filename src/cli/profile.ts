@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../core/credentials.js";
 import { CliError } from "./errors.js";
 
-export type CliPlatform = "max" | "maxim" | "webqq" | "vklive";
+export type CliPlatform = "max" | "maxim" | "webqq" | "vklive" | "maxbot";
 
 /** One platform's remembered settings; every value a string, keys in camelCase like the flags. */
 export type PlatformProfile = Record<string, string>;
@@ -51,7 +51,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function cleanProfile(value: unknown): Profile {
   const profile: Profile = {};
   if (!isRecord(value)) return profile;
-  for (const platform of ["max", "maxim", "webqq", "vklive"] as const) {
+  for (const platform of ["max", "maxim", "webqq", "vklive", "maxbot"] as const) {
     const section = value[platform];
     if (!isRecord(section)) continue;
     const kept: PlatformProfile = {};

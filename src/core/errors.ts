@@ -3,7 +3,7 @@
  * (MAX `proto.state`, MaxIM 10008, WebQQ retcode 103, VK Live `invalid_param`).
  * Messages never contain secrets: callers pass already-redacted details.
  */
-export type Platform = "max" | "maxim" | "webqq" | "vklive" | "core" | "sandbox";
+export type Platform = "max" | "maxim" | "webqq" | "vklive" | "maxbot" | "core" | "sandbox";
 
 export interface SwitchboardErrorOptions {
   platform: Platform;

@@ -16,6 +16,8 @@ export interface SandboxUrls {
   maxim: string;
   webqq: string;
   vklive: string;
+  /** The MAX Bot API (base+5): an extension of the contract's five faces. */
+  maxbot: string;
 }
 
 export interface AdminFace {

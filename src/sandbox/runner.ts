@@ -4,7 +4,10 @@
  * MaxIM, WebQQ and VK Video Live on base+1..4. Only the plugins' entry files are imported here.
  */
 import type { EmulatorPlugin } from "../core/emulator/plugin.js";
-import { maxEmulatorPlugin } from "../max/emulator/index.js";
+import { type MaxEmulatorInstance, maxEmulatorPlugin } from "../max/emulator/index.js";
+import { maxbotEmulatorPlugin } from "../maxbot/emulator/index.js";
+import type { UpdatesOptions as MaxBotUpdatesOptions } from "../maxbot/emulator/updates/index.js";
+import type { MaxBotWorld } from "../maxbot/emulator/world.js";
 import { maximEmulatorPlugin } from "../maxim/emulator/index.js";
 import { vkliveEmulatorPlugin } from "../vklive/emulator/index.js";
 import { webqqEmulatorPlugin } from "../webqq/emulator/index.js";
@@ -33,19 +36,27 @@ export interface SandboxOptions extends EmulatorsOptions {
    */
   allowedOrigins?: readonly string[];
   /**
-   * MAX's binary socket transport (the mobile apps', on base+5): TLS with a self-signed
+   * MAX's binary socket transport (the mobile apps', on base+6): TLS with a self-signed
    * certificate (default, fetched at `GET /_sandbox/max/socket-cert`) or plain TCP (`false`).
    */
   maxSocketTls?: boolean;
+  /**
+   * The Bot API emulator's update retention and webhook retry schedule (defaults: the real
+   * platform's, retries every 30–60 s for up to 8 h); tests shorten them.
+   */
+  maxbotUpdates?: MaxBotUpdatesOptions;
 }
 
 /** Port of MAX's socket transport, counted from the base port (an extra face beyond the contract's 0..4). */
-export const MAX_SOCKET_PORT_OFFSET = 5;
+export const MAX_SOCKET_PORT_OFFSET = 6;
 
 /** What a plugin's `create` resolves to. */
 type InstanceOf<P> = P extends EmulatorPlugin<infer I> ? I : never;
 
-/** The four platforms' plugins, in face (port) order. */
+/**
+ * The platforms' plugins, in face (port) order: MAX, MaxIM, WebQQ, VK Live on base+1..4, then the
+ * MAX Bot API on base+5, which lives in the MAX emulator's world (its users, chats and messages).
+ */
 export function sandboxPlugins(
   options: {
     smsCode?: string;
@@ -53,19 +64,36 @@ export function sandboxPlugins(
     allowedOrigins?: readonly string[];
     maxSocketPort?: number;
     maxSocketTls?: boolean;
+    maxbotUpdates?: MaxBotUpdatesOptions;
   } = {},
 ) {
+  const max = maxEmulatorPlugin({
+    ...(options.smsCode !== undefined ? { smsCode: options.smsCode } : {}),
+    ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+    ...(options.allowedOrigins !== undefined ? { allowedOrigins: [...options.allowedOrigins] } : {}),
+    ...(options.maxSocketPort !== undefined ? { socketPort: options.maxSocketPort } : {}),
+    ...(options.maxSocketTls === false ? { socketTls: false } : {}),
+  });
+  // The Bot API emulator gets the MAX emulator's world; the runner creates plugins in order, so
+  // MAX exists by the time the Bot API's instance asks for it.
+  let maxInstance: MaxEmulatorInstance | undefined;
+  const maxFace: typeof max = {
+    ...max,
+    create(ctx) {
+      maxInstance = max.create(ctx) as MaxEmulatorInstance;
+      return maxInstance;
+    },
+  };
+  const world = (): MaxBotWorld => {
+    if (!maxInstance) throw new Error("the MAX emulator must be created before the MAX Bot API's");
+    return maxInstance.botWorld;
+  };
   return [
-    maxEmulatorPlugin({
-      ...(options.smsCode !== undefined ? { smsCode: options.smsCode } : {}),
-      ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
-      ...(options.allowedOrigins !== undefined ? { allowedOrigins: [...options.allowedOrigins] } : {}),
-      ...(options.maxSocketPort !== undefined ? { socketPort: options.maxSocketPort } : {}),
-      ...(options.maxSocketTls === false ? { socketTls: false } : {}),
-    }),
+    maxFace,
     maximEmulatorPlugin,
     webqqEmulatorPlugin,
     vkliveEmulatorPlugin,
+    maxbotEmulatorPlugin({ world, ...(options.maxbotUpdates ? { updates: options.maxbotUpdates } : {}) }),
   ] as const;
 }
 
@@ -83,7 +111,7 @@ export interface SeededUser {
 }
 
 export interface Sandbox {
-  /** The faces' URLs, plus `maxSocket` (MAX's socket transport, `tls://host:base+5`). */
+  /** The faces' URLs, plus `maxSocket` (MAX's socket transport, `tls://host:base+6`). */
   urls: SandboxUrls & { maxSocket?: string };
   /** MAX accounts of the seed, in file order (empty without a seed). */
   seeded: SeededUser[];
@@ -97,6 +125,8 @@ export interface Sandbox {
   maxim: InstanceOf<Plugins[1]>;
   webqq: InstanceOf<Plugins[2]>;
   vklive: InstanceOf<Plugins[3]>;
+  /** The MAX Bot API emulator (base+5), in the MAX world. */
+  maxbot: InstanceOf<Plugins[4]>;
   /** The web console's live hub (traffic log, recording switch). */
   console: Awaited<ReturnType<typeof startEmulators>>["console"];
   /** Closes every server, then the database (checkpointing the WAL). Safe to call twice. */
@@ -111,7 +141,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (options.smsCode !== undefined && !/^\d{6}$/.test(options.smsCode)) {
     throw new SandboxStartError("--sms-code must be exactly 6 digits (MAX codes have 6)");
   }
-  const { smsCode, idleTimeoutMs, allowedOrigins, maxSocketTls, ...rest } = options;
+  const { smsCode, idleTimeoutMs, allowedOrigins, maxSocketTls, maxbotUpdates, ...rest } = options;
   const base = rest.port ?? DEFAULT_BASE_PORT;
   if (base !== 0 && Number.isInteger(base) && base + MAX_SOCKET_PORT_OFFSET > 65_535) {
     throw new SandboxStartError(
@@ -121,6 +151,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const plugins = sandboxPlugins({
     maxSocketPort: base === 0 ? 0 : base + MAX_SOCKET_PORT_OFFSET,
     ...(maxSocketTls !== undefined ? { maxSocketTls } : {}),
+    ...(maxbotUpdates !== undefined ? { maxbotUpdates } : {}),
     ...(smsCode !== undefined ? { smsCode } : {}),
     ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
     ...(allowedOrigins !== undefined ? { allowedOrigins } : {}),
@@ -154,6 +185,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     maxim: instance("maxim") as Sandbox["maxim"],
     webqq: instance("webqq") as Sandbox["webqq"],
     vklive: instance("vklive") as Sandbox["vklive"],
+    maxbot: running.instances.get("maxbot") as Sandbox["maxbot"],
     console: running.console,
     close: running.close,
   };

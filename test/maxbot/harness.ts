@@ -6,6 +6,7 @@
 import { MemoryCredentialStore } from "../../src/core/credentials.js";
 import { MaxClient } from "../../src/max/client/index.js";
 import type { MaxSession } from "../../src/max/client/session.js";
+import type { UpdatesOptions } from "../../src/maxbot/emulator/updates/index.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/runner.js";
 
 export const SMS_CODE = "123456";
@@ -15,7 +16,8 @@ export interface CreatedBot {
   userId: number;
 }
 
-export type SignedInUser = MaxClient & { phone: string; userId: number };
+/** MaxClient's own `userId` getter is set once signed in; `phone` is the test's. */
+export type SignedInUser = MaxClient & { phone: string; readonly userId: number };
 
 export interface BotWorld {
   sandbox: Sandbox;
@@ -40,15 +42,18 @@ function nextPhone(): string {
   return `+7955${String(process.pid % 1000).padStart(3, "0")}${String(phones).padStart(4, "0")}`;
 }
 
-export async function startBotWorld(options: { data?: string } = {}): Promise<BotWorld> {
+export async function startBotWorld(
+  options: { data?: string; maxbot?: { updates?: UpdatesOptions } } = {},
+): Promise<BotWorld> {
   const sandbox = await startSandbox({
     port: 0,
     data: options.data ?? null,
     smsCode: SMS_CODE,
     maxSocketTls: false,
+    ...(options.maxbot?.updates ? { maxbotUpdates: options.maxbot.updates } : {}),
   });
   const clients: MaxClient[] = [];
-  const urls = sandbox.urls as Sandbox["urls"] & { maxbot: string };
+  const urls = sandbox.urls;
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(urls.console + path, {
       method,
@@ -85,9 +90,8 @@ export async function startBotWorld(options: { data?: string } = {}): Promise<Bo
       await client.requestCode(phone);
       const r = await client.signIn(SMS_CODE);
       if (r.status !== "ok") throw new Error("unexpected 2FA");
-      const userId = client.userId;
-      if (userId === undefined) throw new Error("signed in without a user id");
-      return Object.assign(client, { phone, userId });
+      if (client.userId === undefined) throw new Error("signed in without a user id");
+      return Object.assign(client, { phone }) as SignedInUser;
     },
     async close() {
       await Promise.allSettled(clients.map((c) => c.close()));

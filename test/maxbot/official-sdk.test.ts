@@ -51,7 +51,8 @@ beforeAll(async () => {
       attachments: [Keyboard.inlineKeyboard([[Keyboard.button.callback("Press me", "pressed")]])],
     }),
   );
-  bot.command("echo", (ctx) => ctx.reply(`echo: ${ctx.message.body.text?.replace(/^\/echo\s*/, "") ?? ""}`));
+  // The SDK's string triggers match the whole command line; arguments need a RegExp.
+  bot.command(/^echo (.+)$/, (ctx) => ctx.reply(`echo: ${ctx.match?.[1] ?? ""}`));
   bot.hears(/^ping$/i, (ctx) => ctx.reply("pong"));
   bot.action("pressed", async (ctx) => {
     // The SDK answers a callback with a new version of its message (POST /answers {message})…
@@ -132,6 +133,7 @@ describe("the official SDK against the emulator", () => {
     await world.admin("POST", `/_sandbox/maxbot/bots/${created.userId}/chats`, {
       chatId: group.id,
       admin: true,
+      byUserId: user.userId,
     });
     const seenByBob = new Promise<MaxMessage>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("Bob saw no echo")), 8000);

@@ -15,7 +15,7 @@ import {
 } from "./proc.js";
 
 const CONTRACT =
-  /^\{"console":"http:\/\/127\.0\.0\.1:\d+","max":"ws:\/\/127\.0\.0\.1:\d+\/websocket","maxim":"http:\/\/127\.0\.0\.1:\d+","webqq":"http:\/\/127\.0\.0\.1:\d+","vklive":"http:\/\/127\.0\.0\.1:\d+","maxSocket":"tls:\/\/127\.0\.0\.1:\d+"\}$/;
+  /^\{"console":"http:\/\/127\.0\.0\.1:\d+","max":"ws:\/\/127\.0\.0\.1:\d+\/websocket","maxim":"http:\/\/127\.0\.0\.1:\d+","webqq":"http:\/\/127\.0\.0\.1:\d+","vklive":"http:\/\/127\.0\.0\.1:\d+","maxbot":"http:\/\/127\.0\.0\.1:\d+","maxSocket":"tls:\/\/127\.0\.0\.1:\d+"\}$/;
 
 describe("switchboard sandbox --json (the contract line)", () => {
   let sb: Sandboxed;
@@ -26,7 +26,7 @@ describe("switchboard sandbox --json (the contract line)", () => {
     await sb?.stop("SIGKILL");
   });
 
-  it("prints exactly one line with the five endpoints in contract order, then the extension maxSocket", async () => {
+  it("prints exactly one line with the five endpoints in contract order, then the extensions maxbot and maxSocket", async () => {
     const line = sb.stdout().split("\n")[0]!;
     expect(line).toMatch(CONTRACT);
     expect(Object.keys(JSON.parse(line))).toEqual([
@@ -35,10 +35,11 @@ describe("switchboard sandbox --json (the contract line)", () => {
       "maxim",
       "webqq",
       "vklive",
+      "maxbot",
       "maxSocket",
     ]);
     const ports = Object.values(sb.urls).map((u) => Number(new URL(u).port));
-    expect(new Set(ports).size).toBe(6);
+    expect(new Set(ports).size).toBe(7);
   });
 
   it("answers health on the console and WebSocket on MAX", async () => {

@@ -48,7 +48,7 @@ export const ADMIN_CALLS: Readonly<Record<string, AdminCallDoc>> = {
     answer: "{phone, code} (404 when none)",
   },
   "GET /_sandbox/max/socket-cert": {
-    what: "the self-signed certificate of MAX's socket transport (base+5), for clients to trust",
+    what: "the self-signed certificate of MAX's socket transport (base+6), for clients to trust",
     answer: "PEM text (404 when the socket transport is plain TCP)",
   },
   "GET /_sandbox/max/qr": {
