@@ -16,6 +16,15 @@ let dialogId = 0;
 
 const MID = /^mid\.[0-9a-f]{32}$/;
 
+/** A Message as the schema describes it (the fields these tests read). */
+interface WireMessage {
+  sender: { user_id: number; is_bot: boolean };
+  recipient: { chat_id: number; chat_type: string; user_id: number | null };
+  timestamp: number;
+  link?: { type: string; message: { mid: string; text: string } };
+  body: { mid: string; seq: number; text: string; markup?: unknown[]; attachments?: unknown[] };
+}
+
 interface Answer {
   status: number;
   body: Record<string, unknown>;
@@ -175,7 +184,7 @@ describe("POST /messages", () => {
     const pushed = nextPush(alice, "message", (m) => m.text === "Hello Alice");
     const a = await send(`user_id=${alice.userId}`, { text: "Hello Alice" });
     expect(a.status).toBe(200);
-    const message = a.body.message as Record<string, any>;
+    const message = a.body.message as WireMessage;
     expect(message.sender).toMatchObject({ user_id: bot.userId, is_bot: true });
     expect(message.recipient).toMatchObject({ chat_type: "dialog", user_id: alice.userId });
     expect(typeof message.recipient.chat_id).toBe("number");
@@ -197,7 +206,7 @@ describe("POST /messages", () => {
       format: "markdown",
     });
     expect(a.status).toBe(200);
-    const body = (a.body.message as Record<string, any>).body;
+    const body = (a.body.message as WireMessage).body;
     expect(body.text).toBe("Bold and italic and a link");
     expect(body.markup).toEqual(
       expect.arrayContaining([
@@ -214,7 +223,7 @@ describe("POST /messages", () => {
   it("formats html: tags become markup, text keeps its entities decoded", async () => {
     const a = await send(`chat_id=${dialogId}`, { text: "<b>x</b> &lt;y&gt; <u>z</u>", format: "html" });
     expect(a.status).toBe(200);
-    const body = (a.body.message as Record<string, any>).body;
+    const body = (a.body.message as WireMessage).body;
     expect(body.text).toBe("x <y> z");
     expect(body.markup).toEqual([
       expect.objectContaining({ type: "strong", from: 0, length: 1 }),
@@ -235,7 +244,7 @@ describe("POST /messages", () => {
     };
     const a = await send(`chat_id=${dialogId}`, { text: "Choose", attachments: [keyboard] });
     expect(a.status).toBe(200);
-    const attachments = (a.body.message as Record<string, any>).body.attachments;
+    const attachments = (a.body.message as WireMessage).body.attachments;
     expect(attachments).toEqual([
       {
         type: "inline_keyboard",
@@ -259,10 +268,10 @@ describe("POST /messages", () => {
 
   it("replies to a message: link {type: reply} in the answer", async () => {
     const first = await send(`chat_id=${dialogId}`, { text: "original" });
-    const mid = (first.body.message as Record<string, any>).body.mid as string;
+    const mid = (first.body.message as WireMessage).body.mid as string;
     const a = await send(`chat_id=${dialogId}`, { text: "the reply", link: { type: "reply", mid } });
     expect(a.status).toBe(200);
-    const link = (a.body.message as Record<string, any>).link;
+    const link = (a.body.message as WireMessage).link;
     expect(link).toMatchObject({ type: "reply", message: { mid, text: "original" } });
   });
 
@@ -299,22 +308,22 @@ describe("reading, editing and deleting messages", () => {
 
   beforeAll(async () => {
     const a = await send(`chat_id=${dialogId}`, { text: "to be edited" });
-    mid = (a.body.message as Record<string, any>).body.mid as string;
+    mid = (a.body.message as WireMessage).body.mid as string;
   });
 
   it("GET /messages?chat_id lists messages newest first as {messages}", async () => {
     const a = await api("GET", `/messages?chat_id=${dialogId}&count=2`);
     expect(a.status).toBe(200);
-    const messages = a.body.messages as Record<string, any>[];
+    const messages = a.body.messages as WireMessage[];
     expect(messages).toHaveLength(2);
     expect(messages[0]?.body.mid).toBe(mid);
-    expect(messages[0]?.timestamp).toBeGreaterThanOrEqual(messages[1]?.timestamp);
+    expect(messages[0]?.timestamp).toBeGreaterThanOrEqual(messages[1]?.timestamp ?? Number.POSITIVE_INFINITY);
   });
 
   it("GET /messages?message_ids and GET /messages/{mid} return those messages", async () => {
     const list = await api("GET", `/messages?message_ids=${mid}`);
     expect(list.status).toBe(200);
-    expect((list.body.messages as Record<string, any>[]).map((m) => m.body.mid)).toEqual([mid]);
+    expect((list.body.messages as WireMessage[]).map((m) => m.body.mid)).toEqual([mid]);
     const one = await api("GET", `/messages/${mid}`);
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ body: { mid, text: "to be edited" }, recipient: { chat_id: dialogId } });
@@ -374,7 +383,7 @@ describe("POST /answers", () => {
         },
       ],
     });
-    const message = sent.body.message as Record<string, any>;
+    const message = sent.body.message as WireMessage;
     const pressed = await world.admin<{ callbackId: string }>("POST", "/_sandbox/max/bots/press", {
       userId: alice.userId,
       chatId: dialogId,
