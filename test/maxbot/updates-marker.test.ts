@@ -75,21 +75,30 @@ describe("GET /updates", () => {
   it("delivers a user's dialog messages in order as message_created updates", async () => {
     await drain();
     for (const text of ["one", "two", "three"]) await alice.sendToUser(bot.userId, text);
-    const list = await updates("timeout=5");
-    // The first message may wake the poll before the others arrive: collect up to three.
-    let all = list.updates;
-    let marker = list.marker as number;
-    while (all.length < 3) {
-      const more = await updates(`timeout=5&marker=${marker}`);
+    // The first message may wake the poll before the others arrive: collect until all three are in.
+    let all: Update[] = [];
+    let marker: number | undefined;
+    const deadline = Date.now() + 8000;
+    while (all.filter((u) => u.update_type === "message_created").length < 3 && Date.now() < deadline) {
+      const more = await updates(marker === undefined ? "timeout=5" : `timeout=5&marker=${marker}`);
       all = [...all, ...more.updates];
       marker = more.marker as number;
     }
-    expect(all.map((u) => u.update_type)).toEqual(["message_created", "message_created", "message_created"]);
-    expect(all.map((u) => u.message?.body.text)).toEqual(["one", "two", "three"]);
-    for (const u of all) {
+    // The user's first contact with the bot opened the dialog: bot_started comes first.
+    expect(all.map((u) => u.update_type)).toEqual([
+      "bot_started",
+      "message_created",
+      "message_created",
+      "message_created",
+    ]);
+    expect(all[0]).toMatchObject({ user: { user_id: alice.userId }, chat_id: expect.any(Number) });
+    const messages = all.slice(1);
+    expect(messages.map((u) => u.message?.body.text)).toEqual(["one", "two", "three"]);
+    for (const u of messages) {
       expect(typeof u.timestamp).toBe("number");
       expect(u.message?.body.mid).toMatch(/^mid\.[0-9a-f]{32}$/);
       expect(u.message?.sender?.user_id).toBe(alice.userId);
+      expect(u.message?.recipient.chat_id).toBe(all[0]?.chat_id);
     }
   });
 
@@ -144,6 +153,7 @@ describe("GET /updates", () => {
     await world.admin("POST", `/_sandbox/maxbot/bots/${other.userId}/chats`, {
       chatId: group.id,
       admin: true,
+      byUserId: alice.userId,
     });
     await alice.sendMessage(group.id, "hello bots");
     // The bot_added and the message are both queued.

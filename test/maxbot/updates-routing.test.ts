@@ -62,8 +62,16 @@ beforeAll(async () => {
   bob = await world.user("Bob");
   const group = await alice.createGroup("Routing group", [bob.userId]);
   groupId = group.id;
-  await world.admin("POST", `/_sandbox/maxbot/bots/${admin.userId}/chats`, { chatId: groupId, admin: true });
-  await world.admin("POST", `/_sandbox/maxbot/bots/${plain.userId}/chats`, { chatId: groupId, admin: false });
+  await world.admin("POST", `/_sandbox/maxbot/bots/${admin.userId}/chats`, {
+    chatId: groupId,
+    admin: true,
+    byUserId: alice.userId,
+  });
+  await world.admin("POST", `/_sandbox/maxbot/bots/${plain.userId}/chats`, {
+    chatId: groupId,
+    admin: false,
+    byUserId: alice.userId,
+  });
 }, 60_000);
 
 afterAll(async () => {
