@@ -179,6 +179,86 @@ describe("inline keyboards and callback buttons", () => {
   });
 });
 
+describe("opcode 118 MSG_SEND_CALLBACK (PyMax's press), raw packets", () => {
+  it("a press by callbackId answers {success, unread, mark}, emits callback.pressed; the answer arrives as 143", async () => {
+    const a = await user();
+    const bot = botWorld().createBot({ name: "Raw" }).userId;
+    const dialog = botWorld().dialog(bot, a.id);
+    const sent = botWorld().send(dialog.chatId, bot, { text: "Agree?", attaches: [keyboard] });
+    const push = await a.c.event(128, (p) => p.payload.message.id === String(sent.messageId));
+    const keyboardId = push.payload.message.attaches[0].callbackId as string;
+    const rec = record();
+    let answer: Awaited<ReturnType<RawClient["call"]>>;
+    try {
+      answer = await a.c.call(118, {
+        callbackId: keyboardId,
+        type: "CALLBACK",
+        payload: "vote:yes",
+        timestamp: Date.now(),
+      });
+    } finally {
+      rec.stop();
+    }
+    expect(answer.cmd).toBe(1);
+    expect(answer.payload).toEqual({ success: true, unread: expect.any(Number), mark: expect.any(Number) });
+    expect(rec.events).toHaveLength(1);
+    const event = rec.events[0]!;
+    expect(event).toMatchObject({
+      type: "callback.pressed",
+      chatId: dialog.chatId,
+      messageId: sent.messageId,
+      userId: a.id,
+      payload: "vote:yes",
+    });
+    if (event.type !== "callback.pressed") throw new Error("unexpected event");
+    botWorld().notifyCallback(a.id, event.callbackId, "Thanks");
+    const notice = await a.c.event(143, (p) => p.payload.notification === "Thanks");
+    expect(notice.cmd).toBe(0);
+    expect(notice.payload).toEqual({
+      chatId: dialog.chatId,
+      messageId: String(sent.messageId),
+      callbackId: keyboardId,
+      notification: "Thanks",
+    });
+
+    // The other client shape: chatId and messageId with the callbackId.
+    const named = await a.c.call(118, {
+      chatId: dialog.chatId,
+      messageId: String(sent.messageId),
+      callbackId: keyboardId,
+      payload: "vote:no",
+    });
+    expect(named.cmd).toBe(1);
+  });
+
+  it("unknown keyboards, foreign payloads, wrong messages and other button types are refused", async () => {
+    const a = await user();
+    const outsider = await user();
+    const bot = botWorld().createBot({ name: "Raw2" }).userId;
+    const dialog = botWorld().dialog(bot, a.id);
+    const sent = botWorld().send(dialog.chatId, bot, { text: "Pick", attaches: [keyboard] });
+    const push = await a.c.event(128, (p) => p.payload.message.id === String(sent.messageId));
+    const keyboardId = push.payload.message.attaches[0].callbackId as string;
+    const errorOf = async (c: RawClient, payload: unknown) => {
+      const p = await c.call(118, payload);
+      expect(p.cmd).toBe(3);
+      return p.payload.error as string;
+    };
+    expect(await errorOf(a.c, { callbackId: "no-such-keyboard", payload: "vote:yes" })).toBe("not.found");
+    expect(await errorOf(a.c, { callbackId: keyboardId, payload: "vote:maybe" })).toBe("not.found");
+    expect(await errorOf(a.c, { callbackId: keyboardId, payload: "vote:yes", messageId: "1" })).toBe(
+      "not.found",
+    );
+    expect(await errorOf(a.c, { callbackId: keyboardId, type: "CLIPBOARD", payload: "vote:yes" })).toBe(
+      "proto.payload",
+    );
+    expect(await errorOf(a.c, { payload: "vote:yes" })).toBe("proto.payload");
+    expect(await errorOf(outsider.c, { callbackId: keyboardId, payload: "vote:yes" })).toBe(
+      "chat.not.access",
+    );
+  });
+});
+
 describe("starting a bot", () => {
   it("POST /_sandbox/max/bots/start opens the dialog and emits bot.started with the payload", async () => {
     const a = await user();

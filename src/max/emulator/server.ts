@@ -18,6 +18,7 @@ import { Dispatcher } from "./dispatch.js";
 import { Faults } from "./faults.js";
 import { accountHandlers } from "./handlers/account.js";
 import { authHandlers } from "./handlers/auth.js";
+import { botHandlers } from "./handlers/bots.js";
 import { chatHandlers } from "./handlers/chats.js";
 import { contactHandlers } from "./handlers/contacts.js";
 import { extraHandlers } from "./handlers/extras.js";
@@ -125,6 +126,7 @@ export class MaxEmulatorServer implements EmulatorInstance {
       chatHandlers,
       messageHandlers,
       fileHandlers,
+      botHandlers,
     ]);
     this.admin = new MaxAdmin(this.emu);
     this.console = new MaxConsoleProvider(this);

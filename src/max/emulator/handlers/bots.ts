@@ -4,15 +4,11 @@
  * (143 NOTIF_CALLBACK_ANSWER).
  */
 import { randomBytes } from "node:crypto";
-import { ErrorCode } from "../../protocol.js";
-import type { MaxEmulator } from "../context.js";
+import { ErrorCode, Opcode } from "../../protocol.js";
+import { handlers, type MaxEmulator, me } from "../context.js";
 import { badPayload, MaxProtocolError } from "../errors.js";
 import { requireMember, viewerOf } from "./chat-access.js";
 import { messageNotFound } from "./message-ops.js";
-
-/** PyMax's opcode numbers (protocol/enums.py); the endpoint table names them once it serves them. */
-export const MSG_SEND_CALLBACK = 118;
-export const NOTIF_CALLBACK_ANSWER = 143;
 
 /** `/start` or `/start <payload>`: the payload a deep link carries. */
 function startPayload(text: string): string | null {
@@ -99,7 +95,7 @@ function keyboardOf(attachesJson: string): { callbackId: string; payloads: Set<s
 export function pressButton(
   emu: MaxEmulator,
   userId: number,
-  target: { keyboardId: string } | { chatId: number; messageId: number },
+  target: { keyboardId: string; chatId?: number; messageId?: number } | { chatId: number; messageId: number },
   payload: string | undefined,
 ): { chatId: number; messageId: number; callbackId: string; time: number } {
   let chatId: number;
@@ -107,6 +103,9 @@ export function pressButton(
   if ("keyboardId" in target) {
     const row = emu.repos.bots.keyboard(target.keyboardId);
     if (!row) throw buttonNotFound();
+    // Clients that also name the message must name the keyboard's own.
+    if (target.chatId !== undefined && target.chatId !== row.chat_id) throw buttonNotFound();
+    if (target.messageId !== undefined && target.messageId !== row.message_id) throw buttonNotFound();
     chatId = row.chat_id;
     messageId = row.message_id;
   } else {
@@ -156,7 +155,7 @@ export function pressButton(
 export function notifyCallback(emu: MaxEmulator, userId: number, callbackId: string, text: string): boolean {
   const press = pressesOf(emu).get(callbackId);
   if (!press || press.userId !== userId) return false;
-  emu.hub.emit([userId], NOTIF_CALLBACK_ANSWER, {
+  emu.hub.emit([userId], Opcode.CALLBACK_ANSWER, {
     chatId: press.chatId,
     messageId: String(press.messageId),
     callbackId: press.keyboardId,
@@ -164,3 +163,35 @@ export function notifyCallback(emu: MaxEmulator, userId: number, callbackId: str
   });
   return true;
 }
+
+export const botHandlers = handlers({
+  [Opcode.MSG_SEND_CALLBACK]: {
+    handle: (ctx, payload) => {
+      const { emu } = ctx;
+      const userId = me(ctx);
+      if (payload.type !== undefined && payload.type !== "CALLBACK") {
+        throw badPayload(`Only CALLBACK buttons are sent to the server, not ${payload.type}`);
+      }
+      let messageId: number | undefined;
+      if (payload.messageId !== undefined) {
+        if (!/^\d{1,16}$/.test(payload.messageId)) throw messageNotFound();
+        messageId = Number(payload.messageId);
+      }
+      const pressed = pressButton(
+        emu,
+        userId,
+        {
+          keyboardId: payload.callbackId,
+          ...(payload.chatId !== undefined ? { chatId: payload.chatId } : {}),
+          ...(messageId !== undefined ? { messageId } : {}),
+        },
+        payload.payload ?? undefined,
+      );
+      // PyMax's CallbackResponse reads success, unread and mark (the chat's, for the presser).
+      const member = emu.repos.chats.member(pressed.chatId, userId);
+      const mark = member?.read_mark ?? 0;
+      const unread = member ? emu.repos.messages.unread(pressed.chatId, viewerOf(member), mark) : 0;
+      return { success: true, unread, mark };
+    },
+  },
+});
