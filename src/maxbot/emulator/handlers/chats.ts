@@ -1,6 +1,6 @@
 /**
  * Chats the bot is in: list (paged by `marker`), one chat by id or by public link / @username,
- * edit (title, description, icon URL, pin), delete, typing actions, and the pinned message.
+ * edit (title, description, pin; icons are refused), delete, typing actions, and the pinned message.
  */
 
 import type { MaxBotContext } from "../context.js";
@@ -49,14 +49,12 @@ export const chatHandlers: BotHandlers = {
     const chatId = pathInt(call, "chatId");
     const { body, botId } = call;
     chatOf(ctx, chatId, botId);
-    if (body.icon && !body.icon.url) {
-      throw badRequest("Chat icon by token is not supported by the emulator: pass icon.url");
-    }
+    // The MAX world keeps no chat icons yet: refuse rather than answer success and drop it.
+    if (body.icon) throw badRequest("Setting the chat icon is not supported by the emulator");
     return ctx.db.transaction(() => {
-      const patch: { title?: string; description?: string; iconUrl?: string } = {};
+      const patch: { title?: string; description?: string } = {};
       if (body.title) patch.title = body.title;
       if (body.description !== undefined && body.description !== null) patch.description = body.description;
-      if (body.icon?.url) patch.iconUrl = body.icon.url;
       if (Object.keys(patch).length > 0) ctx.world.editChat(chatId, botId, patch);
       if (body.pin) ctx.world.pin(chatId, botId, messageIdIn(body.pin, chatId), body.notify ?? true);
       return toBotChat(ctx.world, chatOf(ctx, chatId, botId), botId, true);
