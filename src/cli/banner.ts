@@ -40,7 +40,9 @@ export function banner(sandbox: Sandbox, flags: BannerFlags, log: Logger): strin
     `  MaxIM                ${urls.maxim}`,
     `  WebQQ                ${urls.webqq}`,
     `  VK Video Live        ${urls.vklive}`,
+    `  MAX Bot API          ${urls.maxbot}`,
   ];
+  if (urls.maxSocket) lines.push(`  MAX socket transport ${urls.maxSocket}`);
   const inbox = `GET ${urls.console}/_sandbox/max/sms?phone=<phone>`;
   if (flags.smsCode)
     lines.push(`MAX SMS codes: every phone gets ${flags.smsCode} (--sms-code); also ${inbox}`);
