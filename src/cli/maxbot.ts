@@ -12,23 +12,11 @@ import { FileMarkerStore, markerKey } from "../maxbot/client/markers.js";
 import { updateKey } from "../maxbot/convert.js";
 import { UPDATE_TYPES, type Update, type UpdateType } from "../maxbot/protocol.js";
 import { cliAction as action, CliError, EXIT } from "./errors.js";
-import { type CommonFlags, emit, PLATFORMS, type Resolved, resolve, withCommon } from "./options.js";
+import { type CommonFlags, emit, type Resolved, resolve, withCommon } from "./options.js";
 import { type CliPlatform, configDir, saveProfile } from "./profile.js";
 import { Prompter } from "./prompt.js";
 
-const P = "maxbot" as CliPlatform;
-
-// Until the shared options table lists the Bot API, its entry is added here (same shape).
-(PLATFORMS as Record<string, (typeof PLATFORMS)["maxim"]>).maxbot ??= {
-  title: "MAX Bot API",
-  urlHelp: "MAX Bot API base URL (a sandbox's: http://127.0.0.1:8705)",
-  production: MAXBOT_DEFAULT_URL,
-  productionName: MAXBOT_DEFAULT_URL,
-  protocols: ["http:", "https:"],
-  sandboxKey: "maxbot",
-  login: "switchboard maxbot login",
-  legacyEnv: {},
-};
+const P: CliPlatform = "maxbot";
 
 interface MaxBotFlags extends CommonFlags {
   token?: string;
@@ -90,7 +78,7 @@ const common = (cmd: Command) =>
 
 /** The Bot API URL of a sandbox, from its console's list of faces. */
 async function sandboxBotUrl(consoleUrl: string): Promise<string> {
-  const res = await fetch(new URL("/", consoleUrl), { headers: { accept: "application/json" } });
+  const res = await fetch(new URL("/_sandbox/api", consoleUrl), { headers: { accept: "application/json" } });
   if (!res.ok) throw new CliError(`the sandbox console at ${consoleUrl} answered HTTP ${res.status}`);
   const body = (await res.json()) as { faces?: { id: string; url: string }[] };
   const face = body.faces?.find((f) => f.id === "maxbot");

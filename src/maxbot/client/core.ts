@@ -22,7 +22,7 @@ import { parseResponse, validateInput } from "../../core/validation.js";
 import { ERROR_CODES, ErrorBody, type MaxBotEndpoint } from "../protocol.js";
 
 /** Errors of this client name the platform "maxbot". */
-export const PLATFORM = "maxbot" as string as Platform;
+export const PLATFORM: Platform = "maxbot";
 
 /** Path parameters of an endpoint: `/chats/:chatId/pin` → `{ chatId }`. */
 type PathParams<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
