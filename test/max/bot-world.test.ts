@@ -286,6 +286,34 @@ describe("user actions become world events inside their transaction", () => {
   });
 });
 
+describe("stopping a bot", () => {
+  it("blocking a bot (34 BLOCK) emits bot.stopped; the bot can no longer write; the next message starts it again", async () => {
+    const a = await user();
+    const b = bot();
+    const first = await a.c.ok(64, { userId: b, message: text("hello bot") });
+    const rec = record();
+    try {
+      await a.c.ok(34, { contactId: b, action: "BLOCK" });
+      await a.c.ok(34, { contactId: b, action: "BLOCK" });
+    } finally {
+      rec.stop();
+    }
+    expect(rec.events).toEqual([{ type: "bot.stopped", chatId: first.chatId, userId: a.id, botId: b }]);
+    expect(rec.inTx).toEqual([true]);
+    expect(() => botWorld().send(first.chatId, b, { text: "are you there?" })).toThrow(
+      expect.objectContaining({ code: "access.denied" }),
+    );
+    await a.c.ok(34, { contactId: b, action: "UNBLOCK" });
+    const rec2 = record();
+    try {
+      await a.c.ok(64, { chatId: first.chatId, message: text("back again") });
+    } finally {
+      rec2.stop();
+    }
+    expect(rec2.events.map((e) => e.type)).toEqual(["bot.started", "message.created"]);
+  });
+});
+
 describe("a bot acts in a group through the world", () => {
   it("edits, removes, pins, renames and manages members with the pushes users expect", async () => {
     const owner = await user();

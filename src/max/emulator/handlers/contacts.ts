@@ -247,7 +247,20 @@ export const contactHandlers = handlers({
         firstName = payload.firstName?.trim() || null;
         lastName = firstName ? payload.lastName?.trim() || null : null;
       }
-      const row = emu.repos.contacts.put(owner, user.id, status, { firstName, lastName }, emu.now());
+      // Blocking a bot is what the Bot API reports as bot_stopped (for the dialog with it).
+      const dialog =
+        payload.action === "BLOCK" && !isBlockedStatus(current?.status) && user.is_bot === 1
+          ? emu.repos.chats.dialogOf(owner, user.id)
+          : undefined;
+      const row = emu.db.transaction(() => {
+        const stored = emu.repos.contacts.put(owner, user.id, status, { firstName, lastName }, emu.now());
+        // A stopped bot starts again with the user's next message to it.
+        if (dialog) emu.repos.bots.forgetStart(user.id, owner);
+        if (dialog && emu.events.active) {
+          emu.events.emit({ type: "bot.stopped", chatId: dialog.id, userId: owner, botId: user.id });
+        }
+        return stored;
+      })();
       return { contact: contactView(emu, owner, user, row) };
     },
   },

@@ -29,6 +29,7 @@ export class BotsRepo {
            OR (c.last_event_time = @time AND c.id < @id))
          ORDER BY c.last_event_time DESC, c.id DESC LIMIT @limit`,
       ),
+      forgetStart: db.prepare("DELETE FROM max_bot_starts WHERE bot_id = ? AND user_id = ?"),
       started: db.prepare("SELECT 1 FROM max_bot_starts WHERE bot_id = ? AND user_id = ?").pluck(),
     };
   }
@@ -53,6 +54,10 @@ export class BotsRepo {
 
   hasStarted(botId: number, userId: number): boolean {
     return this.s.started.get(botId, userId) !== undefined;
+  }
+
+  forgetStart(botId: number, userId: number): void {
+    this.s.forgetStart.run(botId, userId);
   }
 
   recordStart(botId: number, userId: number, chatId: number, payload: string | null, now: number): void {
