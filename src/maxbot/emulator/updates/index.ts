@@ -7,6 +7,7 @@
  * (platform: 24 h) and a bot keeps at most `maxQueuedPerBot` (oldest dropped first).
  */
 import type { MaxBotContext } from "../context.js";
+import { listBots } from "../store/bots.js";
 import { hasSubscription, subscribedBots } from "../store/subscriptions.js";
 import {
   botsWithUpdates,
@@ -16,7 +17,7 @@ import {
   saveCallback,
 } from "../store/updates.js";
 import type { WorldEvent } from "../world.js";
-import { routeEvent } from "./routing.js";
+import { type RoutingInput, routeEvent } from "./routing.js";
 import { PollWaiters, type WaitEnd } from "./waiters.js";
 import {
   DEFAULT_WEBHOOK_OPTIONS,
@@ -62,6 +63,21 @@ export function startUpdates(ctx: MaxBotContext, options: UpdatesOptions = {}): 
   const subscribed = new Set(subscribedBots(ctx.db));
   const insertsSinceCheck = new Map<number, number>();
   let pending = new Set<number>();
+  // Known bot ids, re-read when membership changes or after a second (bots are few; routing
+  // asks each one's membership in group chats).
+  let knownBots: number[] | null = null;
+  let knownBotsAt = 0;
+  const routing: RoutingInput = {
+    world: ctx.world,
+    knownBots() {
+      const now = performance.now();
+      if (knownBots === null || now - knownBotsAt > 1000) {
+        knownBots = listBots(ctx.db).map((b) => b.userId);
+        knownBotsAt = now;
+      }
+      return knownBots;
+    },
+  };
   let closed = false;
 
   const wakePending = () => {
@@ -77,7 +93,8 @@ export function startUpdates(ctx: MaxBotContext, options: UpdatesOptions = {}): 
     if (closed) return;
     try {
       const now = ctx.clock.now();
-      const routed = routeEvent(ctx.world, event, now);
+      if (event.type === "members.added" || event.type === "member.removed") knownBots = null;
+      const routed = routeEvent(routing, event, now);
       if (event.type === "callback.pressed") {
         for (const u of routed)
           saveCallback(ctx.db, event.callbackId, {

@@ -25,17 +25,37 @@ type RoutingWorld = MaxBotWorld & { botMembers?: (chatId: number) => WorldMember
 const MEMBER_PAGE = 100;
 /** Guard for the paging fallback: a chat is not scanned past this many members per event. */
 const MEMBER_SCAN_MAX = 20_000;
+/** Up to this many registered bots, membership is asked bot by bot (no viewer needed). */
+const ASK_EACH_BOT_MAX = 500;
 
-/** The bots among a chat's members, as seen by `viewerId` (a member who may page the list). */
-export function botsInChat(world: MaxBotWorld, chatId: number, viewerId: number): WorldMember[] {
-  const w = world as RoutingWorld;
+/** What routing reads besides the world: the ids of every bot the emulator knows. */
+export interface RoutingInput {
+  world: MaxBotWorld;
+  knownBots(): readonly number[];
+}
+
+/**
+ * The bots among a chat's members: the world's own list when it has one, else each known bot's
+ * membership, else (very many bots) the member list as `viewerId` (a member) pages it.
+ */
+export function botsInChat(input: RoutingInput, chatId: number, viewerId: number): WorldMember[] {
+  const w = input.world as RoutingWorld;
   if (typeof w.botMembers === "function") return w.botMembers(chatId);
+  const known = input.knownBots();
+  if (known.length <= ASK_EACH_BOT_MAX) {
+    const bots: WorldMember[] = [];
+    for (const botId of known) {
+      const m = input.world.member(chatId, botId);
+      if (m) bots.push(m);
+    }
+    return bots;
+  }
   const bots: WorldMember[] = [];
   let marker: number | null = null;
   for (let seen = 0; seen < MEMBER_SCAN_MAX; seen += MEMBER_PAGE) {
     let page: { members: WorldMember[]; marker: number | null };
     try {
-      page = world.members(chatId, viewerId, { count: MEMBER_PAGE, marker });
+      page = input.world.members(chatId, viewerId, { count: MEMBER_PAGE, marker });
     } catch {
       return bots;
     }
@@ -84,26 +104,40 @@ function isAdmin(member: WorldMember): boolean {
 }
 
 /** Bots that see a message (created or edited) in its chat. */
-function messageAudience(world: MaxBotWorld, m: WorldMessage): number[] {
+function messageAudience(input: RoutingInput, m: WorldMessage): number[] {
+  const world = input.world;
   const chat = world.chat(m.chatId, m.senderId);
-  const bots = botsInChat(world, m.chatId, m.senderId).filter((b) => b.userId !== m.senderId);
-  if (chat?.type === "DIALOG") return bots.map((b) => b.userId);
-  return bots.filter((b) => isAdmin(b) || addressedTo(world, m, b.userId)).map((b) => b.userId);
+  if (!chat) return [];
+  if (chat.type === "DIALOG") {
+    // The other side of a dialog is the only possible bot: no member lookups on the hot path.
+    const other = chat.dialogWithUserId;
+    return other !== null && other !== m.senderId && world.user(other)?.isBot ? [other] : [];
+  }
+  return botsInChat(input, m.chatId, m.senderId)
+    .filter((b) => b.userId !== m.senderId)
+    .filter((b) => isAdmin(b) || addressedTo(world, m, b.userId))
+    .map((b) => b.userId);
 }
 
-function isChannel(world: MaxBotWorld, chatId: number, viewerId: number): boolean {
-  return world.chat(chatId, viewerId)?.type === "CHANNEL";
+/** Whether the chat is a channel, read as the first of `viewers` who can see it. */
+function isChannel(world: MaxBotWorld, chatId: number, ...viewers: number[]): boolean {
+  for (const viewer of viewers) {
+    const chat = world.chat(chatId, viewer);
+    if (chat) return chat.type === "CHANNEL";
+  }
+  return false;
 }
 
 /** Turns one world event into the updates it means for bots. `now` stamps events without a time. */
-export function routeEvent(world: MaxBotWorld, event: WorldEvent, now: number): RoutedUpdate[] {
+export function routeEvent(input: RoutingInput, event: WorldEvent, now: number): RoutedUpdate[] {
+  const world = input.world;
   switch (event.type) {
     case "message.created":
     case "message.edited": {
       const m = event.message;
       const updateType = event.type === "message.created" ? "message_created" : "message_edited";
       const time = event.type === "message.created" ? m.time : (m.updateTime ?? now);
-      return messageAudience(world, m).map((botId) => ({
+      return messageAudience(input, m).map((botId) => ({
         botId,
         updateType,
         time,
@@ -112,7 +146,7 @@ export function routeEvent(world: MaxBotWorld, event: WorldEvent, now: number): 
     }
     case "message.removed": {
       const chat = world.chat(event.chatId, event.byUserId);
-      const bots = botsInChat(world, event.chatId, event.byUserId).filter(
+      const bots = botsInChat(input, event.chatId, event.byUserId).filter(
         (b) =>
           b.userId !== event.byUserId &&
           (chat?.type === "DIALOG" || isAdmin(b) || b.userId === event.senderId),
@@ -134,7 +168,7 @@ export function routeEvent(world: MaxBotWorld, event: WorldEvent, now: number): 
       const out: RoutedUpdate[] = [];
       const added = new Set(event.userIds);
       const channel = isChannel(world, event.chatId, event.byUserId);
-      for (const bot of botsInChat(world, event.chatId, event.byUserId)) {
+      for (const bot of botsInChat(input, event.chatId, event.byUserId)) {
         if (bot.userId === event.byUserId) continue;
         if (added.has(bot.userId)) {
           out.push(
@@ -162,7 +196,7 @@ export function routeEvent(world: MaxBotWorld, event: WorldEvent, now: number): 
     }
     case "member.removed": {
       const out: RoutedUpdate[] = [];
-      const channel = isChannel(world, event.chatId, event.userId);
+      const channel = isChannel(world, event.chatId, event.byUserId, event.userId);
       const removed = world.user(event.userId);
       if (removed?.isBot && event.byUserId !== event.userId) {
         out.push(
@@ -173,7 +207,7 @@ export function routeEvent(world: MaxBotWorld, event: WorldEvent, now: number): 
           }),
         );
       }
-      for (const bot of botsInChat(world, event.chatId, event.byUserId)) {
+      for (const bot of botsInChat(input, event.chatId, event.byUserId)) {
         if (bot.userId === event.byUserId || bot.userId === event.userId || !isAdmin(bot)) continue;
         const body: Record<string, unknown> = {
           chat_id: event.chatId,
@@ -186,7 +220,7 @@ export function routeEvent(world: MaxBotWorld, event: WorldEvent, now: number): 
       return out;
     }
     case "chat.title_changed":
-      return botsInChat(world, event.chatId, event.byUserId)
+      return botsInChat(input, event.chatId, event.byUserId)
         .filter((b) => b.userId !== event.byUserId)
         .map((b) =>
           simple(b.userId, "chat_title_changed", now, {
