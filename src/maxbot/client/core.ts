@@ -181,7 +181,8 @@ export class MaxBotCore {
         code: "closed",
         retryable: false,
       });
-    const signal = options.signal ? AbortSignal.any([options.signal, closed]) : closed;
+    // One signal per call: waits (backoff sleeps) listen on it, never on the shared `closed`.
+    const signal = AbortSignal.any(options.signal ? [options.signal, closed] : [closed]);
     const retries = options.retries ?? this.#retries;
     const idempotent = options.idempotent ?? endpoint.method !== "POST";
     // A 429 refused the request before anything happened: safe to retry even for a POST.
@@ -215,7 +216,7 @@ export class MaxBotCore {
     options: CallOptions = {},
   ): Promise<unknown> {
     const closed = this.#transport.closed();
-    const signal = options.signal ? AbortSignal.any([options.signal, closed]) : closed;
+    const signal = AbortSignal.any(options.signal ? [options.signal, closed] : [closed]);
     const res = await this.#bare.request({
       method: init.method,
       path: url,
