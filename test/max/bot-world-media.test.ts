@@ -340,10 +340,10 @@ describe("files a bot stores", () => {
 });
 
 describe("the bots migration", () => {
-  it("upgrades a database made before it: old accounts keep working, bots can be created", async () => {
+  it("upgrades a database made before it: old accounts and chats keep working, bots can be created", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sb-max-botmig-"));
     const file = join(dir, "sandbox.db");
-    const before = maxStoreModule.migrations.filter((m) => m.id !== "max:006-bots");
+    const before = maxStoreModule.migrations.filter((m) => m.id < "max:006");
     const old = openStore({ file, modules: [{ platform: "max", migrations: before }] });
     old
       .prepare(
@@ -351,6 +351,17 @@ describe("the bots migration", () => {
       )
       .run();
     old.prepare("INSERT INTO max_sequences (name, value) VALUES ('user', 10000001)").run();
+    old
+      .prepare(
+        `INSERT INTO max_chats (id, type, title, owner_id, created_at, modified_at, last_event_time)
+         VALUES (-68000000000001, 'CHAT', 'Old group', 10000001, 1, 1, 1)`,
+      )
+      .run();
+    old
+      .prepare(
+        "INSERT INTO max_members (chat_id, user_id, role, joined_at) VALUES (-68000000000001, 10000001, 'OWNER', 1)",
+      )
+      .run();
     old.close();
 
     const emu = await startEmulator({ file });
@@ -363,6 +374,11 @@ describe("the bots migration", () => {
       expect(emu.server.botWorld.user(10000001)?.isBot).toBe(false);
       const sent = await c.ok(64, { userId: bot, message: { text: "/start", attaches: [] } });
       expect(sent.chatId).toBe(10000001 ^ 10000002);
+      await c.ok(77, { chatId: -68000000000001, userIds: [bot], operation: "add" });
+      expect(emu.server.botWorld.chat(-68000000000001, bot)).toMatchObject({
+        title: "Old group",
+        iconUrl: null,
+      });
       c.close();
     } finally {
       await emu.close();

@@ -346,6 +346,17 @@ describe("a bot acts in a group through the world", () => {
     expect(pinned.payload.chat.id).toBe(chatId);
     expect(botWorld().chat(chatId, b)?.pinnedMessageId).toBe(sent.messageId);
 
+    botWorld().editChat(chatId, b, { iconUrl: "https://example.org/ops.png" });
+    const icon = await owner.c.event(
+      135,
+      (p) => p.payload.chat.baseIconUrl === "https://example.org/ops.png",
+    );
+    expect(icon.payload.chat.id).toBe(chatId);
+    expect(botWorld().chat(chatId, b)?.iconUrl).toBe("https://example.org/ops.png");
+    expect(() => botWorld().editChat(chatId, b, { iconUrl: "javascript:alert(1)" })).toThrow(
+      expect.objectContaining({ code: "bad.request" }),
+    );
+
     const rec = record();
     try {
       botWorld().editChat(chatId, b, { title: "Ops room" });

@@ -21,7 +21,9 @@ import {
   leaveChat,
   notifyTyping,
   openDialog,
+  optionOn,
   parseLink,
+  pushChat,
 } from "./handlers/chats.js";
 import type { ChatRow } from "./store/chats.js";
 
@@ -95,9 +97,29 @@ export class BotWorldChats {
         description: patch.description,
       });
       if (!settings.success) throw new BotWorldError("bad.request", "invalid title or description");
-      changeChatSettings(this.emu, byUserId, settings.data, undefined);
+      if (patch.iconUrl !== undefined) this.setIcon(chatId, byUserId, patch.iconUrl);
+      if (patch.title !== undefined || patch.description !== undefined) {
+        changeChatSettings(this.emu, byUserId, settings.data, undefined);
+      }
       return worldChat(this.emu, this.emu.repos.chats.byId(chatId)!, byUserId);
     });
+  }
+
+  /** The chat's icon (`baseIconUrl`), under the same rights as its title; 135 to the members. */
+  private setIcon(chatId: number, byUserId: number, url: string): void {
+    const { emu } = this;
+    const chat = this.requireMembership(chatId, byUserId);
+    if (chat.type === "DIALOG") throw new BotWorldError("bad.request", "dialogs have no icon");
+    const member = emu.repos.chats.member(chatId, byUserId)!;
+    if (member.role === "MEMBER")
+      throw new BotWorldError("access.denied", "only the owner or an admin can change the icon");
+    if (optionOn(chat, "ONLY_OWNER_CAN_CHANGE_ICON_TITLE") && chat.owner_id !== byUserId) {
+      throw new BotWorldError("access.denied", "only the owner can change the icon");
+    }
+    if (!/^https?:\/\/\S+$/i.test(url) || url.length > 2048)
+      throw new BotWorldError("bad.request", "the icon must be an http(s) URL");
+    emu.repos.chats.setIcon(chatId, url, emu.now());
+    pushChat(emu, chatId, undefined);
   }
 
   /** Only the owner may delete a group: every member is removed and told the chat is gone. */

@@ -111,7 +111,7 @@ export function worldChat(emu: MaxEmulator, chat: ChatRow, viewerId: number): Bo
     participantsCount: chats.countMembers(chat.id),
     lastEventTime: chat.last_event_time,
     link: chat.link,
-    iconUrl: null,
+    iconUrl: chat.icon_url ?? null,
     dialogWithUserId: dialog ? (chats.memberIds(chat.id).find((id) => id !== viewerId) ?? null) : null,
     pinnedMessageId: chat.pinned_message_id,
     status: chat.status,

@@ -172,6 +172,7 @@ export function chatWire(
     wire.description = chat.description;
   }
   if (chat.link) wire.link = `https://max.ru/${chat.link}`;
+  if (chat.icon_url) wire.baseIconUrl = chat.icon_url;
   // vkmax / vkmax-node join_group_by_link read `chat.cid` (vkmax raises without it) and pass it
   // as `from` to 49; a chat made outside a client gets its creation time, as clients' cids are.
   if (chat.cid !== null) wire.cid = chat.cid;

@@ -20,6 +20,8 @@ export interface ChatRow {
   last_event_time: number;
   cid: number | null;
   dialog_key: string | null;
+  /** The chat's icon (`baseIconUrl`), null when it has none. */
+  icon_url: string | null;
 }
 
 export interface MemberRow {
@@ -91,6 +93,9 @@ export class ChatsRepo {
       deleteMember: db.prepare("DELETE FROM max_members WHERE chat_id = ? AND user_id = ?"),
       setRole: db.prepare(
         "UPDATE max_members SET role = ?, permissions = ? WHERE chat_id = ? AND user_id = ?",
+      ),
+      setIcon: db.prepare(
+        "UPDATE max_chats SET icon_url = ?, modified_at = ?, last_event_time = MAX(last_event_time, ?) WHERE id = ?",
       ),
       setOwner: db.prepare("UPDATE max_chats SET owner_id = ?, modified_at = ? WHERE id = ?"),
       setReadMark: db.prepare("UPDATE max_members SET read_mark = ? WHERE chat_id = ? AND user_id = ?"),
@@ -271,6 +276,10 @@ export class ChatsRepo {
   setRole(chatId: number, userId: number, role: Role, permissions: number): void {
     this.s.setRole.run(role, permissions, chatId, userId);
     this.membersCache.delete(chatId);
+  }
+
+  setIcon(chatId: number, url: string | null, now: number): void {
+    this.s.setIcon.run(url, now, now, chatId);
   }
 
   setOwner(chatId: number, userId: number, now: number): void {

@@ -216,7 +216,15 @@ const bots: Migration = {
   },
 };
 
+/** A chat's icon (`baseIconUrl` on the wire), set by bots through the Bot API. */
+const chatIcons: Migration = {
+  id: "max:007-chat-icons",
+  up(db) {
+    db.exec("ALTER TABLE max_chats ADD COLUMN icon_url TEXT");
+  },
+};
+
 export const maxStoreModule: StoreModule = {
   platform: "max",
-  migrations: [initial, chatsExtra, filesUpload, messagesFts, dropMessagesFts, bots],
+  migrations: [initial, chatsExtra, filesUpload, messagesFts, dropMessagesFts, bots, chatIcons],
 };
