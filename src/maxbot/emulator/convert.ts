@@ -231,9 +231,18 @@ function toBotButton(raw: Record<string, unknown>): Button | undefined {
   }
 }
 
+/** Where a media attach can be downloaded, when the world tells (see MediaUrlWorld). */
+type MediaUrl = (attach: Record<string, unknown>) => string | null | undefined;
+
+/**
+ * The world's optional `mediaUrl(attach)` (requested in notes-world): the download URL of a
+ * message's FILE / VIDEO / AUDIO attach, which carries none itself.
+ */
+type MediaUrlWorld = MaxBotWorld & { mediaUrl?: MediaUrl };
+
 /** One user API attach as a Bot API attachment (undefined for kinds bots don't see: polls, control). */
-export function toBotAttachment(a: Record<string, unknown>): Attachment | undefined {
-  const url = str(a.url ?? a.baseUrl);
+export function toBotAttachment(a: Record<string, unknown>, mediaUrl?: MediaUrl): Attachment | undefined {
+  const url = str(a.url ?? a.baseUrl) || (mediaUrl?.(a) ?? "");
   switch (a._type) {
     case "PHOTO":
       return { type: "image", payload: { photo_id: num(a.photoId), token: str(a.photoToken), url } };
@@ -407,8 +416,12 @@ export function toMaxAttaches(
 
 // ------------------------------------------------------------------ messages
 
-export function toMessageBody(m: WorldMessage): MessageBody {
-  const attachments = m.attaches.map(toBotAttachment).filter((a): a is Attachment => a !== undefined);
+export function toMessageBody(m: WorldMessage, world?: MaxBotWorld): MessageBody {
+  const w = world as MediaUrlWorld | undefined;
+  const mediaUrl: MediaUrl | undefined = w?.mediaUrl ? (a) => w.mediaUrl?.(a) : undefined;
+  const attachments = m.attaches
+    .map((a) => toBotAttachment(a, mediaUrl))
+    .filter((a): a is Attachment => a !== undefined);
   const markup = toBotMarkup(m.elements);
   const body: MessageBody = {
     mid: encodeMid(m.chatId, m.messageId),
@@ -433,7 +446,7 @@ export function toBotMessage(world: MaxBotWorld, m: WorldMessage, viewerId: numb
     sender: botUserById(world, m.senderId),
     recipient: { chat_id: m.chatId, chat_type: type, user_id: userId },
     timestamp: m.time,
-    body: toMessageBody(m),
+    body: toMessageBody(m, world),
   };
   if (m.link) {
     const linked = world.message(m.link.chatId, m.link.messageId, viewerId);
@@ -441,7 +454,7 @@ export function toBotMessage(world: MaxBotWorld, m: WorldMessage, viewerId: numb
       const link: LinkedMessage = {
         type: m.link.type === "REPLY" ? "reply" : "forward",
         sender: botUserById(world, linked.senderId),
-        message: toMessageBody(linked),
+        message: toMessageBody(linked, world),
       };
       if (m.link.type === "FORWARD") link.chat_id = m.link.chatId;
       message.link = link;
