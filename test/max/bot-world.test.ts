@@ -107,6 +107,52 @@ describe("bots are MAX users", () => {
     });
   });
 
+  it("a bot replies with a REPLY link, reads history newest first and pages its chats", async () => {
+    const a = await user();
+    const b = bot();
+    const asked = await a.c.ok(64, { userId: b, message: text("question?") });
+    const chatId = asked.chatId as number;
+    const reply = botWorld().send(chatId, b, {
+      text: "answer",
+      link: { type: "REPLY", chatId, messageId: Number(asked.message.id) },
+    });
+    expect(reply.link).toEqual({ type: "REPLY", chatId, messageId: Number(asked.message.id) });
+    const push = await a.c.event(128, (p) => p.payload.message.id === String(reply.messageId));
+    expect(push.payload.message.link).toMatchObject({
+      type: "REPLY",
+      messageId: asked.message.id,
+      message: { text: "question?" },
+    });
+    const later = botWorld().send(chatId, b, { text: "anything else?" });
+    const all = botWorld().history(chatId, b, { count: 10 });
+    expect(all.map((m) => m.text)).toEqual(["anything else?", "answer", "question?"]);
+    const two = botWorld().history(chatId, b, { count: 2 });
+    expect(two.map((m) => m.messageId)).toEqual([later.messageId, reply.messageId]);
+    const window = botWorld().history(chatId, b, { from: reply.time, to: asked.message.time, count: 10 });
+    expect(window.every((m) => m.time >= asked.message.time && m.time <= reply.time)).toBe(true);
+    expect(window.map((m) => m.text)).toContain("question?");
+
+    const group = await a.c.ok(64, {
+      message: text("", {
+        attaches: [{ _type: "CONTROL", event: "new", chatType: "CHAT", title: "Paged", userIds: [b] }],
+      }),
+    });
+    await a.c.ok(55, { chatId: group.chatId, link: `paged_${b}` });
+    expect(botWorld().chatByLink(`https://max.ru/paged_${b}`, b)).toMatchObject({
+      chatId: group.chatId,
+      title: "Paged",
+    });
+    expect(botWorld().chatByLink("no_such_chat_here", b)).toBeUndefined();
+    const first = botWorld().chatsOf(b, 1, null);
+    expect(first.chats).toHaveLength(1);
+    expect(first.marker).toBe(first.chats[0]!.chatId);
+    const second = botWorld().chatsOf(b, 5, first.marker);
+    expect([...first.chats, ...second.chats].map((c) => c.chatId).sort()).toEqual(
+      [chatId, group.chatId].sort(),
+    );
+    expect(second.marker).toBeNull();
+  });
+
   it("refusals are WorldErrors with MAX's codes", async () => {
     const a = await user();
     const b = bot();
