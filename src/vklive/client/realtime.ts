@@ -12,7 +12,7 @@ import { TransportError } from "../../core/errors.js";
 import type { Logger } from "../../core/log.js";
 import type { ConnectionState } from "../../core/model.js";
 import { parseResponse } from "../../core/validation.js";
-import { EVENT_DATA, EVENT_TYPES, EventEnvelope, type EventType, type VkEvent } from "../protocol/index.js";
+import { EVENT_DATA, EVENT_TYPES, type EventType, type VkEvent } from "../protocol/index.js";
 
 export interface RealtimeOptions {
   /** Centrifugo endpoint (ws:// or wss://…/connection/websocket). */
@@ -168,12 +168,15 @@ export class VkLiveRealtime {
   }
 
   #publication(channel: string, ctx: PublicationContext): void {
-    const env = EventEnvelope.safeParse(ctx.data);
-    if (!env.success || !KNOWN.has(env.data.type)) return;
-    const type = env.data.type as EventType;
+    // The envelope is only `{type, data}` (EventEnvelope: a string type, any data): read by hand,
+    // the data itself is parsed with its event's schema below.
+    const raw = ctx.data as { type?: unknown; data?: unknown } | null;
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return;
+    if (typeof raw.type !== "string" || !KNOWN.has(raw.type)) return;
+    const type = raw.type as EventType;
     let data: VkEvent["data"];
     try {
-      data = parseResponse(EVENT_DATA[type], env.data.data, { platform: "vklive", what: `event ${type}` });
+      data = parseResponse(EVENT_DATA[type], raw.data, { platform: "vklive", what: `event ${type}` });
     } catch (err) {
       this.#error(err as Error); // ApiError bad_response: the event is not delivered half-read
       return;
