@@ -248,7 +248,7 @@ export class MaxBotAdapter implements Adapter {
 
   /**
    * The Bot API cannot look a user up by id: a user is known from updates and messages the
-   * adapter saw, from the bot itself, or from the bot's dialogs (read once when needed).
+   * adapter saw, from the bot itself, or else from the bot's dialogs and its groups' members.
    */
   async getUser(user: Ref, options: CallOptions = {}): Promise<User> {
     const id = this.#numeric(user, "user");
@@ -256,9 +256,23 @@ export class MaxBotAdapter implements Adapter {
     if (me && me.user_id === id) return toUser(this.account, me);
     const known = this.#users.get(id);
     if (known) return toUser(this.account, known);
+    const groups: number[] = [];
     for await (const c of this.#client.chats(options)) {
       if (c.dialog_with_user) this.#users.set(c.dialog_with_user.user_id, c.dialog_with_user);
       if (c.dialog_with_user?.user_id === id) return toUser(this.account, c.dialog_with_user);
+      if (c.type !== "dialog" && c.status === "active") groups.push(c.chat_id);
+    }
+    // Then the members of the bot's groups, one request per group (bounded).
+    for (const chatId of groups.slice(0, 100)) {
+      const page = await this.#client.getMembers(chatId, { userIds: [id] }, options).catch((err: unknown) => {
+        if (err instanceof ApiError && !(err instanceof AuthError)) return undefined;
+        throw err;
+      });
+      const member = page?.members.find((m) => m.user_id === id);
+      if (member) {
+        this.#users.set(id, member);
+        return toUser(this.account, member);
+      }
     }
     throw new ApiError(`MAX Bot API: user ${id} is unknown to this bot`, {
       platform: PLATFORM,

@@ -16,7 +16,13 @@ import { type BotsApi, botsApi } from "./bots.js";
 import { type ChatsApi, chatsApi } from "./chats.js";
 import { MaxBotCore, PLATFORM } from "./core.js";
 import { type MessagesApi, messagesApi } from "./messages.js";
-import { alreadyPolling, type PollOptions, pollUpdates, type UpdateHandler } from "./polling.js";
+import {
+  alreadyPolling,
+  type PollingClient,
+  type PollOptions,
+  pollUpdates,
+  type UpdateHandler,
+} from "./polling.js";
 import { type SubscriptionsApi, subscriptionsApi } from "./subscriptions.js";
 import { type UploadsApi, uploadsApi } from "./uploads.js";
 
@@ -156,15 +162,17 @@ export class MaxBotClient extends MaxBotCore implements PlatformClient<MaxBotCli
     if (this.#closed.signal.aborted) this.#reopen();
     this.#polling = true;
     try {
-      await pollUpdates(this, handler, options, this.#closed.signal);
+      const client: PollingClient = {
+        url: this.url,
+        logger: this.logger,
+        getUpdates: (query, o) => this.getUpdates(query, o),
+        botId: (o) => this.botId(o),
+        onState: (state, reason) => this.#setState(state, reason),
+      };
+      await pollUpdates(client, handler, options, this.#closed.signal);
     } finally {
       this.#polling = false;
     }
-  }
-
-  /** @internal the poller's connection state. */
-  polling(state: "connected" | "reconnecting", reason?: string): void {
-    this.#setState(state, reason);
   }
 
   /** Ends `events()` iterators, stops polling and fails calls in flight. Safe to call twice. */

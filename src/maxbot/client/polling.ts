@@ -52,8 +52,9 @@ export interface PollingClient {
     options: { signal?: AbortSignal; retries?: number },
   ): Promise<UpdateBatch>;
   botId(options: { signal?: AbortSignal }): Promise<number>;
-  polling(state: "connected" | "reconnecting", reason?: string): void;
   readonly logger: Logger;
+  /** The poller's connection state (the client's `state` event). */
+  onState(state: "connected" | "reconnecting", reason?: string): void;
 }
 
 /** Errors a poller waits out (network, timeouts, 429, 5xx); anything else ends polling. */
@@ -102,14 +103,14 @@ export async function pollUpdates(
         { signal, retries: 0 },
       );
       backoff.reset();
-      client.polling("connected");
+      client.onState("connected");
     } catch (err) {
       if (stopped()) return;
       if (!transient(err)) throw err;
       const delay = backoff.next();
       const reason = err instanceof Error ? err.message : String(err);
       log.warn({ attempt: backoff.attempt, delayMs: delay, error: reason }, "MAX Bot API polling: retrying");
-      client.polling("reconnecting", reason);
+      client.onState("reconnecting", reason);
       try {
         await sleep(delay, signal, PLATFORM);
       } catch {
