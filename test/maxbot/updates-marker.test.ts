@@ -147,6 +147,19 @@ describe("GET /updates", () => {
     expect(list).toEqual({ updates: [], marker });
   });
 
+  it("a newer long poll of the same bot ends the waiting one at once; the newer one gets the update", async () => {
+    const marker = await drain();
+    const started = Date.now();
+    const older = updates(`timeout=20&marker=${marker}`);
+    await new Promise((r) => setTimeout(r, 200));
+    const newer = updates(`timeout=20&marker=${marker}`);
+    const endedOlder = await older;
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(endedOlder).toEqual({ updates: [], marker });
+    await alice.sendToUser(bot.userId, "for the newer poll");
+    expect(texts(await newer)).toEqual(["for the newer poll"]);
+  });
+
   it("types filters updates; the marker passes the ones filtered out", async () => {
     const other = await world.createBot("Types bot");
     const group = await alice.createGroup("Types group", []);

@@ -16,6 +16,7 @@ import {
   pruneUpdates,
   saveCallback,
 } from "../store/updates.js";
+import { prunePendingUploads } from "../store/uploads.js";
 import type { WorldEvent } from "../world.js";
 import { type RoutingInput, routeEvent } from "./routing.js";
 import { PollWaiters, type WaitEnd } from "./waiters.js";
@@ -130,6 +131,7 @@ export function startUpdates(ctx: MaxBotContext, options: UpdatesOptions = {}): 
       const now = ctx.clock.now();
       for (const botId of botsWithUpdates(ctx.db)) pruneUpdates(ctx.db, botId, now - retentionMs, maxQueued);
       pruneCallbacks(ctx.db, now - retentionMs);
+      prunePendingUploads(ctx.db, now - retentionMs);
     } catch (err) {
       ctx.log.error({ err }, "maxbot: pruning the update queues failed");
     }
