@@ -412,3 +412,18 @@ describe("POST /answers", () => {
     expectError(await api("POST", "/answers?callback_id=nope", { body: {} }), 400);
   });
 });
+
+describe("comments (/messages/{messageId}/comments)", () => {
+  it("answers a post without comments with 404 and refuses a bad comment with 400", async () => {
+    const sent = await send(`chat_id=${dialogId}`, { text: "a post" });
+    const mid = (sent.body.message as WireMessage).body.mid;
+    expectError(await api("GET", `/messages/${mid}/comments`), 404, "not.found");
+    expectError(
+      await api("POST", `/messages/${mid}/comments`, { body: { text: "first!" } }),
+      404,
+      "not.found",
+    );
+    expectError(await api("POST", `/messages/${mid}/comments`, { body: { text: "x".repeat(4001) } }), 400);
+    expectError(await api("DELETE", `/messages/${mid}/comments`), 400);
+  });
+});

@@ -16,6 +16,7 @@ import type { MaxBotContext } from "./context.js";
 import { BotApiError, registerErrorHandler, sendError } from "./errors.js";
 import { answerHandlers } from "./handlers/answers.js";
 import { chatHandlers } from "./handlers/chats.js";
+import { commentHandlers } from "./handlers/comments.js";
 import { meHandlers } from "./handlers/me.js";
 import { memberHandlers } from "./handlers/members.js";
 import { messageHandlers } from "./handlers/messages.js";
@@ -59,6 +60,7 @@ export const BOT_HANDLERS: BotHandlers = {
   ...memberHandlers,
   ...messageHandlers,
   ...answerHandlers,
+  ...commentHandlers,
 };
 
 /** Served by the updates side's route modules (long polling, webhooks, uploads, videos). */

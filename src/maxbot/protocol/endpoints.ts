@@ -32,8 +32,12 @@ import {
   ChatAdminsList,
   ChatPatch,
   ChatsQuery,
+  CommentBody,
+  CommentIdQuery,
+  CommentsQuery,
   EditCommandsBody,
   EditCommandsResult,
+  EditCommentQuery,
   MembersQuery,
   MessageIdQuery,
   MessagesQuery,
@@ -41,6 +45,7 @@ import {
   NoInput,
   PinMessageBody,
   RemoveMemberQuery,
+  SendCommentQuery,
   SendMessageQuery,
   SubscriptionRequestBody,
   UnsubscribeQuery,
@@ -123,6 +128,26 @@ export const MaxBotEndpoints = defineEndpoints({
   getMessageById: ep("GET", "/messages/:messageId", "query", NoInput, Message),
   getVideoAttachmentDetails: ep("GET", "/videos/:videoToken", "query", NoInput, VideoAttachmentDetails),
   answerOnCallback: ep("POST", "/answers", "body", CallbackAnswer, SimpleQueryResult, AnswerQuery),
+  // ---------------------------------------------------------------- comments (the SDK's CommentsApi)
+  getComments: ep("GET", "/messages/:messageId/comments", "query", CommentsQuery, MessageList),
+  getComment: ep("GET", "/messages/:messageId/comments/:commentId", "query", NoInput, Message),
+  sendComment: ep(
+    "POST",
+    "/messages/:messageId/comments",
+    "body",
+    CommentBody,
+    SendMessageResult,
+    SendCommentQuery,
+  ),
+  editComment: ep(
+    "PUT",
+    "/messages/:messageId/comments",
+    "body",
+    CommentBody,
+    SimpleQueryResult,
+    EditCommentQuery,
+  ),
+  deleteComment: ep("DELETE", "/messages/:messageId/comments", "query", CommentIdQuery, SimpleQueryResult),
 });
 
 export type MaxBotEndpointName = keyof typeof MaxBotEndpoints;

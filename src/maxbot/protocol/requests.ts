@@ -234,6 +234,22 @@ export const SendMessageQuery = z.object({
 });
 export const MessageIdQuery = z.object({ message_id: z.string().min(1) });
 export const AnswerQuery = z.object({ callback_id: z.string().regex(/^(?!\s*$).+/, "must not be empty") });
+/** Comments of a channel post (the SDK's CommentsApi; not in the OpenAPI schema). */
+export const CommentBody = z.object({
+  text: z.string().max(TEXT_MAX).nullish(),
+  link: NewMessageLink.nullish(),
+  format: TextFormat.nullish(),
+});
+export const CommentsQuery = z.object({
+  count: qIntIn(1, 100).optional(),
+  before: qInt.optional(),
+  after: qInt.optional(),
+  comment_ids: qList(z.string().min(1)).optional(),
+});
+export const SendCommentQuery = z.object({ disable_link_preview: qBool.optional() });
+export const EditCommentQuery = z.object({ message_id: z.string().min(1), comment_id: z.string().min(1) });
+export const CommentIdQuery = z.object({ comment_id: z.string().min(1) });
+
 export const UpdatesQuery = z.object({
   limit: qIntIn(1, 1000).optional(),
   timeout: qIntIn(0, 90).optional(),
