@@ -177,6 +177,36 @@ describe("MaxBotClient errors", () => {
     await client.close();
   });
 
+  it("attachment.not.ready: a send waits (retrying with backoff) until the upload is done", async () => {
+    await new Promise((r) => setTimeout(r, 1100));
+    const client = new MaxBotClient({ url: world.botApi, token: bot.token });
+    // Video and audio uploads hand out their token before the bytes arrive.
+    const target = await client.getUploadUrl("video");
+    const token = target.token as string;
+    expect(token).toEqual(expect.any(String));
+    const early = await client
+      .sendMessage(
+        { chatId: dialogId },
+        { attachments: [{ type: "video", payload: { token } }] },
+        { notReadyRetries: 0 },
+      )
+      .catch((e: unknown) => e);
+    expect(early).toBeInstanceOf(ApiError);
+    expect(early).toMatchObject({ code: "attachment.not.ready", details: { status: 400 } });
+    const sending = client.sendMessage(
+      { chatId: dialogId },
+      { text: "the clip", attachments: [{ type: "video", payload: { token } }] },
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const form = new FormData();
+    form.append("data", new Blob([new Uint8Array(256)]), "clip.mp4");
+    const uploaded = await fetch(target.url, { method: "POST", body: form });
+    expect(uploaded.status).toBe(200);
+    const sent = await sending;
+    expect(sent.body.attachments?.[0]?.type).toBe("video");
+    await client.close();
+  }, 30_000);
+
   it("an unreachable server is a TransportError; a closed client refuses calls", async () => {
     const client = new MaxBotClient({ url: "http://127.0.0.1:9", token: bot.token, retries: 0 });
     await expect(client.getMe()).rejects.toBeInstanceOf(TransportError);
