@@ -84,8 +84,11 @@ function inline(src: string, from: number, to: number, out: Builder): void {
     let matched = false;
     for (const [marker, kind] of PAIRS) {
       if (!src.startsWith(marker, i)) continue;
-      const end = src.indexOf(marker, i + marker.length);
+      let end = src.indexOf(marker, i + marker.length);
       if (end <= i + marker.length || end + marker.length > to) continue;
+      // In a run like `***` the outer marker closes last: `**bold *italic***`.
+      while (kind !== "MONOSPACED" && end + marker.length < to && src[end + marker.length] === marker[0])
+        end++;
       const start = out.text.length;
       // Code is literal: no markup inside it.
       if (kind === "MONOSPACED") out.text += src.slice(i + marker.length, end);
