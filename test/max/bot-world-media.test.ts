@@ -288,6 +288,32 @@ describe("starting a bot", () => {
     const notABot = await post("/_sandbox/max/bots/start", { userId: a.id, botId: a.id });
     expect(notABot.status).toBe(404);
   });
+
+  it("the sandbox's own admin routes act like users: a group made with a bot adds it, a message to a bot starts it", async () => {
+    const a = await user();
+    const bot = botWorld().createBot({ name: "Admin-made" }).userId;
+    const rec = record();
+    let group: { status: number; body: Record<string, unknown> };
+    let message: { status: number; body: Record<string, unknown> };
+    try {
+      group = await post("/_sandbox/max/chats", { ownerId: a.id, title: "Seeded", memberIds: [bot] });
+      message = await post("/_sandbox/max/messages", {
+        fromUserId: a.id,
+        toUserId: bot,
+        text: "/start seed",
+      });
+    } finally {
+      rec.stop();
+    }
+    expect(group.status).toBe(200);
+    expect(message.status).toBe(200);
+    expect(rec.events).toEqual([
+      { type: "members.added", chatId: group.body.chatId, userIds: [bot], byUserId: a.id, viaLink: false },
+      { type: "bot.started", chatId: message.body.chatId, userId: a.id, botId: bot, payload: "seed" },
+      { type: "message.created", message: expect.objectContaining({ text: "/start seed", senderId: a.id }) },
+    ]);
+    expect(rec.inTx.every(Boolean)).toBe(true);
+  });
 });
 
 describe("files a bot stores", () => {

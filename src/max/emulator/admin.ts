@@ -1,6 +1,7 @@
 import { ErrorCode } from "../protocol.js";
 import type { MaxEmulator } from "./context.js";
 import { confirmQr, createUser, pendingQr } from "./handlers/auth.js";
+import { startOnFirstMessage } from "./handlers/bots.js";
 import { createGroupChat, openDialog, pushChat, pushMessage, storeMessage } from "./handlers/chats.js";
 import { normalizePhone } from "./store/users.js";
 
@@ -65,12 +66,27 @@ export class MaxAdmin {
     if (!users.byId(input.ownerId)) throw new AdminError(404, `no MAX user ${input.ownerId}`);
     for (const id of input.memberIds ?? [])
       if (!users.byId(id)) throw new AdminError(404, `no MAX user ${id}`);
-    const chat = createGroupChat(this.emu, input.ownerId, {
-      type: input.type,
-      title: input.title,
-      userIds: input.memberIds ?? [],
-    });
-    pushChat(this.emu, chat.id, undefined);
+    const emu = this.emu;
+    const chat = emu.db.transaction(() => {
+      const created = createGroupChat(emu, input.ownerId, {
+        type: input.type,
+        title: input.title,
+        userIds: input.memberIds ?? [],
+      });
+      // Bots among the members hear they were added (Bot API bot_added), as with a CONTROL `new`.
+      const added = emu.repos.chats.memberIds(created.id).filter((id) => id !== input.ownerId);
+      if (emu.events.active && added.length > 0) {
+        emu.events.emit({
+          type: "members.added",
+          chatId: created.id,
+          userIds: [...added],
+          byUserId: input.ownerId,
+          viaLink: false,
+        });
+      }
+      return created;
+    })();
+    pushChat(emu, chat.id, undefined);
     return { chatId: chat.id };
   }
 
@@ -99,6 +115,14 @@ export class MaxAdmin {
       chatId = openDialog(this.emu, input.fromUserId, input.toUserId).id;
     } else {
       throw new AdminError(400, "chatId or toUserId is required");
+    }
+    // As over the user API: a user's first message into a bot's dialog starts the bot.
+    const peer =
+      chats.kindOf(chatId) === "DIALOG"
+        ? chats.memberIds(chatId).find((id) => id !== input.fromUserId)
+        : undefined;
+    if (peer !== undefined && users.isBot(peer)) {
+      startOnFirstMessage(this.emu, peer, input.fromUserId, chatId, input.text);
     }
     const message = storeMessage(this.emu, chatId, input.fromUserId, {
       text: input.text,
