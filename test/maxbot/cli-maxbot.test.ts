@@ -88,7 +88,9 @@ describe("switchboard maxbot", () => {
       update: { update_type: string; message: { body: { text: string } } };
     }[];
     expect(got.map((g) => g.update.message?.body.text)).toContain("hello bot");
-    expect(got[0]?.key).toMatch(/^message_created:mid\./);
+    expect(got.find((g) => g.update.message?.body.text === "hello bot")?.key).toMatch(
+      /^message_created:mid\./,
+    );
     const again = await run(["maxbot", "updates", ...url(), "--json"], env);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout.trim()).toBe("");
@@ -146,6 +148,27 @@ describe("switchboard maxbot", () => {
     expect(await exited).toBe(0);
     clearTimeout(timer);
   }, 90_000);
+
+  it("login checks a token and keeps it; the profile then remembers URL and account", async () => {
+    const r = await run(
+      ["maxbot", "login", "--token", bot.token, "--url", botApi, "--account", "kept", "--profile", "p3"],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(`token accepted by ${botApi.replace(/[.]/g, "\\.")}: bot Cli bot \\(${bot.userId}\\)`),
+    );
+    expect(r.stdout).not.toContain(bot.token);
+    const me = await run(["maxbot", "me", "--profile", "p3", "--json"], env);
+    expect(me.code, me.stderr).toBe(0);
+    expect(lines(me.stdout)[0]).toMatchObject({ user_id: bot.userId });
+    const badTypes = await run(
+      ["maxbot", "updates", "--profile", "p3", "--types", "message_created,nope"],
+      env,
+    );
+    expect(badTypes.code).toBe(1);
+    expect(badTypes.stderr).toMatch(/^error: unknown update type "nope"/);
+  });
 
   it("exit codes: 2 for a refused token, 3 for an unreachable server", async () => {
     const refused = await run(["maxbot", "me", ...url(), "--token", "wrong-token"], env);
