@@ -7,7 +7,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BotWorld, type CreatedBot, type SignedInUser, startBotWorld } from "./harness.js";
+import { type BotWorld, type SignedInUser, startBotWorld } from "./harness.js";
 
 interface Received {
   headers: IncomingHttpHeaders;
