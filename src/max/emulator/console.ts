@@ -180,7 +180,8 @@ export class MaxConsoleProvider implements ConsoleProvider {
     return this.q.users().map((u) => ({
       id: String(u.id),
       name: `${u.first_name} ${u.last_name}`.trim(),
-      detail: u.phone,
+      // Bots (Bot API) have no phone: their phone column is a `bot:<id>` placeholder.
+      detail: u.phone.startsWith("bot:") ? "bot" : u.phone,
       online: hub.isOnline(u.id),
     }));
   }
