@@ -181,6 +181,13 @@ describe("editing a chat, actions and pins", () => {
     expect(alicesView?.title).toBe("Team renamed");
   });
 
+  it("PATCH sets the icon by URL: Chat.icon.url", async () => {
+    const a = await api("PATCH", `/chats/${groupId}`, { icon: { url: "https://example.org/icon.png" } });
+    expect(a.status).toBe(200);
+    expect(a.body.icon).toEqual({ url: "https://example.org/icon.png" });
+    expectError(await api("PATCH", `/chats/${groupId}`, { icon: { token: "no-such-upload" } }), 404);
+  });
+
   it("PATCH refuses an empty or a 201-character title", async () => {
     expectError(await api("PATCH", `/chats/${groupId}`, { title: "" }), 400);
     expectError(await api("PATCH", `/chats/${groupId}`, { title: "x".repeat(201) }), 400);

@@ -1,12 +1,14 @@
 /**
  * Chats the bot is in: list (paged by `marker`), one chat by id or by public link / @username,
- * edit (title, description, pin; icons are refused), delete, typing actions, and the pinned message.
+ * edit (title, description, icon by URL or uploaded image token, pin), delete, typing actions, and the pinned message.
  */
 
+import type { PhotoAttachmentRequestPayload } from "../../protocol.js";
 import type { MaxBotContext } from "../context.js";
 import { decodeMid, toBotChat, toBotMessage } from "../convert.js";
-import { badRequest, notFound } from "../errors.js";
+import { BotApiError, badRequest, notFound } from "../errors.js";
 import { type BotHandlers, pathInt } from "../routes.js";
+import { uploadByToken } from "../store/uploads.js";
 import type { WorldChat } from "../world.js";
 
 const SUCCESS = { success: true } as const;
@@ -23,6 +25,21 @@ export function messageIdIn(mid: string, chatId: number): number {
   const ids = decodeMid(mid);
   if (!ids || ids.chatId !== chatId) throw notFound(`Message ${mid} not found in chat ${chatId}`);
   return ids.messageId;
+}
+
+/** The icon's URL: given as is, or the stored image of an uploaded photo token. */
+function iconUrlOf(ctx: MaxBotContext, icon: PhotoAttachmentRequestPayload): string {
+  if (icon.url) return icon.url;
+  const token =
+    icon.token ?? Object.values(icon.photos ?? {}).map((p) => (typeof p === "string" ? p : p.token))[0];
+  if (!token) throw badRequest("icon needs url, token or photos");
+  const upload = uploadByToken(ctx.db, token);
+  if (upload?.type !== "image") throw notFound("Unknown image token");
+  const url = upload.attach?.baseUrl ?? upload.fileUrl;
+  if (upload.status !== "ready" || typeof url !== "string") {
+    throw new BotApiError(400, "attachment.not.ready", "The image is not uploaded yet");
+  }
+  return url;
 }
 
 export const chatHandlers: BotHandlers = {
@@ -49,12 +66,12 @@ export const chatHandlers: BotHandlers = {
     const chatId = pathInt(call, "chatId");
     const { body, botId } = call;
     chatOf(ctx, chatId, botId);
-    // The MAX world keeps no chat icons yet: refuse rather than answer success and drop it.
-    if (body.icon) throw badRequest("Setting the chat icon is not supported by the emulator");
+    const iconUrl = body.icon ? iconUrlOf(ctx, body.icon) : undefined;
     return ctx.db.transaction(() => {
-      const patch: { title?: string; description?: string } = {};
+      const patch: { title?: string; description?: string; iconUrl?: string } = {};
       if (body.title) patch.title = body.title;
       if (body.description !== undefined && body.description !== null) patch.description = body.description;
+      if (iconUrl !== undefined) patch.iconUrl = iconUrl;
       if (Object.keys(patch).length > 0) ctx.world.editChat(chatId, botId, patch);
       if (body.pin) ctx.world.pin(chatId, botId, messageIdIn(body.pin, chatId), body.notify ?? true);
       return toBotChat(ctx.world, chatOf(ctx, chatId, botId), botId, true);
