@@ -151,6 +151,7 @@ export class WebhookDispatcher {
   /** Delivers the bot's pending updates until none is left (or the service closes). */
   private async run(botId: number): Promise<void> {
     const { db, clock } = this.ctx;
+    let skipped = 0;
     while (!this.closed) {
       this.again.delete(botId);
       const subs = subscriptionsOf(db, botId);
@@ -178,6 +179,8 @@ export class WebhookDispatcher {
           "maxbot webhook: update expired undelivered, skipped",
         );
         markDelivered(db, botId, sub.url, seq);
+        // A long backlog of expired updates must not hold the event loop in one synchronous run.
+        if (++skipped % 100 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
       if (sub.nextAttemptAt > now) {
