@@ -60,11 +60,15 @@ export const capabilities: AdapterCapabilities = {
 
 const r = (account: string, id: string | number): Ref => ref("maxbot", account, id);
 
-export function userName(u: { first_name: string; last_name?: string | null; username?: string | null }) {
+export function userName(u: {
+  first_name: string;
+  last_name?: string | null | undefined;
+  username?: string | null | undefined;
+}) {
   return [u.first_name, u.last_name].filter((s) => s).join(" ") || u.username || "";
 }
 
-export function toUser(account: string, u: BotUser & { avatar_url?: string | null }): User {
+export function toUser(account: string, u: BotUser & { avatar_url?: string | null | undefined }): User {
   const out: User = { ref: r(account, u.user_id), name: userName(u) || String(u.user_id), isBot: u.is_bot };
   if (u.username) out.username = u.username;
   if (u.avatar_url) out.avatarUrl = u.avatar_url;

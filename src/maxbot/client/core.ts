@@ -31,13 +31,16 @@ type PathParams<P extends string> = P extends `${string}:${infer Name}/${infer R
     ? { [K in Name]: string | number }
     : Record<never, never>;
 
+/** An endpoint of the table as `call` takes it (`query` may be present and undefined). */
+export type MaxBotCallable = Omit<MaxBotEndpoint, "query"> & { query?: z.ZodType | undefined };
+
 /** What `call(endpoint, …)` takes: path parameters, the query or body, the query of a body call. */
-export type MaxBotInput<E extends MaxBotEndpoint> = {
+export type MaxBotInput<E extends MaxBotCallable> = {
   params?: PathParams<E["path"]>;
   input?: z.input<E["request"]>;
   query?: E["query"] extends z.ZodType ? z.input<E["query"]> : never;
 };
-export type MaxBotOutput<E extends MaxBotEndpoint> = z.output<E["response"]>;
+export type MaxBotOutput<E extends MaxBotCallable> = z.output<E["response"]>;
 
 /** The last argument of MaxBotClient calls. */
 export interface MaxBotCallOptions extends CallOptions {
@@ -146,7 +149,7 @@ export class MaxBotCore {
   }
 
   /** Calls `endpoint` and answers its success body, parsed with the endpoint's response schema. */
-  async call<E extends MaxBotEndpoint>(
+  async call<E extends MaxBotCallable>(
     endpoint: E,
     args: MaxBotInput<E> = {},
     options: MaxBotCallOptions = {},
