@@ -143,6 +143,14 @@ describe("bots are MAX users", () => {
       title: "Paged",
     });
     expect(botWorld().chatByLink("no_such_chat_here", b)).toBeUndefined();
+    const outsider = bot("Outsider");
+    expect(botWorld().chat(group.chatId, outsider)).toBeUndefined();
+    expect(botWorld().chatForAdmin(group.chatId)).toMatchObject({
+      chatId: group.chatId,
+      ownerId: a.id,
+      title: "Paged",
+    });
+    expect(botWorld().chatForAdmin(123456789)).toBeUndefined();
     const first = botWorld().chatsOf(b, 1, null);
     expect(first.chats).toHaveLength(1);
     expect(first.marker).toBe(first.chats[0]!.chatId);

@@ -46,6 +46,12 @@ export class BotWorldChats {
     return worldChat(this.emu, chat, viewerId);
   }
 
+  /** The chat without a viewer (dialogWithUserId null): for sandbox admin routes only. */
+  chatForAdmin(chatId: number): BotWorldChat | undefined {
+    const chat = this.emu.repos.chats.byId(chatId);
+    return chat ? { ...worldChat(this.emu, chat, 0), dialogWithUserId: null } : undefined;
+  }
+
   chatByLink(link: string, viewerId: number): BotWorldChat | undefined {
     const parsed = parseLink(link);
     if (!parsed) return undefined;

@@ -154,6 +154,8 @@ export interface MaxBotWorld {
   /** The chat as `viewerId` sees it; undefined when it does not exist or the viewer was never in it. */
   chat(chatId: number, viewerId: number): WorldChat | undefined;
   chatByLink(link: string, viewerId: number): WorldChat | undefined;
+  /** The chat without a viewer (dialogWithUserId null): for sandbox admin routes only (e.g. to find its owner). */
+  chatForAdmin(chatId: number): WorldChat | undefined;
   /** Chats the user is in, newest event first; `marker` is the last chatId of the previous page. */
   chatsOf(
     userId: number,
