@@ -23,8 +23,10 @@ import { chatHandlers } from "./handlers/chats.js";
 import { contactHandlers } from "./handlers/contacts.js";
 import { extraHandlers } from "./handlers/extras.js";
 import { fileHandlers } from "./handlers/files.js";
+import { folderHandlers } from "./handlers/folders.js";
 import { messageHandlers } from "./handlers/messages.js";
 import { onDisconnect, sessionHandlers } from "./handlers/session.js";
+import { twoFactorHandlers } from "./handlers/two-factor.js";
 import { registerFileRoutes } from "./http.js";
 import { Hub } from "./hub.js";
 import { type MaxSeed, maxSeedSection } from "./seed.js";
@@ -127,6 +129,8 @@ export class MaxEmulatorServer implements EmulatorInstance {
       messageHandlers,
       fileHandlers,
       botHandlers,
+      twoFactorHandlers,
+      folderHandlers,
     ]);
     this.admin = new MaxAdmin(this.emu);
     this.console = new MaxConsoleProvider(this);

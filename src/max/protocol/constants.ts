@@ -88,6 +88,17 @@ export const Opcode = {
   /** PyMax SESSIONS_INFO / SESSIONS_CLOSE. */
   SESSIONS_INFO: 96,
   SESSIONS_CLOSE: 97,
+  /**
+   * PyMax's two-factor settings flow, all on one track from 112: 107 validates a new password,
+   * 108 a hint, 109 / 110 bind an email with a code, 113 checks the current password, 111 applies.
+   */
+  AUTH_VALIDATE_PASSWORD: 107,
+  AUTH_VALIDATE_HINT: 108,
+  AUTH_VERIFY_EMAIL: 109,
+  AUTH_CHECK_EMAIL: 110,
+  AUTH_SET_2FA: 111,
+  AUTH_CREATE_TRACK: 112,
+  AUTH_CHECK_PASSWORD: 113,
   CHECK_PASSWORD: 115,
   /** PyMax MSG_SEND_CALLBACK: a user presses a callback button of a bot's inline keyboard. */
   MSG_SEND_CALLBACK: 118,
@@ -111,10 +122,16 @@ export const Opcode = {
   GET_REACTIONS_DETAIL: 181,
   /** PyMax FOLDERS_GET `{folderSync}`. */
   FOLDERS_GET: 272,
+  /** PyMax FOLDERS_UPDATE `{id, title, include, filters, options?}`: creates or updates one folder. */
+  FOLDERS_UPDATE: 274,
+  /** PyMax FOLDERS_DELETE `{folderIds}`. */
+  FOLDERS_DELETE: 276,
   QR_START: 288,
   QR_POLL: 289,
   QR_APPROVE: 290,
   QR_FINISH: 291,
+  /** PyMax SEND_VOTE `{chatId, messageId, pollId, answersIds}`. */
+  SEND_VOTE: 304,
 } as const;
 export type OpcodeName = keyof typeof Opcode;
 export type OpcodeValue = (typeof Opcode)[OpcodeName];

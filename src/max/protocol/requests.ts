@@ -263,3 +263,62 @@ export const SendCallbackPayload = z.looseObject({
   chatId: NumericId.optional(),
   messageId: MessageId.optional(),
 });
+
+// ── PyMax two-factor settings (api/auth/payloads.py) ───────────────────────
+
+/** 112 AUTH_CREATE_TRACK `{type: 0}`. */
+export const CreateTrackPayload = z.looseObject({ type: z.number().int().optional() });
+const TrackId = z.string().min(1).max(128);
+/** A new 2FA password: the same length rules as 23 SET. */
+export const TwoFaPassword = z.string().min(1).max(256);
+/** 107 AUTH_VALIDATE_PASSWORD and 113 AUTH_CHECK_PASSWORD `{trackId, password}`. */
+export const TrackPasswordPayload = z.looseObject({ trackId: TrackId, password: z.string().max(256) });
+/** 108 AUTH_VALIDATE_HINT `{trackId, hint}`. */
+export const TrackHintPayload = z.looseObject({ trackId: TrackId, hint: z.string().max(100) });
+/** 109 AUTH_VERIFY_EMAIL `{trackId, email}`. */
+export const TrackEmailPayload = z.looseObject({ trackId: TrackId, email: z.string().min(3).max(254) });
+/** 110 AUTH_CHECK_EMAIL `{trackId, verifyCode}`. */
+export const TrackEmailCodePayload = z.looseObject({
+  trackId: TrackId,
+  verifyCode: z.union([z.string(), z.number()]).transform(String),
+});
+/**
+ * TwoFactorAction numbers PyMax puts in `expectedCapabilities`: SET_PASSWORD 0, UPDATE_PASSWORD 1,
+ * RESTORE_PASSWORD 2, HINT 3, EMAIL 4, REMOVE_2FA 5.
+ */
+export const TwoFactorAction = {
+  SET_PASSWORD: 0,
+  UPDATE_PASSWORD: 1,
+  RESTORE_PASSWORD: 2,
+  HINT: 3,
+  EMAIL: 4,
+  REMOVE_2FA: 5,
+} as const;
+/**
+ * 111 AUTH_SET_2FA: set `{expectedCapabilities, trackId, password, hint?}` or remove
+ * `{trackId, remove2fa: true, expectedCapabilities: [5]}`.
+ */
+export const SetTwoFaPayload = z.looseObject({
+  trackId: TrackId,
+  expectedCapabilities: z.array(z.number().int().min(0).max(5)).max(6).default([]),
+  password: z.string().max(256).optional(),
+  hint: z.string().max(100).nullish(),
+  remove2fa: z.boolean().optional(),
+});
+
+// ── PyMax chat folders (api/self/payloads.py) ───────────────────────────────
+
+/** Folder filters and options: PyMax passes them through as given (list[Any]). */
+const FolderFlags = z.array(z.union([z.string().max(64), z.number()])).max(32);
+/** 274 FOLDERS_UPDATE: create `{id, title, include, filters}` or update (adds `options`). */
+export const FolderUpdatePayload = z.looseObject({
+  id: z.string().min(1).max(64),
+  title: z.string().max(64),
+  include: z.array(NumericId).max(1000).default([]),
+  filters: FolderFlags.default([]),
+  options: FolderFlags.optional(),
+});
+/** 276 FOLDERS_DELETE `{folderIds}`. */
+export const FoldersDeletePayload = z.looseObject({
+  folderIds: z.array(z.string().min(1).max(64)).min(1).max(100),
+});

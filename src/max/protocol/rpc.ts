@@ -32,6 +32,12 @@ const DownloadUrl = Answer({ url: z.string().optional() });
 const Reactions = Answer({ reactionInfo: z.unknown().optional() });
 const Sessions = Answer({ sessions: list.optional() });
 const TwoFa = Answer({ enabled: z.boolean().optional(), hint: z.string().optional() });
+/** PyMax FolderUpdate: every field has a default on its side. */
+const FolderUpdate = Answer({
+  folder: obj.optional(),
+  folderSync: z.number().optional(),
+  foldersOrder: list.optional(),
+});
 const Qr = Answer({
   qrLink: z.string().optional(),
   trackId: z.string().optional(),
@@ -59,7 +65,23 @@ export const maxRpc = defineRpc({
     opcode: Opcode.FOLDERS_GET,
     auth: "session",
     request: Req.FoldersGetPayload,
-    response: Answer({ folders: list.optional(), folderSync: z.number().optional() }),
+    response: Answer({
+      folders: list.optional(),
+      foldersOrder: list.optional(),
+      folderSync: z.number().optional(),
+    }),
+  },
+  foldersUpdate: {
+    opcode: Opcode.FOLDERS_UPDATE,
+    auth: "session",
+    request: Req.FolderUpdatePayload,
+    response: FolderUpdate,
+  },
+  foldersDelete: {
+    opcode: Opcode.FOLDERS_DELETE,
+    auth: "session",
+    request: Req.FoldersDeletePayload,
+    response: FolderUpdate,
   },
   changeProfile: {
     opcode: Opcode.CHANGE_PROFILE,
@@ -289,6 +311,45 @@ export const maxRpc = defineRpc({
       unread: z.number().optional(),
       mark: z.number().optional(),
     }),
+  },
+  // PyMax's two-factor settings flow (set_2fa, change_password, remove_2fa): the answers are
+  // read for errors only, so each success is `{}` except the track itself.
+  createTrack: {
+    opcode: Opcode.AUTH_CREATE_TRACK,
+    auth: "session",
+    request: Req.CreateTrackPayload,
+    response: Answer({ trackId: z.string().optional() }),
+  },
+  validatePassword: {
+    opcode: Opcode.AUTH_VALIDATE_PASSWORD,
+    auth: "session",
+    request: Req.TrackPasswordPayload,
+    response: obj,
+  },
+  validateHint: {
+    opcode: Opcode.AUTH_VALIDATE_HINT,
+    auth: "session",
+    request: Req.TrackHintPayload,
+    response: obj,
+  },
+  verifyEmail: {
+    opcode: Opcode.AUTH_VERIFY_EMAIL,
+    auth: "session",
+    request: Req.TrackEmailPayload,
+    response: obj,
+  },
+  checkEmail: {
+    opcode: Opcode.AUTH_CHECK_EMAIL,
+    auth: "session",
+    request: Req.TrackEmailCodePayload,
+    response: obj,
+  },
+  setTwoFa: { opcode: Opcode.AUTH_SET_2FA, auth: "session", request: Req.SetTwoFaPayload, response: obj },
+  checkTrackPassword: {
+    opcode: Opcode.AUTH_CHECK_PASSWORD,
+    auth: "session",
+    request: Req.TrackPasswordPayload,
+    response: obj,
   },
   checkPassword: {
     opcode: Opcode.CHECK_PASSWORD,

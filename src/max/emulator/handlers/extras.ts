@@ -1,6 +1,6 @@
 /**
  * Requests that PyMax and the web client send beside the seed's table (issue 13): telemetry (5),
- * delivery receipts (128 from the client), contact lookup by phone (46), chat folders (272).
+ * delivery receipts (128 from the client), contact lookup by phone (46), the chat folder list (272).
  * Each is answered as the service answers it, never `proto.opcode`.
  */
 import { ErrorCode, Opcode } from "../../protocol.js";
@@ -9,6 +9,7 @@ import { MaxProtocolError } from "../errors.js";
 import { isContactStatus } from "../store/contacts.js";
 import { normalizePhone } from "../store/users.js";
 import { contactView, isBlocked, parseSettings } from "./contacts.js";
+import { folderList } from "./folders.js";
 
 const notFound = () => new MaxProtocolError(ErrorCode.NOT_FOUND, "Contact not found", "Контакт не найден");
 
@@ -35,13 +36,6 @@ export const extraHandlers = handlers({
       return { contact: contactView(emu, viewer, user, emu.repos.contacts.get(viewer, user.id)) };
     },
   },
-  // No folder has ever been made here: the service's empty answer, with the sync mark.
-  [Opcode.FOLDERS_GET]: {
-    handle: (ctx) => ({
-      folderSync: ctx.emu.now(),
-      folders: [],
-      foldersOrder: [],
-      allFilterExcludeFolders: [],
-    }),
-  },
+  // The user's folders (made with 274, folders.ts), in their order, with the sync mark.
+  [Opcode.FOLDERS_GET]: { handle: (ctx) => folderList(ctx.emu, me(ctx)) },
 });

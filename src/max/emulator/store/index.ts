@@ -3,6 +3,7 @@ import { BotsRepo } from "./bots.js";
 import { ChatsRepo } from "./chats.js";
 import { ContactsRepo } from "./contacts.js";
 import { FilesRepo } from "./files.js";
+import { FoldersRepo } from "./folders.js";
 import { MessagesRepo } from "./messages.js";
 import { UsersRepo } from "./users.js";
 
@@ -14,6 +15,7 @@ export interface Repos {
   messages: MessagesRepo;
   files: FilesRepo;
   bots: BotsRepo;
+  folders: FoldersRepo;
 }
 
 export function createRepos(db: Database): Repos {
@@ -24,5 +26,6 @@ export function createRepos(db: Database): Repos {
     messages: new MessagesRepo(db),
     files: new FilesRepo(db),
     bots: new BotsRepo(db),
+    folders: new FoldersRepo(db),
   };
 }

@@ -224,7 +224,34 @@ const chatIcons: Migration = {
   },
 };
 
+/**
+ * Chat folders (PyMax FOLDERS_GET / UPDATE / DELETE): each user's folders in their order, and
+ * the user's folder sync mark.
+ */
+const folders: Migration = {
+  id: "max:008-folders",
+  up(db) {
+    db.exec(`
+      CREATE TABLE max_folders (
+        user_id INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        include TEXT NOT NULL DEFAULT '[]',
+        filters TEXT NOT NULL DEFAULT '[]',
+        options TEXT NOT NULL DEFAULT '[]',
+        position INTEGER NOT NULL,
+        update_time INTEGER NOT NULL,
+        PRIMARY KEY (user_id, id)
+      );
+      CREATE TABLE max_folder_sync (
+        user_id INTEGER PRIMARY KEY,
+        folder_sync INTEGER NOT NULL
+      );
+    `);
+  },
+};
+
 export const maxStoreModule: StoreModule = {
   platform: "max",
-  migrations: [initial, chatsExtra, filesUpload, messagesFts, dropMessagesFts, bots, chatIcons],
+  migrations: [initial, chatsExtra, filesUpload, messagesFts, dropMessagesFts, bots, chatIcons, folders],
 };
