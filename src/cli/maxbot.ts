@@ -271,6 +271,12 @@ export function registerMaxBotCommands(program: Command): void {
               ...(types ? { types } : {}),
             });
             for (const u of batch.updates) print(u);
+            for (const raw of batch.unknown) {
+              // A type this version does not know yet: shown as it came, committed like the rest.
+              const type = (raw as { update_type?: unknown } | null)?.update_type;
+              if (r.json) process.stdout.write(`${JSON.stringify({ key: null, update: raw })}\n`);
+              else process.stdout.write(`${String(type ?? "unknown")} (not known to this version)\n`);
+            }
             // Saved once printed; the next call sends it, which commits this batch on the server.
             if (batch.marker !== null) await store.save(key, batch.marker);
             if (!r.json && batch.updates.length === 0) process.stderr.write("no new updates\n");
