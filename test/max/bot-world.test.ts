@@ -161,6 +161,36 @@ describe("bots are MAX users", () => {
     expect(second.marker).toBeNull();
   });
 
+  it("sendAsync group-commits concurrent sends: all stored in order, events inside the shared transaction, all pushed", async () => {
+    const a = await user();
+    const b = bot();
+    const dialog = botWorld().dialog(b, a.id);
+    const rec = record();
+    let sent: Awaited<ReturnType<ReturnType<typeof botWorld>["sendAsync"]>>[];
+    try {
+      sent = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => botWorld().sendAsync(dialog.chatId, b, { text: `burst ${i}` })),
+      );
+    } finally {
+      rec.stop();
+    }
+    expect(sent.map((m) => m.text)).toEqual(Array.from({ length: 20 }, (_, i) => `burst ${i}`));
+    const ids = sent.map((m) => m.messageId);
+    expect([...ids].sort((x, y) => x - y)).toEqual(ids);
+    expect(rec.events.filter((e) => e.type === "message.created")).toHaveLength(20);
+    expect(rec.inTx.every(Boolean)).toBe(true);
+    await a.c.event(128, (p) => p.payload.message.id === String(ids[19]));
+    expect(
+      botWorld()
+        .history(dialog.chatId, a.id, { count: 20 })
+        .map((m) => m.messageId),
+    ).toEqual([...ids].reverse());
+    await expect(botWorld().sendAsync(dialog.chatId, b, { text: "x".repeat(4001) })).rejects.toMatchObject({
+      name: "WorldError",
+      code: "too.long",
+    });
+  });
+
   it("refusals are WorldErrors with MAX's codes", async () => {
     const a = await user();
     const b = bot();

@@ -13,7 +13,15 @@ import { BotWorldError, type BotWorldUser, worldCall, worldUser } from "./bot-wo
 import type { MaxEmulator } from "./context.js";
 import { USER_ID_START } from "./handlers/auth.js";
 import { notifyCallback, pressButton, startBot } from "./handlers/bots.js";
-import { PUBLIC_NAME, pushMessage, requireMember, storeMessage, viewerOf } from "./handlers/chats.js";
+import {
+  type NewMessage,
+  PUBLIC_NAME,
+  pushMessage,
+  requireMember,
+  storeMessage,
+  storeMessageBatched,
+  viewerOf,
+} from "./handlers/chats.js";
 import { deleteMessages, editMessage, prepareSend } from "./handlers/message-ops.js";
 import { type BotWorldEvent, type BotWorldMessage, worldMessage } from "./world-events.js";
 
@@ -104,23 +112,39 @@ export class MaxBotWorldImpl extends BotWorldChats {
 
   // ── messages ──────────────────────────────────────────────────────────────
 
+  /** Every check of a send (a 64's), and the message to store. */
+  private prepare(chatId: number, byUserId: number, message: BotWorldSend): NewMessage {
+    this.requireMembership(chatId, byUserId);
+    const link = message.link
+      ? { type: message.link.type, chatId: message.link.chatId, messageId: String(message.link.messageId) }
+      : null;
+    return prepareSend(this.emu, byUserId, chatId, undefined, {
+      text: message.text,
+      elements: elementsOf(message.elements),
+      attaches: attachesOf(message.attaches),
+      link,
+    }).input;
+  }
+
   send(chatId: number, byUserId: number, message: BotWorldSend): BotWorldMessage {
     return worldCall(() => {
       const { emu } = this;
-      this.requireMembership(chatId, byUserId);
-      const link = message.link
-        ? { type: message.link.type, chatId: message.link.chatId, messageId: String(message.link.messageId) }
-        : null;
-      const { input } = prepareSend(emu, byUserId, chatId, undefined, {
-        text: message.text,
-        elements: elementsOf(message.elements),
-        attaches: attachesOf(message.attaches),
-        link,
-      });
-      const wire = storeMessage(emu, chatId, byUserId, input);
+      const wire = storeMessage(emu, chatId, byUserId, this.prepare(chatId, byUserId, message));
       pushMessage(emu, chatId, wire, undefined);
       return worldMessage(emu.repos.messages.inChat(chatId, Number(wire.id))!);
     });
+  }
+
+  /**
+   * Like send, but group-committed with every message stored in the same event-loop turn (users'
+   * 64s included): one fsync for many concurrent sends. Resolves once committed and pushed.
+   */
+  async sendAsync(chatId: number, byUserId: number, message: BotWorldSend): Promise<BotWorldMessage> {
+    const { emu } = this;
+    const input = worldCall(() => this.prepare(chatId, byUserId, message));
+    const wire = await storeMessageBatched(emu, chatId, byUserId, input);
+    pushMessage(emu, chatId, wire, undefined);
+    return worldMessage(emu.repos.messages.inChat(chatId, Number(wire.id))!);
   }
 
   edit(chatId: number, byUserId: number, messageId: number, message: BotWorldSend): BotWorldMessage {

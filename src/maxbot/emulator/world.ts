@@ -188,6 +188,12 @@ export interface MaxBotWorld {
   action(chatId: number, byUserId: number, action: string): void;
 
   send(chatId: number, byUserId: number, message: WorldSend): WorldMessage;
+  /**
+   * Like send (same checks; a refusal rejects the promise with a WorldError), but
+   * group-committed with every message stored in the same event-loop turn: concurrent sends
+   * share one fsync. Listeners run inside that shared transaction. Resolves once committed.
+   */
+  sendAsync(chatId: number, byUserId: number, message: WorldSend): Promise<WorldMessage>;
   edit(chatId: number, byUserId: number, messageId: number, message: WorldSend): WorldMessage;
   remove(chatId: number, byUserId: number, messageId: number): void;
   message(chatId: number, messageId: number, viewerId: number): WorldMessage | undefined;
