@@ -14,12 +14,10 @@ const DEDUP_WINDOW = 10_000;
 
 /** One poll2; the raw envelope (retcode 0 / 102 / 116 / …). */
 export async function poll(ctx: Ctx, options: CallOptions = {}): Promise<Envelope> {
-  const s = ctx.need();
-  const r = { clientid: ctx.clientid, psessionid: s.psessionid, key: 0, ids: [] };
-  ctx.check("poll2", r);
+  const form = ctx.pollForm();
   return ctx.envelope("poll2", {
     method: "POST",
-    form: ctx.rForm(r),
+    form,
     referer: REFERER.d,
     timeoutMs: options.timeoutMs ?? ctx.o.pollTimeoutMs ?? 90_000,
     ...(options.signal ? { signal: options.signal } : {}),

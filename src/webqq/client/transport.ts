@@ -163,6 +163,23 @@ export class Ctx {
     return { ...extra, clientid: this.clientid, psessionid: s.psessionid, t: Date.now() };
   }
 
+  #pollForm: { clientid: string; psessionid: string; form: URLSearchParams } | undefined;
+
+  /**
+   * poll2's form: the same for every poll of a session (clientid, psessionid, key 0, no ids), so
+   * it is checked and encoded once per clientid + psessionid, not once per poll.
+   */
+  pollForm(): URLSearchParams {
+    const s = this.need();
+    const cached = this.#pollForm;
+    if (cached && cached.clientid === this.clientid && cached.psessionid === s.psessionid) return cached.form;
+    const r = { clientid: this.clientid, psessionid: s.psessionid, key: 0, ids: [] };
+    this.check("poll2", r);
+    const form = this.rForm(r);
+    this.#pollForm = { clientid: this.clientid, psessionid: s.psessionid, form };
+    return form;
+  }
+
   /** `r=<json>` (with clientid + psessionid fields when `withIds`). */
   rForm(r: Record<string, unknown>, withIds = true): URLSearchParams {
     const p = new URLSearchParams();
