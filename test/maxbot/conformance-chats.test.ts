@@ -4,7 +4,8 @@
  * leaving, on group chats of the real MAX emulator the bot was put into through the admin API.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BotWorld, type CreatedBot, type SignedInUser, startBotWorld } from "./harness.js";
+import { RawClient } from "../max/raw.js";
+import { type BotWorld, type CreatedBot, type SignedInUser, SMS_CODE, startBotWorld } from "./harness.js";
 
 let world: BotWorld;
 let bot: CreatedBot;
@@ -160,6 +161,30 @@ describe("GET /chats and GET /chats/{chatId}", () => {
       is_public: false,
     });
     expect(typeof a.body.last_event_time).toBe("number");
+  });
+
+  it("GET /chats/{chatLink} finds a public chat by its link name, with or without @", async () => {
+    // The owner gives the chat a public link over the user API (opcode 55, chat settings).
+    const phone = `+7956${String(process.pid % 1000).padStart(3, "0")}0001`;
+    const { userId } = await world.admin<{ userId: number }>("POST", "/_sandbox/max/users", {
+      phone,
+      firstName: "Owner",
+    });
+    const owner = await RawClient.connect(world.max);
+    try {
+      await owner.smsLogin(phone, SMS_CODE);
+      const chatId = await group("Public", userId, []);
+      await owner.ok(55, { chatId, link: "conformance_public" });
+      await world.admin("POST", `/_sandbox/maxbot/bots/${bot.userId}/chats`, { chatId, byUserId: userId });
+      for (const link of ["@conformance_public", "conformance_public"]) {
+        const a = await api("GET", `/chats/${link}`);
+        expect(a.status).toBe(200);
+        expect(a.body).toMatchObject({ chat_id: chatId, is_public: true, title: "Public" });
+        expect(String(a.body.link)).toContain("conformance_public");
+      }
+    } finally {
+      owner.close();
+    }
   });
 
   it("a chat the bot is not in, an unknown link and a malformed segment are 404/404/400", async () => {
