@@ -213,8 +213,7 @@ export class MaxBotAdapter implements Adapter {
     let afterSeq: number | undefined;
     if (after) {
       this.#check(after, "message");
-      const m = await this.#client.getMessage(after.id, call);
-      afterSeq = m.body.seq;
+      afterSeq = seqOfMid(after.id) ?? (await this.#client.getMessage(after.id, call)).body.seq;
     }
     const seen = new Map<string, BotMessage>();
     let from: number | undefined;
@@ -298,6 +297,17 @@ export class MaxBotAdapter implements Adapter {
       });
     return id;
   }
+}
+
+/**
+ * The message's sequence number from its id: a `mid` is "mid." + 16 hex digits of the chat id +
+ * 16 hex digits of the message id (`body.seq`), so `after` needs no request (and may be deleted).
+ */
+function seqOfMid(mid: string): number | undefined {
+  const m = /^mid\.[0-9a-f]{16}([0-9a-f]{16})$/i.exec(mid);
+  if (!m) return undefined;
+  const seq = Number(BigInt(`0x${m[1]}`));
+  return Number.isSafeInteger(seq) ? seq : undefined;
 }
 
 function callOptions(options: CallOptions): CallOptions {

@@ -168,6 +168,15 @@ describe("MaxBotAdapter: the Adapter contract", () => {
     expect(all.find((m) => m.ref.id === id.id)).toBeUndefined();
   });
 
+  it("history after a message that was deleted still answers what came after it", async () => {
+    const gone = await f.adapter.send(f.chat, `soon gone ${Date.now()}`);
+    const later = `after the gone one ${Date.now()}`;
+    await f.adapter.send(f.chat, later);
+    await f.adapter.delete(f.chat, gone.ids[0]!);
+    const after = await f.adapter.history(f.chat, { after: gone.ids[0]!, limit: 50 });
+    expect(after.map((m) => textOf(m.content))).toEqual([later]);
+  });
+
   it("segments survive the trip: bold, code, a link, a reply", async () => {
     const target = await f.adapter.send(f.chat, "the original");
     const r = await f.adapter.send(
