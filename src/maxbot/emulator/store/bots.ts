@@ -1,6 +1,18 @@
 /** Bot accounts of the Bot API: which MAX user a token belongs to (tokens kept as sha256 only). */
 import { createHash } from "node:crypto";
+import { StatementCache } from "../../../core/emulator/store.js";
 import type { Database } from "../../../core/storage.js";
+
+const caches = new WeakMap<Database, StatementCache>();
+/** Prepared statements per database (the auth hook looks a token up on every request). */
+function sql(db: Database): StatementCache {
+  let cache = caches.get(db);
+  if (!cache) {
+    cache = new StatementCache(db);
+    caches.set(db, cache);
+  }
+  return cache;
+}
 
 export interface BotRecord {
   userId: number;
@@ -28,35 +40,32 @@ const toRecord = (r: Row): BotRecord => ({
 });
 
 export function insertBot(db: Database, userId: number, tokenHash: string, name: string, now: number): void {
-  db.prepare("INSERT INTO maxbot_bots (user_id, token_hash, name, created_at) VALUES (?, ?, ?, ?)").run(
-    userId,
-    tokenHash,
-    name,
-    now,
-  );
+  sql(db)
+    .get("INSERT INTO maxbot_bots (user_id, token_hash, name, created_at) VALUES (?, ?, ?, ?)")
+    .run(userId, tokenHash, name, now);
 }
 
 /** The bot a token (already hashed) belongs to. */
 export function botIdByTokenHash(db: Database, tokenHash: string): number | undefined {
-  const row = db.prepare("SELECT user_id FROM maxbot_bots WHERE token_hash = ?").get(tokenHash) as
+  const row = sql(db).get("SELECT user_id FROM maxbot_bots WHERE token_hash = ?").get(tokenHash) as
     | { user_id: number }
     | undefined;
   return row?.user_id;
 }
 
 export function getBot(db: Database, userId: number): BotRecord | undefined {
-  const row = db.prepare("SELECT * FROM maxbot_bots WHERE user_id = ?").get(userId) as Row | undefined;
+  const row = sql(db).get("SELECT * FROM maxbot_bots WHERE user_id = ?").get(userId) as Row | undefined;
   return row ? toRecord(row) : undefined;
 }
 
 export function listBots(db: Database): BotRecord[] {
-  return (db.prepare("SELECT * FROM maxbot_bots ORDER BY user_id").all() as Row[]).map(toRecord);
+  return (sql(db).get("SELECT * FROM maxbot_bots ORDER BY user_id").all() as Row[]).map(toRecord);
 }
 
 export function setCommands(db: Database, userId: number, commands: BotRecord["commands"]): void {
-  db.prepare("UPDATE maxbot_bots SET commands = ? WHERE user_id = ?").run(JSON.stringify(commands), userId);
+  sql(db).get("UPDATE maxbot_bots SET commands = ? WHERE user_id = ?").run(JSON.stringify(commands), userId);
 }
 
 export function setBotName(db: Database, userId: number, name: string): void {
-  db.prepare("UPDATE maxbot_bots SET name = ? WHERE user_id = ?").run(name, userId);
+  sql(db).get("UPDATE maxbot_bots SET name = ? WHERE user_id = ?").run(name, userId);
 }
