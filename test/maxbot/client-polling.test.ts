@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -228,5 +229,75 @@ describe("polling in process", () => {
     expect(next).toEqual(["two"]);
     await expect(again.poll(() => undefined, { signal: AbortSignal.abort() })).resolves.toBeUndefined();
     await again.close();
+  }, 30_000);
+});
+
+/** A TCP forwarder to the emulator that can be cut (every connection dropped) and brought back. */
+async function cuttableProxy(
+  target: string,
+): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void> }> {
+  const t = new URL(target);
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let port = 0;
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      server = createServer((client) => {
+        const upstream = createConnection(Number(t.port), t.hostname);
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on("close", () => sockets.delete(s));
+          s.on("error", () => undefined);
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.listen(port, "127.0.0.1", () => {
+        port = (server?.address() as { port: number }).port;
+        resolve();
+      });
+    });
+  await listen();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async cut() {
+      await new Promise<void>((resolve) => {
+        server?.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+    },
+    restore: listen,
+  };
+}
+
+describe("polling through network failures", () => {
+  it("a dropped connection is waited out with backoff (state reconnecting) and nothing is lost", async () => {
+    const bot = await world.createBot("Reconnecting bot");
+    const alice = await world.user("Alice");
+    const proxy = await cuttableProxy(world.botApi);
+    const client = new MaxBotClient({ url: proxy.url, token: bot.token, timeoutMs: 5000 });
+    const states: string[] = [];
+    client.on("state", (s) => {
+      states.push(s.state);
+    });
+    const got: string[] = [];
+    const stop = new AbortController();
+    const polling = client.poll(
+      (u) => {
+        if (u.update_type === "message_created") got.push(u.message.body.text ?? "");
+        if (got.length === 3) stop.abort();
+      },
+      { types: ["message_created"], timeout: 1, signal: stop.signal, backoff: { baseMs: 50, maxMs: 200 } },
+    );
+    await alice.sendToUser(bot.userId, "before");
+    await until("before", () => got.includes("before"), 10_000);
+    await proxy.cut();
+    await alice.sendToUser(bot.userId, "during 1");
+    await alice.sendToUser(bot.userId, "during 2");
+    await until("reconnecting", () => states.includes("reconnecting"), 10_000);
+    await proxy.restore();
+    await polling;
+    expect(got).toEqual(["before", "during 1", "during 2"]);
+    expect(states.slice(states.indexOf("reconnecting"))).toContain("connected");
+    await client.close();
   }, 30_000);
 });
