@@ -128,6 +128,38 @@ function networkReason(err: unknown): string {
   return err instanceof Error ? err.message || err.name : "network error";
 }
 
+/** The attempts in flight under each caller signal: one abort listener per signal, not per attempt. */
+const linked = new WeakMap<AbortSignal, Set<AbortController>>();
+
+/** Aborts `attempt` when `signal` aborts, until the returned function unlinks it. */
+function linkAbort(signal: AbortSignal, attempt: AbortController): () => void {
+  // Aborted while the attempt was being prepared: its abort event has fired already.
+  if (signal.aborted) {
+    attempt.abort(signal.reason);
+    return () => {};
+  }
+  let set = linked.get(signal);
+  if (!set) {
+    const attempts = new Set<AbortController>();
+    set = attempts;
+    linked.set(signal, attempts);
+    signal.addEventListener(
+      "abort",
+      () => {
+        linked.delete(signal);
+        for (const a of attempts) a.abort(signal.reason);
+        attempts.clear();
+      },
+      { once: true },
+    );
+  }
+  set.add(attempt);
+  const attempts = set;
+  return () => {
+    attempts.delete(attempt);
+  };
+}
+
 type Attempt =
   | { ok: true; response: HttpResponse<unknown> }
   | { ok: false; error: Error; retryable: boolean; retryAfterMs?: number };
@@ -215,9 +247,17 @@ export class HttpClient {
     }
 
     const timeoutMs = req.timeoutMs ?? this.#o.timeoutMs ?? 30_000;
+    // One controller per attempt, aborted by the timer or by the caller's signal: a listener on
+    // the caller's signal (removed when the attempt ends) instead of AbortSignal.any, which costs
+    // ~17 µs and leaves a dependent signal on a long-lived one (a client's lifecycle) until GC.
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, timeout.signal]) : timeout.signal;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      timeout.abort();
+    }, timeoutMs);
+    const unlink = req.signal ? linkAbort(req.signal, timeout) : undefined;
+    const signal = timeout.signal;
     const what = `${method} ${safeUrl}`;
     try {
       const res = await this.#fetch(url, { method, headers, body, signal, redirect: req.redirect });
@@ -231,7 +271,7 @@ export class HttpClient {
       return this.#judge(response, what, { method, url: safeUrl, attempt });
     } catch (err) {
       if (req.signal?.aborted) throw abortedError(this.#platform, req.signal.reason);
-      if (timeout.signal.aborted) {
+      if (timedOut) {
         return {
           ok: false,
           retryable: this.#o.retryOnTimeout !== false,
@@ -255,6 +295,7 @@ export class HttpClient {
       };
     } finally {
       clearTimeout(timer);
+      unlink?.();
     }
   }
 

@@ -250,6 +250,38 @@ describe("HttpClient timeouts, abort and redaction", () => {
     await expect(q).rejects.toBeInstanceOf(AbortError);
   });
 
+  it("aborts when the signal fires while the attempt is being prepared, and leaves a shared signal clean", async () => {
+    const { base, hits } = await serve((_h, res) => setTimeout(() => json(res, 200, {}), 1000));
+    const ctl = new AbortController();
+    // The default headers are awaited before the request goes out: abort right there.
+    const http = new HttpClient({
+      baseUrl: base,
+      timeoutMs: 5000,
+      headers: async () => {
+        ctl.abort();
+        return {};
+      },
+    });
+    const started = Date.now();
+    await expect(http.get("/slow", { signal: ctl.signal })).rejects.toBeInstanceOf(AbortError);
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(hits.length).toBeLessThanOrEqual(1);
+
+    // Many calls under one long-lived signal (a client's lifecycle): one listener, no warning.
+    const quick = await serve((_h, res) => json(res, 200, { ok: true }));
+    const shared = new AbortController();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const client = new HttpClient({ baseUrl: quick.base });
+      await Promise.all(Array.from({ length: 32 }, () => client.get("/q", { signal: shared.signal })));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+  });
+
   it("never puts secrets from the URL or headers into error messages", async () => {
     const secret = "S3CRET-tok-123";
     const { base } = await serve((h, res) => {
