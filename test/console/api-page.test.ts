@@ -27,7 +27,7 @@ describe("/_sandbox/api", () => {
     const res = await fetch(`${sb.urls.console}/_sandbox/api`, { headers: { accept: "application/json" } });
     expect(res.headers.get("content-type")).toContain("application/json");
     const body = (await res.json()) as { faces: { id: string; url: string }[]; calls: Call[] };
-    expect(body.faces.map((f) => f.id)).toEqual(["console", "max", "maxim", "webqq", "vklive"]);
+    expect(body.faces.map((f) => f.id)).toEqual(["console", "max", "maxim", "webqq", "vklive", "maxbot"]);
     expect(body.faces.find((f) => f.id === "max")?.url).toBe(sb.urls.max);
     calls = body.calls;
   });

@@ -60,7 +60,7 @@ describe("sandbox console routes", () => {
 
     const { body } = await api(base, "GET", "/_sandbox/console/platforms");
     const byId = Object.fromEntries(body.platforms.map((p: { id: string }) => [p.id, p]));
-    expect(Object.keys(byId)).toEqual(["max", "maxim", "webqq", "vklive"]);
+    expect(Object.keys(byId)).toEqual(["max", "maxim", "webqq", "vklive", "maxbot"]);
     expect(byId.max).toMatchObject({ available: true, url: sb.urls.max });
     expect(byId.max.features).toEqual(
       expect.arrayContaining(["accounts", "chats", "send", "confirm", "files"]),

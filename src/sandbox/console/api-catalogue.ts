@@ -70,6 +70,16 @@ export const ADMIN_CALLS: Readonly<Record<string, AdminCallDoc>> = {
     body: "{fromUserId, chatId | toUserId, text}",
     answer: "{chatId, messageId}",
   },
+  "POST /_sandbox/max/bots/press": {
+    what: "a MAX user presses a callback button of a message's inline keyboard (Bot API message_callback)",
+    body: "{userId, chatId, messageId, payload?} (payload may be left out when the keyboard has one callback button)",
+    answer: "{callbackId} (404 no such button/message, 403 not a member, 400 bad body)",
+  },
+  "POST /_sandbox/max/bots/start": {
+    what: "a MAX user starts a bot: its dialog opens and the bot gets bot_started",
+    body: "{userId, botId, payload?}",
+    answer: "{chatId} (404 no such bot or user)",
+  },
   "POST /_sandbox/max/faults": {
     what: "MAX fault injection",
     body: '{action:"drop", userId?} | {action:"delay", ms, durationMs?=60000, userId?} | {action:"fail", count?=1, error?, message?, opcode?, userId?} | {action:"rate-limit", limit, windowMs?=1000, durationMs?=60000, userId?} | {action:"clear"}',
@@ -356,4 +366,20 @@ export const ADMIN_CALLS: Readonly<Record<string, AdminCallDoc>> = {
     answer: "{ok, capturing}",
   },
   "GET /_sandbox/console/events": { what: "the live feed", answer: "server-sent events (text/event-stream)" },
+
+  // ── MAX Bot API ──
+  "POST /_sandbox/maxbot/bots": {
+    what: "create a bot (a MAX user flagged as bot); its token is shown only here",
+    body: "{name, username?, description?}",
+    answer: "{token, userId}",
+  },
+  "GET /_sandbox/maxbot/bots": {
+    what: "the bots, without tokens, with their queued update counts",
+    answer: "{bots:[{userId, name, username, createdAt, queued}]}",
+  },
+  "POST /_sandbox/maxbot/bots/:userId/chats": {
+    what: "add a bot to a MAX chat (as admin with admin:true), on behalf of byUserId or the chat's owner",
+    body: "{chatId, admin?, byUserId?}",
+    answer: "{ok:true}",
+  },
 };
