@@ -10,6 +10,7 @@ import { maxFanout } from "./max-fanout.js";
 import { maxIdle } from "./max-idle.js";
 import { maxSend } from "./max-send.js";
 import { maximSend } from "./maxim-send.js";
+import { maxbot } from "./maxbot.js";
 import { run as vkliveClient } from "./vklive-client.js";
 import { run as vkliveFanout } from "./vklive-fanout.js";
 import { run as webqqClient } from "./webqq-client.js";
@@ -25,6 +26,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   "vklive-fanout": vkliveFanout,
   "webqq-client": webqqClient,
   "vklive-client": vkliveClient,
+  maxbot,
 };
 /** A bench that overruns this is reported as failed (its children are stopped in its finally). */
 const HARD_LIMIT_MS = 120_000;
