@@ -25,6 +25,7 @@ import { extraHandlers } from "./handlers/extras.js";
 import { fileHandlers } from "./handlers/files.js";
 import { folderHandlers } from "./handlers/folders.js";
 import { messageHandlers } from "./handlers/messages.js";
+import { pollHandlers } from "./handlers/polls.js";
 import { onDisconnect, sessionHandlers } from "./handlers/session.js";
 import { twoFactorHandlers } from "./handlers/two-factor.js";
 import { registerFileRoutes } from "./http.js";
@@ -131,6 +132,7 @@ export class MaxEmulatorServer implements EmulatorInstance {
       botHandlers,
       twoFactorHandlers,
       folderHandlers,
+      pollHandlers,
     ]);
     this.admin = new MaxAdmin(this.emu);
     this.console = new MaxConsoleProvider(this);

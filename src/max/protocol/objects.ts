@@ -66,16 +66,55 @@ export const ContactAttach = z.looseObject({
   name: z.string().optional(),
   phone: z.string().optional(),
 });
-export const PollAttach = z.looseObject({
+const PollQuestion = z.string().min(1).max(300);
+const PollOptions = z
+  .array(z.looseObject({ text: z.string().min(1).max(100) }))
+  .min(2)
+  .max(12);
+/**
+ * PyMax's poll settings bits (types/domain/attachments/enums.py PollFlags): ANONYMOUS 1,
+ * MULTISELECT 2, REVOTE 4, CLOSED 8, QUIZ 16, CAN_FORWARD 32.
+ */
+export const PollFlag = {
+  ANONYMOUS: 1,
+  MULTISELECT: 2,
+  REVOTE: 4,
+  CLOSED: 8,
+  QUIZ: 16,
+  CAN_FORWARD: 32,
+} as const;
+/** The seed's poll `{question, options[{text}], anonymous?, multipleChoice?}`. */
+const SeedPollAttach = z.looseObject({
   _type: z.literal("POLL"),
-  question: z.string().min(1).max(300),
-  options: z
-    .array(z.looseObject({ text: z.string().min(1).max(100) }))
-    .min(2)
-    .max(12),
+  question: PollQuestion,
+  options: PollOptions,
   anonymous: z.boolean().optional(),
   multipleChoice: z.boolean().optional(),
 });
+/**
+ * PyMax's Poll `{title, answers[{text}], settings}`: stored with the seed's fields beside its own,
+ * and with the version and empty vote state PyMax's PollAttachment requires when it reads it back.
+ */
+const PyMaxPollAttach = z
+  .looseObject({
+    _type: z.literal("POLL"),
+    title: PollQuestion,
+    answers: z
+      .array(z.looseObject({ text: z.string().min(1).max(100), answerId: z.number().int().nullish() }))
+      .min(2)
+      .max(12),
+    settings: z.number().int().min(0).max(63).default(0),
+  })
+  .transform((p) => ({
+    ...p,
+    question: p.title,
+    options: p.answers.map((a) => ({ text: a.text })),
+    anonymous: (p.settings & PollFlag.ANONYMOUS) !== 0,
+    multipleChoice: (p.settings & PollFlag.MULTISELECT) !== 0,
+    version: 1,
+    state: { total: 0, result: [] as unknown[], voterPreviewIds: [] as number[] },
+  }));
+export const PollAttach = z.union([SeedPollAttach, PyMaxPollAttach]);
 export const ControlAttach = z.looseObject({
   _type: z.literal("CONTROL"),
   event: z.string(),
@@ -83,6 +122,7 @@ export const ControlAttach = z.looseObject({
   title: z.string().max(200).optional(),
   userIds: z.array(NumericId).optional(),
 });
+/** Attach shapes as our client sends them (the seed's poll; the server also takes PyMax's, PollAttach). */
 export const Attach = z.discriminatedUnion("_type", [
   PhotoAttach,
   VideoAttach,
@@ -91,7 +131,7 @@ export const Attach = z.discriminatedUnion("_type", [
   StickerAttach,
   LocationAttach,
   ContactAttach,
-  PollAttach,
+  SeedPollAttach,
   ControlAttach,
 ]);
 export type Attach = z.infer<typeof Attach>;

@@ -322,3 +322,11 @@ export const FolderUpdatePayload = z.looseObject({
 export const FoldersDeletePayload = z.looseObject({
   folderIds: z.array(z.string().min(1).max(64)).min(1).max(100),
 });
+
+/** 304 SEND_VOTE `{chatId, messageId, pollId, answersIds}` (PyMax vote_poll). */
+export const SendVotePayload = z.looseObject({
+  chatId: NumericId,
+  messageId: MessageId,
+  pollId: NumericId,
+  answersIds: z.array(z.number().int()).min(1).max(12),
+});

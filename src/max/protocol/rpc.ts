@@ -376,6 +376,12 @@ export const maxRpc = defineRpc({
     request: Req.GetReactionsPayload,
     response: obj,
   },
+  sendVote: {
+    opcode: Opcode.SEND_VOTE,
+    auth: "session",
+    request: Req.SendVotePayload,
+    response: Answer({ state: obj.optional() }),
+  },
   qrStart: { opcode: Opcode.QR_START, auth: "none", request: Req.QrStartPayload, response: Qr },
   qrPoll: {
     opcode: Opcode.QR_POLL,

@@ -5,6 +5,7 @@ import { ContactsRepo } from "./contacts.js";
 import { FilesRepo } from "./files.js";
 import { FoldersRepo } from "./folders.js";
 import { MessagesRepo } from "./messages.js";
+import { PollsRepo } from "./polls.js";
 import { UsersRepo } from "./users.js";
 
 /** One repository per area; each owns the queries on its `max_*` tables. */
@@ -16,6 +17,7 @@ export interface Repos {
   files: FilesRepo;
   bots: BotsRepo;
   folders: FoldersRepo;
+  polls: PollsRepo;
 }
 
 export function createRepos(db: Database): Repos {
@@ -27,5 +29,6 @@ export function createRepos(db: Database): Repos {
     files: new FilesRepo(db),
     bots: new BotsRepo(db),
     folders: new FoldersRepo(db),
+    polls: new PollsRepo(db),
   };
 }

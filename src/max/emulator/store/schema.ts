@@ -251,7 +251,33 @@ const folders: Migration = {
   },
 };
 
+/** Poll votes (PyMax SEND_VOTE 304): who chose which answers of which poll. */
+const pollVotes: Migration = {
+  id: "max:009-poll-votes",
+  up(db) {
+    db.exec(`
+      CREATE TABLE max_poll_votes (
+        poll_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        answer_id INTEGER NOT NULL,
+        time INTEGER NOT NULL,
+        PRIMARY KEY (poll_id, user_id, answer_id)
+      );
+    `);
+  },
+};
+
 export const maxStoreModule: StoreModule = {
   platform: "max",
-  migrations: [initial, chatsExtra, filesUpload, messagesFts, dropMessagesFts, bots, chatIcons, folders],
+  migrations: [
+    initial,
+    chatsExtra,
+    filesUpload,
+    messagesFts,
+    dropMessagesFts,
+    bots,
+    chatIcons,
+    folders,
+    pollVotes,
+  ],
 };
