@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
-import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { type AddressInfo, createConnection, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -242,7 +242,7 @@ async function cuttableProxy(
   let port = 0;
   const listen = () =>
     new Promise<void>((resolve) => {
-      server = createServer((client) => {
+      const next = createServer((client) => {
         const upstream = createConnection(Number(t.port), t.hostname);
         for (const s of [client, upstream]) {
           sockets.add(s);
@@ -251,8 +251,9 @@ async function cuttableProxy(
         }
         client.pipe(upstream).pipe(client);
       });
-      server.listen(port, "127.0.0.1", () => {
-        port = (server?.address() as { port: number }).port;
+      server = next;
+      next.listen(port, "127.0.0.1", () => {
+        port = (next.address() as AddressInfo).port;
         resolve();
       });
     });
