@@ -1,5 +1,5 @@
 /**
- * One suite, four platforms: every adapter is held to the same Adapter contract
+ * One suite, every platform: every adapter is held to the same Adapter contract
  * (src/core/adapter.ts) over its own emulator on loopback. Each platform provides a harness in
  * test/adapters/<platform>.harness.ts; a missing harness fails here, it is never skipped.
  */
@@ -9,7 +9,7 @@ import { UnsupportedError } from "../../src/core/errors.js";
 import type { Message, Ref, Segment } from "../../src/core/model.js";
 import type { AdapterFixture, AdapterHarness } from "./harness.js";
 
-const PLATFORMS = ["max", "maxim", "webqq", "vklive"] as const;
+const PLATFORMS = ["max", "maxim", "webqq", "vklive", "maxbot"] as const;
 
 const textOf = (content: readonly Segment[]) =>
   content.map((s) => (s.type === "text" ? s.text : s.type === "link" ? (s.text ?? s.url) : "")).join("");

@@ -13,6 +13,8 @@ export interface SandboxUrls {
   maxim: string;
   webqq: string;
   vklive: string;
+  maxbot: string;
+  maxSocket?: string;
 }
 
 export interface RunningSandbox {
@@ -54,6 +56,7 @@ export function sandboxEnv(urls: SandboxUrls): Record<string, string> {
     SWITCHBOARD_MAXIM_URL: urls.maxim,
     SWITCHBOARD_WEBQQ_URL: urls.webqq,
     SWITCHBOARD_VKLIVE_URL: urls.vklive,
+    SWITCHBOARD_MAXBOT_URL: urls.maxbot,
   };
 }
 

@@ -21,6 +21,7 @@ const SUCCESS: Record<string, RegExp> = {
   maxim: /^MaxIM: user \d+ \(quickstart\) logged in and got a welcome message$/m,
   webqq: /^WebQQ: sent a message to \S+$/m,
   vklive: /^VK Live: sent a chat message to pixel_streamer$/m,
+  maxbot: /^MAX Bot API: .+ answered message_created:mid\.[0-9a-f]+$/m,
 };
 const RUN_LIMIT_MS = 60_000;
 
