@@ -10,6 +10,7 @@ export {
   type MaxBotPluginOptions,
   maxbotEmulatorPlugin,
 } from "./emulator/index.js";
+export { MaxBotSeed, maxbotSeedSection } from "./emulator/seed.js";
 export {
   createMaxBotEmulator,
   type MaxBotEmulator,

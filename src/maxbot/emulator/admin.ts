@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { MaxBotContext } from "./context.js";
 import { BotApiError } from "./errors.js";
-import { getBot, hashToken, insertBot, listBots } from "./store/bots.js";
+import { botIdByTokenHash, getBot, hashToken, insertBot, listBots, setTokenHash } from "./store/bots.js";
 import { queuedCount } from "./store/updates.js";
 import type { MaxBotWorld } from "./world.js";
 
@@ -20,11 +20,13 @@ export interface BotSummary {
 }
 
 export interface MaxBotAdmin {
-  /** Creates a bot; the token is returned once and never stored in clear. */
-  createBot(input: { name: string; username?: string; description?: string }): {
+  /** Creates a bot; the token (`token` if given, else a new one) is returned once and never stored in clear. */
+  createBot(input: { name: string; username?: string; description?: string; token?: string }): {
     token: string;
     userId: number;
   };
+  /** Replaces a bot's token (seeds that name one). */
+  setToken(botId: number, token: string): void;
   bots(): BotSummary[];
   /** Adds the bot to a MAX chat (as admin when `admin`), on behalf of `byUserId` or the chat's owner. */
   addToChat(botId: number, chatId: number, options: { admin?: boolean; byUserId?: number }): void;
@@ -39,12 +41,25 @@ export function createBotAdmin(ctx: MaxBotContext): MaxBotAdmin {
   const world = ctx.world as WorldWithAdmin;
   return {
     createBot(input) {
-      const token = randomBytes(32).toString("base64url");
+      const token = input.token ?? randomBytes(32).toString("base64url");
+      const profile: { name: string; username?: string; description?: string } = { name: input.name };
+      if (input.username !== undefined) profile.username = input.username;
+      if (input.description !== undefined) profile.description = input.description;
       return ctx.db.transaction(() => {
-        const { userId } = world.createBot(input);
+        if (input.token !== undefined && botIdByTokenHash(ctx.db, hashToken(token)) !== undefined) {
+          throw new BotApiError(409, "conflict", "This token belongs to another bot");
+        }
+        const { userId } = world.createBot(profile);
         insertBot(ctx.db, userId, hashToken(token), input.name, ctx.clock.now());
         return { token, userId };
       })();
+    },
+
+    setToken(botId, token) {
+      const owner = botIdByTokenHash(ctx.db, hashToken(token));
+      if (owner !== undefined && owner !== botId)
+        throw new BotApiError(409, "conflict", "This token belongs to another bot");
+      setTokenHash(ctx.db, botId, hashToken(token));
     },
 
     bots() {

@@ -8,6 +8,7 @@ import type { EmulatorContext, EmulatorInstance, EmulatorPlugin } from "../../co
 import type { MaxBotAdmin } from "./admin.js";
 import { registerMaxBotAdmin } from "./admin-routes.js";
 import { MaxBotConsoleProvider } from "./console.js";
+import { maxbotSeedSection } from "./seed.js";
 import { createMaxBotEmulator, type MaxBotEmulator } from "./server.js";
 import { maxbotStoreModule } from "./store/schema.js";
 import type { UpdatesOptions } from "./updates/index.js";
@@ -52,6 +53,7 @@ export function maxbotEmulatorPlugin(options: MaxBotPluginOptions): EmulatorPlug
         admin: emu.admin,
         emulator: emu,
         console: consoleProvider,
+        seed: maxbotSeedSection(emu.admin),
         get url() {
           return url;
         },

@@ -69,3 +69,7 @@ export function setCommands(db: Database, userId: number, commands: BotRecord["c
 export function setBotName(db: Database, userId: number, name: string): void {
   sql(db).get("UPDATE maxbot_bots SET name = ? WHERE user_id = ?").run(name, userId);
 }
+
+export function setTokenHash(db: Database, userId: number, tokenHash: string): void {
+  sql(db).get("UPDATE maxbot_bots SET token_hash = ? WHERE user_id = ?").run(tokenHash, userId);
+}
