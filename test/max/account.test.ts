@@ -123,7 +123,7 @@ describe("23 TWO_FA_MANAGE", () => {
     });
     expect(challenge.passwordChallenge.hint).toBe("pet");
     const done = await c.ok(115, { trackId: challenge.passwordChallenge.trackId, password: "s3cret" });
-    expect(done.profile.profileOptions).toContain(1);
+    expect(done.profile.profileOptions).toContain(2);
 
     expectError(
       await client.call(23, { action: "REMOVE", currentPassword: "nope" }),

@@ -218,7 +218,7 @@ describe("2FA", () => {
       authTokenType: "CHECK_PASSWORD",
     });
     expect(doneA.profile.contact.id).toBe(userId);
-    expect(doneA.profile.profileOptions).toContain(1);
+    expect(doneA.profile.profileOptions).toContain(2);
     const tokenA = doneA.tokenAttrs.LOGIN.token;
 
     // PyMax form: 115 with the trackId.

@@ -612,7 +612,7 @@ describe("PyMax (MaxApiTeam/PyMax)", () => {
     const ok = await a.invoke(115, { trackId: challenge.trackId, password: "secret" });
     const token2fa = Py.parse(Py.LoginTokenAttrs, ok.payload).tokenAttrs.LOGIN.token;
     const { login } = await pymaxLogin(token2fa);
-    expect(login.profile?.profileOptions).toContain(1);
+    expect(login.profile?.profileOptions).toContain(2);
 
     // QR: the new device asks, a logged-in one approves with the qrLink.
     const q = track(await PyMaxPeer.connect(emu.url));

@@ -81,11 +81,12 @@ export function profileOf(
   emu: MaxEmulator,
   user: UserRow,
 ): { contact: unknown; profileOptions: number[]; phone?: number } {
-  // profileOptions 1 = SECOND_FACTOR_PASSWORD_ENABLED (PyMax ProfileOptions).
+  // profileOptions as the apps and PyMax number them: 1 ESIA_CONNECTION, 2 SECOND_FACTOR_PASSWORD_ENABLED,
+  // 3 SECOND_FACTOR_HAS_EMAIL, 4 SECOND_FACTOR_HAS_HINT (PyMax's check_2fa looks for 2).
   const contact = emu.repos.users.toContact(user, { withPhone: true });
   const profile: { contact: unknown; profileOptions: number[]; phone?: number } = {
     contact,
-    profileOptions: user.password_hash ? [1] : [],
+    profileOptions: user.password_hash ? (user.password_hint ? [2, 4] : [2]) : [],
   };
   // Older vkmax releases and vkmax-node read `profile.phone` after 18 / 19 (newer vkmax: contact.phone).
   if (contact.phone !== undefined) profile.phone = contact.phone;
