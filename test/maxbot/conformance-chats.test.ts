@@ -104,6 +104,17 @@ describe("admin API for bots", () => {
     expect(JSON.stringify(list)).not.toContain(bot.token);
   });
 
+  it("creates a bot with a fixed token; the same token again is a conflict", async () => {
+    const token = "fixed_token_for_scripts_0001";
+    const made = await world.admin<CreatedBot>("POST", "/_sandbox/maxbot/bots", { name: "Fixed", token });
+    expect(made.token).toBe(token);
+    const me = await fetch(`${world.botApi}/me`, { headers: { Authorization: token } });
+    expect(((await me.json()) as { user_id: number }).user_id).toBe(made.userId);
+    await expect(world.admin("POST", "/_sandbox/maxbot/bots", { name: "Twin", token })).rejects.toThrow(
+      /HTTP 409/,
+    );
+  });
+
   it("refuses a bot without a name and an unknown bot", async () => {
     await expect(world.admin("POST", "/_sandbox/maxbot/bots", {})).rejects.toThrow(/HTTP 400/);
     await expect(

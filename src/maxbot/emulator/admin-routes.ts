@@ -1,7 +1,8 @@
 /**
  * The maxbot admin routes under `/_sandbox/maxbot/` (JSON in, JSON out; errors `{error}` with
  * their status, as the other platforms' admin routes answer), mounted on the console app:
- * - `POST bots {name, username?, description?}` → `{token, userId}`: a new bot (token shown once);
+ * - `POST bots {name, username?, description?, token?}` → `{token, userId}`: a new bot (its token
+ *   shown once; `token` fixes it instead of making a new one);
  * - `GET bots` → `{bots: [{userId, name, username, createdAt, queued}]}` (no tokens);
  * - `POST bots/:userId/chats {chatId, admin?, byUserId?}` → `{ok: true}`: the bot joins a MAX chat
  *   (as admin when `admin`), added by `byUserId` or by the chat's owner.
@@ -18,6 +19,11 @@ const CreateBotBody = z.object({
     .regex(/^[A-Za-z][A-Za-z0-9_]{2,63}$/, "username has 3-64 letters, digits or _ and starts with a letter")
     .optional(),
   description: z.string().max(400).optional(),
+  /** A fixed token for the bot (scripts that hold one); a new one is made when omitted. */
+  token: z
+    .string()
+    .regex(/^[\w-]{16,256}$/, "token has 16-256 characters of A-Z, a-z, 0-9, _ and -")
+    .optional(),
 });
 const AddToChatBody = z.object({
   chatId: z.number().int(),
@@ -52,7 +58,10 @@ export function registerMaxBotAdmin(app: FastifyInstance, admin: MaxBotAdmin): v
   app.post("/_sandbox/maxbot/bots", async (req, reply) => {
     try {
       const body = parse(CreateBotBody, req.body);
-      const input: { name: string; username?: string; description?: string } = { name: body.name };
+      const input: { name: string; username?: string; description?: string; token?: string } = {
+        name: body.name,
+      };
+      if (body.token !== undefined) input.token = body.token;
       if (body.username !== undefined) input.username = body.username;
       if (body.description !== undefined) input.description = body.description;
       return admin.createBot(input);
