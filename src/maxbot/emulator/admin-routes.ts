@@ -5,7 +5,7 @@
  *   shown once; `token` fixes it instead of making a new one);
  * - `GET bots` → `{bots: [{userId, name, username, createdAt, queued}]}` (no tokens);
  * - `POST bots/:userId/chats {chatId, admin?, byUserId?}` → `{ok: true}`: the bot joins a MAX chat
- *   (as admin when `admin`), added by `byUserId` or by the chat's owner.
+ *   (as admin when `admin`), added by `byUserId` or else by the chat's owner.
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";

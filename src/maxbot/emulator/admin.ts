@@ -82,12 +82,19 @@ export function createBotAdmin(ctx: MaxBotContext): MaxBotAdmin {
         world.addBotToChat(chatId, botId, admin);
         return;
       }
-      const by = options.byUserId;
-      if (by === undefined)
-        throw new BotApiError(400, "bad.request", "byUserId (a member of the chat) is required");
+      // Added by the given member, or else by the chat's owner.
+      let by = options.byUserId;
+      if (by === undefined) {
+        const chat = world.chatForAdmin(chatId);
+        if (!chat) throw new BotApiError(404, "not.found", `No chat ${chatId}`);
+        if (chat.type === "DIALOG")
+          throw new BotApiError(400, "bad.request", "A bot cannot be added to a dialog");
+        by = chat.ownerId;
+      }
+      const adder = by;
       ctx.db.transaction(() => {
-        if (!world.member(chatId, botId)) world.addMembers(chatId, by, [botId]);
-        if (admin) world.setAdmin(chatId, by, botId, true);
+        if (!world.member(chatId, botId)) world.addMembers(chatId, adder, [botId]);
+        if (admin) world.setAdmin(chatId, adder, botId, true);
       })();
     },
   };

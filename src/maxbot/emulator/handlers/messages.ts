@@ -100,7 +100,7 @@ export const messageHandlers: BotHandlers = {
     };
   },
 
-  sendMessage: (ctx, { botId, query, body }) => {
+  sendMessage: async (ctx, { botId, query, body }) => {
     let chatId: number;
     if (query.chat_id !== undefined) {
       chatOf(ctx, query.chat_id, botId);
@@ -111,7 +111,8 @@ export const messageHandlers: BotHandlers = {
     } else {
       throw badRequest("chat_id or user_id is required");
     }
-    const sent = ctx.world.send(chatId, botId, toWorldSend(ctx, botId, body));
+    // Group-committed with the other sends of this moment; resolves once committed.
+    const sent = await ctx.world.sendAsync(chatId, botId, toWorldSend(ctx, botId, body));
     return { message: toBotMessage(ctx.world, sent, botId) };
   },
 
