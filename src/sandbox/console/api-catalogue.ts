@@ -370,7 +370,7 @@ export const ADMIN_CALLS: Readonly<Record<string, AdminCallDoc>> = {
   // ── MAX Bot API ──
   "POST /_sandbox/maxbot/bots": {
     what: "create a bot (a MAX user flagged as bot); its token is shown only here",
-    body: "{name, username?, description?}",
+    body: "{name, username?, description?, token?} (a fixed token for scripts; 409 when taken)",
     answer: "{token, userId}",
   },
   "GET /_sandbox/maxbot/bots": {
