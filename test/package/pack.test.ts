@@ -113,7 +113,7 @@ describe("the packed package in a fresh strict app", () => {
   });
 
   it("has one quick start per platform guide", () => {
-    expect(quickStarts.map((q) => q.doc)).toEqual(["max", "maxim", "vklive", "webqq"]);
+    expect(quickStarts.map((q) => q.doc)).toEqual(["max", "maxbot", "maxim", "vklive", "webqq"]);
   });
 
   for (const flavour of ["esm", "cjs"] as const) {

@@ -66,7 +66,7 @@ describe("the demo seed on a fresh memory sandbox", () => {
     ]);
     expect(sb.seeded[0]).toMatchObject({ name: "Анна Смирнова", password: "anna-2fa", created: true });
     const platforms = new Set(sb.seedReport?.accounts.map((a) => a.platform));
-    expect([...platforms].sort()).toEqual(["max", "maxim", "vklive", "webqq"]);
+    expect([...platforms].sort()).toEqual(["max", "maxbot", "maxim", "vklive", "webqq"]);
   });
 
   it("MAX: a demo user logs in and sees the team group and the channel", async () => {
