@@ -349,6 +349,8 @@ export class OutboxQueue implements Outbox {
       const dueAt = now + Math.round(delay * (0.5 + Math.random() * 0.5));
       this.#store.retryLater(item.key, dueAt, text);
       this.#chatHold.set(chat, dueAt);
+      // due() does not list it before dueAt: wake up for it then.
+      this.#schedule(dueAt);
       return;
     }
     this.#store.markFailed(item.key, text);
