@@ -19,6 +19,8 @@ export interface ContextOptions {
   outbox?: Outbox;
   prefixes?: readonly string[];
   botUsername?: string;
+  /** Idempotency keys become `<update key>:<scope>:<op>:<n>` (derived contexts of conversations). */
+  keyScope?: string;
 }
 
 export interface ReplyOptions {
@@ -46,6 +48,7 @@ export class Context implements ComposerContext {
   match?: RegExpMatchArray;
 
   readonly #outbox: Outbox | undefined;
+  readonly #keyScope: string | undefined;
   readonly #counters = new Map<OutboxItem["op"], number>();
   #chat: Promise<Chat> | undefined;
   #expired = false;
@@ -56,6 +59,7 @@ export class Context implements ComposerContext {
     this.store = options.store;
     this.effects = options.effects;
     this.#outbox = options.outbox;
+    this.#keyScope = options.keyScope;
     this.prefixes = options.prefixes;
     this.botUsername = options.botUsername;
   }
@@ -197,6 +201,25 @@ export class Context implements ComposerContext {
     await this.#submit("delete", [], message ?? this.#requireMessage("delete"));
   }
 
+  /**
+   * A context for another (recorded) update with the same adapter, store, effects and outbox,
+   * whose sends use keys in `scope` (`<update key>:<scope>:reply:<n>`): a conversation replaying
+   * its steps asks for the same sends again and the outbox answers with the first results.
+   */
+  derive(update: StoredUpdate, scope: string): this {
+    const Ctor = this.constructor as new (options: ContextOptions) => this;
+    return new Ctor({
+      update,
+      adapter: this.adapter,
+      store: this.store,
+      effects: this.effects,
+      outbox: this.#outbox,
+      prefixes: this.prefixes,
+      botUsername: this.botUsername,
+      keyScope: scope,
+    });
+  }
+
   /** Called by Bot when the handler's run ends (or times out): later sends are refused. */
   expire(): void {
     this.#expired = true;
@@ -225,7 +248,10 @@ export class Context implements ComposerContext {
     const chat = this.#requireChat(op);
     const n = (this.#counters.get(op) ?? 0) + 1;
     this.#counters.set(op, n);
-    const key = `${this.updateKey}:${op === "send" ? "reply" : op}:${n}`;
+    const name = op === "send" ? "reply" : op;
+    const key = this.#keyScope
+      ? `${this.updateKey}:${this.#keyScope}:${name}:${n}`
+      : `${this.updateKey}:${name}:${n}`;
     if (this.#outbox) {
       return this.#outbox.submit({
         key,
