@@ -1,0 +1,488 @@
+/**
+ * The update pipeline: adapter events → durable inbox → handlers, in order per chat and
+ * concurrently across chats. An event is admitted to the store synchronously inside the adapter's
+ * listener (so before the adapter commits its platform offset); a handler's state changes
+ * (`effects.onCommit`) are applied in the one transaction that marks the update done and moves the
+ * chat's catch-up cursor. A crash between the two re-runs the handler (at least once) but never
+ * applies its state twice (exactly once).
+ *
+ * Memory stays bounded: each chat keeps at most `queueLimit` updates in memory; beyond that (and
+ * after a restart) updates wait in the store and are read back in admission order.
+ */
+import type { Adapter, AdapterEvent } from "../core/adapter.js";
+import { backoffDelay } from "../core/backoff.js";
+import type { Message, Ref } from "../core/model.js";
+import type { AccountKey, Pipeline, PipelineOptions, StoredUpdate, UpdateEffects } from "./types.js";
+
+/** How a handler failure is reported (`final`: completed as failed, no more retries). */
+export interface PipelineErrorInfo {
+  update: StoredUpdate;
+  attempt: number;
+  final: boolean;
+  timedOut: boolean;
+}
+
+/** Options beyond the fixed seam (types.ts PipelineOptions); all optional. */
+export interface PipelineExtraOptions {
+  /** Handler failures and timeouts (each attempt), and the pipeline's own errors (no `info`). */
+  onError?: (error: unknown, info?: PipelineErrorInfo) => void;
+  /** Updates one chat keeps in memory (default 100); more wait in the store. */
+  queueLimit?: number;
+  /** First retry delay ceiling, ms (default 250; exponential with jitter, at most 30 s). */
+  retryBaseMs?: number;
+  /** Done keys are kept this long for de-duplication (default 7 days), pruned on start and hourly. */
+  retentionMs?: number;
+  /** History pages (of 100 messages) read per chat when catching up on start (default 20). */
+  catchUpPages?: number;
+}
+
+export type CreatePipelineOptions = PipelineOptions & PipelineExtraOptions;
+
+/** Reruns after a commit conflict (a session written meanwhile), not counted as attempts. */
+const MAX_CONFLICT_RERUNS = 5;
+const SCAN_EXTRA = 500;
+const CATCH_UP_PAGE = 100;
+const PRUNE_EVERY_MS = 3_600_000;
+
+export class HandlerTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`the handler did not finish within ${timeoutMs} ms (abandoned; the update will be retried)`);
+    this.name = "HandlerTimeoutError";
+  }
+}
+
+/** `platform:account`. */
+export function accountKeyOf(adapter: Pick<Adapter, "platform" | "account">): AccountKey {
+  return `${adapter.platform}:${adapter.account}`;
+}
+
+/**
+ * The de-duplication key. A created message is keyed by chat and message id, not the adapter's
+ * event id, so the same message from live events and from history catch-up is one update (the
+ * adapters' ids for it differ in form: maxbot uses the update key).
+ */
+export function updateKeyOf(adapter: Pick<Adapter, "platform" | "account">, event: AdapterEvent): string {
+  const id =
+    event.type === "message.created"
+      ? `message.created:${event.message.chat.id}:${event.message.ref.id}`
+      : event.id;
+  return `${accountKeyOf(adapter)}:${id}`;
+}
+
+/** The chat an event belongs to (`-` when none): updates of one chat key run one after another. */
+export function chatKeyOf(adapter: Pick<Adapter, "platform" | "account">, event: AdapterEvent): string {
+  return `${accountKeyOf(adapter)}:${chatIdOf(event) ?? "-"}`;
+}
+
+function chatIdOf(event: AdapterEvent): string | undefined {
+  switch (event.type) {
+    case "message.created":
+    case "message.edited":
+      return event.message.chat.id;
+    case "chat.updated":
+      return event.chat.ref.id;
+    case "message.deleted":
+    case "reaction":
+    case "typing":
+    case "member.joined":
+    case "member.left":
+      return event.chat.id;
+    default:
+      return undefined;
+  }
+}
+
+class Effects implements UpdateEffects {
+  readonly writes: (() => void)[] = [];
+  abandoned = false;
+  onCommit(write: () => void): void {
+    // An abandoned (timed-out) run must not change state: its update runs again.
+    if (!this.abandoned) this.writes.push(write);
+  }
+}
+
+interface Lane {
+  key: string;
+  queue: StoredUpdate[];
+  running: boolean;
+  /** Waiting for a retry delay. */
+  timer?: NodeJS.Timeout;
+}
+
+export function createPipeline(options: CreatePipelineOptions): Pipeline {
+  const { store, handle } = options;
+  const concurrency = Math.max(1, options.concurrency ?? 16);
+  const timeoutMs = options.handlerTimeoutMs ?? 30_000;
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+  const queueLimit = Math.max(1, options.queueLimit ?? 100);
+  const retryBaseMs = options.retryBaseMs ?? 250;
+  const retentionMs = options.retentionMs ?? 7 * 24 * 3_600_000;
+  const catchUpPages = options.catchUpPages ?? 20;
+
+  const adapters = new Map<AccountKey, Adapter>();
+  const unsubscribes = new Map<AccountKey, () => void>();
+  const lanes = new Map<string, Lane>();
+  /** Keys in memory (queued or running), so a store read-back skips them. */
+  const known = new Set<string>();
+  /** Lanes with work, waiting for a concurrency slot. */
+  const ready: Lane[] = [];
+  const runningHandlers = new Set<Promise<void>>();
+  let active = 0;
+  /** Some pending updates are only in the store (a full lane, a restart): new ones go there too, to keep order. */
+  let backlog = true;
+  let refillScheduled = false;
+  let running = false;
+  let starting = false;
+  let pruneTimer: NodeJS.Timeout | undefined;
+  let idleWaiters: (() => void)[] = [];
+  /** Bumped by stop(): a run of an older generation (outlived stop's wait) never commits. */
+  let generation = 0;
+  const liveEffects = new Set<Effects>();
+
+  const report = (error: unknown, info?: PipelineErrorInfo): void => {
+    try {
+      options.onError?.(error, info);
+    } catch {
+      // A failing reporter must not stop the pipeline.
+    }
+  };
+
+  function laneOf(chatKey: string): Lane {
+    let lane = lanes.get(chatKey);
+    if (!lane) {
+      lane = { key: chatKey, queue: [], running: false };
+      lanes.set(chatKey, lane);
+    }
+    return lane;
+  }
+
+  function enqueue(lane: Lane, update: StoredUpdate): void {
+    lane.queue.push(update);
+    known.add(update.key);
+    schedule(lane);
+  }
+
+  /** Admits one event (durable on return) and queues it in memory when order allows. */
+  function admitEvent(adapter: Adapter, event: AdapterEvent): void {
+    if (event.type === "connection.state") return; // local, not a platform update (ids restart per process)
+    const update = {
+      key: updateKeyOf(adapter, event),
+      chatKey: chatKeyOf(adapter, event),
+      account: accountKeyOf(adapter),
+      event,
+      receivedAt: Date.now(),
+    };
+    if (!store.admit(update)) return;
+    // Queued through a store read-back (batched per tick), which keeps admission order per chat.
+    backlog = true;
+    scheduleRefill();
+  }
+
+  function scheduleRefill(): void {
+    if (refillScheduled || !running) return;
+    refillScheduled = true;
+    setImmediate(() => {
+      refillScheduled = false;
+      try {
+        refill();
+      } catch (err) {
+        report(err);
+      }
+      checkIdle();
+    });
+  }
+
+  /** Reads pending updates back from the store, oldest first, into lanes with room. */
+  function refill(): void {
+    if (!running) return;
+    const limit = known.size + SCAN_EXTRA;
+    const pending = store.pending(limit);
+    const full = new Set<string>();
+    for (const update of pending) {
+      if (known.has(update.key) || full.has(update.chatKey)) continue;
+      if (!adapters.has(update.account)) continue; // waits for its adapter to be attached
+      const lane = laneOf(update.chatKey);
+      if (lane.queue.length >= queueLimit) {
+        full.add(update.chatKey);
+        continue;
+      }
+      enqueue(lane, update);
+    }
+    backlog = pending.length >= limit || full.size > 0;
+  }
+
+  function schedule(lane: Lane): void {
+    if (!running || lane.running || lane.timer || lane.queue.length === 0 || ready.includes(lane)) return;
+    ready.push(lane);
+    pump();
+  }
+
+  function pump(): void {
+    while (running && active < concurrency && ready.length > 0) {
+      const lane = ready.shift() as Lane;
+      if (lane.running || lane.queue.length === 0) continue;
+      lane.running = true;
+      active++;
+      const run = runHead(lane).finally(() => {
+        runningHandlers.delete(run);
+        lane.running = false;
+        active--;
+        if (lane.queue.length === 0 && !lane.timer) {
+          if (lanes.get(lane.key) === lane) lanes.delete(lane.key);
+        } else schedule(lane);
+        if (backlog && lane.queue.length < queueLimit / 2) scheduleRefill();
+        pump();
+        checkIdle();
+      });
+      runningHandlers.add(run);
+    }
+  }
+
+  /** One attempt at the lane's oldest update (a failure leaves it at the head, retried after a delay). */
+  async function runHead(lane: Lane): Promise<void> {
+    const update = lane.queue[0] as StoredUpdate;
+    const adapter = adapters.get(update.account);
+    if (!adapter) {
+      // Detached meanwhile: leave it in the store for later.
+      lane.queue.shift();
+      known.delete(update.key);
+      backlog = true;
+      return;
+    }
+    let attempt: number;
+    try {
+      attempt = store.started(update.key);
+    } catch (err) {
+      report(err);
+      return retryLater(lane, 1);
+    }
+    const current = { ...update, attempts: attempt };
+    if (attempt > maxAttempts) {
+      // Started this often without finishing (crashes or timeouts): give up on it.
+      finish(lane, current, []);
+      report(new Error(`update ${update.key} gave up after ${attempt - 1} unfinished attempts`), {
+        update: current,
+        attempt,
+        final: true,
+        timedOut: false,
+      });
+      return;
+    }
+    let error: unknown;
+    let timedOut = false;
+    const myGeneration = generation;
+    for (let rerun = 0; ; rerun++) {
+      const effects = new Effects();
+      liveEffects.add(effects);
+      const outcome = await runWithTimeout(() => handle(current, adapter, effects), effects);
+      liveEffects.delete(effects);
+      if (myGeneration !== generation) return; // stopped meanwhile: the update stays pending
+      if (outcome.ok) {
+        try {
+          finish(lane, current, effects.writes);
+          return;
+        } catch (err) {
+          if (isCommitConflict(err) && rerun < MAX_CONFLICT_RERUNS && running) continue;
+          error = err;
+        }
+      } else {
+        error = outcome.error;
+        timedOut = outcome.timedOut;
+      }
+      break;
+    }
+    const final = attempt >= maxAttempts;
+    report(error, { update: current, attempt, final, timedOut });
+    if (final) {
+      try {
+        finish(lane, current, []);
+      } catch (err) {
+        report(err);
+        retryLater(lane, attempt);
+      }
+      return;
+    }
+    retryLater(lane, attempt);
+  }
+
+  /** Marks the update done with its state changes and the chat's cursor, in one transaction. */
+  function finish(lane: Lane, update: StoredUpdate, writes: readonly (() => void)[]): void {
+    store.transaction(() => {
+      for (const write of writes) write();
+      store.complete(update.key);
+      const cursor = cursorOf(update.event);
+      if (cursor) store.setCursor(update.chatKey, cursor);
+    });
+    lane.queue.shift();
+    known.delete(update.key);
+  }
+
+  function retryLater(lane: Lane, attempt: number): void {
+    if (!running) return;
+    const delay = Math.max(retryBaseMs / 2, backoffDelay(attempt, { baseMs: retryBaseMs }));
+    lane.timer = setTimeout(() => {
+      lane.timer = undefined;
+      schedule(lane);
+      checkIdle();
+    }, delay);
+  }
+
+  async function runWithTimeout(
+    fn: () => Promise<void>,
+    effects: Effects,
+  ): Promise<{ ok: true } | { ok: false; error: unknown; timedOut: boolean }> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<{ ok: false; error: unknown; timedOut: boolean }>((resolve) => {
+      timer = setTimeout(() => {
+        effects.abandoned = true;
+        effects.writes.length = 0;
+        resolve({ ok: false, error: new HandlerTimeoutError(timeoutMs), timedOut: true });
+      }, timeoutMs);
+    });
+    const run = (async () => {
+      try {
+        await fn();
+        return { ok: true as const };
+      } catch (error) {
+        return { ok: false as const, error, timedOut: false };
+      }
+    })();
+    try {
+      return await Promise.race([run, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Reads each known chat's messages after its cursor through history; admit() drops what was seen. */
+  async function catchUp(): Promise<void> {
+    for (const { chatKey, cursor } of store.cursors()) {
+      if (!running) return;
+      const adapter = [...adapters.values()].find((a) => chatKey.startsWith(`${accountKeyOf(a)}:`));
+      if (!adapter?.capabilities.operations.history) continue;
+      const chatId = chatKey.slice(accountKeyOf(adapter).length + 1);
+      let after: Ref;
+      try {
+        after = JSON.parse(cursor) as Ref;
+      } catch (err) {
+        report(new Error(`unreadable cursor of ${chatKey}: ${String(err)}`));
+        continue;
+      }
+      const chat: Ref = { platform: adapter.platform, account: adapter.account, id: chatId };
+      try {
+        for (let page = 0; page < catchUpPages && running; page++) {
+          const messages: Message[] = await adapter.history(chat, { after, limit: CATCH_UP_PAGE });
+          for (const message of messages) {
+            admitEvent(adapter, {
+              type: "message.created",
+              message,
+              id: `message.created:${chatId}:${message.ref.id}`,
+            });
+          }
+          const last = messages.at(-1);
+          if (!last || messages.length < CATCH_UP_PAGE) break;
+          after = last.ref;
+        }
+      } catch (err) {
+        report(err);
+      }
+    }
+  }
+
+  function checkIdle(): void {
+    if (!running || starting || active > 0 || known.size > 0 || backlog || refillScheduled) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  function subscribe(key: AccountKey, adapter: Adapter): void {
+    unsubscribes.get(key)?.();
+    unsubscribes.set(
+      key,
+      adapter.onEvent((event) => admitEvent(adapter, event)),
+    );
+  }
+
+  return {
+    attach(adapter: Adapter): void {
+      const key = accountKeyOf(adapter);
+      adapters.set(key, adapter);
+      subscribe(key, adapter);
+      backlog = true; // updates of this account may be waiting in the store
+      scheduleRefill();
+    },
+
+    async start(): Promise<void> {
+      if (running) return;
+      running = true;
+      starting = true;
+      backlog = true;
+      for (const [key, adapter] of adapters) if (!unsubscribes.has(key)) subscribe(key, adapter);
+      try {
+        store.prune(retentionMs, Date.now());
+      } catch (err) {
+        report(err);
+      }
+      pruneTimer = setInterval(() => {
+        try {
+          store.prune(retentionMs, Date.now());
+        } catch (err) {
+          report(err);
+        }
+      }, PRUNE_EVERY_MS);
+      pruneTimer.unref();
+      refill(); // what a crash (or a full queue) left pending, oldest first
+      await catchUp();
+      starting = false;
+      scheduleRefill();
+      checkIdle();
+    },
+
+    async stop(stopTimeoutMs = 30_000): Promise<void> {
+      for (const off of unsubscribes.values()) off();
+      unsubscribes.clear();
+      running = false;
+      clearInterval(pruneTimer);
+      for (const lane of lanes.values()) clearTimeout(lane.timer);
+      ready.length = 0;
+      const waitAll = Promise.allSettled([...runningHandlers]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([waitAll, new Promise<void>((r) => (timer = setTimeout(r, stopTimeoutMs)))]);
+      clearTimeout(timer);
+      // Runs that outlived the wait are abandoned: their writes are dropped, their updates stay pending.
+      generation++;
+      for (const effects of liveEffects) {
+        effects.abandoned = true;
+        effects.writes.length = 0;
+      }
+      liveEffects.clear();
+      // What is left is pending in the store; a later start() reads it back.
+      lanes.clear();
+      known.clear();
+      backlog = true;
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    },
+
+    idle(): Promise<void> {
+      return new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        if (running) scheduleRefill();
+        checkIdle();
+      });
+    },
+  };
+}
+
+/** For a created message: its Ref, serialized (what history({after}) takes on a restart). */
+function cursorOf(event: AdapterEvent): string | undefined {
+  return event.type === "message.created" ? JSON.stringify(event.message.ref) : undefined;
+}
+
+function isCommitConflict(err: unknown): boolean {
+  return (
+    typeof err === "object" && err !== null && (err as { commitConflict?: unknown }).commitConflict === true
+  );
+}
