@@ -137,3 +137,25 @@ export function limitFor(
 function positive(n: number | undefined): number | undefined {
   return n !== undefined && Number.isFinite(n) && n > 0 ? n : undefined;
 }
+
+/**
+ * Whether the platform itself drops a repeated send made with the same idempotency key (so a
+ * retry after a lost answer cannot make a second message). Where it does not, the outbox looks
+ * for its own echo in the chat's history before sending again.
+ */
+export const SERVER_DEDUPE: Readonly<Record<PlatformName, boolean>> = {
+  // MaxIM: `transaction_id` per sender, a repeat inside the window is acknowledged and not stored
+  // again (src/maxim/emulator/handlers/messages.ts, claimTransaction; the adapter derives it from the key).
+  maxim: true,
+  // WebQQ: sender + clientid + msg_id + content repeated inside the window is a retry, stored and
+  // delivered once (src/webqq/emulator/deliver.ts storeAndFanOut; the adapter derives msg_id from the key).
+  webqq: true,
+  // MAX user API: the adapter sends a cid derived from the key, but the server stores it without
+  // refusing a repeat (src/max/emulator/handlers/chat-messages.ts keeps cid only as a field).
+  max: false,
+  // MAX Bot API: no idempotency field on POST /messages (src/maxbot/adapter.ts: "the Bot API has
+  // no server-side de-duplication").
+  maxbot: false,
+  // VK Live DevAPI: none (src/vklive/adapter.ts: "no server-side de-duplication").
+  vklive: false,
+};

@@ -6,11 +6,22 @@
  * retryable errors back off exponentially with jitter up to `maxAttempts`; the rest fail at once.
  * Every adapter call carries `idempotencyKey: item.key`, so a retry is the same send to the
  * adapter and, where the platform can tell (MAX cid, MaxIM transaction_id, WebQQ msg_id), to the
- * server too. What a stop or a crash leaves queued stays in the store for the next `start()`.
+ * server too (MaxIM transaction_id, WebQQ msg_id). Where the platform keeps no such record (MAX,
+ * the MAX Bot API, VK Live), a send whose earlier attempt may have reached the server (an answer
+ * lost to a dropped connection or a timeout, or an item a crash left queued) first looks for its
+ * own echo in the chat's history: the same plain text, after the item was created, by us.
+ * What a stop or a crash leaves queued stays in the store for the next `start()`.
  */
 import type { Adapter, SendResult } from "../core/adapter.js";
-import { RateLimitError, SwitchboardError, ValidationError } from "../core/errors.js";
-import { limitFor, TokenBucket } from "./limits.js";
+import {
+  RateLimitError,
+  SwitchboardError,
+  TimeoutError,
+  TransportError,
+  ValidationError,
+} from "../core/errors.js";
+import type { PlatformName, Segment } from "../core/model.js";
+import { limitFor, SERVER_DEDUPE, TokenBucket } from "./limits.js";
 import type { AccountKey, BotStore, Outbox, OutboxItem, OutboxOptions } from "./types.js";
 
 /** Knobs beyond the seam's options (tests and tuning). */
@@ -37,6 +48,10 @@ const RATE_LIMIT_STRIKES_PER_ATTEMPT = 4;
 /** Re-reads the store this often while running, to catch items whose dueAt passed. */
 const IDLE_POLL_MS = 1000;
 const BATCH = 256;
+/** How far before an item's creation its echo may be dated (server clock skew). */
+const ECHO_SKEW_MS = 5000;
+/** Message ids of our sends remembered per account (to tell our echoes from others' messages). */
+const OUR_IDS = 1000;
 
 export function createOutbox(options: OutboxOptions & OutboxTuning): OutboxQueue {
   return new OutboxQueue(options);
@@ -56,6 +71,13 @@ export class OutboxQueue implements Outbox {
   /** A chat whose item is backing off holds its later items too (order per chat). */
   readonly #chatHold = new Map<string, number>();
   readonly #rateStrikes = new Map<string, number>();
+  /** Keys this instance enqueued new: they cannot have been on the wire before. */
+  readonly #fresh = new Set<string>();
+  /** Keys whose last attempt may have reached the server (dropped answer, timeout). */
+  readonly #uncertain = new Set<string>();
+  /** Per account: ids of messages we sent, and (once seen in a history) our author id. */
+  readonly #ourIds = new Map<AccountKey, Set<string>>();
+  readonly #selfIds = new Map<AccountKey, string>();
   #state: "idle" | "running" | "stopped" = "idle";
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
@@ -74,7 +96,9 @@ export class OutboxQueue implements Outbox {
   submit(input: SubmitInput): Promise<SendResult | undefined> {
     try {
       this.#validate(input);
+      const isNew = this.#store.outboxItem(input.key) === undefined;
       const item = this.#store.enqueue({ ...input, dueAt: Date.now() });
+      if (isNew) this.#fresh.add(item.key);
       if (item.status === "sent") return Promise.resolve(item.result);
       if (item.status === "failed") return Promise.reject(failedError(item));
       const p = new Promise<SendResult | undefined>((resolve, reject) => {
@@ -295,20 +319,73 @@ export class OutboxQueue implements Outbox {
     this.#accountBuckets.get(item.account)?.succeeded();
     this.#chatBuckets.get(chat)?.succeeded();
     this.#rateStrikes.delete(item.key);
+    this.#remember(item.account, result);
     this.#store.markSent(item.key, result);
     this.#settle(item.key, result);
+  }
+
+  #remember(account: AccountKey, result: SendResult | undefined): void {
+    if (!result) return;
+    let ids = this.#ourIds.get(account);
+    if (!ids) {
+      ids = new Set();
+      this.#ourIds.set(account, ids);
+    }
+    for (const r of result.ids) ids.add(r.id);
+    while (ids.size > OUR_IDS) ids.delete(ids.values().next().value as string);
+  }
+
+  /**
+   * Our earlier attempt's message, if the chat's history shows it: plain text equal to the item's,
+   * dated after the item was made, by our account (when we know our id), not one of our other sends.
+   */
+  async #echo(item: OutboxItem, adapter: Adapter): Promise<SendResult | undefined> {
+    const want = plainText(item.content);
+    if (want === undefined || want.length > adapter.capabilities.maxTextLength) return undefined;
+    const history = await adapter.history(item.chat, {
+      limit: 50,
+      timeoutMs: this.#options.sendTimeoutMs ?? 30_000,
+    });
+    const ours = this.#ourIds.get(item.account);
+    let self = this.#selfIds.get(item.account);
+    if (self === undefined && ours) {
+      self = history.find((m) => ours.has(m.ref.id))?.author.id;
+      if (self !== undefined) this.#selfIds.set(item.account, self);
+    }
+    const since = item.createdAt - ECHO_SKEW_MS;
+    for (let i = history.length - 1; i >= 0; i--) {
+      const m = history[i];
+      if (!m || m.time < since || ours?.has(m.ref.id)) continue;
+      if (self !== undefined && m.author.id !== self) continue;
+      if (plainText(m.content) === want) return { ids: [m.ref] };
+    }
+    return undefined;
+  }
+
+  /** Whether a send must look for its echo first (see the header). */
+  #mayBeOnTheWire(item: OutboxItem, adapter: Adapter): boolean {
+    if (item.op !== "send" || SERVER_DEDUPE[adapter.platform as PlatformName] !== false) return false;
+    if (!adapter.capabilities.operations.history) return false;
+    return this.#uncertain.has(item.key) || !this.#fresh.has(item.key);
   }
 
   async #call(item: OutboxItem, adapter: Adapter): Promise<SendResult | undefined> {
     const call = { timeoutMs: this.#options.sendTimeoutMs ?? 30_000 };
     const target = item.target;
     switch (item.op) {
-      case "send":
+      case "send": {
+        if (this.#mayBeOnTheWire(item, adapter)) {
+          const echo = await this.#echo(item, adapter);
+          if (echo) return echo;
+          this.#fresh.add(item.key);
+          this.#uncertain.delete(item.key);
+        }
         return adapter.send(item.chat, item.content, {
           ...call,
           idempotencyKey: item.key,
           ...(target ? { replyTo: target } : {}),
         });
+      }
       case "edit":
         await adapter.edit(item.chat, must(target), item.content, call);
         return undefined;
@@ -327,6 +404,7 @@ export class OutboxQueue implements Outbox {
     const now = Date.now();
     const text = describe(err);
     const slowMode = isSlowMode(err);
+    if (err instanceof TransportError || err instanceof TimeoutError) this.#uncertain.add(item.key);
     if (err instanceof RateLimitError || slowMode) {
       const strikes = (this.#rateStrikes.get(item.key) ?? 0) + 1;
       this.#rateStrikes.set(item.key, strikes);
@@ -358,6 +436,8 @@ export class OutboxQueue implements Outbox {
   }
 
   #settle(key: string, result: SendResult | undefined, error?: unknown): void {
+    this.#fresh.delete(key);
+    this.#uncertain.delete(key);
     const list = this.#waiters.get(key);
     if (!list) return;
     this.#waiters.delete(key);
@@ -370,6 +450,16 @@ export class OutboxQueue implements Outbox {
 
 function chatKeyOf(item: OutboxItem): string {
   return `${item.account}\n${item.chat.id}`;
+}
+
+/** The text of plain-text content (no formatting, mentions or media), else undefined. */
+function plainText(content: readonly Segment[]): string | undefined {
+  let out = "";
+  for (const s of content) {
+    if (s.type !== "text" || s.bold || s.italic || s.code) return undefined;
+    out += s.text;
+  }
+  return out === "" ? undefined : out;
 }
 
 function must<T>(v: T | undefined): T {

@@ -113,7 +113,7 @@ export interface VkLiveSide {
 let channels = 0;
 
 /** Alice's VK Live channel chat and her adapter (client retries off). */
-export async function vkliveSide(world: World): Promise<VkLiveSide> {
+export async function vkliveSide(world: World, via?: (url: string) => Promise<string>): Promise<VkLiveSide> {
   const emu = world.sandbox.vklive;
   const app = emu.admin.createApp({ redirectUri: "http://127.0.0.1:9/callback" });
   const alice = emu.admin.createUser({ nick: `alice${++channels}` }).userId;
@@ -123,7 +123,7 @@ export async function vkliveSide(world: World): Promise<VkLiveSide> {
   });
   const t = emu.admin.issueToken({ clientId: app.clientId, userId: alice, scopes: SCOPES });
   const client = new VkLiveClient({
-    url: world.sandbox.urls.vklive,
+    url: via ? await via(world.sandbox.urls.vklive) : world.sandbox.urls.vklive,
     clientId: app.clientId,
     clientSecret: app.secret,
     timeoutMs: 5000,
