@@ -47,12 +47,19 @@ const pass: MiddlewareFn<unknown> = (_ctx, next) => next();
 /** `first`, whose `next` runs `then` (whose `next` is the outer one). */
 function concat<C>(first: MiddlewareFn<C>, then: MiddlewareFn<C>): MiddlewareFn<C> {
   return async (ctx, next) => {
-    let called = false;
-    await first(ctx, async () => {
-      if (called) throw new Error("next() called twice by one middleware");
-      called = true;
-      await then(ctx, next);
-    });
+    await first(
+      ctx,
+      once(() => then(ctx, next)),
+    );
+  };
+}
+
+function once(fn: () => unknown): NextFunction {
+  let called = false;
+  return async () => {
+    if (called) throw new Error("next() called twice by one middleware");
+    called = true;
+    await fn();
   };
 }
 
@@ -73,7 +80,8 @@ export class Composer<C extends ComposerContext> implements MiddlewareObj<C> {
   }
 
   middleware(): MiddlewareFn<C> {
-    return this.#handler;
+    // The last middleware's next is the caller's: guarded here too.
+    return (ctx, next) => this.#handler(ctx, once(next));
   }
 
   /** Adds middleware; returns the new child composer (handlers added to it run in its place). */

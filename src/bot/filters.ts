@@ -24,19 +24,23 @@ export type BaseQuery =
   | "chat:updated";
 
 /** `@maxhub/max-bot-api` update names, for people moving over. */
-export type AliasQuery =
-  | "message_created"
-  | "message_edited"
-  | "message_removed"
-  | "user_added"
-  | "user_removed"
-  | "chat_title_changed";
+export type AliasQuery = keyof AliasMap;
 
 export type PlatformQuery = `${PlatformName}:${BaseQuery}`;
 
 export type FilterQuery = BaseQuery | AliasQuery | PlatformQuery;
 
-const ALIASES: Record<AliasQuery, BaseQuery> = {
+/** Each alias and the unified query it stands for. */
+export interface AliasMap {
+  message_created: "message";
+  message_edited: "edited";
+  message_removed: "deleted";
+  user_added: "member:joined";
+  user_removed: "member:left";
+  chat_title_changed: "chat:updated";
+}
+
+const ALIASES: AliasMap = {
   message_created: "message",
   message_edited: "edited",
   message_removed: "deleted",
@@ -45,11 +49,8 @@ const ALIASES: Record<AliasQuery, BaseQuery> = {
   chat_title_changed: "chat:updated",
 };
 
-type AliasOf = typeof ALIASES;
 type Canonical<Q extends FilterQuery> = Q extends AliasQuery
-  ? AliasOf[Q] extends infer B
-    ? B
-    : never
+  ? AliasMap[Q]
   : Q extends `${PlatformName}:${infer B extends BaseQuery}`
     ? B
     : Q;
@@ -102,7 +103,7 @@ type PlatformShape<P extends PlatformName> = PlatformName extends P
   ? unknown
   : { platform: P; adapter: PlatformAdapters[P] };
 
-/** Unions to intersections (several queries at once narrow to what they have in common). */
+/** Several queries: the handler sees the union of their shapes. */
 type UnionShape<Q extends FilterQuery> = Q extends FilterQuery ? Shape<Q> : never;
 
 /** The context type a handler of `on(Q)` sees. */
@@ -124,7 +125,7 @@ const BASE: ReadonlySet<string> = new Set<BaseQuery>([
 
 /** Splits a query into its platform (if any) and base query; throws on an unknown query (a typo). */
 export function parseQuery(query: string): { platform?: PlatformName; base: BaseQuery } {
-  const alias = (ALIASES as Record<string, BaseQuery | undefined>)[query];
+  const alias = (ALIASES as unknown as Record<string, BaseQuery | undefined>)[query];
   if (alias) return { base: alias };
   if (BASE.has(query)) return { base: query as BaseQuery };
   const colon = query.indexOf(":");
