@@ -162,8 +162,9 @@ export async function getMembers(
       member.presence = splitKnown(m.presence, PRESENCE_KEYS) as MaxMember["presence"];
     return member;
   });
+  // The service answers marker 0 on the last page (member ids start at 1): no next page.
   const marker = num(a.marker);
-  return marker === undefined ? { members } : { members, marker };
+  return marker === undefined || marker === 0 ? { members } : { members, marker };
 }
 
 export async function manageMembers(

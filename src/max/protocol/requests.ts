@@ -139,6 +139,8 @@ export const GetMembersPayload = z.looseObject({
   chatId: NumericId,
   marker: z.number().nonnegative().optional(),
   count: z.number().int().positive().max(500).default(50),
+  /** PyMax find_members: only members whose name contains this (case-insensitive). */
+  query: z.string().max(256).optional(),
 });
 export const OutgoingMessage = z.looseObject({
   // PyMax leaves `text` (and `link`) None when a message has only attachments.
@@ -162,7 +164,8 @@ export const SendMessagePayload = z.looseObject({
 });
 export const UploadStartPayload = z.looseObject({
   chatId: NumericId,
-  type: z.enum(["PHOTO", "VIDEO", "FILE", "VOICE", "AUDIO"]),
+  /** An upload's kind, or TEXT: code written against PyMax's enum (65 = MSG_TYPING) types with it. */
+  type: z.enum(["PHOTO", "VIDEO", "FILE", "VOICE", "AUDIO", "TEXT"]),
 });
 export const DeleteMessagePayload = z.looseObject({
   chatId: NumericId,

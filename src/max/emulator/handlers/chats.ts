@@ -76,6 +76,15 @@ function memberWire(emu: MaxEmulator, row: MemberRow): Record<string, unknown> |
   return wire;
 }
 
+/** A member search (59 with `query`) reads at most this many members of the chat. */
+const MEMBER_SEARCH_SCAN = 10_000;
+
+/** "first last", lower-cased, for a member search. */
+function memberName(emu: MaxEmulator, userId: number): string {
+  const user = emu.repos.users.byId(userId);
+  return user ? `${user.first_name} ${user.last_name}`.toLocaleLowerCase() : "";
+}
+
 // ── handlers ────────────────────────────────────────────────────────────────
 
 export const chatHandlers = handlers({
@@ -242,13 +251,20 @@ export const chatHandlers = handlers({
       if (m.chat.type === "CHANNEL" && !adminsOnly && !isAdmin(m.member)) {
         throw accessDenied("Only channel admins can list subscribers");
       }
-      const rows = emu.repos.chats.membersPage(m.chat.id, payload.marker ?? 0, payload.count + 1, adminsOnly);
+      const query = payload.query?.trim().toLocaleLowerCase();
+      let rows = emu.repos.chats.membersPage(
+        m.chat.id,
+        payload.marker ?? 0,
+        query ? MEMBER_SEARCH_SCAN : payload.count + 1,
+        adminsOnly,
+      );
+      if (query)
+        rows = rows.filter((r) => memberName(emu, r.user_id).includes(query)).slice(0, payload.count + 1);
       const page = rows.slice(0, payload.count);
       const members = page.map((r) => memberWire(emu, r)).filter((w) => w !== undefined);
-      const out: Record<string, unknown> = { members };
+      // Always a marker, 0 when there is no next page: PyMax 1.x reads it unconditionally.
       const last = page[page.length - 1];
-      if (rows.length > payload.count && last) out.marker = last.user_id;
-      return out;
+      return { members, marker: rows.length > payload.count && last ? last.user_id : 0 };
     },
   },
   [Opcode.CHAT_LEAVE]: {

@@ -144,7 +144,7 @@ export const messageHandlers = handlers({
       const userId = me(ctx);
       requireMember(ctx.emu, payload.chatId, userId);
       notifyTyping(ctx.emu, payload.chatId, userId, payload.type);
-      reannounceUploads(ctx.emu, ctx.conn, userId, payload.type);
+      if (payload.type !== "TEXT") reannounceUploads(ctx.emu, ctx.conn, userId, payload.type);
       return {};
     },
   },
