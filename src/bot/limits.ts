@@ -50,7 +50,11 @@ export function bucketShape(limit: number): { rate: number; capacity: number } {
 /** The slowest a bucket learns down to (one send per 10 s). */
 const MIN_RATE = 0.1;
 
-/** A token bucket with a pause (Retry-After) and learning (multiplicative decrease, additive increase). */
+/**
+ * A token bucket with a pause (Retry-After) and learning: a rate limit halves the rate (once per
+ * pause, however many sends in flight hit it), and each second of successes after it wins back a
+ * tenth of the configured rate.
+ */
 export class TokenBucket {
   #rate: number;
   readonly #maxRate: number;
@@ -58,6 +62,8 @@ export class TokenBucket {
   #tokens: number;
   #at: number;
   #pausedUntil = 0;
+  /** When the rate last grew back (or the last pause ended). */
+  #grewAt = 0;
   /** Rate limits in a row without a success between (backs the pause off when no Retry-After came). */
   #strikes = 0;
 
@@ -99,10 +105,13 @@ export class TokenBucket {
     this.#tokens -= 1;
   }
 
-  /** A send went through: win back a little of a learned-down rate. */
-  succeeded(): void {
+  /** A send went through: win back a tenth of the configured rate per second of successes. */
+  succeeded(now: number): void {
     this.#strikes = 0;
-    if (this.#rate < this.#maxRate) this.#rate = Math.min(this.#maxRate, this.#rate + this.#maxRate * 0.05);
+    if (this.#rate < this.#maxRate && now - this.#grewAt >= 1000) {
+      this.#rate = Math.min(this.#maxRate, this.#rate + this.#maxRate * 0.1);
+      this.#grewAt = now;
+    }
   }
 
   /**
@@ -110,12 +119,18 @@ export class TokenBucket {
    * row, up to 60 s, when it said nothing), halve the rate and empty the bucket. Returns the pause end.
    */
   rateLimited(now: number, retryAfterMs: number | undefined): number {
+    // Another send of the same burst: the pause already in force covers it.
+    if (now < this.#pausedUntil) {
+      if (retryAfterMs !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, now + retryAfterMs);
+      return this.#pausedUntil;
+    }
     this.#strikes += 1;
     const pause = retryAfterMs ?? Math.min(60_000, 1000 * 2 ** (this.#strikes - 1));
     this.#pausedUntil = Math.max(this.#pausedUntil, now + pause);
     this.#rate = Math.max(MIN_RATE, this.#rate / 2);
     this.#tokens = 0;
     this.#at = now;
+    this.#grewAt = this.#pausedUntil;
     return this.#pausedUntil;
   }
 }

@@ -316,8 +316,9 @@ export class OutboxQueue implements Outbox {
       this.#failedAttempt(item, adapter, chat, err);
       return;
     }
-    this.#accountBuckets.get(item.account)?.succeeded();
-    this.#chatBuckets.get(chat)?.succeeded();
+    const now = Date.now();
+    this.#accountBuckets.get(item.account)?.succeeded(now);
+    this.#chatBuckets.get(chat)?.succeeded(now);
     this.#rateStrikes.delete(item.key);
     this.#remember(item.account, result);
     this.#store.markSent(item.key, result);
