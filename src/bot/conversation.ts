@@ -20,10 +20,19 @@
  * so nothing is sent twice. The function must therefore be deterministic given its updates
  * (no branching on the clock or on random numbers between waits).
  *
+ * Side effects other than the context's sends (an HTTP call, the clock, a random pick, a database
+ * write) go through `conv.external(fn)`: its result is recorded and replays get the recorded
+ * value instead of calling fn again. `ctx.session` is not available on a conversation's contexts
+ * (a replay would apply its changes again): keep the conversation's state in local variables.
+ *
  * Timeouts: `wait({ timeoutMs })` throws ConversationTimeout (catchable) once the user's next
- * message comes after the deadline; an uncaught one ends the conversation and that message goes
- * on to the other handlers. Bounded: at most `maxSteps` (default 100) recorded waits, each replay
- * is O(steps); past it wait() throws ConversationStepLimit.
+ * message comes after the deadline (the deadline is checked when that message arrives, also after
+ * a restart); an uncaught one ends the conversation and that message goes on to the other
+ * handlers. Bounded: at most `maxSteps` (default 100) recorded steps (answers, timeouts, external
+ * results); each replay is O(steps); past it wait()/external() throw ConversationStepLimit.
+ *
+ * Errors: any other error thrown by the function ends the conversation at once (as in grammY) and
+ * propagates to the bot's error handling; the update's retry then goes to the other handlers.
  *
  * Only `message.created` events of the waiting user in the waiting chat are routed to it; other
  * updates pass by.
@@ -52,7 +61,12 @@ export interface Conversation<C> {
   readonly name: string;
   /** The next message of the user in this chat. */
   wait(options?: WaitOptions): Promise<C>;
-  /** How many waits have been answered so far (replayed ones included). */
+  /**
+   * Runs a side effect once: its (JSON) result is recorded, and replays return the recorded value
+   * without calling `fn`. A crash before the update completes may call it again (at least once).
+   */
+  external<T>(fn: () => T | Promise<T>): Promise<T>;
+  /** Steps replayed or recorded so far in this run (answers, timeouts, external results). */
   readonly step: number;
 }
 
@@ -76,6 +90,11 @@ export class ConversationTimeout extends Error {
   ) {
     super(`conversation ${conversation}: no answer within ${timeoutMs} ms`);
   }
+}
+
+/** The function did not do on replay what it recorded (it is not deterministic given its answers). */
+export class ConversationReplayError extends Error {
+  override readonly name = "ConversationReplayError";
 }
 
 /** wait() called past the step bound. */
@@ -107,7 +126,7 @@ export type ConversationMiddleware<C> = (ctx: C, next: () => Promise<void>) => P
 /** A recorded update (the parts a context is rebuilt from). */
 type RecordedUpdate = Pick<StoredUpdate, "key" | "chatKey" | "account" | "event" | "receivedAt">;
 
-type Step = { update: RecordedUpdate } | { timeout: number };
+type Step = { update: RecordedUpdate } | { timeout: number } | { external: unknown };
 
 /** What the store keeps per waiting conversation (JSON). */
 interface ConversationState {
@@ -267,7 +286,8 @@ function runner<C extends ConversationHost>(
         if (next < steps.length) {
           const step = steps[next++] as Step;
           if ("timeout" in step) throw new ConversationTimeout(name, step.timeout);
-          return ctx.derive(rebuild(step.update), scope);
+          if ("update" in step) return derive(rebuild(step.update));
+          throw diverged("wait()", "external()");
         }
         if (current && !consumed) {
           // The first unanswered wait: the one the stored state was suspended at (replay is deterministic).
@@ -284,16 +304,50 @@ function runner<C extends ConversationHost>(
           consumed = true;
           steps.push({ update: record(ctx.update) });
           next++;
-          return ctx.derive(ctx.update, scope);
+          return derive(ctx.update);
         }
         if (steps.length >= maxSteps) throw new ConversationStepLimit(name, maxSteps);
         waiting = { since: now, timeoutMs };
         suspend(SUSPENDED);
         return new Promise<C>(() => {});
       },
+      external: async <T>(effect: () => T | Promise<T>): Promise<T> => {
+        if (next < steps.length) {
+          const step = steps[next++] as Step;
+          if ("external" in step) return step.external as T;
+          throw diverged("external()", "timeout" in step ? "a timed-out wait()" : "wait()");
+        }
+        if (steps.length >= maxSteps) throw new ConversationStepLimit(name, maxSteps);
+        const value = await effect();
+        const json = value === undefined ? null : (JSON.parse(JSON.stringify(value)) as unknown);
+        steps.push({ external: json });
+        next++;
+        return (value === undefined ? undefined : json) as T;
+      },
     };
 
-    const entryCtx = ctx.derive(rebuild(state.entry), scope);
+    const diverged = (did: string, recorded: string) =>
+      new ConversationReplayError(
+        `conversation ${name}: step ${next} replayed as ${did} but was recorded as ${recorded}; the function must do the same given the same answers`,
+      );
+
+    /** A context of this conversation: sends keyed in its scope, no session (see the module comment). */
+    const derive = (update: StoredUpdate): C => {
+      const derived = ctx.derive(update, scope);
+      if ("session" in ctx) {
+        Object.defineProperty(derived, "session", {
+          configurable: true,
+          get() {
+            throw new Error(
+              `ctx.session inside conversation ${name}: a replay would apply its changes again; keep the conversation's state in local variables`,
+            );
+          },
+        });
+      }
+      return derived;
+    };
+
+    const entryCtx = derive(rebuild(state.entry));
     let outcome: typeof SUSPENDED | "done";
     let failure: unknown;
     try {
@@ -303,18 +357,19 @@ function runner<C extends ConversationHost>(
       outcome = "done";
     }
 
+    const ended = failure instanceof ConversationTimeout || failure instanceof ConversationStepLimit;
+    if (failure !== undefined && !ended) {
+      // A bug or a failed send: the conversation ends now (not with the completion, which a failing
+      // update never reaches), so the user is not stuck in it; the error goes on to bot.catch.
+      ctx.store.transaction(() => ctx.store.deleteConversation(storeKey));
+      throw failure;
+    }
     if (outcome === SUSPENDED) {
       const next: ConversationState = { v: 1, name, entry: state.entry, steps, waiting };
       const expiresAt = options.idleMs === undefined ? undefined : now + options.idleMs;
       ctx.effects.onCommit(() => ctx.store.putConversation(storeKey, next, expiresAt));
     } else {
       ctx.effects.onCommit(() => ctx.store.deleteConversation(storeKey));
-    }
-    if (
-      failure !== undefined &&
-      !(failure instanceof ConversationTimeout || failure instanceof ConversationStepLimit)
-    ) {
-      throw failure;
     }
     return consumed;
   };
