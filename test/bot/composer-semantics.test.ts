@@ -296,7 +296,7 @@ describe("Composer: errorBoundary()", () => {
     expect(await run(c, textContext("stop"))).toEqual([]);
     expect(seen).toHaveLength(2);
     expect(seen[0]).toBeInstanceOf(BotError);
-    expect((seen[0]?.error as Error).message).toBe("boom");
+    expect(seen[0]?.error).toEqual(new Error("boom"));
     expect(seen[0]?.updateKey).toMatch(/^maxbot:acct:e\d+$/);
     expect(seen[0]?.platform).toBe("maxbot");
     expect(seen[0]?.chat?.id).toBe("chat1");
