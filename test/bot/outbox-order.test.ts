@@ -54,7 +54,7 @@ describe("outbox on MaxIM", () => {
 
   it("keeps to the per-chat limit (send times measured) while another chat is not held back", async () => {
     const store = new MemoryBotStore();
-    // 5 per second per chat: a bucket of 4.5/s holding 1 token.
+    // 5 per second per chat: a bucket of 4/s holding 1 token.
     const outbox = createOutbox({
       store,
       adapters: new Map([[side.accountKey, side.adapter]]),
@@ -86,7 +86,7 @@ describe("outbox on MaxIM", () => {
     });
     const otherDone = other.then(() => Date.now() - started);
     await Promise.all(chat1);
-    // The first goes at once; each later one waits ~1/4.5 s for a token: 7 × 222 ms ≥ 1.5 s.
+    // The first goes at once; each later one waits ~1/4 s for a token: 7 × 250 ms ≈ 1.75 s.
     expect(sentAt.length).toBe(n);
     const span = (sentAt[n - 1] ?? 0) - (sentAt[0] ?? 0);
     expect(span).toBeGreaterThanOrEqual(1400);

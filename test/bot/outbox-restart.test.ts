@@ -79,7 +79,7 @@ describe("outbox drain and restart (SQLite store)", () => {
     const keys = ["slow-1", "slow-2", "slow-3", "slow-4"];
     const first = new SqliteBotStore(file);
     try {
-      // One message per chat per second (0.9/s, one token): the drain's 500 ms let one through.
+      // One message per chat per second (0.8/s, one token): the drain's 500 ms let one through.
       const outbox = createOutbox({
         store: first,
         adapters: new Map([[side.accountKey, side.adapter]]),
