@@ -39,6 +39,7 @@
  */
 import type { AdapterEvent } from "../core/adapter.js";
 import type { Ref } from "../core/model.js";
+import { CommitConflictError } from "./session.js";
 import type { BotStore, StoredUpdate, UpdateEffects } from "./types.js";
 
 /** What conversations need from the context (core's Context provides it). */
@@ -176,7 +177,9 @@ class ControlState<C extends ConversationHost> implements ConversationControl {
   readonly runners = new Map<string, Runner<C>>();
   private loaded = false;
   private state: ConversationState | undefined;
-  private exitRegistered = false;
+  /** The stored state's JSON as read (compare-and-set at commit). */
+  private readJson: string | undefined;
+  private write: (() => void) | undefined;
 
   constructor(private readonly ctx: C) {}
 
@@ -190,9 +193,29 @@ class ControlState<C extends ConversationHost> implements ConversationControl {
       this.loaded = true;
       const key = this.storeKey;
       const raw = key === undefined ? undefined : this.ctx.store.getConversation(key);
+      this.readJson = JSON.stringify(raw);
       this.state = isState(raw) ? raw : undefined;
     }
     return this.state;
+  }
+
+  /**
+   * This update's conversation write (the last one wins), applied with its completion if the
+   * stored state is still the one read; otherwise someone else moved the conversation meanwhile
+   * (another worker, a second run of the update) and the update is handled again.
+   */
+  commit(write: () => void): void {
+    const key = this.storeKey;
+    if (key === undefined) return;
+    this.load();
+    const first = this.write === undefined;
+    this.write = write;
+    if (!first) return;
+    this.ctx.effects.onCommit(() => {
+      if (JSON.stringify(this.ctx.store.getConversation(key)) !== this.readJson)
+        throw new CommitConflictError(key);
+      this.write?.();
+    });
   }
 
   /** Marks the state as handled in this update (so another middleware does not run it again). */
@@ -207,10 +230,9 @@ class ControlState<C extends ConversationHost> implements ConversationControl {
 
   exit(): void {
     const key = this.storeKey;
+    this.load();
     this.forget();
-    if (key === undefined || this.exitRegistered) return;
-    this.exitRegistered = true;
-    this.ctx.effects.onCommit(() => this.ctx.store.deleteConversation(key));
+    if (key !== undefined) this.commit(() => this.ctx.store.deleteConversation(key));
   }
 
   async enter(name: string): Promise<void> {
@@ -223,6 +245,7 @@ class ControlState<C extends ConversationHost> implements ConversationControl {
     const key = this.storeKey;
     if (key === undefined)
       throw new Error(`conversation ${name}: this update has no sender or no chat to talk to`);
+    this.load();
     this.forget();
     const state: ConversationState = { v: 1, name, entry: record(this.ctx.update), steps: [] };
     await run(this.ctx, state, key, false);
@@ -367,9 +390,9 @@ function runner<C extends ConversationHost>(
     if (outcome === SUSPENDED) {
       const next: ConversationState = { v: 1, name, entry: state.entry, steps, waiting };
       const expiresAt = options.idleMs === undefined ? undefined : now + options.idleMs;
-      ctx.effects.onCommit(() => ctx.store.putConversation(storeKey, next, expiresAt));
+      control(ctx).commit(() => ctx.store.putConversation(storeKey, next, expiresAt));
     } else {
-      ctx.effects.onCommit(() => ctx.store.deleteConversation(storeKey));
+      control(ctx).commit(() => ctx.store.deleteConversation(storeKey));
     }
     return consumed;
   };

@@ -56,14 +56,14 @@ export interface SessionFlavor<S> {
 export type SessionMiddleware<C> = (ctx: C, next: () => Promise<void>) => Promise<void>;
 
 /**
- * Thrown by a commit write when the stored version moved since the read. The completing
+ * Thrown by a commit write (a session, a conversation) when the stored state moved since the read. The completing
  * transaction rolls back and the handler must run again (the pipeline checks `commitConflict`).
  */
 export class CommitConflictError extends Error {
   override readonly name = "CommitConflictError";
   readonly commitConflict = true;
   constructor(readonly storeKey: string) {
-    super(`session ${storeKey} was written by someone else meanwhile; the update is handled again`);
+    super(`${storeKey} was written by someone else meanwhile; the update is handled again`);
   }
 }
 
