@@ -34,6 +34,17 @@ export interface PipelineExtraOptions {
   retentionMs?: number;
   /** History pages (of 100 messages) read per chat when catching up on start (default 20). */
   catchUpPages?: number;
+  /**
+   * Messages our own account wrote, skipped by catch-up (live events never carry them, and a bot
+   * answering its own replies after a restart would loop). Default: the author is the adapter's
+   * `userId` where the adapter exposes one (maxbot, maxim).
+   */
+  isOwnMessage?: (adapter: Adapter, message: Message) => boolean;
+}
+
+function ownByUserId(adapter: Adapter, message: Message): boolean {
+  const self = (adapter as { userId?: unknown }).userId;
+  return self !== undefined && self !== null && String(self) === message.author.id;
 }
 
 export type CreatePipelineOptions = PipelineOptions & PipelineExtraOptions;
@@ -118,6 +129,7 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
   const retryBaseMs = options.retryBaseMs ?? 250;
   const retentionMs = options.retentionMs ?? 7 * 24 * 3_600_000;
   const catchUpPages = options.catchUpPages ?? 20;
+  const isOwnMessage = options.isOwnMessage ?? ownByUserId;
 
   const adapters = new Map<AccountKey, Adapter>();
   const unsubscribes = new Map<AccountKey, () => void>();
@@ -373,6 +385,7 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
         for (let page = 0; page < catchUpPages && running; page++) {
           const messages: Message[] = await adapter.history(chat, { after, limit: CATCH_UP_PAGE });
           for (const message of messages) {
+            if (isOwnMessage(adapter, message)) continue;
             admitEvent(adapter, {
               type: "message.created",
               message,

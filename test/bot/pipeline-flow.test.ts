@@ -255,6 +255,8 @@ describe("pipeline over the MAX Bot API sandbox", () => {
     for (const text of ["cu-4", "cu-5"]) await env.send(g, text);
     store = new SqliteBotStore(file);
     adapter = await env.adapter({ types: ["bot_added"] });
+    // The bot's own message is in the history too; catch-up must not hand it to the handlers.
+    await adapter.send({ platform: "maxbot", account: "pipeline_bot", id: String(g) }, "cu-own");
     pipeline = createPipeline({ store, handle });
     cleanups.push(async () => {
       await pipeline.stop();
@@ -280,8 +282,110 @@ describe("pipeline over the MAX Bot API sandbox", () => {
     await sleep(200);
     expect(handled).toEqual(["cu-1", "cu-2", "cu-3", "cu-4", "cu-5"]);
     expect(liveMessages).toBe(0); // cu-4 and cu-5 came through history only
-    const last = history.at(-1);
+    const last = history
+      .filter((m) => !m.content.some((x) => x.type === "text" && x.text === "cu-own"))
+      .at(-1);
     expect(last?.content).toEqual([{ type: "text", text: "cu-5" }]);
+    expect(history.some((m) => m.content.some((x) => x.type === "text" && x.text === "cu-own"))).toBe(true);
     expect(store.cursor(chatKey)).toBe(JSON.stringify(last?.ref));
+  });
+
+  it("a commit conflict (a session written meanwhile) reruns the handler at once, not counted as an attempt", async () => {
+    const { store, adapter } = await open();
+    const calls: string[] = [];
+    const errors: { message: string; info: PipelineErrorInfo | undefined }[] = [];
+    let conflicts = 0;
+    const conflict = () => Object.assign(new Error("session changed meanwhile"), { commitConflict: true });
+    const pipeline = track(
+      createPipeline({
+        store,
+        maxAttempts: 1,
+        onError: (err, info) => errors.push({ message: (err as Error).message, info }),
+        async handle(update, _adapter, effects) {
+          const text = textOf(update.event);
+          if (!text?.startsWith("cc-")) return;
+          calls.push(`${text}#${update.attempts}`);
+          effects.onCommit(() => bump(store, text));
+          effects.onCommit(() => {
+            if (text === "cc-always" || (text === "cc-twice" && conflicts++ < 2)) throw conflict();
+          });
+        },
+      }),
+    );
+    pipeline.attach(adapter);
+    await pipeline.start();
+    const g = env.groups[1] as number;
+    await env.send(g, "cc-twice");
+    await env.send(g, "cc-always");
+    await waitFor(() => calls.filter((c) => c.startsWith("cc-always")).length === 6, 15_000, "the reruns");
+    await pipeline.idle();
+    expect(calls).toEqual([...Array(3).fill("cc-twice#1"), ...Array(6).fill("cc-always#1")]);
+    expect(count(store, "cc-twice")).toBe(1); // the rolled-back commits left nothing behind
+    expect(count(store, "cc-always")).toBe(0);
+    expect(errors.map((e) => [e.message, e.info?.attempt, e.info?.final])).toEqual([
+      ["session changed meanwhile", 1, true],
+    ]);
+    expect(store.pending(100)).toEqual([]);
+  });
+
+  it("stop() abandons a stuck handler (update stays pending); an update started maxAttempts times is given up", async () => {
+    const { store, adapter } = await open();
+    const g = env.groups[2] as number;
+    const releases: (() => void)[] = [];
+    cleanups.push(async () => {
+      for (const release of releases) release();
+    });
+    const calls: string[] = [];
+    const stuckHandler = async (
+      update: StoredUpdate,
+      _a: unknown,
+      effects: { onCommit(w: () => void): void },
+    ) => {
+      const text = textOf(update.event);
+      if (!text?.startsWith("stuck-")) return;
+      calls.push(`${text}#${update.attempts}`);
+      effects.onCommit(() => bump(store, text));
+      if (text === "stuck-poison") await new Promise<void>((r) => releases.push(r));
+    };
+    // Three runs that each get stuck on the same update and are stopped (as a crash would leave it).
+    for (let run = 1; run <= 3; run++) {
+      const pipeline = createPipeline({ store, maxAttempts: 3, handle: stuckHandler });
+      pipeline.attach(adapter);
+      await pipeline.start();
+      if (run === 1) {
+        await env.send(g, "stuck-poison");
+        await env.send(g, "stuck-after");
+      }
+      await waitFor(() => calls.length === run, 15_000, `run ${run} to get stuck`);
+      const before = Date.now();
+      await pipeline.stop(200);
+      expect(Date.now() - before).toBeLessThan(2000);
+      expect(store.pending(10).map((u) => textOf(u.event))).toEqual(["stuck-poison", "stuck-after"]);
+    }
+    expect(calls).toEqual(["stuck-poison#1", "stuck-poison#2", "stuck-poison#3"]);
+    // The fourth start gives up on it without running it, and goes on with the chat.
+    const errors: { message: string; info: PipelineErrorInfo | undefined }[] = [];
+    const pipeline = track(
+      createPipeline({
+        store,
+        maxAttempts: 3,
+        handle: stuckHandler,
+        onError: (err, info) => errors.push({ message: (err as Error).message, info }),
+      }),
+    );
+    pipeline.attach(adapter);
+    await pipeline.start();
+    await waitFor(() => calls.includes("stuck-after#1"), 15_000, "the next update");
+    await pipeline.idle();
+    expect(calls).toEqual(["stuck-poison#1", "stuck-poison#2", "stuck-poison#3", "stuck-after#1"]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).toMatch(/gave up after 3 unfinished attempts/);
+    expect(errors[0]?.info).toMatchObject({ attempt: 4, final: true });
+    // The stuck runs finish now: stopped pipelines never commit their writes.
+    for (const release of releases.splice(0)) release();
+    await sleep(100);
+    expect(count(store, "stuck-poison")).toBe(0);
+    expect(count(store, "stuck-after")).toBe(1);
+    expect(store.pending(10)).toEqual([]);
   });
 });
