@@ -21,6 +21,11 @@ export interface SessionWorld {
   group: number;
   group2: number;
   botUserId: number;
+  /** The bot's token and username (for a bot run in a child process). */
+  token: string;
+  username: string;
+  /** The folder of the world's files (removed by close()). */
+  dir: string;
   /** The SQLite file every bot of this world uses. */
   file: string;
   /** A bot on a fresh store and adapter over the world's file; `setup` adds its handlers. Started. */
@@ -61,6 +66,9 @@ export async function startSessionWorld(): Promise<SessionWorld> {
     group: g1.id,
     group2: g2.id,
     botUserId: created.userId,
+    token: created.token,
+    username,
+    dir,
     file,
     async startBot<C extends Context>(setup: (bot: Bot<C>) => void) {
       const client = new MaxBotClient({ url: world.botApi, token: created.token, account: username });
