@@ -235,17 +235,23 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
       if (lane.running || lane.queue.length === 0) continue;
       lane.running = true;
       active++;
-      const run = runHead(lane).finally(() => {
-        runningHandlers.delete(run);
-        lane.running = false;
-        active--;
-        if (lane.queue.length === 0 && !lane.timer) {
-          if (lanes.get(lane.key) === lane) lanes.delete(lane.key);
-        } else schedule(lane);
-        if (backlog && lane.queue.length < queueLimit / 2) scheduleRefill();
-        pump();
-        checkIdle();
-      });
+      const run = runHead(lane)
+        .catch((err: unknown) => {
+          // Only the store can fail here (the handler's errors are caught): the update stays pending.
+          report(err);
+          if (lane.queue.length > 0 && !lane.timer) retryLater(lane, 1);
+        })
+        .finally(() => {
+          runningHandlers.delete(run);
+          lane.running = false;
+          active--;
+          if (lane.queue.length === 0 && !lane.timer) {
+            if (lanes.get(lane.key) === lane) lanes.delete(lane.key);
+          } else schedule(lane);
+          if (backlog && lane.queue.length < queueLimit / 2) scheduleRefill();
+          pump();
+          checkIdle();
+        });
       runningHandlers.add(run);
     }
   }
