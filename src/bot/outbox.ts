@@ -154,6 +154,8 @@ export class OutboxQueue implements Outbox {
     if (!["send", "edit", "delete", "react"].includes(input.op))
       issues.push(`op: unknown "${String(input.op)}"`);
     if (input.op !== "send" && !input.target) issues.push(`target: ${input.op} needs the message`);
+    if (typeof input.chat?.id !== "string") issues.push("chat: a Ref is required");
+    if (!Array.isArray(input.content)) issues.push("content: an array of segments is required");
     if (input.priority !== "reply" && input.priority !== "broadcast")
       issues.push("priority: reply or broadcast");
     if (!this.#adapters.has(input.account)) issues.push(`account: no adapter for ${input.account}`);
@@ -283,6 +285,11 @@ export class OutboxQueue implements Outbox {
   #chatBucket(chat: string, platform: string, now: number, force = false): TokenBucket | undefined {
     let b = this.#chatBuckets.get(chat);
     if (!b) {
+      // Bounded: past 10,000 chats, forget the buckets not paused now (they start full again).
+      if (this.#chatBuckets.size >= 10_000) {
+        for (const [k, v] of this.#chatBuckets) if (v.pausedUntil <= now) this.#chatBuckets.delete(k);
+        for (const [k, until] of this.#chatHold) if (until <= now) this.#chatHold.delete(k);
+      }
       const limit = limitFor(platform, this.#options.limits);
       // A chat with no documented limit gets a bucket only once it was rate-limited (slow mode).
       const perChat = limit.perChatPerSecond ?? (force ? limit.perSecond : undefined);
@@ -343,10 +350,18 @@ export class OutboxQueue implements Outbox {
   async #echo(item: OutboxItem, adapter: Adapter): Promise<SendResult | undefined> {
     const want = plainText(item.content);
     if (want === undefined || want.length > adapter.capabilities.maxTextLength) return undefined;
-    const history = await adapter.history(item.chat, {
-      limit: 50,
-      timeoutMs: this.#options.sendTimeoutMs ?? 30_000,
-    });
+    let history: Awaited<ReturnType<Adapter["history"]>>;
+    try {
+      history = await adapter.history(item.chat, {
+        limit: 50,
+        timeoutMs: this.#options.sendTimeoutMs ?? 30_000,
+      });
+    } catch (err) {
+      // The look-up can't be made (unsupported, no access): send as the platform allows; a passing
+      // trouble (network, 5xx, rate limit) makes this attempt retry.
+      if (err instanceof SwitchboardError && err.retryable) throw err;
+      return undefined;
+    }
     const ours = this.#ourIds.get(item.account);
     let self = this.#selfIds.get(item.account);
     if (self === undefined && ours) {

@@ -139,6 +139,11 @@ describe("outbox on MaxIM", () => {
       outbox.submit({ ...base, key: "bad-2", op: "send", account: "maxim:nobody" }),
     ).rejects.toThrow(/no adapter/);
     await expect(outbox.submit({ ...base, key: "", op: "send" })).rejects.toThrow(/key/);
+    const noContent = { ...base, key: "bad-3", op: "send", content: "text" } as unknown as Parameters<
+      typeof outbox.submit
+    >[0];
+    await expect(outbox.submit(noContent)).rejects.toThrow(/content: an array/);
+    expect(store.outboxItem("bad-3")).toBeUndefined();
     expect(store.outboxItem("bad-1")).toBeUndefined();
     expect(store.outboxItem("bad-2")).toBeUndefined();
   });
