@@ -135,8 +135,9 @@ class SessionSlot<S> {
     const schema = this.options.schema ?? 0;
     const record = store.getSession(this.storeKey, Date.now());
     if (!record) {
+      // Nothing stored: a value left as initial() needs no write either.
       this.value = this.options.initial();
-      this.readJson = "";
+      this.readJson = JSON.stringify(this.value);
     } else {
       this.version = record.version;
       this.storedExpiresAt = record.expiresAt;

@@ -128,6 +128,8 @@ describe("session keys", () => {
     expect(store.getSession(key, Date.now())).toMatchObject({ value: { count: 6 }, version: 1 });
     await handle(store, opts, { chat: "g1", user: "bob" }, (c) => void c.session.count);
     expect(store.getSession(key, Date.now())?.version).toBe(1);
+    await handle(store, opts, { chat: "g2", user: "bob" }, (c) => void c.session.count);
+    expect(store.getSession("session:chat:maxbot:bot:g2", Date.now())).toBeUndefined(); // initial() unchanged: no write
   });
 
   it("assigning a new value replaces it; assigning null deletes the stored session", async () => {
