@@ -82,6 +82,7 @@ export class OutboxQueue implements Outbox {
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
   #pumping = false;
+  #kicked = false;
   #again = false;
   /** Woken on every settled send (drain waits on it). */
   #changed: (() => void)[] = [];
@@ -185,9 +186,14 @@ export class OutboxQueue implements Outbox {
     for (const f of list) f();
   }
 
+  /** One pass per burst of submits and completions, not one each. */
   #kick(): void {
-    if (this.#state !== "running") return;
-    queueMicrotask(() => this.#pump());
+    if (this.#state !== "running" || this.#kicked) return;
+    this.#kicked = true;
+    queueMicrotask(() => {
+      this.#kicked = false;
+      this.#pump();
+    });
   }
 
   #pump(): void {
