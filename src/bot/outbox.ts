@@ -132,10 +132,14 @@ export class OutboxQueue implements Outbox {
     this.#state = "stopped";
     this.#clearTimer();
     // Sends already on the wire finish (or time out) on their own; their results are still recorded.
+    let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled([...this.#inFlight.values()]),
-      sleep(Math.max(0, deadline - Date.now())),
+      new Promise((r) => {
+        timer = setTimeout(r, Math.max(0, deadline - Date.now()));
+      }),
     ]);
+    clearTimeout(timer);
     for (const key of [...this.#waiters.keys()]) {
       if (!this.#inFlight.has(key)) this.#settle(key, undefined, stoppedError());
     }
@@ -513,8 +517,4 @@ function stoppedError(): SwitchboardError {
     code: "outbox_stopped",
     retryable: true,
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
