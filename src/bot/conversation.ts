@@ -53,15 +53,20 @@ export interface ConversationHost {
   derive(update: StoredUpdate, scope: string): this;
 }
 
-export interface WaitOptions {
+export interface WaitOptions<C = unknown> {
   /** Throw ConversationTimeout when the answer comes later than this after wait() was reached. */
   timeoutMs?: number;
+  /**
+   * Only a message this accepts is the answer; another one goes on to the other handlers and the
+   * conversation keeps waiting (same deadline). Must be deterministic (it runs again on replay).
+   */
+  filter?: (ctx: C) => boolean;
 }
 
 export interface Conversation<C> {
   readonly name: string;
   /** The next message of the user in this chat. */
-  wait(options?: WaitOptions): Promise<C>;
+  wait(options?: WaitOptions<C>): Promise<C>;
   /**
    * Runs a side effect once: its (JSON) result is recorded, and replays return the recorded value
    * without calling `fn`. A crash before the update completes may call it again (at least once).
@@ -303,7 +308,7 @@ function runner<C extends ConversationHost>(
       get step() {
         return next;
       },
-      wait: async (waitOptions?: WaitOptions): Promise<C> => {
+      wait: async (waitOptions?: WaitOptions<C>): Promise<C> => {
         const timeoutMs = waitOptions?.timeoutMs;
         if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new RangeError("wait: timeoutMs must be > 0");
         if (next < steps.length) {
@@ -324,10 +329,18 @@ function runner<C extends ConversationHost>(
             current = false;
             throw new ConversationTimeout(name, limit);
           }
+          const answer = derive(ctx.update);
+          if (waitOptions?.filter && !waitOptions.filter(answer)) {
+            // Not an answer: the message goes on, the conversation stays at this wait.
+            current = false;
+            waiting = state.waiting ?? { since: now, timeoutMs };
+            suspend(SUSPENDED);
+            return new Promise<C>(() => {});
+          }
           consumed = true;
           steps.push({ update: record(ctx.update) });
           next++;
-          return derive(ctx.update);
+          return answer;
         }
         if (steps.length >= maxSteps) throw new ConversationStepLimit(name, maxSteps);
         waiting = { since: now, timeoutMs };

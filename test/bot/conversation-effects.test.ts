@@ -1,7 +1,7 @@
 /**
  * Conversation side effects through Bot over the sandbox (MAX Bot API emulator, SQLite file):
  * conv.external runs once and replays (also after a restart) get its recorded result; ctx.session
- * is refused on a conversation's contexts; an error thrown by the function ends the conversation
+ * is refused on a conversation's contexts; wait({ filter }) lets other messages pass; an error thrown by the function ends the conversation
  * and reaches bot.catch, and the user's next messages go to the other handlers again.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -61,6 +61,30 @@ describe("conversation side effects", () => {
     const texts = await w.until(w.group, (t) => last(t) === "ticket 1 for Ann");
     expect(texts).toEqual(["/ticket", "ticket 1, session refused", "Ann", "ticket 1 for Ann"]);
     expect(tickets).toBe(1);
+  });
+
+  it("wait({ filter }): a message the filter refuses goes on to the other handlers, the conversation keeps waiting", async () => {
+    await w.startBot((bot: Bot<Ctx>) => {
+      bot.use(
+        conversation<Ctx>("age", async (conv, ctx) => {
+          await ctx.reply("age?");
+          const age = await conv.wait({ filter: (c) => /^\d+$/.test(c.text ?? "") });
+          await age.reply(`age ${age.text}`);
+        }),
+      );
+      bot.command("age", (ctx) => ctx.conversation.enter("age"));
+      bot.on("message:text", async (ctx) => {
+        if (ctx.from?.id === String(w.botUserId)) return;
+        await ctx.reply(`echo: ${ctx.text}`);
+      });
+    });
+    await w.alice.sendMessage(w.group, "/age");
+    await w.until(w.group, (t) => last(t) === "age?");
+    await w.alice.sendMessage(w.group, "thirty");
+    await w.until(w.group, (t) => last(t) === "echo: thirty");
+    await w.alice.sendMessage(w.group, "30");
+    const texts = await w.until(w.group, (t) => last(t) === "age 30");
+    expect(texts).toEqual(["/age", "age?", "thirty", "echo: thirty", "30", "age 30"]);
   });
 
   it("an error thrown by the function ends the conversation and reaches bot.catch", async () => {
