@@ -35,7 +35,7 @@
  * propagates to the bot's error handling; the update's retry then goes to the other handlers.
  *
  * Only `message.created` events of the waiting user in the waiting chat are routed to it; other
- * updates pass by.
+ * updates pass by, and so do messages a `wait({ filter })` refuses.
  */
 import type { AdapterEvent } from "../core/adapter.js";
 import type { Ref } from "../core/model.js";
