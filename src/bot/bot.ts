@@ -112,6 +112,21 @@ export class Bot<C extends Context = Context> extends Composer<C> {
   async start(): Promise<void> {
     if (this.#state !== "new") throw new Error(`bot.start(): the bot is ${this.#state}`);
     this.#state = "starting";
+    try {
+      await this.#startParts();
+    } catch (err) {
+      // Nothing half-started stays behind: stop what did start; the bot can be started again.
+      await this.#outbox?.drain(0).catch(() => {});
+      await this.#pipeline?.stop(0).catch(() => {});
+      this.#outbox = undefined;
+      this.#pipeline = undefined;
+      this.#state = "new";
+      throw err;
+    }
+    this.#state = "running";
+  }
+
+  async #startParts(): Promise<void> {
     const o = this.#options;
     await Promise.all([...this.#adapters.values()].map((a) => a.connect()));
     const outbox = createOutbox({ store: this.store, adapters: this.#adapters, limits: o.limits });
@@ -132,7 +147,6 @@ export class Bot<C extends Context = Context> extends Composer<C> {
     outbox.start();
     for (const adapter of this.#adapters.values()) pipeline.attach(adapter);
     await pipeline.start();
-    this.#state = "running";
   }
 
   /** Stops taking updates, waits for running handlers and queued sends, closes the accounts. */
