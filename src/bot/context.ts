@@ -243,12 +243,12 @@ export class Context implements ComposerContext {
     content: Segment[],
     target: Ref | undefined,
   ): Promise<SendResult | undefined> {
+    const name = op === "send" ? "reply" : op;
     if (this.#expired)
-      throw new ContextExpiredError(`ctx.${op} after the handler of ${this.updateKey} ended`);
-    const chat = this.#requireChat(op);
+      throw new ContextExpiredError(`ctx.${name} after the handler of ${this.updateKey} ended`);
+    const chat = this.#requireChat(name);
     const n = (this.#counters.get(op) ?? 0) + 1;
     this.#counters.set(op, n);
-    const name = op === "send" ? "reply" : op;
     const key = this.#keyScope
       ? `${this.updateKey}:${this.#keyScope}:${name}:${n}`
       : `${this.updateKey}:${name}:${n}`;
