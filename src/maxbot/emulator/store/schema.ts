@@ -29,5 +29,21 @@ export const maxbotStoreModule: StoreModule = {
         db.exec(MAXBOT_UPDATES_SQL);
       },
     },
+    {
+      // Update seqs (the long-poll markers) start at the database's creation time × 1000, so a
+      // marker a bot kept from an earlier database (a sandbox restarted with --memory, a deleted
+      // file) is below every seq of this one and commits nothing here; it never skips updates.
+      id: "maxbot:003-seq-epoch",
+      up(db) {
+        const start = Date.now() * 1000;
+        const row = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'maxbot_updates'").get() as
+          | { seq: number }
+          | undefined;
+        if (!row)
+          db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('maxbot_updates', ?)").run(start);
+        else if (row.seq < start)
+          db.prepare("UPDATE sqlite_sequence SET seq = ? WHERE name = 'maxbot_updates'").run(start);
+      },
+    },
   ],
 };
