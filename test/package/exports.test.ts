@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { entries, pkg, root } from "./entries.js";
 
-const PLATFORMS = ["max", "maxim", "webqq", "vklive"];
+const PLATFORMS = ["max", "maxim", "webqq", "vklive", "maxbot"];
 
 describe("package exports", () => {
   it("has the root, core, sandbox and a client and an emulator entry per platform", () => {

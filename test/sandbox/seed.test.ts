@@ -304,5 +304,6 @@ describe("seed files via the CLI", () => {
     const notYaml = await cli(["sandbox", "--port", "0", "--json", "--memory", "--seed", "seed.txt"]);
     expect(await notYaml.exited).toBe(1);
     expect(notYaml.stderr()).toContain(".yaml/.yml");
-  });
+    // Five CLI starts one after another (each compiles through tsx): slow on a loaded 2-core machine.
+  }, 120_000);
 });
