@@ -39,6 +39,9 @@ export const entries: PackageEntry[] = Object.entries(pkg.exports).map(([subpath
 }));
 
 /** Entries a client user imports: everything but the emulators and the sandbox. */
+// The bot framework keeps its state in SQLite by default (DESIGN.md "Bot framework"), so
+// `switchboard/bot` may load better-sqlite3; the light entries are the clients and core.
 export const clientEntries = entries.filter(
-  (entry) => !entry.subpath.endsWith("/emulator") && entry.subpath !== "./sandbox",
+  (entry) =>
+    !entry.subpath.endsWith("/emulator") && entry.subpath !== "./sandbox" && entry.subpath !== "./bot",
 );
