@@ -9,7 +9,8 @@
  * restart needs to neither lose nor repeat an update). Pass `store: new MemoryBotStore()` for
  * throwaway bots and tests, or a file path.
  */
-import type { Adapter } from "../core/adapter.js";
+import type { Adapter, SendResult } from "../core/adapter.js";
+import { refKey } from "../core/model.js";
 import { type CommandPrefixes, prefixesFor } from "./commands.js";
 import { Composer } from "./composer.js";
 import { Context } from "./context.js";
@@ -29,6 +30,7 @@ import type {
 } from "./types.js";
 
 export const DEFAULT_STORE_FILE = ".switchboard/bot.db";
+const OWN_MESSAGES_KEPT = 10_000;
 
 export interface BotOptions {
   /** A BotStore, or a SQLite file path (":memory:" for none). Default: `.switchboard/bot.db`. */
@@ -64,6 +66,8 @@ export class Bot<C extends Context = Context> extends Composer<C> {
   #pipeline: Pipeline | undefined;
   #outbox: Outbox | undefined;
   #state: State = "new";
+  /** Messages our replies produced (refKey), newest last: their echoes are not handled. */
+  readonly #ownMessages = new Set<string>();
 
   constructor(options: BotOptions = {}) {
     super();
@@ -174,6 +178,11 @@ export class Bot<C extends Context = Context> extends Composer<C> {
    * to `bot.catch` and rethrown as BotError so the pipeline retries it (up to maxAttempts).
    */
   async handleUpdate(update: StoredUpdate, adapter: Adapter, effects: UpdateEffects): Promise<void> {
+    // Some platforms (VK Live) echo our own sends back as new messages; an echo bot would answer
+    // itself forever. A reply's ids are known before the next update of its chat runs (one chat's
+    // updates run in order), so its echo is recognised here.
+    const e = update.event;
+    if (e.type === "message.created" && this.#ownMessages.has(refKey(e.message.ref))) return;
     const ctx = new Context({
       update,
       adapter,
@@ -182,6 +191,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       outbox: this.#outbox,
       prefixes: prefixesFor(this.#options.prefixes, adapter.platform),
       botUsername: this.#options.usernames?.[update.account] ?? this.#options.usernames?.[adapter.platform],
+      onSent: (result) => this.#rememberOwn(result),
     }) as C;
     const ms = this.#timeoutMs();
     let timer: NodeJS.Timeout | undefined;
@@ -199,6 +209,15 @@ export class Bot<C extends Context = Context> extends Composer<C> {
     } finally {
       clearTimeout(timer);
       ctx.expire();
+    }
+  }
+
+  #rememberOwn(result: SendResult): void {
+    for (const id of result.ids) this.#ownMessages.add(refKey(id));
+    // Bounded: the oldest go first (a Set iterates in insertion order).
+    for (const old of this.#ownMessages) {
+      if (this.#ownMessages.size <= OWN_MESSAGES_KEPT) break;
+      this.#ownMessages.delete(old);
     }
   }
 

@@ -19,6 +19,8 @@ export interface ContextOptions {
   outbox?: Outbox;
   prefixes?: readonly string[];
   botUsername?: string;
+  /** Told the ids of every message a reply produced (Bot uses it to skip our own messages' echoes). */
+  onSent?: (result: SendResult) => void;
   /** Idempotency keys become `<update key>:<scope>:<op>:<n>` (derived contexts of conversations). */
   keyScope?: string;
 }
@@ -49,6 +51,7 @@ export class Context implements ComposerContext {
 
   readonly #outbox: Outbox | undefined;
   readonly #keyScope: string | undefined;
+  readonly #onSent: ((result: SendResult) => void) | undefined;
   readonly #counters = new Map<OutboxItem["op"], number>();
   #chat: Promise<Chat> | undefined;
   #expired = false;
@@ -60,6 +63,7 @@ export class Context implements ComposerContext {
     this.effects = options.effects;
     this.#outbox = options.outbox;
     this.#keyScope = options.keyScope;
+    this.#onSent = options.onSent;
     this.prefixes = options.prefixes;
     this.botUsername = options.botUsername;
   }
@@ -167,6 +171,7 @@ export class Context implements ComposerContext {
     const segments: Segment[] =
       typeof content === "string" ? [{ type: "text", text: content }] : [...content];
     const result = await this.#submit("send", segments, replyTo);
+    if (result) this.#onSent?.(result);
     return result ?? { ids: [] };
   }
 
@@ -214,6 +219,7 @@ export class Context implements ComposerContext {
       store: this.store,
       effects: this.effects,
       outbox: this.#outbox,
+      onSent: this.#onSent,
       prefixes: this.prefixes,
       botUsername: this.botUsername,
       keyScope: scope,

@@ -109,6 +109,9 @@ describe("Bot on four platforms at once", () => {
   it("a command in each platform's chat is answered in that chat", async () => {
     for (const p of PLATFORMS) await fixtures[p].peerSend(`/echo hello ${p}  `);
     for (const p of PLATFORMS) await expectReply(p, `echo(${p}): hello ${p}`);
+    // VK Live echoes our own sends as new messages: the bot does not handle its own replies.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(seen.filter((s) => s.text.startsWith("echo("))).toEqual([]);
     // The unified context: each update seen with its platform and the peer as the sender.
     for (const p of PLATFORMS) {
       const entry = seen.find((s) => s.platform === p && s.text === `/echo hello ${p}  `);
