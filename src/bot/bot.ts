@@ -89,8 +89,9 @@ export class Bot<C extends Context = Context> extends Composer<C> {
     if (this.#adapters.has(key)) throw new Error(`account ${key} added twice`);
     this.#adapters.set(key, adapter);
     if (this.#state === "running") {
+      this.#pipeline?.attach(adapter);
       void adapter.connect().then(
-        () => this.#pipeline?.attach(adapter),
+        () => {},
         (err: unknown) =>
           this.#report(new BotError(err, { updateKey: `${key}:connect`, platform: adapter.platform })),
       );
@@ -132,7 +133,6 @@ export class Bot<C extends Context = Context> extends Composer<C> {
 
   async #startParts(): Promise<void> {
     const o = this.#options;
-    await Promise.all([...this.#adapters.values()].map((a) => a.connect()));
     const outbox = createOutbox({ store: this.store, adapters: this.#adapters, limits: o.limits });
     const pipeline = createPipeline({
       store: this.store,
@@ -148,8 +148,11 @@ export class Bot<C extends Context = Context> extends Composer<C> {
     });
     this.#outbox = outbox;
     this.#pipeline = pipeline;
-    outbox.start();
+    // Listen before connecting: an event emitted during connect is admitted (durably), not lost;
+    // nothing is dispatched before pipeline.start().
     for (const adapter of this.#adapters.values()) pipeline.attach(adapter);
+    await Promise.all([...this.#adapters.values()].map((a) => a.connect()));
+    outbox.start();
     await pipeline.start();
   }
 

@@ -22,9 +22,11 @@ export {
   type ConversationFlavor,
   type ConversationFn,
   type ConversationOptions,
+  ConversationReplayError,
   ConversationStepLimit,
   ConversationTimeout,
   conversation,
+  MAX_CONVERSATION_STEPS,
   type WaitOptions,
 } from "./conversation.js";
 export { BotError, type BotErrorContext, type ErrorHandler, HandlerTimeoutError } from "./errors.js";
