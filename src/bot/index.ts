@@ -47,6 +47,7 @@ export {
   type SessionFlavor,
   type SessionKey,
   type SessionOptions,
+  SessionSchemaError,
   session,
 } from "./session.js";
 export { MemoryBotStore } from "./store/memory.js";
