@@ -14,8 +14,13 @@ import { listOf, type MaxChat, type MaxMessage, toMaxMessage } from "./types.js"
 /** What a delivered message looked like last: a change to any of these is delivered once. */
 interface SeenState {
   time: number;
-  /** `updateTime` plus a hash of the text: two edits in one ms still differ. */
-  edit: string;
+  /**
+   * The delivered version: `updateTime` (0 = never edited; -1 = not known, the next read is the
+   * baseline) and a hash of the text, so two edits in one ms still differ. Numbers, not a key
+   * string: thousands of these stay alive per chat, and strings would be old-generation garbage.
+   */
+  editTime: number;
+  editHash: number;
   /** Reaction counters in a canonical order ("" when none). */
   reactions: string;
   removed: boolean;
@@ -38,14 +43,20 @@ export type CatchUpChange =
       yourReaction?: string;
     };
 
-function hashText(text: string): string {
+function hashText(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return (h >>> 0).toString(36);
+  return h >>> 0;
 }
 
-function editKey(message: MaxMessage): string {
-  return `${message.updateTime ?? 0}:${hashText(message.text)}`;
+/** True when `state` already holds this version of the message. */
+function sameVersion(state: SeenState, message: MaxMessage): boolean {
+  return state.editTime === (message.updateTime ?? 0) && state.editHash === hashText(message.text);
+}
+
+function noteVersion(state: SeenState, message: MaxMessage): void {
+  state.editTime = message.updateTime ?? 0;
+  state.editHash = hashText(message.text);
 }
 
 /** Reads a `reactionInfo` (absent = none) in the shape of the 155 push. */
@@ -85,7 +96,13 @@ function stateOf(message: MaxMessage): SeenState {
     const r = reactionsOf(message.reactionInfo);
     reactions = reactionKey(r.counters, r.totalCount);
   }
-  return { time: message.time, edit: editKey(message), reactions, removed: message.status === "REMOVED" };
+  return {
+    time: message.time,
+    editTime: message.updateTime ?? 0,
+    editHash: hashText(message.text),
+    reactions,
+    removed: message.status === "REMOVED",
+  };
 }
 
 export class ChatTracker {
@@ -102,7 +119,7 @@ export class ChatTracker {
     const mark: ChatMark = { lastTime: since, seen: new Map() };
     this.chats.set(chatId, mark);
     if (typeof last === "string") {
-      mark.seen.set(last, { time: since, edit: "", reactions: "", removed: false });
+      mark.seen.set(last, { time: since, editTime: -1, editHash: 0, reactions: "", removed: false });
     } else if (last !== undefined) {
       mark.seen.set(last.id, stateOf(last));
     }
@@ -146,9 +163,8 @@ export class ChatTracker {
   noteEdit(message: MaxMessage): boolean {
     const state = this.chats.get(message.chatId)?.seen.get(message.id);
     if (!state) return true;
-    const key = editKey(message);
-    if (state.edit === key || state.removed) return false;
-    state.edit = key;
+    if (state.removed || sameVersion(state, message)) return false;
+    noteVersion(state, message);
     return true;
   }
 
@@ -191,17 +207,16 @@ export class ChatTracker {
       return [{ type: "messageDeleted" }];
     }
     const out: CatchUpChange[] = [];
-    const edit = editKey(message);
     const r = reactionsOf(message.reactionInfo);
     const key = reactionKey(r.counters, r.totalCount);
-    if (state.edit === "") {
+    if (state.editTime === -1) {
       // Known only by id (no state to compare with): this read is the baseline.
-      state.edit = edit;
+      noteVersion(state, message);
       state.reactions = key;
       return out;
     }
-    if (state.edit !== edit) {
-      state.edit = edit;
+    if (!sameVersion(state, message)) {
+      noteVersion(state, message);
       out.push({ type: "messageEdited", message });
     }
     if (state.reactions !== key) {

@@ -21,6 +21,9 @@ import {
 
 export type SendTarget = { chatId?: number; userId?: number };
 
+/** The empty elements / attaches of a plain send: only serialised, never changed, so one is shared. */
+const NONE: readonly never[] = Object.freeze([]);
+
 const SEND = maxRpc.sendMessage;
 const SEND_WHAT = `sendMessage (opcode ${SEND.opcode})`;
 
@@ -93,12 +96,20 @@ export async function sendOne(
     text: msg.text ?? "",
     cid: options.cid ?? newCid(),
     // A received element or attach sent on: its `extra` fields go back to the top level.
-    elements: msg.elements?.length ? msg.elements.map(toWire) : [],
-    attaches: msg.attaches?.length ? msg.attaches.map(toWire) : [],
+    elements: msg.elements?.length ? msg.elements.map(toWire) : NONE,
+    attaches: msg.attaches?.length ? msg.attaches.map(toWire) : NONE,
   };
   if (options.replyTo !== undefined) message.link = { type: "REPLY", messageId: options.replyTo };
   else if (msg.link) message.link = toWire(msg.link);
-  const payload = { ...target, message, notify: options.notify ?? true };
+  // Literals in the seed's field order instead of a spread of `target` (the generic copy per send).
+  const notify = options.notify ?? true;
+  const { chatId, userId } = target;
+  const payload =
+    userId === undefined
+      ? { chatId, message, notify }
+      : chatId === undefined
+        ? { userId, message, notify }
+        : { chatId, userId, message, notify };
   // The plain text send is checked by hand (what the schema would accept, nothing looser);
   // anything else goes through the request schema. Either way nothing is sent when it fails.
   if (!isPlainSend(payload))
