@@ -159,7 +159,9 @@ export interface OutboxOptions {
 
 export interface Outbox {
   /** Queues (durably) and resolves when sent; the same key twice resolves with the first result. */
-  submit(item: Omit<OutboxItem, "status" | "attempts" | "createdAt" | "dueAt">): Promise<SendResult | undefined>;
+  submit(
+    item: Omit<OutboxItem, "status" | "attempts" | "createdAt" | "dueAt">,
+  ): Promise<SendResult | undefined>;
   start(): void;
   /** Sends what is queued (up to `timeoutMs`), then stops. */
   drain(timeoutMs?: number): Promise<void>;
