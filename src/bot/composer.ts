@@ -25,12 +25,12 @@ export interface ComposerContext {
   readonly chat: Ref | undefined;
   readonly text: string | undefined;
   /** Command prefixes on this context's platform (default ["/"]). */
-  readonly prefixes?: readonly string[];
+  readonly prefixes?: readonly string[] | undefined;
   /** This account's username, when known: `/cmd@other` is then not ours. */
-  readonly botUsername?: string;
-  command?: string;
-  args?: string;
-  match?: RegExpMatchArray;
+  readonly botUsername?: string | undefined;
+  command?: string | undefined;
+  args?: string | undefined;
+  match?: RegExpMatchArray | undefined;
 }
 
 export type CommandContext<C> = C & QueryShapes["message:text"] & { command: string; args: string };

@@ -7,7 +7,7 @@ import type { PlatformName, Ref } from "../core/model.js";
 export interface BotErrorContext {
   updateKey: string;
   platform: PlatformName;
-  chat?: Ref;
+  chat?: Ref | undefined;
 }
 
 export class BotError<C extends BotErrorContext = BotErrorContext> extends Error {
