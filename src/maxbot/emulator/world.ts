@@ -108,7 +108,10 @@ export type WorldEvent =
   | { type: "bot.started"; chatId: number; userId: number; botId: number; payload: string | null }
   | { type: "bot.stopped"; chatId: number; userId: number; botId: number }
   | { type: "dialog.cleared"; chatId: number; userId: number; botId: number }
-  | { type: "dialog.removed"; chatId: number; userId: number; botId: number };
+  | { type: "dialog.removed"; chatId: number; userId: number; botId: number }
+  /** A user muted (until `mutedUntil`, ms; -1 = for ever) or unmuted their dialog with a bot (22 dontDisturbUntil). */
+  | { type: "dialog.muted"; chatId: number; userId: number; botId: number; mutedUntil: number }
+  | { type: "dialog.unmuted"; chatId: number; userId: number; botId: number };
 
 /**
  * A refusal in MAX's terms; the maxbot emulator turns it into a Bot API error body. The MAX side

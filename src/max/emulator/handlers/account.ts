@@ -4,6 +4,7 @@ import type { MaxConnection } from "../connection.js";
 import { type HandlerContext, handlers, type MaxEmulator, me } from "../context.js";
 import { badPayload, MaxProtocolError } from "../errors.js";
 import { checkPassword, type SessionRow, type UserRow } from "../store/users.js";
+import type { BotWorldEvent } from "../world-events.js";
 import { confirmRegistration, newLoginToken, profileOf } from "./auth.js";
 import { parseSettings, setHiddenPresence, settingsOf } from "./contacts.js";
 import { closeSessionSockets } from "./session.js";
@@ -26,6 +27,28 @@ const ChatSettingsPatch = z.record(
 const SettingsPatch = z
   .object({ user: UserSettingsPatch.optional(), chats: ChatSettingsPatch.optional() })
   .catchall(z.unknown());
+
+/** The dialog_(un)muted events a settings patch makes: dontDisturbUntil set or cleared on a dialog with a bot. */
+function dialogMutes(
+  emu: MaxEmulator,
+  userId: number,
+  chats: Record<string, Record<string, unknown>>,
+): BotWorldEvent[] {
+  if (!emu.events.active) return [];
+  const out: BotWorldEvent[] = [];
+  for (const [key, options] of Object.entries(chats)) {
+    if (!("dontDisturbUntil" in options)) continue;
+    const chatId = Number(key);
+    if (emu.repos.chats.kindOf(chatId) !== "DIALOG" || !emu.repos.chats.member(chatId, userId)) continue;
+    const botId = emu.repos.chats.memberIds(chatId).find((id) => id !== userId && emu.repos.users.isBot(id));
+    if (botId === undefined) continue;
+    const until = options.dontDisturbUntil;
+    if (typeof until === "number" && (until === -1 || until > emu.now())) {
+      out.push({ type: "dialog.muted", chatId, userId, botId, mutedUntil: until });
+    } else out.push({ type: "dialog.unmuted", chatId, userId, botId });
+  }
+  return out;
+}
 
 function currentUser(ctx: HandlerContext): UserRow {
   const user = ctx.emu.repos.users.byId(me(ctx));
@@ -143,7 +166,12 @@ export const accountHandlers = handlers({
         if (Object.keys(merged).length === 0) delete stored.chats[chatId];
         else stored.chats[chatId] = merged;
       }
-      emu.repos.users.setSettings(user.id, { user: stored.user, chats: stored.chats }, emu.now());
+      const mutes = dialogMutes(emu, user.id, patch.chats ?? {});
+      emu.db.transaction(() => {
+        emu.repos.users.setSettings(user.id, { user: stored.user, chats: stored.chats }, emu.now());
+        // Muting or unmuting a dialog with a bot is what the Bot API reports as dialog_(un)muted.
+        for (const m of mutes) emu.events.emit(m);
+      })();
       if (patch.user && "HIDDEN" in patch.user) setHiddenPresence(emu, user.id, patch.user.HIDDEN === true);
       const fresh = currentUser(ctx);
       return settingsOf(fresh);

@@ -250,8 +250,17 @@ export function routeEvent(input: RoutingInput, event: WorldEvent, now: number):
       if (event.payload !== null) body.payload = event.payload;
       return [simple(event.botId, "bot_started", now, body)];
     }
+    case "dialog.muted":
+      return [
+        simple(event.botId, "dialog_muted", now, {
+          chat_id: event.chatId,
+          user: userOf(world, event.userId),
+          muted_until: event.mutedUntil,
+        }),
+      ];
     case "bot.stopped":
     case "dialog.cleared":
+    case "dialog.unmuted":
     case "dialog.removed": {
       const updateType = event.type.replace(".", "_");
       return [
