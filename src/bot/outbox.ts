@@ -11,6 +11,9 @@
  * lost to a dropped connection or a timeout, or an item a crash left queued) first looks for its
  * own echo in the chat's history: the same plain text, after the item was created, by us.
  * What a stop or a crash leaves queued stays in the store for the next `start()`.
+ *
+ * Slightly over the ~500-line guide: the scheduler, its pauses and the echo check decide together
+ * whether an item may be sent again; the buckets and limits already live in limits.ts.
  */
 import type { Adapter, SendResult } from "../core/adapter.js";
 import {

@@ -8,6 +8,10 @@
  *
  * Memory stays bounded: each chat keeps at most `queueLimit` updates in memory; beyond that (and
  * after a restart) updates wait in the store and are read back in admission order.
+ *
+ * Slightly over the ~500-line guide: intake, per-chat scheduling, retry and catch-up share one
+ * state machine (which chat runs, what is in memory, what the store still holds); split, each part
+ * would reach into the others' state.
  */
 import type { Adapter, AdapterEvent } from "../core/adapter.js";
 import { backoffDelay } from "../core/backoff.js";
