@@ -40,9 +40,9 @@ it("1,000 messages with random poll and send failures are each delivered exactly
   const admin = h.emu.admin;
   const many = 1_000_000;
   admin.failPolls({ retcode: 102, probability: 0.1, times: many, qq: BOB });
-  admin.failPolls({ retcode: 103, probability: 0.05, times: many, qq: BOB });
-  admin.failPolls({ retcode: 120, probability: 0.05, times: many, qq: BOB });
-  admin.failPolls({ retcode: 116, probability: 0.05, times: many, qq: BOB });
+  admin.failPolls({ retcode: 103, probability: 0.1, times: many, qq: BOB });
+  admin.failPolls({ retcode: 120, probability: 0.1, times: many, qq: BOB });
+  admin.failPolls({ retcode: 116, probability: 0.1, times: many, qq: BOB });
   admin.failPolls({ drop: true, probability: 0.05, times: many, qq: BOB });
   admin.failPolls({ duplicate: true, probability: 0.2, times: many, qq: BOB });
   admin.failSends({ delivered: true, probability: 0.05, times: many, qq: ALICE });
@@ -80,5 +80,7 @@ it("1,000 messages with random poll and send failures are each delivered exactly
   expect(h.emu.admin.stats().messages).toBe(N);
   expect(errors).toEqual([]);
   // The faults really happened: relinks (103 / 120) and ptwebqq updates (116) changed the session.
-  expect(sessionChanges).toBeGreaterThan(3);
+  // A faster client needs fewer polls for the same 1,000 messages (~20 when batches are large), so
+  // the count is only required to be positive: at 30% per poll, none in 20 polls is 0.08%.
+  expect(sessionChanges).toBeGreaterThan(0);
 }, 60_000);
