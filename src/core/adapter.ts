@@ -43,6 +43,11 @@ export interface Adapter {
   /** Our account's name, the `account` of every Ref this adapter makes. */
   readonly account: string;
   readonly capabilities: AdapterCapabilities;
+  /**
+   * Our account's own user, as message authors are written (compare with `Message.author`);
+   * undefined until `connect()` has resolved.
+   */
+  readonly self: Ref | undefined;
 
   connect(options?: CallOptions): Promise<void>;
   /** Ends `events()` iterators and closes the client. Safe to call twice. */

@@ -77,6 +77,12 @@ export class MaxAdapter implements Adapter {
     );
   }
 
+  /** Our account's own user (as authors are written); known after connect(). */
+  get self(): Ref | undefined {
+    const id = this.client.userId;
+    return id === undefined ? undefined : this.convert.ref(id);
+  }
+
   private publish<K extends MaxEventName>(name: K, data: MaxEventMap[K]): void {
     for (const e of this.convert.events(name, data)) {
       this.stream.emit({ ...e, id: eventId(name, data, e) } as AdapterEvent);

@@ -71,6 +71,12 @@ export class MaxBotAdapter implements Adapter {
     return this.#client;
   }
 
+  /** Our account's own user (as authors are written); known after connect(). */
+  get self(): Ref | undefined {
+    const id = this.#client.me?.user_id;
+    return id === undefined ? undefined : ref("maxbot", this.account, id);
+  }
+
   /** The bot's user id (known after connect). */
   get userId(): number | undefined {
     return this.#client.me?.user_id;

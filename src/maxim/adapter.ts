@@ -87,6 +87,11 @@ export class MaxImAdapter implements Adapter {
     return this.#client;
   }
 
+  /** Our account's own user (as authors are written); known after connect(). */
+  get self(): Ref | undefined {
+    return this.#self === undefined ? undefined : ref("maxim", this.account, this.#self);
+  }
+
   /** The acting user's id (known after connect). */
   get userId(): number | undefined {
     return this.#self;

@@ -127,6 +127,11 @@ export class VkLiveAdapter implements Adapter {
     this.#sends = new IdempotentSends(options.idempotencyWindow);
   }
 
+  /** Our account's own user (as authors are written); known after connect(). */
+  get self(): Ref | undefined {
+    return this.#me === undefined ? undefined : ref("vklive", this.account, this.#me);
+  }
+
   get client(): VkLiveClient {
     return this.#client;
   }

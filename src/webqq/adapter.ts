@@ -123,6 +123,12 @@ export class WebQQAdapter implements Adapter {
     this.#sends = new IdempotentSends(options.idempotencyWindow);
   }
 
+  /** Our account's own user (its session uin, as authors are written); known after connect(). */
+  get self(): Ref | undefined {
+    const uin = this.#client.session?.uin;
+    return uin === undefined ? undefined : ref("webqq", this.account, uin);
+  }
+
   get client(): WebQQClient {
     return this.#client;
   }

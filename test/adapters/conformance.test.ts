@@ -122,6 +122,26 @@ describe.each(PLATFORMS)("Adapter contract: %s", (platform) => {
     expect(afterTexts).toContain(second);
   });
 
+  it("self is our own user: the author of what we send, never the peer", async () => {
+    const self = f.adapter.self;
+    expect(self, "self is known after connect()").toBeDefined();
+    expect(self?.platform).toBe(platform);
+    expect(self?.account).toBe(f.adapter.account);
+    expect(self?.id).not.toBe(f.peer.id);
+    const text = `from self ${platform} ${Date.now()}`;
+    if (f.adapter.capabilities.operations.history) {
+      await f.adapter.send(f.chat, text);
+      const mine = (await f.adapter.history(f.chat, { limit: 50 })).find((m) => textOf(m.content) === text);
+      expect(mine?.author).toEqual(self);
+    } else {
+      // No history here: the peer's message as it arrives is authored by the peer, not by us.
+      const pushed = nextEvent(f, created(f.chat, text));
+      await f.peerSend(text);
+      const e = await pushed;
+      expect(e.type === "message.created" && e.message.author.id).toBe(f.peer.id);
+    }
+  });
+
   it("the same idempotencyKey sends once, even when the two sends race", async () => {
     const key = `key-${platform}-${Date.now()}`;
     const text = `once only ${platform} ${Date.now()}`;
