@@ -61,6 +61,8 @@ export const Opcode = {
   /** Seed: GET_TYPING; PyMax's CHAT_DELETE `{chatId, lastEventTime, forAll}` shares the number. */
   GET_TYPING: 52,
   CHATS_LIST: 53,
+  /** PyMax CHAT_CLEAR `{chatId, lastEventTime, forAll}`: the history is cleared, the chat stays. */
+  CHAT_CLEAR: 54,
   CHAT_SETTINGS: 55,
   GET_INVITE_LINK: 56,
   JOIN_BY_LINK: 57,

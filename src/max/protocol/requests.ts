@@ -250,7 +250,10 @@ export const DeliveryReceiptPayload = z.looseObject({ chatId: NumericId, message
 export const ContactByPhonePayload = z.looseObject({ phone: z.string().min(1).max(32) });
 /** 272 FOLDERS_GET `{folderSync}` (PyMax get_folders). */
 export const FoldersGetPayload = z.looseObject({ folderSync: z.number().optional() });
-/** PyMax CHAT_DELETE on 52 (the seed's GET_TYPING number): told apart by these fields. */
+/**
+ * PyMax CHAT_DELETE on 52 (the seed's GET_TYPING number, told apart by these fields) and
+ * CHAT_CLEAR on 54, whose body is the same three fields.
+ */
 export const DeleteChatFields = z.looseObject({
   chatId: NumericId,
   lastEventTime: z.number().int().nonnegative().optional(),

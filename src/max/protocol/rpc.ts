@@ -179,6 +179,7 @@ export const maxRpc = defineRpc({
     request: Req.ChatsListPayload,
     response: Answer({ chats: list.optional(), marker: z.number().nullish() }),
   },
+  clearChat: { opcode: Opcode.CHAT_CLEAR, auth: "session", request: Req.DeleteChatFields, response: obj },
   chatSettings: {
     opcode: Opcode.CHAT_SETTINGS,
     auth: "session",

@@ -167,7 +167,7 @@ export const chatHandlers = handlers({
     handle: (ctx, payload) => {
       const userId = me(ctx);
       // PyMax's CHAT_DELETE shares 52: `{chatId, lastEventTime, forAll}`.
-      if ("lastEventTime" in payload || "forAll" in payload) return deleteChat(ctx, payload);
+      if ("lastEventTime" in payload || "forAll" in payload) return clearChat(ctx, payload, "delete");
       requireMember(ctx.emu, payload.chatId, userId);
       return { chatId: payload.chatId, typing: typingNow(ctx.emu, payload.chatId, userId) };
     },
@@ -194,6 +194,7 @@ export const chatHandlers = handlers({
       return out;
     },
   },
+  [Opcode.CHAT_CLEAR]: { handle: (ctx, payload) => clearChat(ctx, payload, "clear") },
   [Opcode.CHAT_SETTINGS]: {
     handle: (ctx, payload) => ({ chat: changeChatSettings(ctx.emu, me(ctx), payload, ctx.conn) }),
   },
@@ -289,13 +290,15 @@ export const chatHandlers = handlers({
 });
 
 /**
- * PyMax CHAT_DELETE: the chat's history up to `lastEventTime` (default: now) is cleared for the
- * caller, and with `forAll` in a dialog for the other side too (groups and channels: only their
- * owner may clear for all). The chat stays; it shows again when a new message arrives.
+ * PyMax CHAT_DELETE (52) and CHAT_CLEAR (54): the chat's history up to `lastEventTime` (default:
+ * now) is cleared for the caller, and with `forAll` in a dialog for the other side too (groups
+ * and channels: only their owner may clear for all). The chat stays in the list either way; it
+ * shows the next message that arrives. In a dialog with a bot, 52 is what the Bot API reports as
+ * `dialog_removed` and 54 as `dialog_cleared`, in the same transaction.
  */
-function deleteChat(ctx: HandlerContext, raw: unknown): Record<string, never> {
+function clearChat(ctx: HandlerContext, raw: unknown, kind: "delete" | "clear"): Record<string, never> {
   const parsed = DeleteChatFields.safeParse(raw);
-  if (!parsed.success) throw badPayload("CHAT_DELETE needs chatId, lastEventTime and forAll");
+  if (!parsed.success) throw badPayload("CHAT_DELETE / CHAT_CLEAR need chatId, lastEventTime and forAll");
   const { chatId, lastEventTime, forAll } = parsed.data;
   const { emu } = ctx;
   const userId = me(ctx);
@@ -309,10 +312,18 @@ function deleteChat(ctx: HandlerContext, raw: unknown): Record<string, never> {
       : undefined;
   emu.db.transaction(() => {
     for (const id of who) emu.repos.chats.clearHistoryBefore(chatId, id, until);
-    // Deleting a dialog with a bot is what the Bot API reports as dialog_removed.
     if (bot !== undefined && emu.events.active) {
-      emu.events.emit({ type: "dialog.removed", chatId, userId, botId: bot });
+      const type = kind === "clear" ? "dialog.cleared" : "dialog.removed";
+      emu.events.emit({ type, chatId, userId, botId: bot });
     }
   })();
+  if (kind === "clear") {
+    // Every session of each user whose history went (the caller's others too) gets the chat as
+    // that user now sees it (135, no lastMessage up to the cut), so open windows empty themselves.
+    for (const id of who) {
+      const member = emu.repos.chats.member(chatId, id);
+      if (member) emu.hub.emit([id], Opcode.CHAT_UPDATED, { chat: chatWire(emu, chat, member) }, ctx.conn);
+    }
+  }
   return {};
 }
