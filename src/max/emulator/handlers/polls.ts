@@ -3,12 +3,17 @@
  * vote_poll), answered with the poll's PollState `{total, result[{answerId, voteCount, votes,
  * rate, options}], voterPreviewIds}` (types/domain/attachments/poll.py). The poll's message keeps
  * the same state in its POLL attach, so history (49) and 71 show the votes too.
+ *
+ * The other members learn of a vote from a 128 with the message marked EDITED (and a new
+ * `updateTime`): no public client names a poll-update push (PyMax lists 306 GET_POLL_UPDATES as a
+ * request, never a push), and 128 EDITED is what every one of them reads as "this message
+ * changed". The voter's other sessions get it too; the voting connection has its answer.
  */
 import { ErrorCode, Opcode, PollFlag } from "../../protocol.js";
 import { handlers, me } from "../context.js";
 import { badPayload, MaxProtocolError } from "../errors.js";
 import type { PollVoteRow } from "../store/polls.js";
-import { requireMember } from "./chat-access.js";
+import { messageWire, requireMember } from "./chat-access.js";
 import { requireVisible } from "./message-ops.js";
 
 /** How many recent voters `voterPreviewIds` names. */
@@ -68,9 +73,13 @@ export const pollHandlers = handlers({
         throw new MaxProtocolError(ErrorCode.PROTO_STATE, "Already voted", "Вы уже проголосовали");
       }
       const anonymous = (settings & PollFlag.ANONYMOUS) !== 0;
+      const now = emu.now();
+      const chatId = membership.chat.id;
       const state = emu.repos.polls.vote(
-        { pollId: payload.pollId, userId, answerIds: chosen, messageId: row.id, now: emu.now() },
+        { pollId: payload.pollId, userId, answerIds: chosen, messageId: row.id, now },
         (votes) => {
+          // The chat moves too, so a client that was offline finds the change when it catches up.
+          emu.repos.chats.touch(chatId, now);
           const fresh = pollState(known, votes, anonymous);
           attaches[index] = {
             ...poll,
@@ -85,6 +94,16 @@ export const pollHandlers = handlers({
           return { attaches, result: fresh };
         },
       );
+      const fresh = emu.repos.messages.inChat(chatId, row.id);
+      if (fresh) {
+        const message = { ...messageWire(emu, fresh), status: "EDITED" };
+        emu.hub.emit(
+          emu.repos.chats.memberIds(chatId),
+          Opcode.NEW_MESSAGE,
+          { chatId, message, ttl: false },
+          ctx.conn,
+        );
+      }
       return { state };
     },
   },

@@ -9,8 +9,9 @@ export interface PollVoteRow {
 
 /**
  * Poll votes (`max_poll_votes`). The poll itself lives in its message's POLL attach; after a vote
- * the attach's counts and state are rewritten here too (only the attaches column: a vote is no
- * edit of the message), in the same transaction as the vote.
+ * the attach's counts and state are rewritten here too, in the same transaction as the vote. A
+ * vote is no edit (the status stays), but it moves the message's `updateTime`: that is the new
+ * version a client compares when it catches up after being offline.
  */
 export class PollsRepo {
   private readonly s;
@@ -25,7 +26,7 @@ export class PollsRepo {
       insert: db.prepare(
         "INSERT INTO max_poll_votes (poll_id, user_id, answer_id, time) VALUES (?, ?, ?, ?)",
       ),
-      setAttaches: db.prepare("UPDATE max_messages SET attaches = ? WHERE id = ?"),
+      setAttaches: db.prepare("UPDATE max_messages SET attaches = ?, update_time = ? WHERE id = ?"),
     };
   }
 
@@ -50,7 +51,7 @@ export class PollsRepo {
       for (const answerId of input.answerIds)
         this.s.insert.run(input.pollId, input.userId, answerId, input.now);
       const { attaches, result } = render(this.votes(input.pollId));
-      this.s.setAttaches.run(JSON.stringify(attaches), input.messageId);
+      this.s.setAttaches.run(JSON.stringify(attaches), input.now, input.messageId);
       return result;
     })();
   }
