@@ -94,6 +94,8 @@ export const Opcode = {
    * PyMax's two-factor settings flow, all on one track from 112: 107 validates a new password,
    * 108 a hint, 109 / 110 bind an email with a code, 113 checks the current password, 111 applies.
    */
+  /** The account's 2FA state `{enabled, hint, email}` (the apps' AUTH_2FA_DETAILS; PyMax lists it). */
+  AUTH_2FA_DETAILS: 104,
   AUTH_VALIDATE_PASSWORD: 107,
   AUTH_VALIDATE_HINT: 108,
   AUTH_VERIFY_EMAIL: 109,

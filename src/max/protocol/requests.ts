@@ -281,6 +281,8 @@ export const TwoFaPassword = z.string().min(1).max(256);
 export const TrackPasswordPayload = z.looseObject({ trackId: TrackId, password: z.string().max(256) });
 /** 108 AUTH_VALIDATE_HINT `{trackId, hint}`. */
 export const TrackHintPayload = z.looseObject({ trackId: TrackId, hint: z.string().max(100) });
+/** 104 AUTH_2FA_DETAILS: the apps send it after 112, with the track; a bare `{}` is read too. */
+export const TwoFaDetailsPayload = z.looseObject({ trackId: TrackId.optional() });
 /** 109 AUTH_VERIFY_EMAIL `{trackId, email}`. */
 export const TrackEmailPayload = z.looseObject({ trackId: TrackId, email: z.string().min(3).max(254) });
 /** 110 AUTH_CHECK_EMAIL `{trackId, verifyCode}`. */

@@ -31,7 +31,11 @@ const UploadSlot = Answer({ url: z.string().optional(), info: list.optional() })
 const DownloadUrl = Answer({ url: z.string().optional() });
 const Reactions = Answer({ reactionInfo: z.unknown().optional() });
 const Sessions = Answer({ sessions: list.optional() });
-const TwoFa = Answer({ enabled: z.boolean().optional(), hint: z.string().optional() });
+const TwoFa = Answer({
+  enabled: z.boolean().optional(),
+  hint: z.string().optional(),
+  email: z.string().optional(),
+});
 /** PyMax FolderUpdate: every field has a default on its side. */
 const FolderUpdate = Answer({
   folder: obj.optional(),
@@ -320,6 +324,12 @@ export const maxRpc = defineRpc({
     auth: "session",
     request: Req.CreateTrackPayload,
     response: Answer({ trackId: z.string().optional() }),
+  },
+  twoFaDetails: {
+    opcode: Opcode.AUTH_2FA_DETAILS,
+    auth: "session",
+    request: Req.TwoFaDetailsPayload,
+    response: TwoFa,
   },
   validatePassword: {
     opcode: Opcode.AUTH_VALIDATE_PASSWORD,

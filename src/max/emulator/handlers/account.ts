@@ -61,8 +61,14 @@ function currentUser(ctx: HandlerContext): UserRow {
   return user;
 }
 
-function twoFaState(user: UserRow): { enabled: boolean; hint: string } {
-  return { enabled: user.password_hash !== null, hint: user.password_hash ? (user.password_hint ?? "") : "" };
+/** The seed's 23 state `{enabled, hint}`, plus the recovery email when the account has one. */
+function twoFaState(user: UserRow): { enabled: boolean; hint: string; email?: string } {
+  const state: { enabled: boolean; hint: string; email?: string } = {
+    enabled: user.password_hash !== null,
+    hint: user.password_hash ? (user.password_hint ?? "") : "",
+  };
+  if (user.password_hash && user.email) state.email = user.email;
+  return state;
 }
 
 function requireCurrentPassword(user: UserRow, given: string | undefined): void {
@@ -206,7 +212,10 @@ export const accountHandlers = handlers({
         }
         case "REMOVE": {
           requireCurrentPassword(user, payload.currentPassword ?? payload.password);
-          emu.repos.users.setPassword(user.id, null, null, emu.now());
+          emu.db.transaction(() => {
+            emu.repos.users.setPassword(user.id, null, null, emu.now());
+            emu.repos.users.setEmail(user.id, null, emu.now());
+          })();
           return twoFaState(currentUser(ctx));
         }
       }

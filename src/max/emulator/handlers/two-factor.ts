@@ -4,6 +4,10 @@
  * name it: 107 validates a new password, 108 a hint, 109 / 110 bind an email with a code, 113
  * checks the current password, and 111 applies the change to the account. A track lives in
  * memory for a few minutes, like the login flows of auth.ts.
+ *
+ * The email a track confirmed becomes the account's recovery email when 111 applies it (with the
+ * EMAIL capability, alone or with a password), and goes with the password on REMOVE_2FA. 104
+ * AUTH_2FA_DETAILS shows it as the apps read it: `{enabled, hint, email}`.
  */
 import { randomInt, randomUUID } from "node:crypto";
 import { ErrorCode, Opcode, TwoFactorAction, TwoFaPassword } from "../../protocol.js";
@@ -106,6 +110,21 @@ function passwordToApply(track: TwoFaTrack, given: string | undefined): string {
   return given;
 }
 
+/** The address 109 / 110 confirmed on this track; refused when there is none. */
+function confirmedEmail(track: TwoFaTrack): string {
+  if (!track.email?.verified) throw badPayload("email is not confirmed on this track (109, 110)");
+  return track.email.address;
+}
+
+/** 104: what the apps show on the cloud-password screen. */
+export function twoFaDetails(user: UserRow): { enabled: boolean; hint?: string; email?: string } {
+  const enabled = user.password_hash !== null;
+  const out: { enabled: boolean; hint?: string; email?: string } = { enabled };
+  if (enabled && user.password_hint) out.hint = user.password_hint;
+  if (enabled && user.email) out.email = user.email;
+  return out;
+}
+
 function applyTwoFa(
   ctx: HandlerContext,
   track: TwoFaTrack,
@@ -117,7 +136,10 @@ function applyTwoFa(
   if (payload.remove2fa === true || caps.has(TwoFactorAction.REMOVE_2FA)) {
     if (!user.password_hash) throw notEnabled();
     if (!track.passwordChecked) throw wrongPassword();
-    emu.repos.users.setPassword(user.id, null, null, emu.now());
+    emu.db.transaction(() => {
+      emu.repos.users.setPassword(user.id, null, null, emu.now());
+      emu.repos.users.setEmail(user.id, null, emu.now());
+    })();
     return;
   }
   if (caps.has(TwoFactorAction.UPDATE_PASSWORD)) {
@@ -126,7 +148,11 @@ function applyTwoFa(
     const password = passwordToApply(track, payload.password);
     // change_password sends no hint: the account keeps the one it has unless the track set one.
     const hint = payload.hint ?? track.hint ?? user.password_hint;
-    emu.repos.users.setPassword(user.id, password, hint || null, emu.now());
+    const email = caps.has(TwoFactorAction.EMAIL) ? confirmedEmail(track) : undefined;
+    emu.db.transaction(() => {
+      emu.repos.users.setPassword(user.id, password, hint || null, emu.now());
+      if (email !== undefined) emu.repos.users.setEmail(user.id, email, emu.now());
+    })();
     return;
   }
   if (caps.has(TwoFactorAction.SET_PASSWORD)) {
@@ -144,10 +170,18 @@ function applyTwoFa(
       hint = payload.hint ?? track.hint ?? null;
       if (!hint) throw badPayload("hint is required with the HINT capability");
     }
-    if (caps.has(TwoFactorAction.EMAIL) && !track.email?.verified) {
-      throw badPayload("email is not confirmed on this track (109, 110)");
-    }
-    emu.repos.users.setPassword(user.id, password, hint, emu.now());
+    const email = caps.has(TwoFactorAction.EMAIL) ? confirmedEmail(track) : undefined;
+    emu.db.transaction(() => {
+      emu.repos.users.setPassword(user.id, password, hint, emu.now());
+      if (email !== undefined) emu.repos.users.setEmail(user.id, email, emu.now());
+    })();
+    return;
+  }
+  if (caps.has(TwoFactorAction.EMAIL)) {
+    // A new recovery email alone: the account's password was checked on this track (113).
+    if (!user.password_hash) throw notEnabled();
+    if (!track.passwordChecked) throw wrongPassword();
+    emu.repos.users.setEmail(user.id, confirmedEmail(track), emu.now());
     return;
   }
   throw badPayload("expectedCapabilities must name SET_PASSWORD, UPDATE_PASSWORD or REMOVE_2FA");
@@ -155,6 +189,12 @@ function applyTwoFa(
 
 export const twoFactorHandlers = handlers({
   [Opcode.AUTH_CREATE_TRACK]: { handle: (ctx) => openTrack(ctx) },
+  [Opcode.AUTH_2FA_DETAILS]: {
+    handle: (ctx, payload) => {
+      if (payload.trackId !== undefined) liveTrack(ctx, payload.trackId);
+      return twoFaDetails(currentUser(ctx));
+    },
+  },
   [Opcode.AUTH_VALIDATE_PASSWORD]: {
     handle: (ctx, payload) => {
       const track = liveTrack(ctx, payload.trackId);

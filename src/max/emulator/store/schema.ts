@@ -267,6 +267,14 @@ const pollVotes: Migration = {
   },
 };
 
+/** The email confirmed during 2FA setup (109 / 110, applied by 111), shown by 104. */
+const userEmail: Migration = {
+  id: "max:010-user-email",
+  up(db) {
+    db.exec("ALTER TABLE max_users ADD COLUMN email TEXT");
+  },
+};
+
 export const maxStoreModule: StoreModule = {
   platform: "max",
   migrations: [
@@ -279,5 +287,6 @@ export const maxStoreModule: StoreModule = {
     chatIcons,
     folders,
     pollVotes,
+    userEmail,
   ],
 };

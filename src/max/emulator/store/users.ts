@@ -19,6 +19,8 @@ export interface UserRow {
   updated_at: number;
   /** 1: a bot of the MAX Bot API (no phone, no login). */
   is_bot: number;
+  /** The 2FA recovery email (confirmed with a code), null when none. */
+  email: string | null;
 }
 
 export interface SessionRow {
@@ -86,6 +88,7 @@ export class UsersRepo {
       setPassword: db.prepare(
         "UPDATE max_users SET password_hash = ?, password_hint = ?, updated_at = ? WHERE id = ?",
       ),
+      setEmail: db.prepare("UPDATE max_users SET email = ?, updated_at = ? WHERE id = ?"),
       setSettings: db.prepare("UPDATE max_users SET settings = ?, updated_at = ? WHERE id = ?"),
       setHidden: db.prepare("UPDATE max_users SET hidden = ? WHERE id = ?"),
       setLastSeen: db.prepare("UPDATE max_users SET last_seen = ? WHERE id = ?"),
@@ -213,6 +216,10 @@ export class UsersRepo {
 
   setPassword(userId: number, password: string | null, hint: string | null, now: number): void {
     this.s.setPassword.run(password ? hashPassword(password) : null, hint, now, userId);
+  }
+
+  setEmail(userId: number, email: string | null, now: number): void {
+    this.s.setEmail.run(email, now, userId);
   }
 
   setSettings(userId: number, settings: Record<string, unknown>, now: number): void {
