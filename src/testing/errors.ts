@@ -30,7 +30,7 @@ export class BotTestKitError extends SwitchboardError {
 
 /** A message the user saw in the test chat, as listed by a NoReplyError. */
 export interface SeenMessage {
-  /** Who wrote it: `bot`, or the author's id as the user's platform shows it. */
+  /** Who wrote it: `bot`, `you` (the waiting user), or the author's id as the user's platform shows it. */
   from: string;
   text: string;
 }

@@ -100,6 +100,8 @@ export class TestUser {
   readonly #replies: Reply[] = [];
   readonly #unread: Reply[] = [];
   readonly #chatLog: SeenMessage[] = [];
+  /** Ids of this user's own messages (as their platform shows them). */
+  readonly #sentIds = new Set<string>();
   readonly #waiters: Waiter[] = [];
   #closed = false;
   #off: (() => void) | undefined;
@@ -165,9 +167,11 @@ export class TestUser {
     this.#seenIds.add(event.id);
     const text = visibleText(message.content);
     const fromBot = message.author.id === joined.botId;
-    this.#chatLog.push({ from: fromBot ? "bot" : message.author.id, text });
-    if (this.#chatLog.length > SEEN_IN_ERRORS) this.#chatLog.shift();
-    if (!fromBot) return;
+    if (!fromBot) {
+      if (!this.#sentIds.has(message.ref.id)) this.#log({ from: message.author.id, text });
+      return;
+    }
+    this.#log({ from: "bot", text });
     const reply: Reply = { ...message, text };
     this.#replies.push(reply);
     const waiter = this.#waiters.shift();
@@ -181,7 +185,22 @@ export class TestUser {
    */
   async send(content: string | readonly Segment[]): Promise<Ref[]> {
     const joined = this.#open();
-    return (await joined.adapter.send(joined.chat, content)).ids;
+    // Logged before the send resolves: the bot's answer may arrive first.
+    const entry: SeenMessage = {
+      from: "you",
+      text: typeof content === "string" ? content : visibleText(content),
+    };
+    this.#log(entry);
+    try {
+      const { ids } = await joined.adapter.send(joined.chat, content);
+      // Platforms that echo our own messages back (VK Live) must not log them twice.
+      for (const id of ids) this.#sentIds.add(id.id);
+      return ids;
+    } catch (err) {
+      const at = this.#chatLog.indexOf(entry);
+      if (at >= 0) this.#chatLog.splice(at, 1);
+      throw err;
+    }
   }
 
   /** The bot's next message in the chat not handed out yet (each reply once). */
@@ -269,6 +288,11 @@ export class TestUser {
     await this.#joined?.close();
   }
 
+  #log(entry: SeenMessage): void {
+    this.#chatLog.push(entry);
+    if (this.#chatLog.length > SEEN_IN_ERRORS) this.#chatLog.shift();
+  }
+
   #can(adapter: Adapter, operation: "react" | "edit" | "delete"): void {
     if (!adapter.capabilities.operations[operation]) throw new UnsupportedError(adapter.platform, operation);
   }
@@ -283,7 +307,10 @@ export class TestUser {
     const seen = [...this.#chatLog];
     const listed = seen.length
       ? seen
-          .map((m) => `  ${m.from === "bot" ? "bot" : `user ${m.from}`}: ${JSON.stringify(m.text)}`)
+          .map(
+            (m) =>
+              `  ${m.from === "bot" || m.from === "you" ? m.from : `user ${m.from}`}: ${JSON.stringify(m.text)}`,
+          )
           .join("\n")
       : "  (nothing)";
     return new NoReplyError(
