@@ -24,7 +24,7 @@ export class BotTestKitError extends SwitchboardError {
       details?: Record<string, unknown>;
     },
   ) {
-    super(message, { platform: options.platform ?? "sandbox", ...options });
+    super(message, { ...options, platform: options.platform ?? "sandbox" });
   }
 }
 

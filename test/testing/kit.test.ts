@@ -154,11 +154,29 @@ describe("BotTestKit on all five platforms (in-process sandbox)", () => {
   }, 20_000);
 });
 
+describe("BotTestKit on WebQQ, whose groups take no new members", () => {
+  it("users are made up front: a named seat keeps its nick; when none is left, a typed no_seat error", async () => {
+    const kit = await BotTestKit.start({ platforms: ["webqq"], webqqUsers: ["Hana"] });
+    try {
+      const hana = await kit.user("webqq", "Hana");
+      // The bot's account sees Hana under her QQ nick (read over the wire, before any Bot runs).
+      expect((await kit.account("webqq").getUser(hana.ref)).name).toBe("Hana");
+      const err = await rejection(kit.user("webqq", "Ivan"));
+      expect(err).toBeInstanceOf(BotTestKitError);
+      expect((err as BotTestKitError).code).toBe("no_seat");
+      expect((err as Error).message).toContain("pass webqqUsers");
+    } finally {
+      await kit.close();
+    }
+  }, 20_000);
+});
+
 describe("BotTestKit on a sandbox started separately (sandbox: URL)", () => {
   let sandbox: Sandbox;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ port: 0, maxSocketTls: false });
+    // As `npm start` runs it (the demo world), on random ports.
+    sandbox = await startSandbox({ port: 0, seed: "demo", maxSocketTls: false });
   }, 30_000);
 
   afterAll(async () => {
