@@ -84,11 +84,14 @@ afterAll(async () => {
 });
 
 describe("examples/", () => {
-  it("has the four client scripts this test runs", () => {
+  it("has the four client scripts this test runs and the three bots bot-examples.test.ts runs", () => {
     expect(readdirSync(examples).sort()).toEqual([
+      "bot-echo.ts",
       "max-echo.ts",
+      "max-faq.ts",
       "maxim-backend.ts",
       "vklive-chat-bot.ts",
+      "vklive-moderator.ts",
       "webqq-bot.ts",
     ]);
   });
