@@ -488,8 +488,14 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
     call.conn = conn;
     call.seq = seq;
     conn.pending.set(seq, call);
-    // A failed write closes the socket; the close handler rejects this call with the rest.
-    conn.wire.send(frame);
+    // A failed write closes the socket; the close handler rejects this call with the rest. A
+    // wire that refuses the frame outright fails just this call, as a rejection: callers hand
+    // this promise straight back (MaxEngine.invoke is not async), so nothing may throw here.
+    try {
+      conn.wire.send(frame);
+    } catch (err) {
+      this.#fail(call, asError(err));
+    }
   }
 
   #settle(call: Call): boolean {

@@ -38,15 +38,28 @@ export function errorFromPayload(opcode: number, payload: unknown): SwitchboardE
   return new ApiError(message, { platform: "max", code, details, retryable: RETRYABLE.has(code) });
 }
 
+/** `{"ver":11,"cmd":0,"seq":` — the fixed head of every request. */
+const REQUEST_HEAD = `{"ver":${JSON.stringify(PROTOCOL_VERSION)},"cmd":${JSON.stringify(Cmd.REQUEST)},"seq":`;
+
 export const maxCodec: RpcCodec<number, MaxPush> = {
+  /**
+   * The same text JSON.stringify makes of `{ver, cmd, seq, opcode, payload}`, with only the
+   * payload serialised: the envelope object is neither built nor walked per request.
+   */
   encode({ seq, method, payload }) {
-    return JSON.stringify({
-      ver: PROTOCOL_VERSION,
-      cmd: Cmd.REQUEST,
-      seq,
-      opcode: method,
-      payload: payload ?? {},
-    });
+    const body: string | undefined = JSON.stringify(payload ?? {});
+    // Anything else (an opcode that is not a finite number, a payload JSON cannot represent)
+    // takes the generic path, so the text stays exactly what stringify makes of the envelope.
+    if (body === undefined || !Number.isFinite(method) || !Number.isSafeInteger(seq)) {
+      return JSON.stringify({
+        ver: PROTOCOL_VERSION,
+        cmd: Cmd.REQUEST,
+        seq,
+        opcode: method,
+        payload: payload ?? {},
+      });
+    }
+    return `${REQUEST_HEAD}${seq},"opcode":${method},"payload":${body}}`;
   },
   decode(frame): RpcFrame<MaxPush> {
     const raw: unknown = JSON.parse(typeof frame === "string" ? frame : Buffer.from(frame).toString("utf8"));

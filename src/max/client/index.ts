@@ -150,8 +150,9 @@ export class MaxClient implements PlatformClient<MaxEventMap> {
    * Errors: ApiError / AuthError / RateLimitError (server said no), TimeoutError,
    * TransportError (connection dropped while waiting), AbortError.
    */
-  async invoke<T = unknown>(opcode: number, payload: unknown = {}, options: CallOptions = {}): Promise<T> {
-    return (await this.e.invoke(opcode, payload, options)) as T;
+  invoke<T = unknown>(opcode: number, payload: unknown = {}, options: CallOptions = {}): Promise<T> {
+    // The engine's promise as is: an async wrapper here would add a hop per call.
+    return this.e.invoke(opcode, payload, options) as Promise<T>;
   }
 
   // ── auth ──────────────────────────────────────────────────────────────────
