@@ -21,6 +21,7 @@ import { authHandlers } from "./handlers/auth.js";
 import { botHandlers } from "./handlers/bots.js";
 import { chatHandlers } from "./handlers/chats.js";
 import { contactHandlers } from "./handlers/contacts.js";
+import { fireDueMessages } from "./handlers/delayed.js";
 import { extraHandlers } from "./handlers/extras.js";
 import { fileHandlers } from "./handlers/files.js";
 import { folderHandlers } from "./handlers/folders.js";
@@ -36,6 +37,8 @@ import { IdAllocator } from "./store/ids.js";
 import { createRepos } from "./store/index.js";
 import { WorldEvents } from "./world-events.js";
 
+/** How often held (scheduled) messages are checked for their time. */
+const DELAYED_CHECK_MS = 1_000;
 export interface MaxEmulatorOptions {
   db: Database;
   dataDir: string;
@@ -88,6 +91,7 @@ export class MaxEmulatorServer implements EmulatorInstance {
   private readonly wss: WebSocketServer;
   private readonly dispatcher: Dispatcher;
   private idleTimer: NodeJS.Timeout | undefined;
+  private delayedTimer: NodeJS.Timeout | undefined;
   private nextConnId = 1;
   private baseUrl = "http://127.0.0.1:0";
   private readonly origins: Set<string>;
@@ -239,6 +243,11 @@ export class MaxEmulatorServer implements EmulatorInstance {
     const sweep = Math.min(5_000, Math.max(50, Math.floor(this.emu.config.idleTimeoutMs / 4)));
     this.idleTimer = setInterval(() => this.closeIdle(), sweep);
     this.idleTimer.unref();
+    // Scheduled messages: whatever came due while the emulator was stopped goes out now, the
+    // rest within a second of their time (by the emulator's clock, so tests move it on).
+    this.deliverDueMessages();
+    this.delayedTimer = setInterval(() => this.deliverDueMessages(), DELAYED_CHECK_MS);
+    this.delayedTimer.unref();
     if (this.socketPort !== undefined) await this.listenSocket(this.socketPort, host, shownHost);
     return `ws://${shownHost}:${address.port}/websocket`;
   }
@@ -274,8 +283,20 @@ export class MaxEmulatorServer implements EmulatorInstance {
     }
   }
 
+  /** Delivers the scheduled messages whose time has come; returns how many went out. */
+  deliverDueMessages(): number {
+    try {
+      return fireDueMessages(this.emu);
+    } catch (err) {
+      // A failed write is retried on the next check (the held row is still there).
+      this.emu.log.error({ err }, "max: delivering scheduled messages failed");
+      return 0;
+    }
+  }
+
   async close(): Promise<void> {
     if (this.idleTimer) clearInterval(this.idleTimer);
+    if (this.delayedTimer) clearInterval(this.delayedTimer);
     for (const conn of this.emu.hub.connections()) conn.close(1001, "server shutting down");
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();

@@ -118,6 +118,11 @@ export const Opcode = {
   /** PyMax NOTIF_CALLBACK_ANSWER: a bot's answer to a pressed button (its notification text). */
   CALLBACK_ANSWER: 143,
   UPLOAD_COMPLETE: 136,
+  /**
+   * A change of the user's own scheduled messages `{chatId, updateTypeId, message | messageIds,
+   * lastDelayedUpdateTime}` (PyMax NOTIF_MSG_DELAYED; see DelayedUpdateType).
+   */
+  NOTIF_MSG_DELAYED: 154,
   REACTIONS_CHANGED: 155,
   REACTION: 178,
   REACTION_REMOVE: 179,
@@ -138,6 +143,13 @@ export const Opcode = {
   SEND_VOTE: 304,
 } as const;
 export type OpcodeName = keyof typeof Opcode;
+
+/**
+ * `updateTypeId` of the 154 push, the numbers a public client's parser reads: 1 a scheduled
+ * message was edited (`message`), 3 scheduled messages fired (`messageIds`). The numbers of
+ * "scheduled" and "cancelled" are not public, so those changes are not pushed.
+ */
+export const DelayedUpdateType = { EDITED: 1, FIRE_SUCCESS: 3 } as const;
 export type OpcodeValue = (typeof Opcode)[OpcodeName];
 
 const opcodeNames = new Map<number, OpcodeName>(

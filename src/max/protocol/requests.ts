@@ -92,8 +92,19 @@ export const SetPresencePayload = z.looseObject({
   hidden: z.boolean().optional(),
 });
 export const GetChatsPayload = z.looseObject({ chatIds: z.array(NumericId).max(1000) });
+/** `itemType` of 49 and 66: REGULAR (the default) or DELAYED (the caller's scheduled messages). */
+export const ItemType = z.enum(["REGULAR", "DELAYED"]);
+/**
+ * A scheduled message's `delayedAttributes` (64 inside `message`, 67 at the top level):
+ * `timeToFire` in ms, `notifySender` (the apps and PyMax ports send it).
+ */
+export const DelayedAttributes = z.looseObject({
+  timeToFire: z.number().int().nonnegative(),
+  notifySender: z.boolean().optional(),
+});
 export const GetChatPayload = z.looseObject({
   chatId: NumericId,
+  itemType: ItemType.optional(),
   /** A time in ms; vkmax-node types it as a string, so digit strings are read as numbers. */
   from: z.union([z.number().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
   forward: z.number().int().nonnegative().max(1000).default(0),
@@ -155,6 +166,7 @@ export const OutgoingMessage = z.looseObject({
     .max(100)
     .default([]),
   link: keepIfNull(z.looseObject({ type: z.string() })),
+  delayedAttributes: keepIfNull(DelayedAttributes),
 });
 export const SendMessagePayload = z.looseObject({
   chatId: NumericId.optional(),
@@ -171,6 +183,7 @@ export const DeleteMessagePayload = z.looseObject({
   chatId: NumericId,
   messageIds: z.array(MessageId).min(1).max(100),
   forMe: z.boolean().default(false),
+  itemType: ItemType.optional(),
 });
 export const EditMessagePayload = z.looseObject({
   chatId: NumericId,
@@ -188,6 +201,7 @@ export const EditMessagePayload = z.looseObject({
     .array(z.looseObject({ _type: z.string() }))
     .max(100)
     .optional(),
+  delayedAttributes: keepIfNull(DelayedAttributes),
 });
 export const ChatIdPayload = z.looseObject({ chatId: NumericId });
 export const GetMessagesPayload = z.looseObject({

@@ -159,8 +159,9 @@ export function chatWire(
     created: chat.created_at,
     modified: chat.modified_at,
     lastEventTime: chat.last_event_time,
-    // No delayed (scheduled) messages here: the service sends 0 then, and PyMax's Dialog parser
-    // reads both unconditionally (a dialog without them is dropped from its list).
+    // PyMax's Dialog parser reads both unconditionally (a dialog without them is dropped from its
+    // list). The emulator keeps no per-chat mark of scheduled messages (49 DELAYED lists them,
+    // 154 carries lastDelayedUpdateTime), so these stay 0, what the service sends without any.
     lastFireDelayedErrorTime: 0,
     lastDelayedUpdateTime: 0,
     participantsCount: chats.countMembers(chat.id),

@@ -24,6 +24,7 @@ import {
   newInviteHash,
   PUBLIC_NAME,
 } from "./chat-ops.js";
+import { listDelayed } from "./delayed.js";
 
 export * from "./chat-access.js";
 export * from "./chat-messages.js";
@@ -106,7 +107,10 @@ export const chatHandlers = handlers({
       const { emu } = ctx;
       const m = requireMember(emu, payload.chatId, me(ctx));
       const out: Record<string, unknown> = {};
-      if (payload.getMessages) {
+      if (payload.itemType === "DELAYED") {
+        // The caller's scheduled messages of the chat (all of them: there are at most 1,000).
+        out.messages = listDelayed(emu, m);
+      } else if (payload.getMessages) {
         const v = viewerOf(m.member);
         const from = payload.from ?? Number.MAX_SAFE_INTEGER;
         const rows = emu.repos.messages.history(m.chat.id, v, from, payload.backward, payload.forward);

@@ -78,7 +78,7 @@ export const messageNotFound = () =>
   new MaxProtocolError(ErrorCode.MESSAGE_NOT_FOUND, "Message not found", "Сообщение не найдено");
 export const attachInvalid = (why: string) =>
   new MaxProtocolError(ErrorCode.ATTACH_INVALID, why, "Вложение недоступно");
-const messageEmpty = () =>
+export const messageEmpty = () =>
   new MaxProtocolError(ErrorCode.MESSAGE_EMPTY, "Message is empty", "Пустое сообщение");
 
 /** Text length in characters (code points), as the service counts them. */

@@ -18,6 +18,7 @@ import {
   storeMessageBatched,
   viewerOf,
 } from "./chats.js";
+import { cancelDelayed, editDelayed, holdMessage } from "./delayed.js";
 import { deleteMessages, editMessage, prepareSend, requireVisible } from "./message-ops.js";
 
 const attachInvalid = (why: string) =>
@@ -114,6 +115,7 @@ export const messageHandlers = handlers({
         }
         return createFromControl(ctx, control, msg.cid);
       }
+      if (msg.delayedAttributes) return holdMessage(ctx, payload, msg.delayedAttributes);
       const { target, input, peer } = prepareSend(emu, userId, payload.chatId, payload.userId, msg);
       let targetChatId: number;
       let created = false;
@@ -150,6 +152,9 @@ export const messageHandlers = handlers({
   },
   [Opcode.DELETE_MESSAGE]: {
     handle: (ctx, payload) => {
+      if (payload.itemType === "DELAYED") {
+        return { messageIds: cancelDelayed(ctx, payload.chatId, payload.messageIds) };
+      }
       deleteMessages(ctx.emu, me(ctx), payload.chatId, payload.messageIds, payload.forMe, ctx.conn);
       return {};
     },
@@ -161,6 +166,8 @@ export const messageHandlers = handlers({
         elements: payload.elements,
         attaches: payload.attaches ?? payload.attachments,
       };
+      const held = editDelayed(ctx, { ...payload, ...edit });
+      if (held) return { message: held };
       return { message: editMessage(ctx.emu, me(ctx), payload.chatId, payload.messageId, edit, ctx.conn) };
     },
   },

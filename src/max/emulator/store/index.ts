@@ -2,6 +2,7 @@ import type { Database } from "../../../core/storage.js";
 import { BotsRepo } from "./bots.js";
 import { ChatsRepo } from "./chats.js";
 import { ContactsRepo } from "./contacts.js";
+import { DelayedRepo } from "./delayed.js";
 import { FilesRepo } from "./files.js";
 import { FoldersRepo } from "./folders.js";
 import { MessagesRepo } from "./messages.js";
@@ -18,6 +19,7 @@ export interface Repos {
   bots: BotsRepo;
   folders: FoldersRepo;
   polls: PollsRepo;
+  delayed: DelayedRepo;
 }
 
 export function createRepos(db: Database): Repos {
@@ -30,5 +32,6 @@ export function createRepos(db: Database): Repos {
     bots: new BotsRepo(db),
     folders: new FoldersRepo(db),
     polls: new PollsRepo(db),
+    delayed: new DelayedRepo(db),
   };
 }

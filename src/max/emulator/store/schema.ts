@@ -275,6 +275,34 @@ const userEmail: Migration = {
   },
 };
 
+/**
+ * Scheduled messages (64 with `delayedAttributes`): held here, visible only to their sender
+ * (49 DELAYED), until `fire_at`, when they are moved into max_messages in one transaction.
+ */
+const delayedMessages: Migration = {
+  id: "max:011-delayed-messages",
+  up(db) {
+    db.exec(`
+      CREATE TABLE max_delayed_messages (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        sender_id INTEGER NOT NULL,
+        cid INTEGER,
+        text TEXT NOT NULL,
+        elements TEXT NOT NULL DEFAULT '[]',
+        attaches TEXT NOT NULL DEFAULT '[]',
+        link TEXT,
+        notify_sender INTEGER NOT NULL DEFAULT 0,
+        fire_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        update_time INTEGER NOT NULL
+      );
+      CREATE INDEX max_delayed_due ON max_delayed_messages (fire_at, id);
+      CREATE INDEX max_delayed_by_sender ON max_delayed_messages (chat_id, sender_id, fire_at);
+    `);
+  },
+};
+
 export const maxStoreModule: StoreModule = {
   platform: "max",
   migrations: [
@@ -288,5 +316,6 @@ export const maxStoreModule: StoreModule = {
     folders,
     pollVotes,
     userEmail,
+    delayedMessages,
   ],
 };
