@@ -48,6 +48,8 @@ function echoBot(kit: BotTestKit, prefix: string, seen: Seen[]): Bot {
   bot.command("echo", (ctx) => ctx.reply(`${prefix}${ctx.args}`));
   bot.command("whoami", (ctx) => ctx.reply(ctx.from?.id ?? "nobody"));
   bot.on("edited", (ctx) => ctx.reply(`edited: ${ctx.text}`));
+  bot.on("reaction", (ctx) => ctx.reply(`reaction: ${ctx.event.reaction}`));
+  bot.on("deleted", (ctx) => ctx.reply("deleted"));
   return bot;
 }
 
@@ -124,12 +126,17 @@ describe("BotTestKit on all five platforms (in-process sandbox)", () => {
     }
   }, 30_000);
 
-  it("edit where the platform has it; a typed UnsupportedError where it has not", async () => {
+  it("edit, react and delete where the platform has them; a typed UnsupportedError where not", async () => {
     const dora = await kit.user("max", "Dora");
     const [sent] = await dora.send("/echo before");
-    await dora.expectReply("before");
+    const before = await dora.nextReply();
+    expect(before.text).toBe("before");
     await dora.edit(sent as Ref, "/echo after");
     await dora.expectReply("edited: /echo after");
+    await dora.react(before.ref, "👍");
+    await dora.expectReply("reaction: 👍");
+    await dora.delete(sent as Ref);
+    await dora.expectReply("deleted");
 
     const evan = await kit.user("webqq", "Evan");
     const [qqSent] = await evan.send("plain words");
@@ -242,8 +249,10 @@ describe("BotTestKit.close()", () => {
     const killer = setTimeout(() => child.kill("SIGKILL"), 50_000);
     const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
     clearTimeout(killer);
-    expect(errText).toBe("");
-    expect(code).toBe(0);
-    expect(out.trim().split("\n")).toEqual([...KIT_PLATFORMS.map((p) => `${p}: from ${p}`), "closed"]);
+    // One comparison, with the child's stderr in the failure message, so a failure says why.
+    expect({ code, lines: out.trim().split("\n") }, `child stderr: ${errText.slice(-3000)}`).toEqual({
+      code: 0,
+      lines: [...KIT_PLATFORMS.map((p) => `${p}: from ${p}`), "closed"],
+    });
   }, 60_000);
 });
