@@ -1,7 +1,8 @@
 /**
  * The update pipeline: adapter events → durable inbox → handlers, in order per chat and
- * concurrently across chats. An event is admitted to the store synchronously inside the adapter's
- * listener (so before the adapter commits its platform offset); a handler's state changes
+ * concurrently across chats. The events of one adapter emit run are admitted to the store in one
+ * transaction, in a microtask right after the listener returns (so before the adapter, which
+ * awaits before committing its platform offset, moves on); a handler's state changes
  * (`effects.onCommit`) are applied in the one transaction that marks the update done and moves the
  * chat's catch-up cursor. A crash between the two re-runs the handler (at least once) but never
  * applies its state twice (exactly once).
@@ -9,7 +10,10 @@
  * Memory stays bounded: each chat keeps at most `queueLimit` updates in memory; beyond that (and
  * after a restart) updates wait in the store and are read back in admission order.
  *
- * Slightly over the ~500-line guide: intake, per-chat scheduling, retry and catch-up share one
+ * Store writes of one event-loop turn (handler starts, completions with their state changes, the
+ * next start of the same chat) share one transaction: one disk sync serves many updates.
+ *
+ * Over the ~500-line guide: intake, per-chat scheduling, group commit, retry and catch-up share one
  * state machine (which chat runs, what is in memory, what the store still holds); split, each part
  * would reach into the others' state.
  */
@@ -116,12 +120,20 @@ class Effects implements UpdateEffects {
   }
 }
 
+interface BatchedWrite {
+  write: () => void;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
 interface Lane {
   key: string;
   queue: StoredUpdate[];
   running: boolean;
   /** Waiting for a retry delay. */
   timer?: NodeJS.Timeout;
+  /** The next update's start, counted in the commit that completed the one before it. */
+  started?: { key: string; attempt: number };
 }
 
 export function createPipeline(options: CreatePipelineOptions): Pipeline {
@@ -154,6 +166,10 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
   /** Bumped by stop(): a run of an older generation (outlived stop's wait) never commits. */
   let generation = 0;
   const liveEffects = new Set<Effects>();
+  /** Events waiting for the admission transaction (this microtask). */
+  let admitting: Omit<StoredUpdate, "seq" | "attempts">[] = [];
+  /** Writes waiting for the next group commit (this turn). */
+  const batched: BatchedWrite[] = [];
 
   const report = (error: unknown, info?: PipelineErrorInfo): void => {
     try {
@@ -178,20 +194,83 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
     schedule(lane);
   }
 
-  /** Admits one event (durable on return) and queues it in memory when order allows. */
+  /**
+   * Admits one event: the events an adapter emits in one synchronous run (one socket read) are
+   * stored in ONE transaction, in a microtask right after its listener returns — so durable before
+   * any code that awaits after emitting (where every adapter commits its platform offset).
+   */
   function admitEvent(adapter: Adapter, event: AdapterEvent): void {
     if (event.type === "connection.state") return; // local, not a platform update (ids restart per process)
-    const update = {
+    if (admitting.length === 0) queueMicrotask(admitBatch);
+    admitting.push({
       key: updateKeyOf(adapter, event),
       chatKey: chatKeyOf(adapter, event),
       account: accountKeyOf(adapter),
       event,
       receivedAt: Date.now(),
-    };
-    if (!store.admit(update)) return;
+    });
+  }
+
+  function admitBatch(): void {
+    const batch = admitting;
+    admitting = [];
+    let admitted = 0;
+    try {
+      store.transaction(() => {
+        for (const update of batch) if (store.admit(update)) admitted++;
+      });
+    } catch (err) {
+      report(err);
+      return;
+    }
+    if (admitted === 0) {
+      checkIdle();
+      return;
+    }
     // Queued through a store read-back (batched per tick), which keeps admission order per chat.
     backlog = true;
     scheduleRefill();
+  }
+
+  /**
+   * Group commit: store writes asked for in one event-loop turn (handler starts, completions with
+   * their state changes, across chats) go in one transaction, so one disk sync serves them all.
+   * When one throws (a commit conflict), the batch rolls back: that one fails (its writes ran
+   * once, as alone), the others run again (store writes, rolled back: safe to repeat).
+   */
+  function inBatch(write: () => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (batched.length === 0) setImmediate(() => commitBatch(batched.splice(0)));
+      batched.push({ write, resolve, reject });
+    });
+  }
+
+  function commitBatch(batch: readonly BatchedWrite[]): void {
+    let failed: BatchedWrite | undefined;
+    let failure: unknown;
+    try {
+      store.transaction(() => {
+        for (const job of batch) {
+          failed = job;
+          job.write();
+        }
+        failed = undefined;
+      });
+    } catch (err) {
+      failure = err;
+    }
+    if (failure === undefined) {
+      for (const job of batch) job.resolve();
+      return;
+    }
+    if (failed === undefined || batch.length === 1) {
+      // The commit itself failed (the disk, a lock): nothing was written.
+      for (const job of batch) job.reject(failure);
+      return;
+    }
+    failed.reject(failure);
+    const rest = batch.filter((job) => job !== failed);
+    if (rest.length > 0) commitBatch(rest);
   }
 
   function scheduleRefill(): void {
@@ -271,12 +350,21 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
       backlog = true;
       return;
     }
-    let attempt: number;
-    try {
-      attempt = store.started(update.key);
-    } catch (err) {
-      report(err);
-      return retryLater(lane, 1);
+    let attempt = 0;
+    const myGeneration = generation;
+    const prestarted = lane.started;
+    lane.started = undefined;
+    if (prestarted?.key === update.key) attempt = prestarted.attempt;
+    else {
+      try {
+        await inBatch(() => {
+          attempt = store.started(update.key);
+        });
+      } catch (err) {
+        report(err);
+        return retryLater(lane, 1);
+      }
+      if (myGeneration !== generation) return; // stopped meanwhile: the update stays pending
     }
     const current = { ...update, attempts: attempt };
     if (attempt > maxAttempts) {
@@ -292,7 +380,6 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
     }
     let error: unknown;
     let timedOut = false;
-    const myGeneration = generation;
     for (let rerun = 0; ; rerun++) {
       const effects = new Effects();
       liveEffects.add(effects);
@@ -301,7 +388,24 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
       if (myGeneration !== generation) return; // stopped meanwhile: the update stays pending
       if (outcome.ok) {
         try {
-          finish(lane, current, effects.writes);
+          let committed = false;
+          let next: Lane["started"];
+          await inBatch(() => {
+            // A run that outlived stop() never commits: its update stays pending.
+            if (myGeneration !== generation) return;
+            completeWith(current, effects.writes);
+            committed = true;
+            // The chat's next update is started in the same commit: one disk sync, not two.
+            const following = lane.queue[1];
+            next =
+              following && running
+                ? { key: following.key, attempt: store.started(following.key) }
+                : undefined;
+          });
+          if (committed) {
+            dequeue(lane, current);
+            lane.started = next;
+          }
           return;
         } catch (err) {
           if (isCommitConflict(err) && rerun < MAX_CONFLICT_RERUNS && running) continue;
@@ -329,12 +433,18 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
 
   /** Marks the update done with its state changes and the chat's cursor, in one transaction. */
   function finish(lane: Lane, update: StoredUpdate, writes: readonly (() => void)[]): void {
-    store.transaction(() => {
-      for (const write of writes) write();
-      store.complete(update.key);
-      const cursor = cursorOf(update.event);
-      if (cursor) store.setCursor(update.chatKey, cursor);
-    });
+    store.transaction(() => completeWith(update, writes));
+    dequeue(lane, update);
+  }
+
+  function completeWith(update: StoredUpdate, writes: readonly (() => void)[]): void {
+    for (const write of writes) write();
+    store.complete(update.key);
+    const cursor = cursorOf(update.event);
+    if (cursor) store.setCursor(update.chatKey, cursor);
+  }
+
+  function dequeue(lane: Lane, update: StoredUpdate): void {
     lane.queue.shift();
     known.delete(update.key);
   }
@@ -414,6 +524,7 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
 
   function checkIdle(): void {
     if (!running || starting || active > 0 || known.size > 0 || backlog || refillScheduled) return;
+    if (admitting.length > 0) return;
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const resolve of waiters) resolve();
