@@ -15,6 +15,7 @@
 import {
   Bot,
   type Context,
+  type Conversation,
   type ConversationFlavor,
   ConversationTimeout,
   conversation,
@@ -85,21 +86,26 @@ bot.use(async (ctx, next) => {
   await next();
 });
 
+/** The user's next message; undefined (after a note) when it came later than FAQ_TIMEOUT_S. */
+async function nextAnswer(conv: Conversation<Ctx>, asker: Ctx): Promise<Ctx | undefined> {
+  try {
+    return await conv.wait({ timeoutMs });
+  } catch (err) {
+    if (!(err instanceof ConversationTimeout)) throw err;
+    await asker.reply("That took a while, so I stopped waiting. Write /faq to start again.");
+    done("faq timed out");
+    return undefined;
+  }
+}
+
 // The conversation: replayed from its recorded answers on every message, so it is written as
 // straight-line code; no clock or random numbers between the waits (see docs/bot.md).
 bot.use(
   conversation<Ctx>("faq", async (conv, ctx) => {
     const list = FAQ.map((f, i) => `${i + 1}. ${f.topic}`).join("\n");
     await ctx.reply(`Which topic?\n${list}\nAnswer with a number or a word.`);
-    let question: Ctx;
-    try {
-      question = await conv.wait({ timeoutMs });
-    } catch (err) {
-      if (!(err instanceof ConversationTimeout)) throw err;
-      await ctx.reply("That took a while, so I stopped waiting. Write /faq to start again.");
-      done("faq timed out");
-      return;
-    }
+    const question = await nextAnswer(conv, ctx);
+    if (!question) return;
     const topic = findTopic(question.text ?? "");
     if (topic) {
       await question.reply(topic.answer);
@@ -107,7 +113,8 @@ bot.use(
       return;
     }
     await question.reply("I don't know that one. Shall I ask a human to write to you? (yes/no)");
-    const human = await conv.wait({ timeoutMs });
+    const human = await nextAnswer(conv, question);
+    if (!human) return;
     if (/^(yes|да|y)\b/i.test(human.text?.trim() ?? "")) {
       await human.reply("Done: a human will write to you here soon.");
       done(`handed over to a human: ${question.text ?? ""}`);

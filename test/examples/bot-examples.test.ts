@@ -324,6 +324,52 @@ describe("bot examples", () => {
       String(DMITRY),
     ]);
   }, 240_000);
+
+  it("max-faq offers a human for an unknown topic, and stops waiting for a late answer", async () => {
+    const question = /^Which topic\?/;
+    const ask = async (from: number) => {
+      const { chatId } = await admin<{ chatId: number }>("/_sandbox/max/messages", {
+        fromUserId: from,
+        toUserId: DMITRY,
+        text: "/faq",
+      });
+      await until(`the question to ${from}`, async () =>
+        (await chat("max", chatId, from)).find((m) => question.test(m.text)),
+      );
+      return chatId;
+    };
+    const write = (from: number, chatId: number, text: string) =>
+      admin("/_sandbox/max/messages", { fromUserId: from, chatId, text });
+
+    // Анна asks about something unknown: a human is offered, and she takes it.
+    const helpful = start("max-faq.ts", { ANSWER_LIMIT: "1" });
+    await helpful.line(/answers \/faq in dialogs/);
+    const unknown = await ask(ANNA);
+    await write(ANNA, unknown, "weather tomorrow?");
+    await arrives(
+      "max",
+      unknown,
+      DMITRY,
+      "I don't know that one. Shall I ask a human to write to you? (yes/no)",
+      ANNA,
+    );
+    await write(ANNA, unknown, "yes");
+    expect(await helpful.line(/^handed over/)).toBe("handed over to a human: weather tomorrow?");
+    await expectClean(helpful.done, "max-faq (a human)");
+    await arrives("max", unknown, DMITRY, "Done: a human will write to you here soon.", ANNA);
+
+    // With questions waiting 0.5 s, Борис answers a second after he was asked: too late.
+    const impatient = start("max-faq.ts", { ANSWER_LIMIT: "1", FAQ_TIMEOUT_S: "0.5" });
+    await impatient.line(/answers \/faq in dialogs/);
+    const late = await ask(BORIS);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await write(BORIS, late, "2");
+    expect(await impatient.line(/^faq timed out$/)).toBe("faq timed out");
+    await expectClean(impatient.done, "max-faq (timeout)");
+    const boris = await chat("max", late, BORIS);
+    expect(count(boris, "That took a while, so I stopped waiting. Write /faq to start again.")).toBe(1);
+    expect(count(boris, "We take cards, SBP transfers and cash on delivery.")).toBe(0);
+  }, 240_000);
 });
 
 /** A VK Live client of a demo user (a token with every scope the examples use). */
