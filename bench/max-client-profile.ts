@@ -1,7 +1,13 @@
 /**
  * Profiling aid (not part of bench/run.ts): one mode per process, so `node --cpu-prof` sees only
- * it. `node --import tsx --cpu-prof bench/max-client-profile.ts send|invoke|raw [inFlight] [seconds]`.
+ * it. `node --import tsx --cpu-prof bench/max-client-profile.ts send|invoke|raw [inFlight] [seconds] [react]`.
+ *
+ * `react` also prints the client's reaction time: from a socket read to that socket's next write
+ * (median and p90, µs). At 1 in flight this is the client's whole share of a round trip before
+ * the next request leaves, and it moves far less with the machine's load than msgs/s does.
+ * It hooks net.Socket's read and write paths, so leave it off when profiling.
  */
+import { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { MaxClient } from "../src/max/client/index.js";
 import { Peer, roundTrips } from "./lib/client.js";
@@ -12,6 +18,26 @@ const TEXT = "Привет! Это сообщение из бенчмарка: �
 const mode = process.argv[2] ?? "send";
 const inFlight = Number(process.argv[3] ?? 1);
 const seconds = Number(process.argv[4] ?? 4);
+const reactions: number[] = [];
+if (process.argv[5] === "react") {
+  // Socket.push is where a read lands (onStreamRead); _writeGeneric is every write and writev.
+  const proto = Socket.prototype as unknown as Record<string, (this: Socket, ...args: unknown[]) => unknown>;
+  const push = proto.push as (this: Socket, ...args: unknown[]) => unknown;
+  const writeGeneric = proto._writeGeneric as (this: Socket, ...args: unknown[]) => unknown;
+  const readAt = new WeakMap<Socket, number>();
+  proto.push = function (this: Socket, ...args: unknown[]) {
+    if (args[0]) readAt.set(this, performance.now());
+    return push.apply(this, args);
+  };
+  proto._writeGeneric = function (this: Socket, ...args: unknown[]) {
+    const at = readAt.get(this);
+    if (at !== undefined) {
+      readAt.delete(this);
+      if (reactions.length < 1_000_000) reactions.push((performance.now() - at) * 1000);
+    }
+    return writeGeneric.apply(this, args);
+  };
+}
 const emu = await ChildServer.start("bench/lib/max-server.ts");
 const [a, b] = await emu.call<{ userId: number; token: string }[]>("users", { count: 2, sessions: 3 });
 if (!a || !b) throw new Error("no users");
@@ -54,5 +80,13 @@ if (mode === "raw") {
 console.log(
   `${mode} @${inFlight}: ${count} in ${seconds} s = ${Math.round(count / seconds)}/s, CPU ${cpuUs.toFixed(1)} µs/msg (${Math.round(performance.now() - t0)} ms)`,
 );
+if (reactions.length > 0) {
+  // Setup and warm-up reads are in here too; the loop's thousands of round trips outweigh them.
+  const sorted = reactions.sort((x, y) => x - y);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(1);
+  console.log(
+    `reaction read → next write: median ${at(0.5)} µs, p90 ${at(0.9)} µs (${sorted.length} writes)`,
+  );
+}
 await emu.stop();
 process.exit(0);
