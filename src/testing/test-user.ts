@@ -36,6 +36,8 @@ export interface JoinedUser {
   chat: Ref;
   /** The bot's id as the user's platform shows it (the `author.id` of the bot's messages). */
   botId: string;
+  /** The user's own id as their platform shows it (their messages echoed back are skipped). */
+  selfId: string;
   /** The user as the bot's account sees them. */
   ref: Ref;
   /** Closes the user's adapter and any helper client. */
@@ -100,8 +102,6 @@ export class TestUser {
   readonly #replies: Reply[] = [];
   readonly #unread: Reply[] = [];
   readonly #chatLog: SeenMessage[] = [];
-  /** Ids of this user's own messages (as their platform shows them). */
-  readonly #sentIds = new Set<string>();
   readonly #waiters: Waiter[] = [];
   #closed = false;
   #off: (() => void) | undefined;
@@ -168,7 +168,8 @@ export class TestUser {
     const text = visibleText(message.content);
     const fromBot = message.author.id === joined.botId;
     if (!fromBot) {
-      if (!this.#sentIds.has(message.ref.id)) this.#log({ from: message.author.id, text });
+      // Our own sends are logged by send(); some platforms (VK Live) echo them back.
+      if (message.author.id !== joined.selfId) this.#log({ from: message.author.id, text });
       return;
     }
     this.#log({ from: "bot", text });
@@ -192,10 +193,7 @@ export class TestUser {
     };
     this.#log(entry);
     try {
-      const { ids } = await joined.adapter.send(joined.chat, content);
-      // Platforms that echo our own messages back (VK Live) must not log them twice.
-      for (const id of ids) this.#sentIds.add(id.id);
-      return ids;
+      return (await joined.adapter.send(joined.chat, content)).ids;
     } catch (err) {
       const at = this.#chatLog.indexOf(entry);
       if (at >= 0) this.#chatLog.splice(at, 1);

@@ -37,6 +37,7 @@ export async function openMaxRoom(ctx: RoomContext): Promise<PlatformRoom> {
             adapter,
             chat: ref("max", adapter.account, group.id),
             botId: String(botClient.userId),
+            selfId: String(user.userId),
             ref: ref("max", account.account, user.userId),
             close: () => adapter.close(),
           };

@@ -53,6 +53,7 @@ export async function openMaxBotRoom(ctx: RoomContext): Promise<PlatformRoom> {
           adapter,
           chat: ref("max", adapter.account, group.id),
           botId: String(bot.userId),
+          selfId: String(user.userId),
           ref: ref("maxbot", account.account, user.userId),
           close: () => adapter.close(),
         };

@@ -59,6 +59,7 @@ export async function openMaxImRoom(ctx: RoomContext): Promise<PlatformRoom> {
           adapter,
           chat: ref("maxim", adapter.account, group.group_id),
           botId: String(bot.userId),
+          selfId: String(user.userId),
           ref: ref("maxim", account.account, user.userId),
           close: () => adapter.close(),
         };

@@ -68,6 +68,7 @@ export async function openVkLiveRoom(ctx: RoomContext): Promise<PlatformRoom> {
         adapter,
         chat: ref("vklive", adapter.account, channel.url),
         botId: String(botId),
+        selfId: String(userId),
         ref: ref("vklive", account.account, userId),
         close: () => adapter.close(),
       };

@@ -112,6 +112,7 @@ export async function openWebQQRoom(
           adapter,
           chat: ref("webqq", adapter.account, `g:${group.gid}`),
           botId: String(botUin),
+          selfId: String(seat.qq),
           ref: ref("webqq", account.account, userUin),
           close: () => adapter.close(),
         };
