@@ -89,7 +89,10 @@ export class BotTestKit {
   static async start(options: BotTestKitOptions = {}): Promise<BotTestKit> {
     const platforms = [...new Set(options.platforms ?? KIT_PLATFORMS)];
     for (const p of platforms) if (!isKitPlatform(p)) throw unknownPlatform(p, KIT_PLATFORMS);
-    if (platforms.length === 0) throw unknownPlatform(undefined, KIT_PLATFORMS);
+    if (platforms.length === 0)
+      throw new BotTestKitError(`no platforms given: pick from ${KIT_PLATFORMS.join(", ")}`, {
+        code: "unknown_platform",
+      });
 
     let own: OwnSandbox | undefined;
     let admin: SandboxAdmin;

@@ -159,6 +159,9 @@ describe("BotTestKit on all five platforms (in-process sandbox)", () => {
     expect(unknown).toBeInstanceOf(BotTestKitError);
     expect((unknown as BotTestKitError).code).toBe("unknown_platform");
     expect((unknown as Error).message).toContain('unknown platform "telegram": expected one of max, maxbot');
+    const none = await rejection(BotTestKit.start({ platforms: [] }));
+    expect((none as BotTestKitError).code).toBe("unknown_platform");
+    expect((none as Error).message).toContain("no platforms given");
     const noSuch = await rejection(kit.user("telegram" as PlatformName, "X"));
     expect((noSuch as BotTestKitError).code).toBe("unknown_platform");
 
