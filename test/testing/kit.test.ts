@@ -39,6 +39,14 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new Error("expected a rejection");
 }
 
+/** Polls `done` every 20 ms, at most 10 s. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; !done(); i++) {
+    if (i >= 500) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 function echoBot(kit: BotTestKit, prefix: string, seen: Seen[]): Bot {
   const bot = new Bot({ store: new MemoryBotStore(), accounts: kit.accounts, stopTimeoutMs: 5000 });
   bot.use(async (ctx, next) => {
@@ -96,12 +104,12 @@ describe("BotTestKit on all five platforms (in-process sandbox)", () => {
       await carol.send("/echo first");
       expect((await carol.expectReply(/^fir/)).text).toBe("first");
       await carol.send("just chatting, no command");
-      const err = await rejection(carol.nextReply({ timeoutMs: 1500 }));
+      const err = await rejection(carol.nextReply({ timeoutMs: 500 }));
       expect(err).toBeInstanceOf(NoReplyError);
       const noReply = err as NoReplyError;
       expect(noReply.code).toBe("no_reply");
-      expect(noReply.timeoutMs).toBe(1500);
-      expect(noReply.message).toContain(`Carol on ${platform}: no reply from the bot within 1500 ms`);
+      expect(noReply.timeoutMs).toBe(500);
+      expect(noReply.message).toContain(`Carol on ${platform}: no reply from the bot within 500 ms`);
       expect(noReply.message).toContain('bot: "first"');
       expect(noReply.message).toContain('you: "just chatting, no command"');
       expect(noReply.seen).toEqual([
@@ -111,7 +119,9 @@ describe("BotTestKit on all five platforms (in-process sandbox)", () => {
       ]);
 
       await carol.send("/echo second");
-      const mismatch = await rejection(carol.expectReply("something else", { timeoutMs: 1500 }));
+      // Let "second" arrive first (buffered, unread), so the failed match surely saw it.
+      await until(() => carol.replies.length === 2, "the second reply");
+      const mismatch = await rejection(carol.expectReply("something else", { timeoutMs: 500 }));
       expect(mismatch).toBeInstanceOf(NoReplyError);
       expect((mismatch as Error).message).toContain('no reply matching "something else"');
       expect((mismatch as Error).message).toContain('bot: "second"');
