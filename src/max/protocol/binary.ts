@@ -9,7 +9,7 @@
  * compress payloads above COMPRESS_ABOVE bytes with flags 0x02, a value every public reader
  * (PyMax 1.x `flags & 0x02`, PyMax 2 `flags & 0x03`, PHPMax `flags > 0`) takes for LZ4.
  */
-import { encode as pack, decode as unpack } from "@msgpack/msgpack";
+import { Encoder, decode as unpack } from "@msgpack/msgpack";
 import { compressBlock, compressBound } from "lz4js";
 import { LIMITS } from "./constants.js";
 
@@ -39,16 +39,26 @@ export class BinaryFrameError extends Error {
   }
 }
 
+/**
+ * One encoder and one LZ4 hash table for every frame: `encode()` builds a fresh encoder and a
+ * new 256 KiB table per call, which was most of the cost of a small frame and of a large one.
+ * Both are only used synchronously inside encodeBinary, whose output is copied before it returns.
+ * The table is zeroed before each use: lz4js takes a stale entry equal to the current position
+ * for a match at offset 0, which no decoder can read.
+ */
+const encoder = new Encoder({ ignoreUndefined: true });
+const lz4HashTable = new Uint32Array(1 << 16);
+
 /** Header + MessagePack payload, compressed above COMPRESS_ABOVE when that makes it smaller. */
 export function encodeBinary(p: BinaryPacket, compressAbove = COMPRESS_ABOVE): Buffer {
+  // A view into the shared encoder's buffer: read (compressed or copied) before the next call.
   let body: Uint8Array =
-    p.payload === undefined || p.payload === null
-      ? new Uint8Array(0)
-      : pack(p.payload, { ignoreUndefined: true });
+    p.payload === undefined || p.payload === null ? new Uint8Array(0) : encoder.encodeSharedRef(p.payload);
   let flags = 0;
   if (body.length > compressAbove) {
     const out = new Uint8Array(compressBound(body.length));
-    const n = compressBlock(body, out, 0, body.length, new Uint32Array(1 << 16));
+    lz4HashTable.fill(0);
+    const n = compressBlock(body, out, 0, body.length, lz4HashTable);
     if (n > 0 && n < body.length) {
       body = out.subarray(0, n);
       flags = LZ4_FLAG;
