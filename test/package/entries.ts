@@ -38,10 +38,11 @@ export const entries: PackageEntry[] = Object.entries(pkg.exports).map(([subpath
   source: target.import.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts"),
 }));
 
-/** Entries a client user imports: everything but the emulators and the sandbox. */
+/** Entries a client user imports: everything but the emulators, the sandbox and the testing kit. */
 // The bot framework keeps its state in SQLite by default (DESIGN.md "Bot framework"), so
-// `switchboard/bot` may load better-sqlite3; the light entries are the clients and core.
+// `switchboard/bot` may load better-sqlite3; `switchboard/testing` runs a sandbox. The light
+// entries are the clients and core.
+const HEAVY = new Set(["./sandbox", "./bot", "./testing"]);
 export const clientEntries = entries.filter(
-  (entry) =>
-    !entry.subpath.endsWith("/emulator") && entry.subpath !== "./sandbox" && entry.subpath !== "./bot",
+  (entry) => !entry.subpath.endsWith("/emulator") && !HEAVY.has(entry.subpath),
 );

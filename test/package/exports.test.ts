@@ -13,13 +13,14 @@ import { entries, pkg, root } from "./entries.js";
 const PLATFORMS = ["max", "maxim", "webqq", "vklive", "maxbot"];
 
 describe("package exports", () => {
-  it("has the root, core, sandbox, bot and a client and an emulator entry per platform", () => {
+  it("has the root, core, sandbox, bot, testing and a client and an emulator entry per platform", () => {
     expect(entries.map((entry) => entry.subpath).sort()).toEqual(
       [
         ".",
         "./core",
         "./sandbox",
         "./bot",
+        "./testing",
         ...PLATFORMS.flatMap((p) => [`./${p}`, `./${p}/emulator`]),
       ].sort(),
     );
