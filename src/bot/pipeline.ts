@@ -170,6 +170,8 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
   let admitting: Omit<StoredUpdate, "seq" | "attempts">[] = [];
   /** Writes waiting for the next group commit (this turn). */
   const batched: BatchedWrite[] = [];
+  /** Re-committing a batch after one of its writes failed. */
+  let settling = false;
 
   const report = (error: unknown, info?: PipelineErrorInfo): void => {
     try {
@@ -270,7 +272,14 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
     }
     failed.reject(failure);
     const rest = batch.filter((job) => job !== failed);
-    if (rest.length > 0) commitBatch(rest);
+    // No chat's next update starts in this commit: the loser's rerun (which may write what they
+    // read, e.g. a user's session shared by two chats) goes first.
+    settling = true;
+    try {
+      if (rest.length > 0) commitBatch(rest);
+    } finally {
+      settling = false;
+    }
   }
 
   function scheduleRefill(): void {
@@ -398,7 +407,7 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
             // The chat's next update is started in the same commit: one disk sync, not two.
             const following = lane.queue[1];
             next =
-              following && running
+              following && running && !settling
                 ? { key: following.key, attempt: store.started(following.key) }
                 : undefined;
           });

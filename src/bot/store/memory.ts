@@ -2,7 +2,9 @@
  * BotStore in memory: the same contract as the SQLite store (test/bot/store-contract.test.ts runs
  * one suite against both), for tests and throwaway bots. Values are copied in and out through
  * JSON, as the SQLite store stores them, so both behave alike; a transaction that throws restores
- * the state it started from.
+ * the state it started from (an undo journal of its writes: the cost of a transaction does not
+ * grow with the store). Pending updates are indexed in admission order, so reading them costs
+ * what is read, not the whole inbox kept for de-duplication.
  */
 import type { SendResult } from "../../core/adapter.js";
 import type { BotStore, OutboxItem, SessionRecord, StoredUpdate } from "../types.js";
@@ -21,6 +23,8 @@ interface ConversationRow {
 interface State {
   seq: number;
   inbox: Map<string, InboxRow>;
+  /** The inbox rows not done yet, in admission (seq) order. */
+  pending: Map<string, InboxRow>;
   cursors: Map<string, string>;
   outbox: Map<string, { item: OutboxItem; order: number }>;
   outboxOrder: number;
@@ -36,6 +40,7 @@ function emptyState(): State {
   return {
     seq: 0,
     inbox: new Map(),
+    pending: new Map(),
     cursors: new Map(),
     outbox: new Map(),
     outboxOrder: 0,
@@ -44,22 +49,14 @@ function emptyState(): State {
   };
 }
 
-function cloneState(s: State): State {
-  return {
-    seq: s.seq,
-    inbox: new Map([...s.inbox].map(([k, v]) => [k, { update: { ...v.update }, doneAt: v.doneAt }])),
-    cursors: new Map(s.cursors),
-    outbox: new Map([...s.outbox].map(([k, v]) => [k, { item: { ...v.item }, order: v.order }])),
-    outboxOrder: s.outboxOrder,
-    sessions: new Map([...s.sessions].map(([k, v]) => [k, { ...v }])),
-    conversations: new Map([...s.conversations].map(([k, v]) => [k, { ...v }])),
-  };
-}
-
 export class MemoryBotStore implements BotStore {
-  private state: State = emptyState();
+  private readonly state: State = emptyState();
   private depth = 0;
   private closed = false;
+  /** Inside a transaction: how to undo each write made so far, newest last. */
+  private journal: (() => void)[] | undefined;
+  /** A rolled-back completion put a row back: the pending index is rebuilt in seq order on next read. */
+  private pendingUnordered = false;
 
   transaction<T>(fn: () => T): T {
     this.assertOpen();
@@ -72,7 +69,8 @@ export class MemoryBotStore implements BotStore {
         this.depth--;
       }
     }
-    const snapshot = cloneState(this.state);
+    const journal: (() => void)[] = [];
+    this.journal = journal;
     this.depth = 1;
     try {
       const result = fn();
@@ -81,11 +79,37 @@ export class MemoryBotStore implements BotStore {
       }
       return result;
     } catch (error) {
-      this.state = snapshot;
+      for (let i = journal.length - 1; i >= 0; i--) (journal[i] as () => void)();
       throw error;
     } finally {
       this.depth = 0;
+      this.journal = undefined;
     }
+  }
+
+  /** Records how to undo a write (inside a transaction only). */
+  private undo(step: () => void): void {
+    this.journal?.push(step);
+  }
+
+  /** `map.set`, undone on rollback. */
+  private put<K, V>(map: Map<K, V>, key: K, value: V): void {
+    if (this.journal) {
+      const had = map.has(key);
+      const before = map.get(key) as V;
+      this.undo(() => (had ? map.set(key, before) : map.delete(key)));
+    }
+    map.set(key, value);
+  }
+
+  /** `map.delete`, undone on rollback. */
+  private remove<K, V>(map: Map<K, V>, key: K): void {
+    if (!map.has(key)) return;
+    if (this.journal) {
+      const before = map.get(key) as V;
+      this.undo(() => map.set(key, before));
+    }
+    map.delete(key);
   }
 
   // ── inbox ──
@@ -93,22 +117,45 @@ export class MemoryBotStore implements BotStore {
   admit(update: Omit<StoredUpdate, "seq" | "attempts">): boolean {
     this.assertOpen();
     if (this.state.inbox.has(update.key)) return false;
+    const seq = this.state.seq;
+    this.undo(() => {
+      this.state.seq = seq;
+    });
     const stored: StoredUpdate = { ...copy(update), seq: ++this.state.seq, attempts: 0 };
-    this.state.inbox.set(update.key, { update: stored });
+    const row: InboxRow = { update: stored };
+    this.put(this.state.inbox, update.key, row);
+    this.put(this.state.pending, update.key, row);
     return true;
   }
 
   pending(limit: number): StoredUpdate[] {
     this.assertOpen();
-    const rows = [...this.state.inbox.values()].filter((r) => r.doneAt === undefined);
-    rows.sort((a, b) => a.update.seq - b.update.seq);
-    return rows.slice(0, Math.max(0, limit)).map((r) => copy(r.update));
+    if (this.pendingUnordered) {
+      // In place: undo steps of a running transaction hold this Map.
+      const index = this.state.pending;
+      const rows = [...index.values()].sort((a, b) => a.update.seq - b.update.seq);
+      index.clear();
+      for (const row of rows) index.set(row.update.key, row);
+      this.pendingUnordered = false;
+    }
+    const out: StoredUpdate[] = [];
+    for (const row of this.state.pending.values()) {
+      if (out.length >= limit) break;
+      // A stored event never changes: copied when first read, as the SQLite store parses it.
+      const { event, ...fields } = row.update;
+      out.push(withLazyEvent(fields as StoredUpdate, () => copy(event)));
+    }
+    return out;
   }
 
   started(key: string): number {
     this.assertOpen();
     const row = this.state.inbox.get(key);
     if (!row) throw new Error(`unknown update ${key}`);
+    const attempts = row.update.attempts;
+    this.undo(() => {
+      row.update.attempts = attempts;
+    });
     row.update.attempts += 1;
     return row.update.attempts;
   }
@@ -117,7 +164,14 @@ export class MemoryBotStore implements BotStore {
     this.assertOpen();
     const row = this.state.inbox.get(key);
     if (!row) throw new Error(`unknown update ${key}`);
-    if (row.doneAt === undefined) row.doneAt = Date.now();
+    if (row.doneAt !== undefined) return;
+    this.undo(() => {
+      row.doneAt = undefined;
+      this.state.pending.set(key, row);
+      this.pendingUnordered = true;
+    });
+    row.doneAt = Date.now();
+    this.state.pending.delete(key);
   }
 
   prune(olderThanMs: number, now: number): number {
@@ -126,7 +180,7 @@ export class MemoryBotStore implements BotStore {
     let removed = 0;
     for (const [key, row] of this.state.inbox) {
       if (row.doneAt !== undefined && row.doneAt < limit) {
-        this.state.inbox.delete(key);
+        this.remove(this.state.inbox, key);
         removed++;
       }
     }
@@ -140,7 +194,7 @@ export class MemoryBotStore implements BotStore {
 
   setCursor(chatKey: string, cursor: string): void {
     this.assertOpen();
-    this.state.cursors.set(chatKey, cursor);
+    this.put(this.state.cursors, chatKey, cursor);
   }
 
   cursors(): { chatKey: string; cursor: string }[] {
@@ -157,7 +211,11 @@ export class MemoryBotStore implements BotStore {
     const existing = this.state.outbox.get(item.key);
     if (existing) return copy(existing.item);
     const stored: OutboxItem = { ...copy(item), status: "queued", attempts: 0, createdAt: Date.now() };
-    this.state.outbox.set(item.key, { item: stored, order: ++this.state.outboxOrder });
+    const order = this.state.outboxOrder;
+    this.undo(() => {
+      this.state.outboxOrder = order;
+    });
+    this.put(this.state.outbox, item.key, { item: stored, order: ++this.state.outboxOrder });
     return copy(stored);
   }
 
@@ -182,25 +240,28 @@ export class MemoryBotStore implements BotStore {
   }
 
   markSent(key: string, result: SendResult | undefined): void {
-    const item = this.outboxRow(key);
-    item.status = "sent";
-    item.attempts += 1;
-    item.result = copy(result);
-    delete item.error;
+    this.updateItem(key, (item) => {
+      item.status = "sent";
+      item.attempts += 1;
+      item.result = copy(result);
+      delete item.error;
+    });
   }
 
   retryLater(key: string, dueAt: number, error: string): void {
-    const item = this.outboxRow(key);
-    item.attempts += 1;
-    item.dueAt = dueAt;
-    item.error = error;
+    this.updateItem(key, (item) => {
+      item.attempts += 1;
+      item.dueAt = dueAt;
+      item.error = error;
+    });
   }
 
   markFailed(key: string, error: string): void {
-    const item = this.outboxRow(key);
-    item.status = "failed";
-    item.attempts += 1;
-    item.error = error;
+    this.updateItem(key, (item) => {
+      item.status = "failed";
+      item.attempts += 1;
+      item.error = error;
+    });
   }
 
   // ── sessions ──
@@ -217,13 +278,13 @@ export class MemoryBotStore implements BotStore {
     const stored = this.state.sessions.get(key);
     if (!versionMatches(stored, expectVersion, Date.now())) return false;
     const next: SessionRecord = { ...copy(record), version: (stored?.version ?? 0) + 1 };
-    this.state.sessions.set(key, next);
+    this.put(this.state.sessions, key, next);
     return true;
   }
 
   deleteSession(key: string): void {
     this.assertOpen();
-    this.state.sessions.delete(key);
+    this.remove(this.state.sessions, key);
   }
 
   // ── conversations ──
@@ -237,23 +298,26 @@ export class MemoryBotStore implements BotStore {
 
   putConversation(key: string, state: unknown, expiresAt?: number): void {
     this.assertOpen();
-    this.state.conversations.set(key, { state: copy(state), expiresAt });
+    this.put(this.state.conversations, key, { state: copy(state), expiresAt });
   }
 
   deleteConversation(key: string): void {
     this.assertOpen();
-    this.state.conversations.delete(key);
+    this.remove(this.state.conversations, key);
   }
 
   close(): void {
     this.closed = true;
   }
 
-  private outboxRow(key: string): OutboxItem {
+  /** Changes a copy of the item and puts it in place (the old one comes back on rollback). */
+  private updateItem(key: string, change: (item: OutboxItem) => void): void {
     this.assertOpen();
     const row = this.state.outbox.get(key);
     if (!row) throw new Error(`unknown outbox item ${key}`);
-    return row.item;
+    const item = { ...row.item };
+    change(item);
+    this.put(this.state.outbox, key, { item, order: row.order });
   }
 
   private assertOpen(): void {
@@ -277,4 +341,29 @@ export function versionMatches(
   if (!stored) return expectVersion === 0;
   if (stored.version === expectVersion) return true;
   return expectVersion === 0 && isExpired(stored.expiresAt, now);
+}
+
+/**
+ * `update.event`, made on first read (then a plain property). The pipeline reads pending updates
+ * back oldest first and skips those it holds already: most rows it reads, it never parses.
+ */
+export function withLazyEvent(update: StoredUpdate, make: () => StoredUpdate["event"]): StoredUpdate {
+  const set = (event: StoredUpdate["event"]) =>
+    Object.defineProperty(update, "event", {
+      value: event,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  Object.defineProperty(update, "event", {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const event = make();
+      set(event);
+      return event;
+    },
+    set,
+  });
+  return update;
 }

@@ -9,7 +9,7 @@ import Sqlite from "better-sqlite3";
 import type { SendResult } from "../../core/adapter.js";
 import type { Database, Migration } from "../../core/storage.js";
 import type { BotStore, OutboxItem, SessionRecord, StoredUpdate } from "../types.js";
-import { versionMatches } from "./memory.js";
+import { versionMatches, withLazyEvent } from "./memory.js";
 
 export interface SqliteBotStoreOptions {
   /**
@@ -93,12 +93,12 @@ export const botStoreMigrations: readonly Migration[] = [
   },
 ];
 
+/** An inbox row without its event (read only when used, see pending()). */
 interface InboxRow {
   seq: number;
   key: string;
   chat_key: string;
   account: string;
-  event: string;
   attempts: number;
   received_at: number;
 }
@@ -126,7 +126,7 @@ interface SessionRow {
   schema: number;
 }
 
-const INBOX_COLUMNS = "seq, key, chat_key, account, event, attempts, received_at";
+const INBOX_COLUMNS = "seq, key, chat_key, account, attempts, received_at";
 const OUTBOX_COLUMNS =
   "key, account, chat, op, content, target, priority, status, attempts, due_at, result, error, created_at";
 
@@ -136,18 +136,6 @@ function toJson(value: unknown): string | null {
 
 function fromJson<T>(text: string | null): T | undefined {
   return text === null ? undefined : (JSON.parse(text) as T);
-}
-
-function toUpdate(row: InboxRow): StoredUpdate {
-  return {
-    key: row.key,
-    chatKey: row.chat_key,
-    account: row.account,
-    event: JSON.parse(row.event) as StoredUpdate["event"],
-    seq: row.seq,
-    attempts: row.attempts,
-    receivedAt: row.received_at,
-  };
 }
 
 function toOutboxItem(row: OutboxRow): OutboxItem {
@@ -245,7 +233,29 @@ export class SqliteBotStore implements BotStore {
     const rows = this.sql(
       `SELECT ${INBOX_COLUMNS} FROM bot_inbox WHERE done_at IS NULL ORDER BY seq LIMIT ?`,
     ).all(Math.max(0, Math.floor(limit))) as InboxRow[];
-    return rows.map(toUpdate);
+    // The pipeline reads pending updates back oldest first and skips the ones it holds already:
+    // each event is read and parsed only when used (a stored event never changes).
+    return rows.map((row) =>
+      withLazyEvent(
+        {
+          key: row.key,
+          chatKey: row.chat_key,
+          account: row.account,
+          seq: row.seq,
+          attempts: row.attempts,
+          receivedAt: row.received_at,
+        } as StoredUpdate,
+        () => this.eventOf(row.seq),
+      ),
+    );
+  }
+
+  private eventOf(seq: number): StoredUpdate["event"] {
+    const row = this.sql("SELECT event FROM bot_inbox WHERE seq = ?").get(seq) as
+      | { event: string }
+      | undefined;
+    if (!row) throw new Error(`update ${seq} is no longer in the bot store (pruned)`);
+    return JSON.parse(row.event) as StoredUpdate["event"];
   }
 
   started(key: string): number {
