@@ -12,7 +12,10 @@ import {
   BinaryFrameError,
   BinaryFrameReader,
   decodeBinary,
+  type EncodedBody,
   encodeBinary,
+  encodeBody,
+  frameWithBody,
 } from "../protocol/binary.js";
 import { ErrorCode, LIMITS } from "../protocol.js";
 import { MaxConnection, type MaxTrafficTap, type PacketLink } from "./connection.js";
@@ -78,6 +81,21 @@ export async function selfSignedIdentity(days = 30): Promise<TlsIdentity & { fin
   return { cert: pems.cert, key: pems.private, fingerprint: pems.fingerprint };
 }
 
+/**
+ * A push arrives as the JSON the hub made once for all its recipients; its MessagePack body is
+ * made once too and reused while the same JSON comes in (the hub writes one push to every
+ * recipient in a row), instead of a parse and an encode per socket.
+ */
+let lastPushJson: string | undefined;
+let lastPushBody: EncodedBody | undefined;
+function pushBody(json: string): EncodedBody {
+  if (json !== lastPushJson || !lastPushBody) {
+    lastPushBody = encodeBody(JSON.parse(json), undefined, true);
+    lastPushJson = json;
+  }
+  return lastPushBody;
+}
+
 /** One TCP socket as a MaxConnection's link: binary frames, one write per event-loop turn. */
 export class BinaryLink implements PacketLink {
   private corked = false;
@@ -100,8 +118,16 @@ export class BinaryLink implements PacketLink {
   write(cmd: number, seq: number, opcode: number, payload: unknown, payloadJson: string | undefined): void {
     let frame: Buffer;
     try {
-      const value = payload !== undefined ? payload : JSON.parse(payloadJson ?? "{}");
-      frame = encodeBinary({ ver: BINARY_VERSION, cmd, seq, opcode, payload: value });
+      frame =
+        payload !== undefined || payloadJson === undefined
+          ? encodeBinary({
+              ver: BINARY_VERSION,
+              cmd,
+              seq,
+              opcode,
+              payload: payload !== undefined ? payload : {},
+            })
+          : frameWithBody(BINARY_VERSION, cmd, seq, opcode, pushBody(payloadJson));
     } catch {
       // Only a payload over the 16 MiB the header can state gets here; the peer can't get it whole.
       this.socket.destroy();

@@ -42,37 +42,53 @@ export class BinaryFrameError extends Error {
 /**
  * One encoder and one LZ4 hash table for every frame: `encode()` builds a fresh encoder and a
  * new 256 KiB table per call, which was most of the cost of a small frame and of a large one.
- * Both are only used synchronously inside encodeBinary, whose output is copied before it returns.
+ * Both are only used synchronously in encodeBody, whose result is copied or kept before the next call.
  * The table is zeroed before each use: lz4js takes a stale entry equal to the current position
  * for a match at offset 0, which no decoder can read.
  */
 const encoder = new Encoder({ ignoreUndefined: true });
 const lz4HashTable = new Uint32Array(1 << 16);
 
-/** Header + MessagePack payload, compressed above COMPRESS_ABOVE when that makes it smaller. */
-export function encodeBinary(p: BinaryPacket, compressAbove = COMPRESS_ABOVE): Buffer {
-  // A view into the shared encoder's buffer: read (compressed or copied) before the next call.
-  let body: Uint8Array =
-    p.payload === undefined || p.payload === null ? new Uint8Array(0) : encoder.encodeSharedRef(p.payload);
-  let flags = 0;
-  if (body.length > compressAbove) {
-    const out = new Uint8Array(compressBound(body.length));
+/** A payload ready for the wire: MessagePack bytes, LZ4-compressed when `flags` says so. */
+export interface EncodedBody {
+  flags: number;
+  body: Uint8Array;
+}
+
+/**
+ * The payload part of a frame, compressed above COMPRESS_ABOVE when that makes it smaller. With
+ * `keep`, the bytes are the caller's to hold (a push's body reused for every recipient);
+ * otherwise they may be a view into the shared encoder, valid until the next call.
+ */
+export function encodeBody(payload: unknown, compressAbove = COMPRESS_ABOVE, keep = false): EncodedBody {
+  if (payload === undefined || payload === null) return { flags: 0, body: new Uint8Array(0) };
+  const packed = encoder.encodeSharedRef(payload);
+  if (packed.length > compressAbove) {
+    const out = new Uint8Array(compressBound(packed.length));
     lz4HashTable.fill(0);
-    const n = compressBlock(body, out, 0, body.length, lz4HashTable);
-    if (n > 0 && n < body.length) {
-      body = out.subarray(0, n);
-      flags = LZ4_FLAG;
-    }
+    const n = compressBlock(packed, out, 0, packed.length, lz4HashTable);
+    if (n > 0 && n < packed.length) return { flags: LZ4_FLAG, body: out.subarray(0, n) };
   }
+  return { flags: 0, body: keep ? packed.slice() : packed };
+}
+
+/** Header + an encoded payload. */
+export function frameWithBody(ver: number, cmd: number, seq: number, opcode: number, b: EncodedBody): Buffer {
+  const { flags, body } = b;
   if (body.length > 0xffffff) throw new BinaryFrameError("payload over 16 MiB", "proto.size");
   const frame = Buffer.allocUnsafe(HEADER_BYTES + body.length);
-  frame.writeUInt8(p.ver & 0xff, 0);
-  frame.writeUInt8(p.cmd & 0xff, 1);
-  frame.writeUInt16BE(p.seq & 0xffff, 2);
-  frame.writeUInt16BE(p.opcode & 0xffff, 4);
+  frame.writeUInt8(ver & 0xff, 0);
+  frame.writeUInt8(cmd & 0xff, 1);
+  frame.writeUInt16BE(seq & 0xffff, 2);
+  frame.writeUInt16BE(opcode & 0xffff, 4);
   frame.writeUInt32BE(((flags << 24) | body.length) >>> 0, 6);
   frame.set(body, HEADER_BYTES);
   return frame;
+}
+
+/** Header + MessagePack payload, compressed above COMPRESS_ABOVE when that makes it smaller. */
+export function encodeBinary(p: BinaryPacket, compressAbove = COMPRESS_ABOVE): Buffer {
+  return frameWithBody(p.ver, p.cmd, p.seq, p.opcode, encodeBody(p.payload, compressAbove));
 }
 
 /**
