@@ -9,6 +9,7 @@ import { maxClient } from "./max-client.js";
 import { maxFanout } from "./max-fanout.js";
 import { maxIdle } from "./max-idle.js";
 import { maxSend } from "./max-send.js";
+import { run as maxSocket } from "./max-socket.js";
 import { maxbot } from "./maxbot.js";
 import { maximSend } from "./maxim-send.js";
 import { run as vkliveClient } from "./vklive-client.js";
@@ -19,6 +20,7 @@ import { run as webqqPoll } from "./webqq-poll.js";
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
   "max-client": maxClient,
   "max-send": maxSend,
+  "max-socket": maxSocket,
   "max-fanout": maxFanout,
   "max-idle": maxIdle,
   "maxim-send": maximSend,
