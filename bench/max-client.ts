@@ -18,7 +18,7 @@ import { openStore } from "../src/core/emulator/store.js";
 import { MaxClient } from "../src/max/client/index.js";
 import { maxStoreModule } from "../src/max/emulator/index.js";
 import { MaxEmulatorServer } from "../src/max/emulator/server.js";
-import { Peer, roundTrips } from "./lib/client.js";
+import { Peer, ReactionWatch, roundTrips } from "./lib/client.js";
 import { ChildServer } from "./lib/ipc.js";
 import { closedLoop, type Loop, median, mergeLoops, type Rate, spread } from "./lib/loops.js";
 import { atLeast, type BenchResult, info, type Metric, summarize } from "./lib/report.js";
@@ -47,12 +47,14 @@ async function oneRun(
   raw: () => Promise<Loop>,
   send: () => Promise<unknown>,
   invoke: () => Promise<unknown>,
+  watch: ReactionWatch | undefined,
 ): Promise<RunResult> {
   const parts: { raw: Loop[]; send: Loop[]; invoke: Loop[] } = { raw: [], send: [], invoke: [] };
   for (let i = 0; i < SLICES; i++) {
     // The order rotates, so none of the three always runs right after the same neighbour.
     const order = (["raw", "send", "invoke"] as const).map((_, k, all) => all[(k + i) % 3]!);
     for (const which of order) {
+      if (watch) watch.label = which;
       if (which === "raw") parts.raw.push(await raw());
       else
         parts[which].push(await closedLoop(which === "send" ? send : invoke, inFlight, WARMUP_MS, SLICE_MS));
@@ -118,8 +120,16 @@ async function throughput(metrics: Metric[], notes: string[]): Promise<void> {
         if (r.errors > 0) throw new Error(`raw socket: ${r.errors} error answers`);
         return { count: r.count, windowMs: r.windowMs, latencies: r.latencies, cpuMs: r.cpuMs };
       };
+      // At 1 in flight each read is answered by the next request: time from one to the other.
+      const watch = inFlight === 1 ? new ReactionWatch() : undefined;
+      watch?.start();
       const runs: RunResult[] = [];
-      for (let run = 0; run < RUNS; run++) runs.push(await oneRun(inFlight, rawLoop, viaSend, viaInvoke));
+      try {
+        for (let run = 0; run < RUNS; run++)
+          runs.push(await oneRun(inFlight, rawLoop, viaSend, viaInvoke, watch));
+      } finally {
+        watch?.stop();
+      }
       for (const r of runs) answered += r.raw.count + r.send.count + r.invoke.count;
 
       const baselineWs = (await Peer.open(String(echo.info.url))).ws;
@@ -209,6 +219,28 @@ async function throughput(metrics: Metric[], notes: string[]): Promise<void> {
           "ms",
         ),
       );
+      if (watch) {
+        const react = (label: string) => median(watch.times(label));
+        const rawReact = react("raw");
+        metrics.push(info(`raw socket reaction read → next write @1`, rawReact, "µs"));
+        metrics.push(info(`sendMessage reaction read → next write @1`, react("send"), "µs"));
+        metrics.push(info(`invoke(64) reaction read → next write @1`, react("invoke"), "µs"));
+        // The SDK's own time on the round trip's critical path, against that round trip: what
+        // msgs/s would lose to the SDK if the machine's load did not move the round trip itself.
+        const rawRoundTripUs = 1e6 / col((r) => r.raw.perSec);
+        metrics.push(
+          info(
+            `sendMessage reaction − raw, share of the raw round trip @1`,
+            (react("send") - rawReact) / rawRoundTripUs,
+            "x",
+          ),
+        );
+        notes.push(
+          `@1 reaction: median µs from a read on the client's socket to its next write (net.Socket hooked ` +
+            `while @1 runs; both clients pay the same hook) — raw ${rawReact.toFixed(1)}, sendMessage ` +
+            `${react("send").toFixed(1)}, invoke ${react("invoke").toFixed(1)}; raw round trip ${rawRoundTripUs.toFixed(0)} µs`,
+        );
+      }
       notes.push(
         `@${inFlight}: median (min–max) of ${RUNS} runs — raw ${spread(runs.map((r) => r.raw.perSec))} msgs/s, ` +
           `sendMessage ${spread(runs.map((r) => r.send.perSec))}, invoke ${spread(runs.map((r) => r.invoke.perSec))}; ` +

@@ -1,4 +1,5 @@
 /** Load-generator side: lean WebSocket peers (no test helpers on the hot path). */
+import { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { type Summary, summarize } from "./report.js";
@@ -199,4 +200,63 @@ export function roundTrips(
       }, options.durationMs);
     }, options.warmupMs);
   });
+}
+
+/**
+ * Reaction time of a client: from a read on a TCP socket to that socket's next write, in µs,
+ * filed under `label` (whatever is being measured at the time; unlabelled reads are not kept).
+ * At 1 in flight it is the client's whole share of a round trip before its next request leaves,
+ * so it shows what a client costs even when the machine's load swamps msgs/s. While on, it hooks
+ * net.Socket's read (`push`, where onStreamRead lands) and write (`_writeGeneric`, every write
+ * and writev) for the whole process; every client measured pays the same two hooks.
+ */
+export class ReactionWatch {
+  label: string | undefined;
+  readonly #times = new Map<string, number[]>();
+  #restore: (() => void) | undefined;
+
+  start(): void {
+    if (this.#restore) return;
+    const proto = Socket.prototype as unknown as Record<
+      string,
+      (this: Socket, ...args: unknown[]) => unknown
+    >;
+    const push = proto.push as (this: Socket, ...args: unknown[]) => unknown;
+    const writeGeneric = proto._writeGeneric as (this: Socket, ...args: unknown[]) => unknown;
+    const readAt = new WeakMap<Socket, { at: number; label: string }>();
+    const watch = this;
+    proto.push = function (this: Socket, ...args: unknown[]) {
+      if (args[0] && watch.label !== undefined)
+        readAt.set(this, { at: performance.now(), label: watch.label });
+      return push.apply(this, args);
+    };
+    proto._writeGeneric = function (this: Socket, ...args: unknown[]) {
+      const read = readAt.get(this);
+      if (read) {
+        readAt.delete(this);
+        let list = watch.#times.get(read.label);
+        if (!list) {
+          list = [];
+          watch.#times.set(read.label, list);
+        }
+        if (list.length < 1_000_000) list.push((performance.now() - read.at) * 1000);
+      }
+      return writeGeneric.apply(this, args);
+    };
+    this.#restore = () => {
+      proto.push = push;
+      proto._writeGeneric = writeGeneric;
+    };
+  }
+
+  stop(): void {
+    this.#restore?.();
+    this.#restore = undefined;
+    this.label = undefined;
+  }
+
+  /** Every reaction filed under `label`, µs. */
+  times(label: string): number[] {
+    return this.#times.get(label) ?? [];
+  }
 }
