@@ -11,15 +11,19 @@
  * after a restart) updates wait in the store and are read back in admission order.
  *
  * Store writes of one event-loop turn (handler starts, completions with their state changes, the
- * next start of the same chat) share one transaction: one disk sync serves many updates.
+ * next start of the same chat) share one transaction (group-commit.ts): one disk sync serves many
+ * updates.
  *
- * Over the ~500-line guide: intake, per-chat scheduling, group commit, retry and catch-up share one
- * state machine (which chat runs, what is in memory, what the store still holds); split, each part
+ * Over the ~500-line guide: intake, per-chat scheduling, retry and catch-up share one state
+ * machine (which chat runs, what is in memory, what the store still holds); split, each part
  * would reach into the others' state.
  */
 import type { Adapter, AdapterEvent } from "../core/adapter.js";
 import { backoffDelay } from "../core/backoff.js";
-import type { Message, Ref } from "../core/model.js";
+import type { Message } from "../core/model.js";
+import { catchUp } from "./catch-up.js";
+import { GroupCommit } from "./group-commit.js";
+import { accountKeyOf, chatKeyOf, cursorOf, updateKeyOf } from "./keys.js";
 import type { AccountKey, Pipeline, PipelineOptions, StoredUpdate, UpdateEffects } from "./types.js";
 
 /** How a handler failure is reported (`final`: completed as failed, no more retries). */
@@ -45,69 +49,28 @@ export interface PipelineExtraOptions {
   /**
    * Messages our own account wrote, skipped by catch-up (live events never carry them, and a bot
    * answering its own replies after a restart would loop). Default: the author is the adapter's
-   * `userId` where the adapter exposes one (maxbot, maxim).
+   * `self` (every adapter names its own user once connected).
    */
   isOwnMessage?: (adapter: Adapter, message: Message) => boolean;
 }
 
 function ownByUserId(adapter: Adapter, message: Message): boolean {
-  const self = (adapter as { userId?: unknown }).userId;
-  return self !== undefined && self !== null && String(self) === message.author.id;
+  return adapter.self !== undefined && adapter.self.id === message.author.id;
 }
+
+export { accountKeyOf, chatKeyOf, updateKeyOf };
 
 export type CreatePipelineOptions = PipelineOptions & PipelineExtraOptions;
 
 /** Reruns after a commit conflict (a session written meanwhile), not counted as attempts. */
 const MAX_CONFLICT_RERUNS = 5;
 const SCAN_EXTRA = 500;
-const CATCH_UP_PAGE = 100;
 const PRUNE_EVERY_MS = 3_600_000;
 
 export class HandlerTimeoutError extends Error {
   constructor(readonly timeoutMs: number) {
     super(`the handler did not finish within ${timeoutMs} ms (abandoned; the update will be retried)`);
     this.name = "HandlerTimeoutError";
-  }
-}
-
-/** `platform:account`. */
-export function accountKeyOf(adapter: Pick<Adapter, "platform" | "account">): AccountKey {
-  return `${adapter.platform}:${adapter.account}`;
-}
-
-/**
- * The de-duplication key. A created message is keyed by chat and message id, not the adapter's
- * event id, so the same message from live events and from history catch-up is one update (the
- * adapters' ids for it differ in form: maxbot uses the update key).
- */
-export function updateKeyOf(adapter: Pick<Adapter, "platform" | "account">, event: AdapterEvent): string {
-  const id =
-    event.type === "message.created"
-      ? `message.created:${event.message.chat.id}:${event.message.ref.id}`
-      : event.id;
-  return `${accountKeyOf(adapter)}:${id}`;
-}
-
-/** The chat an event belongs to (`-` when none): updates of one chat key run one after another. */
-export function chatKeyOf(adapter: Pick<Adapter, "platform" | "account">, event: AdapterEvent): string {
-  return `${accountKeyOf(adapter)}:${chatIdOf(event) ?? "-"}`;
-}
-
-function chatIdOf(event: AdapterEvent): string | undefined {
-  switch (event.type) {
-    case "message.created":
-    case "message.edited":
-      return event.message.chat.id;
-    case "chat.updated":
-      return event.chat.ref.id;
-    case "message.deleted":
-    case "reaction":
-    case "typing":
-    case "member.joined":
-    case "member.left":
-      return event.chat.id;
-    default:
-      return undefined;
   }
 }
 
@@ -118,12 +81,6 @@ class Effects implements UpdateEffects {
     // An abandoned (timed-out) run must not change state: its update runs again.
     if (!this.abandoned) this.writes.push(write);
   }
-}
-
-interface BatchedWrite {
-  write: () => void;
-  resolve: () => void;
-  reject: (err: unknown) => void;
 }
 
 interface Lane {
@@ -168,10 +125,8 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
   const liveEffects = new Set<Effects>();
   /** Events waiting for the admission transaction (this microtask). */
   let admitting: Omit<StoredUpdate, "seq" | "attempts">[] = [];
-  /** Writes waiting for the next group commit (this turn). */
-  const batched: BatchedWrite[] = [];
-  /** Re-committing a batch after one of its writes failed. */
-  let settling = false;
+  /** Store writes of one event-loop turn, in one transaction. */
+  const group = new GroupCommit(store);
 
   const report = (error: unknown, info?: PipelineErrorInfo): void => {
     try {
@@ -232,54 +187,6 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
     // Queued through a store read-back (batched per tick), which keeps admission order per chat.
     backlog = true;
     scheduleRefill();
-  }
-
-  /**
-   * Group commit: store writes asked for in one event-loop turn (handler starts, completions with
-   * their state changes, across chats) go in one transaction, so one disk sync serves them all.
-   * When one throws (a commit conflict), the batch rolls back: that one fails (its writes ran
-   * once, as alone), the others run again (store writes, rolled back: safe to repeat).
-   */
-  function inBatch(write: () => void): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (batched.length === 0) setImmediate(() => commitBatch(batched.splice(0)));
-      batched.push({ write, resolve, reject });
-    });
-  }
-
-  function commitBatch(batch: readonly BatchedWrite[]): void {
-    let failed: BatchedWrite | undefined;
-    let failure: unknown;
-    try {
-      store.transaction(() => {
-        for (const job of batch) {
-          failed = job;
-          job.write();
-        }
-        failed = undefined;
-      });
-    } catch (err) {
-      failure = err;
-    }
-    if (failure === undefined) {
-      for (const job of batch) job.resolve();
-      return;
-    }
-    if (failed === undefined || batch.length === 1) {
-      // The commit itself failed (the disk, a lock): nothing was written.
-      for (const job of batch) job.reject(failure);
-      return;
-    }
-    failed.reject(failure);
-    const rest = batch.filter((job) => job !== failed);
-    // No chat's next update starts in this commit: the loser's rerun (which may write what they
-    // read, e.g. a user's session shared by two chats) goes first.
-    settling = true;
-    try {
-      if (rest.length > 0) commitBatch(rest);
-    } finally {
-      settling = false;
-    }
   }
 
   function scheduleRefill(): void {
@@ -366,7 +273,7 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
     if (prestarted?.key === update.key) attempt = prestarted.attempt;
     else {
       try {
-        await inBatch(() => {
+        await group.run(() => {
           attempt = store.started(update.key);
         });
       } catch (err) {
@@ -399,7 +306,7 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
         try {
           let committed = false;
           let next: Lane["started"];
-          await inBatch(() => {
+          await group.run(() => {
             // A run that outlived stop() never commits: its update stays pending.
             if (myGeneration !== generation) return;
             completeWith(current, effects.writes);
@@ -407,7 +314,7 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
             // The chat's next update is started in the same commit: one disk sync, not two.
             const following = lane.queue[1];
             next =
-              following && running && !settling
+              following && running && !group.settling
                 ? { key: following.key, attempt: store.started(following.key) }
                 : undefined;
           });
@@ -495,42 +402,6 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
     }
   }
 
-  /** Reads each known chat's messages after its cursor through history; admit() drops what was seen. */
-  async function catchUp(): Promise<void> {
-    for (const { chatKey, cursor } of store.cursors()) {
-      if (!running) return;
-      const adapter = [...adapters.values()].find((a) => chatKey.startsWith(`${accountKeyOf(a)}:`));
-      if (!adapter?.capabilities.operations.history) continue;
-      const chatId = chatKey.slice(accountKeyOf(adapter).length + 1);
-      let after: Ref;
-      try {
-        after = JSON.parse(cursor) as Ref;
-      } catch (err) {
-        report(new Error(`unreadable cursor of ${chatKey}: ${String(err)}`));
-        continue;
-      }
-      const chat: Ref = { platform: adapter.platform, account: adapter.account, id: chatId };
-      try {
-        for (let page = 0; page < catchUpPages && running; page++) {
-          const messages: Message[] = await adapter.history(chat, { after, limit: CATCH_UP_PAGE });
-          for (const message of messages) {
-            if (isOwnMessage(adapter, message)) continue;
-            admitEvent(adapter, {
-              type: "message.created",
-              message,
-              id: `message.created:${chatId}:${message.ref.id}`,
-            });
-          }
-          const last = messages.at(-1);
-          if (!last || messages.length < CATCH_UP_PAGE) break;
-          after = last.ref;
-        }
-      } catch (err) {
-        report(err);
-      }
-    }
-  }
-
   function checkIdle(): void {
     if (!running || starting || active > 0 || known.size > 0 || backlog || refillScheduled) return;
     if (admitting.length > 0) return;
@@ -576,7 +447,15 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
       }, PRUNE_EVERY_MS);
       pruneTimer.unref();
       refill(); // what a crash (or a full queue) left pending, oldest first
-      await catchUp();
+      await catchUp({
+        store,
+        adapters: [...adapters.values()],
+        pages: catchUpPages,
+        isRunning: () => running,
+        isOwnMessage,
+        admit: admitEvent,
+        report,
+      });
       starting = false;
       scheduleRefill();
       checkIdle();
@@ -617,11 +496,6 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
       });
     },
   };
-}
-
-/** For a created message: its Ref, serialized (what history({after}) takes on a restart). */
-function cursorOf(event: AdapterEvent): string | undefined {
-  return event.type === "message.created" ? JSON.stringify(event.message.ref) : undefined;
 }
 
 function isCommitConflict(err: unknown): boolean {

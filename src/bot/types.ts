@@ -120,7 +120,12 @@ export type UpdateHandler = (update: StoredUpdate, adapter: Adapter, effects: Up
  * happen exactly once). Sessions and conversations register their writes here.
  */
 export interface UpdateEffects {
-  /** A synchronous store write run inside the completing transaction. */
+  /**
+   * A synchronous store write run inside the completing transaction. Completions are committed
+   * in groups: when another update's write in the same group fails, the transaction is rolled
+   * back and the group's other writes run again, so `write` must only write to the store (which
+   * the rollback undoes), never change anything outside it.
+   */
   onCommit(write: () => void): void;
 }
 
