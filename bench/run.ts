@@ -4,6 +4,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { run as botLatency } from "./bot-latency.js";
+import { run as botThroughput } from "./bot-throughput.js";
 import { type BenchResult, table } from "./lib/report.js";
 import { maxClient } from "./max-client.js";
 import { maxFanout } from "./max-fanout.js";
@@ -29,6 +31,8 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   "webqq-client": webqqClient,
   "vklive-client": vkliveClient,
   maxbot,
+  "bot-throughput": botThroughput,
+  "bot-latency": botLatency,
 };
 /** A bench that overruns this is reported as failed (its children are stopped in its finally). */
 const HARD_LIMIT_MS = 120_000;
