@@ -95,6 +95,12 @@ describe("outbox on the MAX Bot API's 30 requests/s", () => {
     });
     outbox.start();
     const n = 50;
+    // The rate grows back after each second of successes, so on a slow machine it may be whole
+    // again by the end: watch the lowest rate while the sends are in flight.
+    let lowest = Number.POSITIVE_INFINITY;
+    const watch = setInterval(() => {
+      lowest = Math.min(lowest, outbox.bucketOf(accountKey)?.rate ?? lowest);
+    }, 5);
     const results = await Promise.all(
       Array.from({ length: n }, (_, i) =>
         outbox.submit({
@@ -107,9 +113,10 @@ describe("outbox on the MAX Bot API's 30 requests/s", () => {
         }),
       ),
     );
+    clearInterval(watch);
     expect(results.every((r) => r?.ids.length === 1)).toBe(true);
-    // Learned: below the 240/s it started with.
-    expect(outbox.bucketOf(accountKey)?.rate).toBeLessThan(240);
+    // Learned: below the 240/s it started with (halved at the first 429).
+    expect(lowest).toBeLessThanOrEqual(120);
     const counts = await countOf("fast-");
     expect(counts.size).toBe(n);
     expect([...counts.values()].every((c) => c === 1)).toBe(true);
