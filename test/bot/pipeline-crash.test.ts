@@ -104,8 +104,9 @@ it("SIGKILL at random moments: every message's state changes exactly once, handl
   })();
 
   let kills = 0;
-  // Kill while messages flow (and a couple more times after), each after a random run time.
-  while ((sending || kills < 6) && kills < 12 && Date.now() - started < 30_000) {
+  // Kill while messages flow (and a couple more times after), each after a random run time: at
+  // least 6 kills however slow the children start, at most 12, no new kill round after 30 s.
+  while (kills < 6 || (sending && kills < 12 && Date.now() - started < 30_000)) {
     const child = await startBot();
     await sleep(100 + Math.floor(Math.random() * 700));
     await kill9(child);
@@ -135,5 +136,4 @@ it("SIGKILL at random moments: every message's state changes exactly once, handl
   const pending = db.prepare("SELECT key FROM bot_inbox WHERE done_at IS NULL").all();
   db.close();
   expect(pending).toEqual([]);
-  expect(Date.now() - started).toBeLessThan(60_000);
-}, 60_000);
+}, 120_000);
