@@ -76,3 +76,14 @@ export async function resetSessions(e: MaxEngine, options: CallOptions): Promise
   await e.loadSession();
   await e.saveSession({ ...(e.session ?? { deviceId: randomUUID() }), token: a.token });
 }
+
+/** 104 AUTH_2FA_DETAILS: whether a cloud password is set, its hint and the recovery email. */
+export async function twoFactorDetails(
+  e: MaxEngine,
+  options: CallOptions,
+): Promise<{ enabled: boolean; hint: string; email?: string | undefined }> {
+  const a = await e.call("twoFaDetails", {}, options);
+  const out: { enabled: boolean; hint: string; email?: string | undefined } = twoFa(a);
+  if (typeof a.email === "string" && a.email !== "") out.email = a.email;
+  return out;
+}

@@ -201,3 +201,17 @@ export async function search(
   const raw = Array.isArray(a.messages) ? a.messages : Array.isArray(a.result) ? a.result : [];
   return raw.map((m) => toMaxMessage(m, options.chatId)).filter((m) => m !== undefined);
 }
+
+/**
+ * 54 CHAT_CLEAR: the chat's history up to `until` (default now) goes, for this account or, with
+ * `forAll`, for everyone (a dialog's other side; in a group or channel only its owner may).
+ * The chat stays in the list; every session whose history went gets 135 (`chatUpdated`).
+ */
+export async function clearHistory(
+  e: MaxEngine,
+  chatId: number,
+  options: CallOptions & { forAll?: boolean | undefined; until?: number | undefined },
+): Promise<void> {
+  const lastEventTime = options.until ?? Date.now();
+  await e.call("clearChat", { chatId, lastEventTime, forAll: options.forAll ?? false }, options);
+}

@@ -35,6 +35,8 @@ import type {
   SignInResult,
   UploadOptions,
 } from "./options.js";
+import type { EditScheduledOptions, ScheduleOptions } from "./scheduled.js";
+import * as scheduled from "./scheduled.js";
 import type {
   MaxAttach,
   MaxChat,
@@ -43,6 +45,7 @@ import type {
   MaxEventName,
   MaxMessage,
   MaxProfile,
+  MaxScheduledMessage,
   MaxUser,
 } from "./types.js";
 import { download, type HttpOptions, type UploadSource } from "./uploads.js";
@@ -58,6 +61,8 @@ const DEFAULT_EVENT_TYPES: MaxEventName[] = [
   "read",
   "chatUpdated",
   "uploadComplete",
+  "scheduledFired",
+  "scheduledEdited",
   "state",
   "error",
 ];
@@ -223,6 +228,12 @@ export class MaxClient implements PlatformClient<MaxEventMap> {
     options: CallOptions & { currentPassword?: string; hint?: string } = {},
   ): Promise<{ enabled: boolean; hint: string }> {
     return account.setTwoFactor(this.e, password, options);
+  }
+  /** 2FA as the apps show it (104): on or off, the hint and the recovery email (when set). */
+  twoFactorDetails(
+    options: CallOptions = {},
+  ): Promise<{ enabled: boolean; hint: string; email?: string | undefined }> {
+    return account.twoFactorDetails(this.e, options);
   }
   async removeTwoFactor(currentPassword: string, options: CallOptions = {}): Promise<void> {
     await this.e.call("twoFaManage", { action: "REMOVE", currentPassword }, options);
@@ -401,6 +412,17 @@ export class MaxClient implements PlatformClient<MaxEventMap> {
   createChannel(title: string, options: CallOptions = {}): Promise<MaxChat> {
     return chats.createChat(this.e, { _type: "CONTROL", event: "new", chatType: "CHANNEL", title }, options);
   }
+  /**
+   * Clears the chat's history (54) up to `until` (ms, default now) for this account, or with
+   * `forAll` for everyone (a dialog's other side; in a group or channel only its owner may).
+   * The chat stays listed; sessions whose history went get `chatUpdated` (135).
+   */
+  clearHistory(
+    chatId: number,
+    options: CallOptions & { forAll?: boolean | undefined; until?: number | undefined } = {},
+  ): Promise<void> {
+    return chats.clearHistory(this.e, chatId, options);
+  }
   /** Message search (90), across chats or in one. */
   search(
     query: string,
@@ -460,6 +482,37 @@ export class MaxClient implements PlatformClient<MaxEventMap> {
   }
   deleteMessage(chatId: number, messageId: string, options: CallOptions & { forMe?: boolean } = {}) {
     return this.deleteMessages(chatId, [messageId], options);
+  }
+  /**
+   * Schedules a message (64 with `delayedAttributes`): held by the server until `at`, then sent
+   * as a new message (`message` event, and `scheduledFired` naming the held id). Answers the held
+   * message; its id is what editScheduled / cancelScheduled take. A past `at` sends it at the
+   * server's next check; more than a year ahead is refused (ApiError).
+   */
+  scheduleMessage(
+    chatId: number,
+    message: string | OutgoingMessage,
+    at: Date | number,
+    options: ScheduleOptions = {},
+  ): Promise<MaxScheduledMessage> {
+    return scheduled.scheduleMessage(this.e, chatId, text(message), at, options);
+  }
+  /** This account's scheduled messages in a chat (49 DELAYED), soonest first. */
+  scheduledMessages(chatId: number, options: CallOptions = {}): Promise<MaxScheduledMessage[]> {
+    return scheduled.scheduledMessages(this.e, chatId, options);
+  }
+  /** New text and, with `at`, a new time for a scheduled message (67); ApiError when it is not one. */
+  editScheduled(
+    chatId: number,
+    messageId: string,
+    text: string,
+    options: EditScheduledOptions = {},
+  ): Promise<MaxScheduledMessage> {
+    return scheduled.editScheduled(this.e, chatId, messageId, text, options);
+  }
+  /** Cancels scheduled messages (66 DELAYED); answers the ids cancelled. */
+  cancelScheduled(chatId: number, messageIds: string[], options: CallOptions = {}): Promise<string[]> {
+    return scheduled.cancelScheduled(this.e, chatId, messageIds, options);
   }
   /** Messages by id (71). */
   getMessages(chatId: number, messageIds: string[], options: CallOptions = {}): Promise<MaxMessage[]> {
@@ -548,3 +601,4 @@ export type {
   SignInResult,
   UploadOptions,
 } from "./options.js";
+export type { EditScheduledOptions, ScheduleOptions };

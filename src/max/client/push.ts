@@ -2,7 +2,7 @@
  * Server pushes (opcode + payload) read into the MAX client's typed events. Lenient like the
  * rest of types.ts: a push that does not fit gives no typed event, only the raw one.
  */
-import { Opcode, TYPING_EVENT_OPCODE } from "../protocol.js";
+import { DelayedUpdateType, Opcode, TYPING_EVENT_OPCODE } from "../protocol.js";
 import {
   type ChatUpdatedEvent,
   isObject,
@@ -12,10 +12,13 @@ import {
   type PresenceEvent,
   type ReactionEvent,
   type ReadEvent,
+  type ScheduledEditedEvent,
+  type ScheduledFiredEvent,
   str,
   type TypingEvent,
   toMaxChat,
   toMaxMessage,
+  toMaxScheduledMessage,
   type UploadCompleteEvent,
 } from "./types.js";
 
@@ -28,7 +31,9 @@ export type ParsedPush =
   | { type: "presence"; data: PresenceEvent }
   | { type: "read"; data: ReadEvent }
   | { type: "chatUpdated"; data: ChatUpdatedEvent }
-  | { type: "uploadComplete"; data: UploadCompleteEvent };
+  | { type: "uploadComplete"; data: UploadCompleteEvent }
+  | { type: "scheduledFired"; data: ScheduledFiredEvent }
+  | { type: "scheduledEdited"; data: ScheduledEditedEvent };
 
 export function parsePush(opcode: number, payload: unknown): ParsedPush | undefined {
   if (!isObject(payload)) return undefined;
@@ -105,7 +110,31 @@ export function parsePush(opcode: number, payload: unknown): ParsedPush | undefi
         data: { chatId, messageIds: payload.messageIds.map(str).filter((s) => s !== undefined) },
       };
     }
+    case Opcode.NOTIF_MSG_DELAYED:
+      return parseDelayed(payload);
     default:
       return undefined;
   }
+}
+
+/** 154 `{chatId, updateTypeId, message | messageIds, lastDelayedUpdateTime}`; other update types: raw only. */
+function parseDelayed(payload: Record<string, unknown>): ParsedPush | undefined {
+  const chatId = num(payload.chatId);
+  if (chatId === undefined) return undefined;
+  const kind = num(payload.updateTypeId);
+  if (kind === DelayedUpdateType.FIRE_SUCCESS) {
+    if (!Array.isArray(payload.messageIds)) return undefined;
+    const data: ScheduledFiredEvent = {
+      chatId,
+      messageIds: payload.messageIds.map(str).filter((s) => s !== undefined),
+    };
+    const time = num(payload.lastDelayedUpdateTime);
+    if (time !== undefined) data.time = time;
+    return { type: "scheduledFired", data };
+  }
+  if (kind === DelayedUpdateType.EDITED) {
+    const message = toMaxScheduledMessage(payload.message, chatId);
+    return message ? { type: "scheduledEdited", data: { chatId, message } } : undefined;
+  }
+  return undefined;
 }
