@@ -55,13 +55,19 @@ describe("MaxClient scheduled messages", () => {
   it("scheduleMessage holds a message for its sender only; at its time it arrives once as a message, with scheduledFired", async () => {
     const { a, b, chatId } = await pair();
     const fireAt = clock.now() + 60_000;
-    const held = await a.scheduleMessage(chatId, "see you later", new Date(fireAt), { notifySender: false });
+    const hello = (await b.getHistory(chatId))[0];
+    expect(hello?.text).toBe("hello");
+    const held = await a.scheduleMessage(chatId, "see you later", new Date(fireAt), {
+      notifySender: false,
+      replyTo: hello?.id,
+    });
     expect(held).toMatchObject({
       chatId,
       text: "see you later",
       sender: a.userId,
       fireAt,
       notifySender: false,
+      link: { type: "REPLY", messageId: hello?.id },
     });
     expect(held.id).toMatch(/^\d+$/);
     // delayedAttributes is read into fireAt / notifySender, not left under extra.
@@ -81,6 +87,7 @@ describe("MaxClient scheduled messages", () => {
 
     const got = await arrived;
     expect(got.message).toMatchObject({ sender: a.userId, time: fireAt });
+    expect(got.message.link).toMatchObject({ type: "REPLY", messageId: hello?.id });
     expect(got.catchUp).toBe(false);
     expect((await own).message.id).toBe(got.message.id);
     expect(await fired).toEqual({ chatId, messageIds: [held.id], time: fireAt });

@@ -20,6 +20,8 @@ export type ScheduleOptions = CallOptions & {
   notifySender?: boolean | undefined;
   /** Client message id; a fresh one by default. */
   cid?: number | undefined;
+  /** Id of a message this one replies to, when it goes out. */
+  replyTo?: string | undefined;
 };
 
 export type EditScheduledOptions = CallOptions & {
@@ -81,7 +83,8 @@ export async function scheduleMessage(
     attaches: (msg.attaches ?? []).map(toWire),
     delayedAttributes: { timeToFire, notifySender: options.notifySender ?? true },
   };
-  if (msg.link) message.link = toWire(msg.link);
+  if (options.replyTo !== undefined) message.link = { type: "REPLY", messageId: options.replyTo };
+  else if (msg.link) message.link = toWire(msg.link);
   const answer = await e.call("sendMessage", { chatId, message, notify: true }, options);
   return heldAnswer(answer, chatId, "schedule");
 }
