@@ -4,11 +4,15 @@
  * as a person would log in. Used by the `max` room (bot and users) and the `maxbot` room (users
  * and the chat's owner).
  */
+import type { Adapter } from "../../core/adapter.js";
 import { MemoryCredentialStore } from "../../core/credentials.js";
 import { silentLogger } from "../../core/log.js";
+import { type PlatformName, ref } from "../../core/model.js";
+import { MaxAdapter } from "../../max/adapter.js";
 import { MaxClient } from "../../max/client/index.js";
 import type { MaxSession } from "../../max/client/session.js";
 import { BotTestKitError } from "../errors.js";
+import type { JoinedUser } from "../test-user.js";
 import type { RoomContext } from "./room.js";
 import { randomDigits, withFreshId } from "./room.js";
 
@@ -51,4 +55,37 @@ export async function signInMaxUser(
     await client.close();
     throw err;
   }
+}
+
+/**
+ * A new MAX user who joins the group `groupId` (added by its `owner`, without earlier history)
+ * and listens through their own MaxAdapter; `botId` is the bot's MAX user id and `botPlatform`
+ * the platform of the bot's Refs (`max` for a userbot, `maxbot` for a Bot API bot).
+ */
+export async function joinMaxGroup(
+  ctx: RoomContext,
+  owner: SignedInMaxUser,
+  groupId: number,
+  name: string,
+  attach: (adapter: Adapter) => void,
+  bot: { id: number; platform: PlatformName; account: string },
+): Promise<JoinedUser> {
+  const user = await signInMaxUser(ctx, name, name);
+  const adapter = new MaxAdapter(user);
+  try {
+    attach(adapter);
+    await adapter.connect();
+    await owner.addMembers(groupId, [user.userId], { showHistory: false });
+  } catch (err) {
+    await adapter.close();
+    throw err;
+  }
+  return {
+    adapter,
+    chat: ref("max", adapter.account, groupId),
+    botId: String(bot.id),
+    selfId: String(user.userId),
+    ref: ref(bot.platform, bot.account, user.userId),
+    close: () => adapter.close(),
+  };
 }

@@ -4,8 +4,7 @@
  */
 import { ref } from "../../core/model.js";
 import { MaxAdapter } from "../../max/adapter.js";
-import type { JoinedUser } from "../test-user.js";
-import { signInMaxUser } from "./max-users.js";
+import { joinMaxGroup, signInMaxUser } from "./max-users.js";
 import { closeAll, type PlatformRoom, type RoomContext } from "./room.js";
 
 export async function openMaxRoom(ctx: RoomContext): Promise<PlatformRoom> {
@@ -22,26 +21,12 @@ export async function openMaxRoom(ctx: RoomContext): Promise<PlatformRoom> {
         account,
         chat: ref("max", account.account, group.id),
         botUser: ref("max", account.account, botClient.userId),
-        async join(name, attach): Promise<JoinedUser> {
-          const user = await signInMaxUser(ctx, name, name);
-          const adapter = new MaxAdapter(user);
-          try {
-            attach(adapter);
-            await adapter.connect();
-            await owner.addMembers(group.id, [user.userId], { showHistory: false });
-          } catch (err) {
-            await adapter.close();
-            throw err;
-          }
-          return {
-            adapter,
-            chat: ref("max", adapter.account, group.id),
-            botId: String(botClient.userId),
-            selfId: String(user.userId),
-            ref: ref("max", account.account, user.userId),
-            close: () => adapter.close(),
-          };
-        },
+        join: (name, attach) =>
+          joinMaxGroup(ctx, owner, group.id, name, attach, {
+            id: botClient.userId,
+            platform: "max",
+            account: account.account,
+          }),
         close: () => closeAll([() => owner.close(), () => account.close()]),
       };
     } catch (err) {

@@ -5,11 +5,9 @@
  */
 import { silentLogger } from "../../core/log.js";
 import { ref } from "../../core/model.js";
-import { MaxAdapter } from "../../max/adapter.js";
 import { MaxBotAdapter } from "../../maxbot/adapter.js";
 import { MaxBotClient } from "../../maxbot/client/index.js";
-import type { JoinedUser } from "../test-user.js";
-import { signInMaxUser } from "./max-users.js";
+import { joinMaxGroup, signInMaxUser } from "./max-users.js";
 import { closeAll, type PlatformRoom, type RoomContext } from "./room.js";
 
 export async function openMaxBotRoom(ctx: RoomContext): Promise<PlatformRoom> {
@@ -38,26 +36,12 @@ export async function openMaxBotRoom(ctx: RoomContext): Promise<PlatformRoom> {
       account,
       chat: ref("maxbot", account.account, group.id),
       botUser: ref("maxbot", account.account, bot.userId),
-      async join(name, attach): Promise<JoinedUser> {
-        const user = await signInMaxUser(ctx, name, name);
-        const adapter = new MaxAdapter(user);
-        try {
-          attach(adapter);
-          await adapter.connect();
-          await owner.addMembers(group.id, [user.userId], { showHistory: false });
-        } catch (err) {
-          await adapter.close();
-          throw err;
-        }
-        return {
-          adapter,
-          chat: ref("max", adapter.account, group.id),
-          botId: String(bot.userId),
-          selfId: String(user.userId),
-          ref: ref("maxbot", account.account, user.userId),
-          close: () => adapter.close(),
-        };
-      },
+      join: (name, attach) =>
+        joinMaxGroup(ctx, owner, group.id, name, attach, {
+          id: bot.userId,
+          platform: "maxbot",
+          account: account.account,
+        }),
       close: () => closeAll([() => owner.close(), () => account.close()]),
     };
   } catch (err) {
