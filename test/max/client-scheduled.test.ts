@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/emulator/clock.js";
 import { ApiError, ValidationError } from "../../src/core/errors.js";
 import { MaxClient } from "../../src/max/client/index.js";
+import { parsePush } from "../../src/max/client/push.js";
 import { type Emulator, nextEvent, signedIn, startEmulator } from "./client-helpers.js";
 
 const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
@@ -199,5 +200,38 @@ describe("MaxClient scheduled messages", () => {
     await expect(refused).rejects.toBeInstanceOf(ApiError);
     await expect(refused).rejects.not.toBeInstanceOf(ValidationError);
     expect(await a.scheduledMessages(chatId)).toEqual([]);
+  });
+});
+
+describe("154 NOTIF_MSG_DELAYED reading", () => {
+  it("gives a typed event only for a push that fits; anything else stays raw-only", () => {
+    expect(parsePush(154, { chatId: 5, updateTypeId: 3, messageIds: [7, "8"] })).toEqual({
+      type: "scheduledFired",
+      data: { chatId: 5, messageIds: ["7", "8"] },
+    });
+    const edited = parsePush(154, {
+      chatId: "5",
+      updateTypeId: 1,
+      message: { id: 9, text: "t", delayedAttributes: { timeToFire: 1000 }, extraField: 1 },
+    });
+    expect(edited).toMatchObject({
+      type: "scheduledEdited",
+      data: {
+        chatId: 5,
+        message: { id: "9", chatId: 5, fireAt: 1000, notifySender: false, extra: { extraField: 1 } },
+      },
+    });
+    for (const bad of [
+      { updateTypeId: 3, messageIds: ["1"] },
+      { chatId: 5, updateTypeId: 3 },
+      { chatId: 5, updateTypeId: 3, messageIds: "1" },
+      { chatId: 5, updateTypeId: 1, message: { id: "1", text: "no delayedAttributes" } },
+      { chatId: 5, updateTypeId: 1 },
+      { chatId: 5, updateTypeId: 2, messageIds: ["1"] },
+      null,
+      "154",
+    ]) {
+      expect(parsePush(154, bad), JSON.stringify(bad)).toBeUndefined();
+    }
   });
 });
