@@ -16,6 +16,7 @@ import { ApiError } from "../../src/core/errors.js";
 import { VkLiveClient } from "../../src/vklive/client/index.js";
 import { root } from "../package/entries.js";
 import {
+  adminCall,
   describeRun,
   type RunningSandbox,
   type ScriptResult,
@@ -39,15 +40,8 @@ function start(example: string, env: Record<string, string> = {}) {
   return startNode(["--import", tsx, join(examples, example)], cwd, exampleEnv(env), EXAMPLE_LIMIT_MS);
 }
 
-async function admin<T>(path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${sandbox.urls.console}${path}`, {
-    method: body === undefined ? "GET" : "POST",
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  const answer = (await response.json()) as T;
-  expect(response.status, `${path}: ${JSON.stringify(answer)}`).toBe(200);
-  return answer;
+function admin<T>(path: string, body?: unknown): Promise<T> {
+  return adminCall<T>(sandbox.urls.console, path, body);
 }
 
 interface ConsoleMessage {

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { root } from "../package/entries.js";
 import {
+  adminCall,
   describeRun,
   type RunningSandbox,
   type ScriptResult,
@@ -34,15 +35,8 @@ function start(example: string, env: Record<string, string> = {}) {
   );
 }
 
-async function admin<T>(path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${sandbox.urls.console}${path}`, {
-    method: body === undefined ? "GET" : "POST",
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  const answer = (await response.json()) as T;
-  expect(response.status, `${path}: ${JSON.stringify(answer)}`).toBe(200);
-  return answer;
+function admin<T>(path: string, body?: unknown): Promise<T> {
+  return adminCall<T>(sandbox.urls.console, path, body);
 }
 
 interface ConsoleMessage {

@@ -49,6 +49,22 @@ export function startSandbox(bin: string, args: string[], cwd: string): Promise<
   });
 }
 
+/**
+ * One admin API call on a running sandbox's console (GET without a body, POST with one); any
+ * answer but 200 throws with the path and the body.
+ */
+export async function adminCall<T>(consoleUrl: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${consoleUrl}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  const answer = (await response.json()) as T;
+  if (response.status !== 200)
+    throw new Error(`${path} answered ${response.status}: ${JSON.stringify(answer)}`);
+  return answer;
+}
+
 export function sandboxEnv(urls: SandboxUrls): Record<string, string> {
   return {
     SWITCHBOARD_SANDBOX_URL: urls.console,
