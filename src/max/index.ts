@@ -15,6 +15,7 @@ export {
 export { splitText } from "./client/catch-up.js";
 export { errorFromPayload } from "./client/codec.js";
 export {
+  type EditScheduledOptions,
   type MaxCallOptions,
   MaxClient,
   type MaxClientOptions,
@@ -23,6 +24,7 @@ export {
   type OutgoingMessage,
   type QrInfo,
   type QrLoginStep,
+  type ScheduleOptions,
   type SessionInfo,
   type SignInResult,
   type UploadOptions,
@@ -41,6 +43,7 @@ export type {
   MaxMessage,
   MaxName,
   MaxProfile,
+  MaxScheduledMessage,
   MaxUser,
   MessageDeletedEvent,
   MessageEvent,
@@ -48,6 +51,8 @@ export type {
   RawEvent,
   ReactionEvent,
   ReadEvent,
+  ScheduledEditedEvent,
+  ScheduledFiredEvent,
   StateEvent,
   TypingEvent,
   UploadCompleteEvent,
