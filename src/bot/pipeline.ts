@@ -171,22 +171,26 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
   function admitBatch(): void {
     const batch = admitting;
     admitting = [];
-    let admitted = 0;
+    const fresh: typeof batch = [];
     try {
       store.transaction(() => {
-        for (const update of batch) if (store.admit(update)) admitted++;
+        for (const update of batch) if (store.admit(update)) fresh.push(update);
       });
     } catch (err) {
       report(err);
       return;
     }
-    if (admitted === 0) {
-      checkIdle();
-      return;
+    // With nothing waiting in the store that is not in memory, the new updates go straight to
+    // their lanes in admission order (no read-back); from the first that cannot (a full lane, an
+    // account not attached) on, the rest are read back from the store, which keeps the order.
+    for (const update of fresh) {
+      if (backlog || !running) break;
+      const lane = adapters.has(update.account) ? laneOf(update.chatKey) : undefined;
+      if (!lane || lane.queue.length >= queueLimit) backlog = true;
+      else enqueue(lane, { ...update, seq: 0, attempts: 0 });
     }
-    // Queued through a store read-back (batched per tick), which keeps admission order per chat.
-    backlog = true;
-    scheduleRefill();
+    if (backlog) scheduleRefill();
+    checkIdle();
   }
 
   function scheduleRefill(): void {

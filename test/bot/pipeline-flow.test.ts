@@ -132,6 +132,44 @@ describe("pipeline over the MAX Bot API sandbox", () => {
     expect(store.pending(100)).toEqual([]);
   });
 
+  it("two chats flooding past a small queue: straight-to-lane and store read-back mix, each chat in order", async () => {
+    const { store, adapter } = await open();
+    const seen = new Map<string, string[]>();
+    const pipeline = track(
+      createPipeline({
+        store,
+        concurrency: 2,
+        queueLimit: 3,
+        async handle(update) {
+          const text = textOf(update.event);
+          if (!text?.startsWith("mix-")) return;
+          await sleep(5);
+          const chat = text.split(":")[0] as string;
+          seen.set(chat, [...(seen.get(chat) ?? []), text]);
+        },
+      }),
+    );
+    pipeline.attach(adapter);
+    await pipeline.start();
+    const [a, b] = env.groups as [number, number];
+    const sent = { a: [] as string[], b: [] as string[] };
+    for (let i = 0; i < 15; i++) {
+      sent.a.push(`mix-a:${i}`);
+      sent.b.push(`mix-b:${i}`);
+      // Both chats at once, then the next pair: arrivals outrun the 5 ms handler.
+      await Promise.all([env.send(a, `mix-a:${i}`), env.send(b, `mix-b:${i}`)]);
+    }
+    await waitFor(
+      () => (seen.get("mix-a")?.length ?? 0) + (seen.get("mix-b")?.length ?? 0) >= 30,
+      20_000,
+      "30 handled messages",
+    );
+    await pipeline.idle();
+    expect(seen.get("mix-a")).toEqual(sent.a);
+    expect(seen.get("mix-b")).toEqual(sent.b);
+    expect(store.pending(100)).toEqual([]);
+  });
+
   it("a throwing handler is retried with backoff, then completed as failed; later updates of the chat go on", async () => {
     const { store, adapter } = await open();
     const calls: string[] = [];
