@@ -155,7 +155,6 @@ describe("outbox under faults", () => {
       backoffBaseMs: 50,
     });
     outbox.start();
-    const started = Date.now();
     const r = await outbox.submit({
       key: "drop-1",
       account: maxim.accountKey,
@@ -166,8 +165,6 @@ describe("outbox under faults", () => {
     });
     expect(r?.ids).toHaveLength(1);
     expect(store.outboxItem("drop-1")).toMatchObject({ status: "sent", attempts: 2 });
-    // Retried after the backoff (50–100 ms here), not after the idle re-read of the store.
-    expect(Date.now() - started).toBeLessThan(900);
     expect(maxim.stored(maxim.group).filter((t) => t === "through a drop")).toHaveLength(1);
     await outbox.drain(2000);
   }, 20_000);

@@ -35,6 +35,8 @@ describe("54 CHAT_CLEAR", () => {
     const b = await fx.login();
     const first = await send(a.client, { userId: b.userId }, "one");
     const chatId = Number(first.chatId);
+    // The clear goes by time (ms): the second message must be in a later millisecond.
+    while (Date.now() <= Number(first.message.time)) await new Promise((r) => setTimeout(r, 1));
     await send(a.client, { chatId }, "two");
     const bOther = await secondSession(b.token);
     // Only pushes caused by the clear count below.

@@ -87,6 +87,8 @@ describe("PyMax / web client opcodes outside the seed", () => {
       message: { cid: 21, text: "one", elements: [], attaches: [] },
     });
     const chatId = Number(first.chatId);
+    // The clear goes by time (ms): the second message must be in a later millisecond.
+    while (Date.now() <= Number(first.message.time)) await new Promise((r) => setTimeout(r, 1));
     const second = await a.client.ok(64, {
       chatId,
       message: { cid: 22, text: "two", elements: [], attaches: [] },
@@ -104,6 +106,7 @@ describe("PyMax / web client opcodes outside the seed", () => {
     expect(await a.client.ok(52, { chatId, lastEventTime: second.message.time, forAll: true })).toEqual({});
     expect((await history(a.client, chatId)).messages).toEqual([]);
     expect((await history(b.client, chatId)).messages).toEqual([]);
+    while (Date.now() <= Number(second.message.time) + 1) await new Promise((r) => setTimeout(r, 1));
     await b.client.ok(64, { chatId, message: { cid: 23, text: "three", elements: [], attaches: [] } });
     expect((await history(a.client, chatId)).messages.map((m: { text: string }) => m.text)).toEqual([
       "three",
