@@ -59,6 +59,11 @@ function recordUpdates(c: MaxClient, chatId: number): ChatUpdatedEvent[] {
   return seen;
 }
 
+/** Waits until the clock is past `ms` (a clear cuts by millisecond: two sends can share one). */
+async function laterThan(ms: number): Promise<void> {
+  while (Date.now() <= ms) await new Promise((r) => setTimeout(r, 1));
+}
+
 describe("MaxClient.clearHistory", () => {
   it("clears the caller's history only; the caller's other sessions get chatUpdated, the other side nothing", async () => {
     const a = await user();
@@ -76,6 +81,8 @@ describe("MaxClient.clearHistory", () => {
     // The chat stays listed for both.
     expect((await a.getChat(chatId))?.id).toBe(chatId);
 
+    // The clear goes by time (ms): the next message must be in a later millisecond.
+    await laterThan(Date.now());
     // Pushes to B are in order: once B has the next message, no 135 came before it.
     const next = nextEvent(b, "message", (e) => e.message.text === "three");
     await say(a, chatId, "three");
@@ -102,6 +109,7 @@ describe("MaxClient.clearHistory", () => {
     const b = await user();
     const { chatId } = await a.sendToUser(b.userId!, "old 1");
     const cut = await say(a, chatId, "old 2");
+    await laterThan(cut.time);
     await say(b, chatId, "new");
     await a.clearHistory(chatId, { until: cut.time });
     expect(await texts(a, chatId)).toEqual(["new"]);
