@@ -6,11 +6,20 @@
  * user now sees it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/core/emulator/clock.js";
 import { emulatorFixture, expectErrorPacket, RawClient as Raw, type RawClient } from "./raw.js";
 
 const fx = emulatorFixture("916100");
-beforeAll(fx.start);
-afterAll(fx.stop);
+// A clock that never moves: every message and the clear share one millisecond.
+const frozen = emulatorFixture("916101", { clock: new ManualClock(Date.now()) });
+beforeAll(async () => {
+  await fx.start();
+  await frozen.start();
+});
+afterAll(async () => {
+  await fx.stop();
+  await frozen.stop();
+});
 
 let cid = 1;
 async function send(from: RawClient, target: { chatId: number } | { userId: number }, text: string) {
@@ -30,6 +39,22 @@ async function secondSession(token: string): Promise<RawClient> {
 }
 
 describe("54 CHAT_CLEAR", () => {
+  it("a message sent after the clear in the cut's own millisecond stays visible", async () => {
+    const a = await frozen.login();
+    const b = await frozen.login();
+    const first = await send(a.client, { userId: b.userId }, "one");
+    const chatId = Number(first.chatId);
+    await send(a.client, { chatId }, "two");
+    expect(await b.client.ok(54, { chatId, lastEventTime: first.message.time, forAll: false })).toEqual({});
+    expect(await texts(b.client, chatId)).toEqual([]);
+    await send(a.client, { chatId }, "three");
+    const after = await send(a.client, { chatId }, "four");
+    expect(after.message.time).toBe(first.message.time); // the same millisecond throughout
+    expect(await texts(b.client, chatId)).toEqual(["three", "four"]);
+    expect(await texts(a.client, chatId)).toEqual(["one", "two", "three", "four"]);
+  });
+
+
   it("clears the caller's history up to lastEventTime; the other side keeps it; the chat stays listed", async () => {
     const a = await fx.login();
     const b = await fx.login();

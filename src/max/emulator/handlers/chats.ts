@@ -307,7 +307,7 @@ function clearChat(ctx: HandlerContext, raw: unknown, kind: "delete" | "clear"):
   const { emu } = ctx;
   const userId = me(ctx);
   const { chat } = requireMember(emu, chatId, userId);
-  const until = Math.min(lastEventTime ?? emu.now(), emu.now()) + 1;
+  const cut = Math.min(lastEventTime ?? emu.now(), emu.now());
   let who: readonly number[] = [userId];
   if (forAll && (chat.type === "DIALOG" || chat.owner_id === userId)) who = emu.repos.chats.memberIds(chatId);
   const bot =
@@ -315,7 +315,12 @@ function clearChat(ctx: HandlerContext, raw: unknown, kind: "delete" | "clear"):
       ? emu.repos.chats.memberIds(chatId).find((id) => id !== userId && emu.repos.users.isBot(id))
       : undefined;
   emu.db.transaction(() => {
-    for (const id of who) emu.repos.chats.clearHistoryBefore(chatId, id, until);
+    for (const id of who) {
+      emu.repos.chats.clearHistoryBefore(chatId, id, cut);
+      // The cut's own millisecond goes message by message, so one sent later in that same
+      // millisecond (right after the clear) stays visible.
+      emu.repos.messages.hideAtTime(chatId, id, cut);
+    }
     if (bot !== undefined && emu.events.active) {
       const type = kind === "clear" ? "dialog.cleared" : "dialog.removed";
       emu.events.emit({ type, chatId, userId, botId: bot });

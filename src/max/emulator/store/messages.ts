@@ -204,6 +204,16 @@ export class MessagesRepo {
     this.s.hide.run(userId, id);
   }
 
+  /** Hides for `userId` every message of the chat stored at exactly `time` (a clear's last millisecond). */
+  hideAtTime(chatId: number, userId: number, time: number): void {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO max_hidden_messages (user_id, message_id)
+         SELECT ?, id FROM max_messages WHERE chat_id = ? AND time = ?`,
+      )
+      .run(userId, chatId, time);
+  }
+
   /**
    * Case-insensitive substring search over what `userId` can see; newest first. Bounded cost:
    * the newest SEARCH_SCAN_CAP messages are the candidates, and `total` stops at SEARCH_TOTAL_CAP.
