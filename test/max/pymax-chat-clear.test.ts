@@ -54,7 +54,6 @@ describe("54 CHAT_CLEAR", () => {
     expect(await texts(a.client, chatId)).toEqual(["one", "two", "three", "four"]);
   });
 
-
   it("clears the caller's history up to lastEventTime; the other side keeps it; the chat stays listed", async () => {
     const a = await fx.login();
     const b = await fx.login();
