@@ -219,9 +219,10 @@ export class MaxEngine {
       const superseded = supersededChanges(pending);
       for (const [i, push] of pending.entries()) {
         if (superseded.has(i)) continue;
-        // After a failed catch-up, buffered messages are fetched again by the next one;
-        // delivering them now would skip the gap before them.
-        if (!ok && push.opcode === Opcode.NEW_MESSAGE) continue;
+        // After a failed catch-up, buffered messages (new, edited, removed: all 128) and reaction
+        // changes (155) are read again by the next one, from the same cursor; delivering them now
+        // would skip the gap before them, or report a reaction on a message not delivered yet.
+        if (!ok && (push.opcode === Opcode.NEW_MESSAGE || push.opcode === Opcode.REACTIONS_CHANGED)) continue;
         this.dispatchPush(push);
       }
     }
