@@ -3,6 +3,7 @@
  * rest of types.ts: a push that does not fit gives no typed event, only the raw one.
  */
 import { DelayedUpdateType, Opcode, TYPING_EVENT_OPCODE } from "../protocol.js";
+import { toMaxScheduledMessage } from "./scheduled-message.js";
 import {
   type ChatUpdatedEvent,
   isObject,
@@ -18,7 +19,6 @@ import {
   type TypingEvent,
   toMaxChat,
   toMaxMessage,
-  toMaxScheduledMessage,
   type UploadCompleteEvent,
 } from "./types.js";
 

@@ -13,7 +13,8 @@ import { LIMITS } from "../protocol.js";
 import { newCid } from "./chats.js";
 import type { MaxEngine } from "./engine.js";
 import type { OutgoingMessage } from "./options.js";
-import { listOf, type MaxScheduledMessage, str, toMaxScheduledMessage, toWire } from "./types.js";
+import { type MaxScheduledMessage, toMaxScheduledMessage } from "./scheduled-message.js";
+import { listOf, str, toWire } from "./types.js";
 
 export type ScheduleOptions = CallOptions & {
   /** Notify the sender when the message goes out (default true, as the apps do). */
