@@ -4,6 +4,7 @@ import type { MaxConnection } from "../connection.js";
 import type { MaxEmulator } from "../context.js";
 import type { ChatRow } from "../store/chats.js";
 import type { MessageRow, WireMessage } from "../store/messages.js";
+import { commitDurably } from "../store/wal-flush.js";
 import { isControlRow, worldMessage } from "../world-events.js";
 import { chatWire } from "./chat-access.js";
 
@@ -115,18 +116,52 @@ export function storeMessage(
   return wire;
 }
 
+interface Waiter {
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
 interface PendingBatch {
   rows: MessageRow[];
-  waiters: { resolve: () => void; reject: (err: unknown) => void }[];
+  waiters: Waiter[];
 }
 const batches = new WeakMap<MaxEmulator, PendingBatch>();
 
 /**
+ * Commits `rows` in one transaction and settles their waiters once it is on disk (in commit
+ * order). When the transaction fails, each row is tried on its own, so one message a constraint
+ * or a listener refuses gets its error while the rest of the batch is stored.
+ */
+function commitBatch(emu: MaxEmulator, rows: readonly MessageRow[], waiters: readonly Waiter[]): void {
+  let flushed: Promise<void> | undefined;
+  try {
+    flushed = commitDurably(emu.db, () => writeTxOf(emu)(rows));
+  } catch (err) {
+    if (rows.length > 1 && emu.db.open) {
+      for (let i = 0; i < rows.length; i++) commitBatch(emu, [rows[i]!], [waiters[i]!]);
+      return;
+    }
+    for (const w of waiters) w.reject(err);
+    return;
+  }
+  // Responses and events of the whole batch go out in the microtasks that follow; each
+  // connection coalesces its share into one socket write (WsLink).
+  const resolveAll = () => {
+    for (const w of waiters) w.resolve();
+  };
+  if (!flushed) resolveAll();
+  else
+    flushed.then(resolveAll, (err: unknown) => {
+      for (const w of waiters) w.reject(err);
+    });
+}
+
+/**
  * Group commit: messages sent in the same event-loop turn (a client with many requests in
- * flight) are written in one transaction; the promise resolves once that commit is done, so
- * a message is still durable before its response or any event goes out. Ids and times are
- * fixed now, in arrival order; nobody can refer to a message before its response, so the
- * short delay before it becomes readable is invisible to clients.
+ * flight) are written in one transaction; the promise resolves once that commit is on disk
+ * (store/wal-flush.ts flushes the WAL off the event loop), so a message is still durable
+ * before its response or any event goes out. Ids and times are fixed now, in arrival order;
+ * nobody can refer to a message before its response, so the short delay before it becomes
+ * readable is invisible to clients.
  */
 export function storeMessageBatched(
   emu: MaxEmulator,
@@ -142,15 +177,7 @@ export function storeMessageBatched(
     batches.set(emu, fresh);
     setImmediate(() => {
       batches.delete(emu);
-      try {
-        writeTxOf(emu)(fresh.rows);
-      } catch (err) {
-        for (const w of fresh.waiters) w.reject(err);
-        return;
-      }
-      // Responses and events of the whole batch go out in the microtasks that follow; each
-      // connection coalesces its share into one socket write (MaxConnection.sendRaw).
-      for (const w of fresh.waiters) w.resolve();
+      commitBatch(emu, fresh.rows, fresh.waiters);
     });
   }
   batch.rows.push(row);

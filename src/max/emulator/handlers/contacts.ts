@@ -52,7 +52,7 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 
 /** True when `ownerId` has blocked `otherId`: `otherId` may not write to `ownerId` in a dialog. */
 export function isBlocked(emu: MaxEmulator, ownerId: number, otherId: number): boolean {
-  return isBlockedStatus(emu.repos.contacts.get(ownerId, otherId)?.status);
+  return emu.repos.contacts.isBlocked(ownerId, otherId);
 }
 
 /** `user` as `viewerId` sees them: the owner's own names for them first, their block/removal state. */

@@ -65,6 +65,23 @@ export class ContactsRepo {
     };
   }
 
+  /**
+   * Whom each owner has blocked, read once per owner: every 64 into a dialog asks, and a SQLite
+   * read per message was a twentieth of the send path. Dropped on every write (put), and not
+   * kept while a transaction is open (it could still roll back).
+   */
+  private readonly blocked = new Map<number, ReadonlySet<number>>();
+
+  /** True when `ownerId` has blocked `otherId`. */
+  isBlocked(ownerId: number, otherId: number): boolean {
+    let set = this.blocked.get(ownerId);
+    if (!set) {
+      set = new Set(this.blockedBy(ownerId));
+      if (!this.db.inTransaction) this.blocked.set(ownerId, set);
+    }
+    return set.has(otherId);
+  }
+
   get(ownerId: number, contactId: number): ContactRow | undefined {
     return this.s.get.get(ownerId, contactId) as ContactRow | undefined;
   }
@@ -76,6 +93,7 @@ export class ContactsRepo {
     names: { firstName: string | null; lastName: string | null },
     now: number,
   ): ContactRow {
+    this.blocked.delete(ownerId);
     this.s.upsert.run({
       owner: ownerId,
       contact: contactId,
