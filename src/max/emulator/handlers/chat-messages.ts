@@ -4,7 +4,7 @@ import type { MaxConnection } from "../connection.js";
 import type { MaxEmulator } from "../context.js";
 import type { ChatRow } from "../store/chats.js";
 import type { MessageRow, WireMessage } from "../store/messages.js";
-import { commitDurably } from "../store/wal-flush.js";
+import { afterFlush, commitDurably } from "../store/wal-flush.js";
 import { isControlRow, worldMessage } from "../world-events.js";
 import { chatWire } from "./chat-access.js";
 
@@ -175,10 +175,14 @@ export function storeMessageBatched(
     const fresh: PendingBatch = { rows: [], waiters: [] };
     batch = fresh;
     batches.set(emu, fresh);
-    setImmediate(() => {
-      batches.delete(emu);
-      commitBatch(emu, fresh.rows, fresh.waiters);
-    });
+    // While a WAL flush runs, the batch stays open (later sends join it) until that flush is
+    // done; then it commits and starts the next flush.
+    setImmediate(() =>
+      afterFlush(emu.db, () => {
+        batches.delete(emu);
+        commitBatch(emu, fresh.rows, fresh.waiters);
+      }),
+    );
   }
   batch.rows.push(row);
   return new Promise<WireMessage>((resolve, reject) => {
