@@ -286,6 +286,17 @@ export class TokenManager {
     return this.#o.renew !== undefined;
   }
 
+  /**
+   * The access token when `accessToken()` would answer it as it is (held, not refused, no renewal
+   * due), without a promise; undefined when `accessToken()` has to decide.
+   */
+  currentToken(): string | undefined {
+    const t = this.#tokens;
+    if (this.#refused || !t) return undefined;
+    if (this.#o.renew && t.expiresAt !== undefined && this.#due(t)) return undefined;
+    return t.accessToken;
+  }
+
   async accessToken(): Promise<string | undefined> {
     if (this.#refused) throw this.#refused;
     const t = this.#tokens;

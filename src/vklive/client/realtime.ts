@@ -13,6 +13,7 @@ import type { Logger } from "../../core/log.js";
 import type { ConnectionState } from "../../core/model.js";
 import { parseResponse } from "../../core/validation.js";
 import { EVENT_DATA, EVENT_TYPES, type EventType, type VkEvent } from "../protocol/index.js";
+import { readChatSend } from "./fast.js";
 
 export interface RealtimeOptions {
   /** Centrifugo endpoint (ws:// or wss://…/connection/websocket). */
@@ -174,12 +175,16 @@ export class VkLiveRealtime {
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return;
     if (typeof raw.type !== "string" || !KNOWN.has(raw.type)) return;
     const type = raw.type as EventType;
-    let data: VkEvent["data"];
-    try {
-      data = parseResponse(EVENT_DATA[type], raw.data, { platform: "vklive", what: `event ${type}` });
-    } catch (err) {
-      this.#error(err as Error); // ApiError bad_response: the event is not delivered half-read
-      return;
+    // A chat message with declared fields only is read in place (never looser than its schema).
+    let data: VkEvent["data"] | undefined =
+      type === "channel_chat_message_send" ? readChatSend(raw.data) : undefined;
+    if (data === undefined) {
+      try {
+        data = parseResponse(EVENT_DATA[type], raw.data, { platform: "vklive", what: `event ${type}` });
+      } catch (err) {
+        this.#error(err as Error); // ApiError bad_response: the event is not delivered half-read
+        return;
+      }
     }
     const e = { channel, event: { type, data } as VkEvent } as RealtimeEvent;
     if (ctx.offset !== undefined) e.offset = Number(ctx.offset);
