@@ -58,8 +58,11 @@ export function restoreJar(saved: SerializedCookieJar | string): Promise<CookieJ
   return CookieJar.deserialize(saved, countingStore());
 }
 
-/** The Cookie header for `url`, as `jar.getCookieString(url)` gives it ("" when none). */
-export async function cookieHeader(jar: CookieJar, url: string): Promise<string> {
+/**
+ * The Cookie header for `url`, as `jar.getCookieString(url)` gives it ("" when none): a string
+ * when cached (no promise on the hot path), else a promise of the looked-up header.
+ */
+export function cookieHeader(jar: CookieJar, url: string): string | Promise<string> {
   const counter = counters.get(jar.store);
   if (!counter) return jar.getCookieString(url);
   // Which cookies match depends on scheme, host and path only.
@@ -79,6 +82,10 @@ export async function cookieHeader(jar: CookieJar, url: string): Promise<string>
       return hit.header;
     }
   }
+  return lookUp(jar, url, counter, key);
+}
+
+async function lookUp(jar: CookieJar, url: string, counter: Counter, key: string): Promise<string> {
   const cookies = (await jar.getCookies(url)).sort(cookieCompare);
   const header = cookies.map((c) => c.cookieString()).join("; ");
   // Read after the lookup: an expired cookie it removed changed the count.

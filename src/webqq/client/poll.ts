@@ -7,6 +7,7 @@ import type { CallOptions } from "../../core/call.js";
 import { AbortError } from "../../core/errors.js";
 import type { ConnectionState } from "../../core/model.js";
 import { type Envelope, PollItem, REFERER, Retcode } from "../protocol.js";
+import { readPollItem } from "./fast.js";
 import { passwordLogin, relink } from "./login.js";
 import { type Ctx, retcodeError } from "./transport.js";
 
@@ -128,9 +129,13 @@ export class PollLoop {
             healthy();
             const list = Array.isArray(env.result) ? env.result : [];
             for (const raw of list) {
-              const r = PollItem.safeParse(raw);
-              if (!r.success) continue;
-              const item = r.data;
+              // Message items with declared fields only are read in place (never looser than PollItem).
+              let item = readPollItem(raw);
+              if (!item) {
+                const r = PollItem.safeParse(raw);
+                if (!r.success) continue;
+                item = r.data;
+              }
               if (!this.#fresh(item)) continue;
               if (item.poll_type === "kick_message") {
                 emit("kick_message", item.value);

@@ -3,7 +3,8 @@ import { Backoff, sleep } from "../../core/backoff.js";
 import type { CallOptions } from "../../core/call.js";
 import { AbortError, ApiError, TimeoutError, TransportError, ValidationError } from "../../core/errors.js";
 import { type ContentItem, encodeContent, REFERER, Retcode } from "../protocol.js";
-import { type Ctx, retcodeError } from "./transport.js";
+import { plainBuddySend } from "./fast.js";
+import { type Ctx, type RawOptions, retcodeError } from "./transport.js";
 import type { WebQQSendOptions } from "./types.js";
 
 type SendName = "sendBuddy" | "sendQun" | "sendDiscu" | "sendSess";
@@ -27,35 +28,38 @@ async function send(
 ): Promise<{ msgId: number }> {
   checkItems(items);
   const content = encodeContent(items, opts.font);
-  const s0 = ctx.need();
-  const msgId = opts.msgId ?? (await ctx.nextMsgId());
-  ctx.check(name, {
-    ...target,
-    content,
-    msg_id: msgId,
-    clientid: ctx.clientid,
-    psessionid: s0.psessionid,
-  } as never);
+  ctx.need();
+  const msgId = opts.msgId ?? ctx.takeMsgId() ?? (await ctx.nextMsgId());
+  // The request and its form are built once; again only if a relink changed the psessionid.
+  let r = { ...target, content, msg_id: msgId, clientid: ctx.clientid, psessionid: ctx.need().psessionid };
+  // A plain buddy send is checked by hand (never looser than the schema); the rest by zod.
+  if (!(name === "sendBuddy" && plainBuddySend(r))) ctx.check(name, r as never);
+  let form = ctx.rForm(r);
   const attempts = Math.max(1, ctx.o.sendAttempts ?? 4);
-  const backoff = new Backoff({ baseMs: ctx.o.backoffBaseMs ?? 500, maxMs: 5000 });
-  const call: CallOptions = {
+  let backoff: Backoff | undefined;
+  const call: RawOptions = {
+    method: "POST",
+    form,
+    referer: REFERER.d,
+    idempotent: false,
+    retries: 0,
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
   };
   let last: Error | undefined;
   for (let i = 0; i < attempts; i++) {
-    if (i > 0) await sleep(backoff.next(), opts.signal, "webqq");
-    const s = ctx.need();
-    const r = { ...target, content, msg_id: msgId, clientid: ctx.clientid, psessionid: s.psessionid };
+    if (i > 0) {
+      backoff ??= new Backoff({ baseMs: ctx.o.backoffBaseMs ?? 500, maxMs: 5000 });
+      await sleep(backoff.next(), opts.signal, "webqq");
+      const s = ctx.need();
+      if (s.psessionid !== r.psessionid || ctx.clientid !== r.clientid) {
+        r = { ...target, content, msg_id: msgId, clientid: ctx.clientid, psessionid: s.psessionid };
+        form = ctx.rForm(r);
+        call.form = form;
+      }
+    }
     try {
-      const env = await ctx.envelope(name, {
-        method: "POST",
-        form: ctx.rForm(r),
-        referer: REFERER.d,
-        ...call,
-        idempotent: false,
-        retries: 0,
-      });
+      const env = await ctx.envelope(name, call);
       if (env.retcode === 0) return { msgId };
       last = retcodeError(env.retcode, name);
       if (env.retcode !== Retcode.SEND_FAILED) throw last;

@@ -13,7 +13,7 @@ import {
 } from "../../core/credentials.js";
 import type { Emitter } from "../../core/emitter.js";
 import { ApiError, AuthError, SwitchboardError } from "../../core/errors.js";
-import { HttpClient, type Query } from "../../core/http.js";
+import { HttpClient, type HttpResponse, type Query } from "../../core/http.js";
 import { type Logger, silentLogger } from "../../core/log.js";
 import { parseResponse, validateInput } from "../../core/validation.js";
 import {
@@ -28,6 +28,7 @@ import {
   type WebQQEndpoints,
 } from "../protocol.js";
 import { cookieHeader, newJar } from "./cookies.js";
+import { readEnvelope } from "./fast.js";
 import type { WebQQClientOptions, WebQQEvents, WebQQSession } from "./types.js";
 
 export interface RawOptions extends CallOptions {
@@ -82,7 +83,8 @@ export class Ctx {
       const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
       const own = init?.headers instanceof Headers;
       const headers = own ? (init.headers as Headers) : new Headers(init?.headers);
-      const cookie = await cookieHeader(this.jar, url);
+      const cached = cookieHeader(this.jar, url);
+      const cookie = typeof cached === "string" ? cached : await cached;
       if (cookie) headers.set("cookie", cookie);
       if (!headers.has("user-agent")) headers.set("user-agent", USER_AGENT);
       const res = await baseFetch(input, own ? init : { ...init, headers });
@@ -121,6 +123,11 @@ export class Ctx {
    * session (read, raised, written back) before any is used, so no later client on the same
    * saved session — a one-shot CLI send, a restart — starts below an id already sent.
    */
+  /** The next msg_id when one is reserved already (no promise); undefined when a block is due. */
+  takeMsgId(): number | undefined {
+    return this.#msgId < this.#msgIdCeiling ? ++this.#msgId : undefined;
+  }
+
   async nextMsgId(): Promise<number> {
     while (this.#msgId >= this.#msgIdCeiling) {
       this.#reserving ??= this.#reserve().finally(() => {
@@ -198,37 +205,38 @@ export class Ctx {
 
   /** A request to `url` (a URL the server handed out, or one of the table's). */
   async request(url: string, what: string, o: RawOptions & { redirect?: "manual" } = {}): Promise<unknown> {
-    const headers: Record<string, string> = {};
-    if (o.referer) headers.referer = o.referer;
-    const res = await this.http
-      .request({
+    let res: HttpResponse<unknown>;
+    try {
+      // Absent options stay undefined: the helper reads undefined as "not given".
+      res = await this.http.request({
         method: o.method ?? "GET",
         path: url,
-        headers,
-        ...(o.query ? { query: o.query } : {}),
-        ...(o.form ? { form: o.form } : {}),
-        ...(o.body ? { body: o.body } : {}),
+        headers: o.referer ? { referer: o.referer } : {},
+        query: o.query,
+        form: o.form,
+        body: o.body,
         responseType: o.type ?? "json",
-        ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
-        ...(o.idempotent !== undefined ? { idempotent: o.idempotent } : {}),
-        ...(o.retries !== undefined ? { retries: o.retries } : {}),
-        ...(o.redirect ? { redirect: o.redirect } : {}),
-      })
-      .catch((err: unknown) => {
-        this.log.debug(
-          { endpoint: what, error: err instanceof Error ? scrubUrl(err.message) : "" },
-          "WebQQ request failed",
-        );
-        throw scrub(err);
+        timeoutMs: o.timeoutMs || undefined,
+        signal: o.signal,
+        idempotent: o.idempotent,
+        retries: o.retries,
+        redirect: o.redirect,
       });
+    } catch (err) {
+      this.log.debug(
+        { endpoint: what, error: err instanceof Error ? scrubUrl(err.message) : "" },
+        "WebQQ request failed",
+      );
+      throw scrub(err);
+    }
     if (o.redirect) return res;
     return res.data;
   }
 
   /** The `{retcode, …}` envelope of a call (retcode not checked). */
   async envelope(name: EndpointName, o: RawOptions = {}): Promise<Envelope> {
-    return parseResponse(Envelope, await this.raw(name, o), { platform: "webqq", what: name });
+    const data = await this.raw(name, o);
+    return readEnvelope(data) ?? parseResponse(Envelope, data, { platform: "webqq", what: name });
   }
 
   /** A `{retcode, result}` call; non-zero retcodes become typed errors, the result is parsed. */
