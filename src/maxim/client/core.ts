@@ -15,10 +15,14 @@ import {
   Envelope,
   Header,
   type MaxImEndpoint,
+  MaxImEndpoints,
   MessageSendBody,
   SUCCESS,
 } from "../protocol.js";
 import { plainSendBody, readEnvelope } from "./fast.js";
+
+/** The response schema of endpoints answering a boolean (`z.boolean()`, shared by the table). */
+const OK = MaxImEndpoints.sendMessage.response;
 
 /** Retried with backoff for idempotent calls: the server's transient database error. */
 const RETRYABLE_CODES = new Set([20000]);
@@ -54,7 +58,7 @@ export interface MaxImTransport {
   retries?: number;
   fetch?: typeof fetch;
   logger?: Logger;
-  headers(): Promise<Record<string, string>>;
+  headers(): Record<string, string> | Promise<Record<string, string>>;
   /** Aborted when the client closes: in-flight calls fail. */
   closed(): AbortSignal;
 }
@@ -174,6 +178,8 @@ export class MaxImCore {
     options: MaxImCallOptions = {},
   ): Promise<MaxImOutput<E>> {
     const env = await this.envelope(endpoint, input, options);
+    // `true`/`false` answers (a send's) need no schema pass.
+    if (endpoint.response === OK && typeof env.data === "boolean") return env.data as MaxImOutput<E>;
     return parseResponse(endpoint.response, env.data, {
       platform: "maxim",
       what: `MaxIM ${endpoint.method} ${endpoint.path}`,

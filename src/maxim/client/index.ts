@@ -266,18 +266,34 @@ export class MaxImClient extends MaxImCore implements PlatformClient<MaxImClient
     this.#emitter.emit("state", reason === undefined ? { state } : { state, reason });
   }
 
-  async #headers(): Promise<Record<string, string>> {
-    if (this.#token === undefined && this.#connecting === undefined) {
-      const stored = await this.#credentials.load(this.account);
-      if (stored && stored.appId === this.appId) {
-        this.#token = stored.token;
-        this.#userId ??= stored.userId;
-      }
-    }
+  /** The auth headers: the same object while token and user stay (no promise when known). */
+  #headers(): Record<string, string> | Promise<Record<string, string>> {
+    if (this.#token === undefined && this.#connecting === undefined) return this.#storedHeaders();
+    return this.#currentHeaders();
+  }
+
+  #headerCache:
+    | { token: string | undefined; userId: number | undefined; headers: Record<string, string> }
+    | undefined;
+
+  #currentHeaders(): Record<string, string> {
+    const c = this.#headerCache;
+    if (c && c.token === this.#token && c.userId === this.#userId) return c.headers;
     const h: Record<string, string> = { [Header.APP_ID]: this.appId };
     if (this.#token !== undefined) h[Header.ACCESS_TOKEN] = this.#token;
     if (this.#userId !== undefined) h[Header.USER_ID] = String(this.#userId);
+    this.#headerCache = { token: this.#token, userId: this.#userId, headers: h };
     return h;
+  }
+
+  /** No token yet and no connect() under way: the one stored for this account, if any. */
+  async #storedHeaders(): Promise<Record<string, string>> {
+    const stored = await this.#credentials.load(this.account);
+    if (stored && stored.appId === this.appId) {
+      this.#token = stored.token;
+      this.#userId ??= stored.userId;
+    }
+    return this.#currentHeaders();
   }
 }
 
