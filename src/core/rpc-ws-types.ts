@@ -85,6 +85,12 @@ export interface ReconnectOptions extends BackoffOptions {
   maxAttempts?: number;
 }
 
+/**
+ * Turns a request's answer into its result as the answer frame lands (the request's payload
+ * alongside): the caller's promise then settles one hop after the frame. What it throws rejects.
+ */
+export type ReadAnswer = (answer: unknown, payload: unknown) => unknown;
+
 export interface OpenContext<M extends RpcMethod> {
   /** Sends on the fresh connection ahead of everything queued (hello, login by token…). */
   request(method: M, payload: unknown, options?: CallOptions): Promise<unknown>;

@@ -13,6 +13,7 @@ import type {
   CallOptions,
   CloseDecision,
   CloseInfo,
+  ReadAnswer,
   ReconnectOptions,
   RpcFrame,
   RpcMethod,
@@ -44,6 +45,7 @@ class Call implements DeadlineItem {
     readonly payload: unknown,
     readonly timeoutMs: number,
     readonly signal: AbortSignal | undefined,
+    readonly read: ReadAnswer | undefined,
   ) {
     this.promise = new Promise<unknown>((resolve, reject) => {
       this.resolve = resolve;
@@ -155,9 +157,9 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
     return promise;
   }
 
-  /** Sends a request and resolves with the response payload (decoded by the codec). */
-  request(method: M, payload: unknown, options?: CallOptions): Promise<unknown> {
-    const call = this.#makeCall(method, payload, options);
+  /** Sends a request; resolves with the response payload (decoded by the codec) or what `read` makes of it. */
+  request(method: M, payload: unknown, options?: CallOptions, read?: ReadAnswer): Promise<unknown> {
+    const call = this.#makeCall(method, payload, options, read);
     if (call.done) return call.promise;
     const conn = this.#conn;
     if (conn?.ready) {
@@ -229,7 +231,8 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
     } catch (err) {
       // A wire that cannot even start (malformed URL) never will: stop, so connect() rejects
       // with this reason and nothing is left waiting for close() to reject unobserved.
-      this.#stop(this.#openError(asError(err)));
+      const why = `cannot open ${redactUrl(this.#o.url)}: ${redactUrl(asError(err).message)}`;
+      this.#stop(this.#closedError(why, "open_failed"));
       return;
     }
     const conn: Conn = {
@@ -447,10 +450,10 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
     conn.keepaliveTimer = undefined;
   }
 
-  #makeCall(method: RpcMethod, payload: unknown, options: CallOptions | undefined): Call {
+  #makeCall(method: RpcMethod, payload: unknown, options: CallOptions | undefined, read?: ReadAnswer): Call {
     const signal = options?.signal;
     const timeoutMs = options?.timeoutMs ?? this.#o.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const call = new Call(method, payload, timeoutMs, signal);
+    const call = new Call(method, payload, timeoutMs, signal, read);
     if (signal?.aborted) {
       this.#fail(call, abortedError(this.#platform, signal.reason));
       return call;
@@ -512,7 +515,12 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
   }
 
   #succeed(call: Call, value: unknown): void {
-    if (this.#settle(call)) call.resolve(value);
+    if (!this.#settle(call)) return;
+    try {
+      call.resolve(call.read ? call.read(value, call.payload) : value);
+    } catch (err) {
+      call.reject(asError(err));
+    }
   }
 
   #fail(call: Call, error: Error): void {
@@ -530,20 +538,9 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
     }
   }
 
-  #closedError(): TransportError {
-    return new TransportError("transport closed", {
-      platform: this.#platform,
-      code: "closed",
-      retryable: false,
-    });
-  }
-
-  #openError(err: Error): TransportError {
-    return new TransportError(`cannot open ${redactUrl(this.#o.url)}: ${redactUrl(err.message)}`, {
-      platform: this.#platform,
-      code: "open_failed",
-      retryable: false,
-    });
+  /** No retry cures these: the transport is closed, or its URL cannot even be opened. */
+  #closedError(message = "transport closed", code = "closed"): TransportError {
+    return new TransportError(message, { platform: this.#platform, code, retryable: false });
   }
 
   #transportError(message: string, code: string, method?: RpcMethod): TransportError {

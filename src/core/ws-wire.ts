@@ -1,10 +1,10 @@
 /**
  * The default wire of the RPC transport (rpc-ws.ts): one `ws` WebSocket, text frames in and out.
- * Frames sent together leave in one write: the first send corks the TCP socket and a microtask,
- * queued behind the continuations already waiting, uncorks it. So 64 answers that arrive in one
- * read and trigger 64 new requests cost one `writev`, not 64, and a lone request (one awaited at
- * a time) leaves before the tick ends, with no `nextTick` of its own. Each frame is still its own
- * WebSocket frame.
+ * The first frame of a tick is written at once (a lone request, one awaited at a time, leaves
+ * with no cork and no hop of its own); a second frame in the same tick corks the TCP socket until
+ * a microtask, queued behind the continuations already waiting, uncorks it. So 64 answers that
+ * arrive in one read and trigger 64 new requests cost two writes (the first, then one `writev`),
+ * not 64. Each frame is still its own WebSocket frame.
  */
 import type { Socket } from "node:net";
 import WebSocket, { type RawData } from "ws";
@@ -28,9 +28,13 @@ class WsWire implements RpcWire {
   readonly ws: WebSocket;
   /** The TCP socket under the WebSocket, known from the handshake's `upgrade` answer. */
   socket: Socket | undefined;
-  corked = false;
-  readonly #uncork = (): void => {
-    this.corked = false;
+  /** A frame went out in this tick: the next ones cork until `#endTick`. */
+  #inTick = false;
+  #corked = false;
+  readonly #endTick = (): void => {
+    this.#inTick = false;
+    if (!this.#corked) return;
+    this.#corked = false;
     this.socket?.uncork();
   };
   readonly #handlers: RpcWireHandlers;
@@ -60,10 +64,12 @@ class WsWire implements RpcWire {
 
   send(frame: WireFrame): void {
     const socket = this.socket;
-    if (socket && !this.corked && !socket.destroyed) {
-      this.corked = true;
+    if (!this.#inTick) {
+      this.#inTick = true;
+      settled.then(this.#endTick);
+    } else if (socket && !this.#corked && !socket.destroyed) {
+      this.#corked = true;
       socket.cork();
-      settled.then(this.#uncork);
     }
     // As a Buffer, ws writes header and masked payload as one chunk (a string goes as two).
     if (typeof frame === "string") this.ws.send(Buffer.from(frame), TEXT_FRAME, this.#onWritten);

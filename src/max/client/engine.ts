@@ -83,6 +83,8 @@ export class MaxEngine {
   closed = false;
   loggingOut = false;
   fatal: SwitchboardError | undefined;
+  /** The reader of 64 answers (messages.ts), made once: a closure per send costs more than it. */
+  sentReader: ((answer: unknown, payload: unknown) => unknown) | undefined;
   private sessionLoading: Promise<void> | undefined;
   private readonly lastPresence = new Map<number, string>();
   private buffer: MaxPush[] | undefined;

@@ -86,12 +86,41 @@ export async function sendParts(
   return sent;
 }
 
-export async function sendOne(
+/**
+ * Sends one message (64). Not async, and the answer is read (and admitted) by the transport as it
+ * lands (`request`'s `read`): the caller's promise settles one hop after the answer frame. What
+ * fails before sending (a ValidationError) is a rejection all the same.
+ */
+export function sendOne(
   e: MaxEngine,
   target: SendTarget,
   msg: OutgoingMessage,
   options: MaxSendOptions,
 ): Promise<MaxMessage> {
+  let payload: Record<string, unknown>;
+  try {
+    payload = sendPayload(target, msg, options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  e.sentReader ??= (answer, sent) => readSent(e, answer, sent);
+  const read = e.sentReader;
+  // Connected: straight to the transport, as `invoke` would after its checks.
+  if (e.fatal || e.closed || e.transport.state === "disconnected")
+    return e.invoke(SEND.opcode, payload, options).then((answer) => read(answer, payload) as MaxMessage);
+  return e.transport.request(SEND.opcode, payload, options, read) as Promise<MaxMessage>;
+}
+
+/** The 64 answer as a MaxMessage, admitted: our own message must not come back from a catch-up. */
+function readSent(e: MaxEngine, answer: unknown, payload: unknown): MaxMessage {
+  const chatIdHint = (payload as SendTarget).chatId;
+  const sent = sentMessage(answer, chatIdHint) ?? readAnswer(answer, chatIdHint);
+  e.tracker.admit(sent);
+  return sent;
+}
+
+/** The 64 payload, checked: a ValidationError (nothing sent) when it does not fit. */
+function sendPayload(target: SendTarget, msg: OutgoingMessage, options: MaxSendOptions) {
   const message: Record<string, unknown> = {
     text: msg.text ?? "",
     cid: options.cid ?? newCid(),
@@ -111,18 +140,10 @@ export async function sendOne(
         ? { userId, message, notify }
         : { chatId, userId, message, notify };
   // The plain text send is checked by hand (what the schema would accept, nothing looser);
-  // anything else goes through the request schema. Either way nothing is sent when it fails.
+  // anything else goes through the request schema.
   if (!isPlainSend(payload))
     validateInput(SEND.request, payload, { platform: "max", what: `invalid request for ${SEND_WHAT}` });
-  // Connected: straight to the transport, as `invoke` would after its checks.
-  const answer =
-    e.fatal || e.closed || e.transport.state === "disconnected"
-      ? await e.invoke(SEND.opcode, payload, options)
-      : await e.transport.request(SEND.opcode, payload, options);
-  const sent = sentMessage(answer, target.chatId) ?? readAnswer(answer, target.chatId);
-  // Our own message must not come back as "missed" from a catch-up.
-  e.tracker.admit(sent);
-  return sent;
+  return payload;
 }
 
 const isId = (v: unknown): boolean => v === undefined || Number.isSafeInteger(v);
