@@ -30,8 +30,12 @@ const EXPENSIVE = new Set<number>([
 ]);
 /** Longest run of one connection's requests in one event-loop turn. */
 const SLICE_MS = 8;
-/** Requests of one connection being served at once (async handlers: injected delays). */
-export const MAX_IN_FLIGHT = 32;
+/**
+ * Requests of one connection being served at once (async handlers: injected delays, and 64s
+ * waiting for their group commit: one batch on disk being flushed while the next one fills, so
+ * a client with 64 in flight gets about 32 per batch).
+ */
+export const MAX_IN_FLIGHT = 64;
 /** Frames one connection may have waiting; beyond that (or MAX_QUEUED_BYTES) they are refused. */
 export const MAX_QUEUED_FRAMES = 256;
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
