@@ -15,6 +15,14 @@ const SLICES = 2;
 const IN_FLIGHT = [1, 64] as const;
 const TEXT = "Привет! Это сообщение из бенчмарка: проверяем скорость отправки.";
 
+/** The emulator child's own CPU and event-loop busy time so far, ms (bench/lib/max-server.ts). */
+interface Usage {
+  cpuMs: number;
+  busyMs: number;
+}
+
+const perMessage = (ms: number, n: number) => (n > 0 ? ((ms * 1000) / n).toFixed(1) : "n/a");
+
 export async function maxSend(): Promise<BenchResult> {
   const started = Date.now();
   const notes: string[] = [];
@@ -75,10 +83,19 @@ export async function maxSend(): Promise<BenchResult> {
       const opts = { frame, inFlight, warmupMs: WARMUP_MS, durationMs: DURATION_MS / SLICES };
       const baseParts: RoundTripResult[] = [];
       const realParts: RoundTripResult[] = [];
+      const cost = { cpuMs: 0, busyMs: 0, stored: 0 };
       for (let i = 0; i < SLICES; i++) {
         baseParts.push(await roundTrips(baselineWs, opts));
+        const [u0, n0] = [await emu.call<Usage>("usage"), await emu.call<number>("messageCount")];
         realParts.push(await roundTrips(sender.ws, opts));
+        const [u1, n1] = [await emu.call<Usage>("usage"), await emu.call<number>("messageCount")];
+        cost.cpuMs += u1.cpuMs - u0.cpuMs;
+        cost.busyMs += u1.busyMs - u0.busyMs;
+        cost.stored += n1 - n0;
       }
+      notes.push(
+        `server cost per stored 64 @${inFlight}: CPU ${perMessage(cost.cpuMs, cost.stored)} µs, event loop busy ${perMessage(cost.busyMs, cost.stored)} µs (emulator slices, warm-up included)`,
+      );
       const base = combine(baseParts);
       const real = combine(realParts);
       runs[`base${inFlight}`] = base;

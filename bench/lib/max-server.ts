@@ -70,6 +70,14 @@ serveIpc(
     },
     stats: () => ({ ...server.admin.stats(), journalMode: journalMode() }),
     messageCount: () => emu.repos.messages.count(),
+    /**
+     * The server's own cost so far, ms: CPU time (user + system) and event-loop busy time. Per
+     * message they tell what the neighbours' load on a shared machine hides in rt/s.
+     */
+    usage: () => {
+      const cpu = process.cpuUsage();
+      return { cpuMs: (cpu.user + cpu.system) / 1000, busyMs: performance.eventLoopUtilization().active };
+    },
   },
   async () => {
     // The process exits right after: the database is deleted, not closed, so late socket-close
