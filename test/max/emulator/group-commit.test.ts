@@ -155,6 +155,10 @@ describe("64 group commit on a file-backed WAL store", () => {
     const recipient = users[3]!;
     const acked: number[] = [];
     let sent = 0;
+    let running: () => void = () => {};
+    const started = new Promise<void>((r) => {
+      running = r;
+    });
     const sockets = await Promise.all(
       users.slice(0, 3).map((u) => openSender(String(server.info.url), u.token)),
     );
@@ -178,11 +182,14 @@ describe("64 group commit on a file-backed WAL store", () => {
         const p = JSON.parse(String(data)) as RawPacket;
         if (p.opcode !== 64 || p.seq <= 100) return;
         if (p.cmd === 1) acked.push(Number(p.payload.message.id));
+        if (acked.length >= 20) running();
         if (ws.readyState === WebSocket.OPEN) next();
       });
       for (let i = 0; i < 16; i++) next();
     }
-    await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 400)));
+    // Killed at a random moment once sends are flowing (however slow the machine is).
+    await started;
+    await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 300)));
     const closed = sockets.map((ws) => new Promise((r) => ws.once("close", r)));
     process.kill(server.pid!, "SIGKILL");
     await Promise.all(closed);

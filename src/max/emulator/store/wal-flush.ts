@@ -1,4 +1,5 @@
 import { close, fdatasync, open } from "node:fs";
+import { resolve } from "node:path";
 import type { Database } from "../../../core/storage.js";
 
 /**
@@ -12,6 +13,10 @@ import type { Database } from "../../../core/storage.js";
  * Callers answer only when the returned promise resolves, so an acknowledged message is on disk
  * exactly as before; meanwhile the event loop serves the next frames. Batches committed while a
  * flush runs share the next one; flushes resolve in commit order.
+ *
+ * Between the commit and the flush the rows are already readable by other requests; a process
+ * crash then loses nothing (the frames are in the OS cache), a power cut could lose them, but
+ * nobody was told they were stored. A failed flush rejects: those senders get an error.
  *
  * Only for file-backed WAL databases whose setting is FULL; anything else (in-memory, rollback
  * journal, NORMAL / OFF / EXTRA) commits as it always did and `undefined` comes back.
@@ -71,7 +76,7 @@ function stateOf(db: Database): FlushState | null {
   if (state === undefined) {
     const wal = !db.memory && String(db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal";
     state = wal
-      ? { db, walPath: `${db.name}-wal`, fd: undefined, flushing: false, waiting: [], next: [] }
+      ? { db, walPath: `${resolve(db.name)}-wal`, fd: undefined, flushing: false, waiting: [], next: [] }
       : null;
     states.set(db, state);
   }
