@@ -134,7 +134,9 @@ const batches = new WeakMap<MaxEmulator, PendingBatch>();
 function commitBatch(emu: MaxEmulator, rows: readonly MessageRow[], waiters: readonly Waiter[]): void {
   let flushed: Promise<void> | undefined;
   try {
-    flushed = commitDurably(emu.db, () => writeTxOf(emu)(rows));
+    // A lone message (one client, one send at a time) flushes inline: handing the flush to the
+    // thread pool only adds two thread wake-ups when there is nothing else to serve meanwhile.
+    flushed = commitDurably(emu.db, () => writeTxOf(emu)(rows), rows.length > 1);
   } catch (err) {
     if (rows.length > 1 && emu.db.open) {
       for (let i = 0; i < rows.length; i++) commitBatch(emu, [rows[i]!], [waiters[i]!]);

@@ -21,8 +21,13 @@ import type { Database } from "../../../core/storage.js";
  * Only for file-backed WAL databases whose setting is FULL; anything else (in-memory, rollback
  * journal, NORMAL / OFF / EXTRA) commits as it always did and `undefined` comes back.
  */
-export function commitDurably(db: Database, commit: () => void): Promise<void> | undefined {
-  const state = stateOf(db);
+export function commitDurably(
+  db: Database,
+  commit: () => void,
+  /** False: flush inside the commit as SQLite does (a lone message: nothing else to do meanwhile). */
+  offload = true,
+): Promise<void> | undefined {
+  const state = offload ? stateOf(db) : null;
   if (!state || db.inTransaction || db.pragma("synchronous", { simple: true }) !== FULL) {
     commit();
     return undefined;
