@@ -12,9 +12,11 @@
  *
  * Consumers, each on a fresh MaxClient + MaxAdapter logged in by token, in rotating order per run:
  *  (a) bare: `for await (const e of adapter.events())`, doing the per-update work of the handler;
- *  (b) `new Bot({ store: new SqliteBotStore(<temp file>) })` (WAL, synchronous FULL: the default
- *      durability) with 3 middlewares and one `bot.on("message:text")` handler doing that work;
- *  (c) the same Bot on a MemoryBotStore, for reference.
+ *  (b) `new Bot({ store: new SqliteBotStore(<temp file>) })` (WAL, synchronous NORMAL: the default
+ *      durability, every commit survives kill -9) with 3 middlewares and one
+ *      `bot.on("message:text")` handler doing that work;
+ *  (c) the same Bot on `SqliteBotStore(file, { synchronous: "FULL" })` (an fsync per commit), and
+ *  (d) on a MemoryBotStore, both for reference.
  * Each flood is timed from the push request to the last update handled; every index must arrive
  * exactly once in every mode (a miss or a repeat is an error). Two unmeasured floods per mode,
  * then median (min–max) of 3 runs.
@@ -40,8 +42,12 @@ const RUNS = Number(process.env.BENCH_BOT_RUNS ?? 3);
 const TEXT = "Привет! Сообщение из бенчмарка бота: просто текст, без вложений.";
 const FLOOD_TIMEOUT_MS = 60_000;
 const WARMUP_FLOODS = 2;
-const MODES = ["bare", "sqlite", "memory"] as const;
-type Mode = (typeof MODES)[number];
+const ALL_MODES = ["bare", "sqlite", "full", "memory"] as const;
+type Mode = (typeof ALL_MODES)[number];
+/** BENCH_BOT_MODES=memory (comma list) runs only those consumers: for profiling one of them. */
+const MODES: readonly Mode[] = process.env.BENCH_BOT_MODES
+  ? ALL_MODES.filter((m) => (process.env.BENCH_BOT_MODES as string).split(",").includes(m))
+  : ALL_MODES;
 
 interface Sample {
   perSec: number;
@@ -89,7 +95,11 @@ export async function run(): Promise<BenchResult> {
         };
       } else {
         const store =
-          mode === "sqlite" ? new SqliteBotStore(join(dir, `bot-${++storeFiles}.db`)) : new MemoryBotStore();
+          mode === "memory"
+            ? new MemoryBotStore()
+            : new SqliteBotStore(join(dir, `bot-${++storeFiles}.db`), {
+                synchronous: mode === "full" ? "FULL" : "NORMAL",
+              });
         const bot = botWith3Middlewares(store, ledger);
         bot.account(adapter);
         await bot.start();
@@ -123,7 +133,7 @@ export async function run(): Promise<BenchResult> {
       return { perSec: ledger.rate(), cpuUs: ledger.cpuPerUpdateUs() };
     };
 
-    const samples: Record<Mode, Sample[]> = { bare: [], sqlite: [], memory: [] };
+    const samples: Record<Mode, Sample[]> = { bare: [], sqlite: [], full: [], memory: [] };
     // Unmeasured floods per mode first (JIT, the emulator's statements, socket buffers): a bot's
     // rate keeps rising over its first few thousand updates, and a running bot is past them.
     for (let i = 0; i < WARMUP_FLOODS; i++) for (const mode of MODES) await flood(mode);
@@ -135,15 +145,22 @@ export async function run(): Promise<BenchResult> {
 
     const rate = (m: Mode) => samples[m].map((s) => s.perSec);
     const cpu = (m: Mode) => samples[m].map((s) => s.cpuUs);
-    const ratio = (m: Mode) => samples[m].map((s, i) => s.perSec / (samples.bare[i] as Sample).perSec);
+    const ratio = (m: Mode) => samples[m].map((s, i) => s.perSec / (samples.bare[i]?.perSec ?? Number.NaN));
     metrics.push(
       info("bare adapter loop", median(rate("bare")), "updates/s"),
-      info("Bot + 3 middlewares, SqliteBotStore (file, WAL, FULL)", median(rate("sqlite")), "updates/s"),
+      info(
+        "Bot + 3 middlewares, SqliteBotStore (file, WAL, NORMAL: the default)",
+        median(rate("sqlite")),
+        "updates/s",
+      ),
       atLeast("Bot (SQLite) / bare", median(ratio("sqlite")), "x", 0.8),
+      info("Bot + 3 middlewares, SqliteBotStore (synchronous FULL)", median(rate("full")), "updates/s"),
+      info("Bot (SQLite FULL) / bare", median(ratio("full")), "x"),
       info("Bot + 3 middlewares, MemoryBotStore", median(rate("memory")), "updates/s"),
       info("Bot (memory) / bare", median(ratio("memory")), "x"),
       info("bare CPU per update", median(cpu("bare")), "µs"),
       info("Bot (SQLite) CPU per update", median(cpu("sqlite")), "µs"),
+      info("Bot (SQLite FULL) CPU per update", median(cpu("full")), "µs"),
       info("Bot (memory) CPU per update", median(cpu("memory")), "µs"),
     );
     for (const m of MODES) {

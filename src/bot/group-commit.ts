@@ -13,13 +13,21 @@ interface BatchedWrite {
   reject: (err: unknown) => void;
 }
 
+/** Run inside each commit attempt, around the writes (e.g. to write once what many writes share). */
+export interface GroupCommitHooks {
+  begin?: () => void;
+  end?: () => void;
+}
+
 export class GroupCommit {
   readonly #store: Pick<BotStore, "transaction">;
+  readonly #hooks: GroupCommitHooks;
   #batched: BatchedWrite[] = [];
   #settling = false;
 
-  constructor(store: Pick<BotStore, "transaction">) {
+  constructor(store: Pick<BotStore, "transaction">, hooks: GroupCommitHooks = {}) {
     this.#store = store;
+    this.#hooks = hooks;
   }
 
   /**
@@ -49,11 +57,13 @@ export class GroupCommit {
     let failure: unknown;
     try {
       this.#store.transaction(() => {
+        this.#hooks.begin?.();
         for (const job of batch) {
           failed = job;
           job.write();
         }
         failed = undefined;
+        this.#hooks.end?.();
       });
     } catch (err) {
       failure = err;

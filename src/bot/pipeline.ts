@@ -7,8 +7,9 @@
  * chat's catch-up cursor. A crash between the two re-runs the handler (at least once) but never
  * applies its state twice (exactly once).
  *
- * Memory stays bounded: each chat keeps at most `queueLimit` updates in memory; beyond that (and
- * after a restart) updates wait in the store and are read back in admission order.
+ * Memory stays bounded: each chat keeps at most `queueLimit` updates in memory, and all chats
+ * together at most `memoryLimit`; beyond that (and after a restart) a chat's updates wait in the
+ * store and are read back by chat, in admission order, as its queue drains (a chat "behind").
  *
  * Store writes of one event-loop turn (handler starts, completions with their state changes, the
  * next start of the same chat) share one transaction (group-commit.ts): one disk sync serves many
@@ -23,7 +24,9 @@ import { backoffDelay } from "../core/backoff.js";
 import type { Message } from "../core/model.js";
 import { catchUp } from "./catch-up.js";
 import { GroupCommit } from "./group-commit.js";
+import { Effects, isCommitConflict, runWithTimeout } from "./handler-run.js";
 import { accountKeyOf, chatKeyOf, cursorOf, updateKeyOf } from "./keys.js";
+import { type Lane, LaneTable } from "./lanes.js";
 import type { AccountKey, Pipeline, PipelineOptions, StoredUpdate, UpdateEffects } from "./types.js";
 
 /** How a handler failure is reported (`final`: completed as failed, no more retries). */
@@ -40,6 +43,8 @@ export interface PipelineExtraOptions {
   onError?: (error: unknown, info?: PipelineErrorInfo) => void;
   /** Updates one chat keeps in memory (default 100); more wait in the store. */
   queueLimit?: number;
+  /** Updates all chats keep in memory together (default 10,000); more wait in the store. */
+  memoryLimit?: number;
   /** First retry delay ceiling, ms (default 250; exponential with jitter, at most 30 s). */
   retryBaseMs?: number;
   /** Done keys are kept this long for de-duplication (default 7 days), pruned on start and hourly. */
@@ -58,40 +63,17 @@ function ownByUserId(adapter: Adapter, message: Message): boolean {
   return adapter.self !== undefined && adapter.self.id === message.author.id;
 }
 
+export { HandlerTimeoutError } from "./handler-run.js";
 export { accountKeyOf, chatKeyOf, updateKeyOf };
 
 export type CreatePipelineOptions = PipelineOptions & PipelineExtraOptions;
 
 /** Reruns after a commit conflict (a session written meanwhile), not counted as attempts. */
 const MAX_CONFLICT_RERUNS = 5;
-const SCAN_EXTRA = 500;
 const PRUNE_EVERY_MS = 3_600_000;
-
-export class HandlerTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`the handler did not finish within ${timeoutMs} ms (abandoned; the update will be retried)`);
-    this.name = "HandlerTimeoutError";
-  }
-}
-
-class Effects implements UpdateEffects {
-  readonly writes: (() => void)[] = [];
-  abandoned = false;
-  onCommit(write: () => void): void {
-    // An abandoned (timed-out) run must not change state: its update runs again.
-    if (!this.abandoned) this.writes.push(write);
-  }
-}
-
-interface Lane {
-  key: string;
-  queue: StoredUpdate[];
-  running: boolean;
-  /** Waiting for a retry delay. */
-  timer?: NodeJS.Timeout;
-  /** The next update's start, counted in the commit that completed the one before it. */
-  started?: { key: string; attempt: number };
-}
+/** Completions of one chat waiting for their commit while its next updates already run. */
+const PIPELINE_DEPTH = 64;
+const NO_WRITES: readonly (() => void)[] = [];
 
 export function createPipeline(options: CreatePipelineOptions): Pipeline {
   const { store, handle } = options;
@@ -99,6 +81,7 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
   const timeoutMs = options.handlerTimeoutMs ?? 30_000;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
   const queueLimit = Math.max(1, options.queueLimit ?? 100);
+  const memoryLimit = Math.max(queueLimit, options.memoryLimit ?? 10_000);
   const retryBaseMs = options.retryBaseMs ?? 250;
   const retentionMs = options.retentionMs ?? 7 * 24 * 3_600_000;
   const catchUpPages = options.catchUpPages ?? 20;
@@ -106,15 +89,17 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
 
   const adapters = new Map<AccountKey, Adapter>();
   const unsubscribes = new Map<AccountKey, () => void>();
-  const lanes = new Map<string, Lane>();
-  /** Keys in memory (queued or running), so a store read-back skips them. */
-  const known = new Set<string>();
+  const table = new LaneTable((lane) => schedule(lane));
+  const { lanes, known, behind } = table;
   /** Lanes with work, waiting for a concurrency slot. */
   const ready: Lane[] = [];
   const runningHandlers = new Set<Promise<void>>();
   let active = 0;
-  /** Some pending updates are only in the store (a full lane, a restart): new ones go there too, to keep order. */
-  let backlog = true;
+  /**
+   * The store may hold pending updates of chats not marked behind (a restart, an account attached,
+   * stop()): until it is scanned, new updates wait in the store too, to keep their chat's order.
+   */
+  let rescan = true;
   let refillScheduled = false;
   let running = false;
   let starting = false;
@@ -126,7 +111,15 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
   /** Events waiting for the admission transaction (this microtask). */
   let admitting: Omit<StoredUpdate, "seq" | "attempts">[] = [];
   /** Store writes of one event-loop turn, in one transaction. */
-  const group = new GroupCommit(store);
+  /** The catch-up cursor of each chat, written once per commit (its newest completion's). */
+  const cursors = new Map<string, string>();
+  const group = new GroupCommit(store, {
+    begin: () => cursors.clear(),
+    end: () => {
+      for (const [chatKey, cursor] of cursors) store.setCursor(chatKey, cursor);
+      cursors.clear();
+    },
+  });
 
   const report = (error: unknown, info?: PipelineErrorInfo): void => {
     try {
@@ -136,19 +129,10 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
     }
   };
 
-  function laneOf(chatKey: string): Lane {
-    let lane = lanes.get(chatKey);
-    if (!lane) {
-      lane = { key: chatKey, queue: [], running: false };
-      lanes.set(chatKey, lane);
-    }
-    return lane;
-  }
-
-  function enqueue(lane: Lane, update: StoredUpdate): void {
-    lane.queue.push(update);
-    known.add(update.key);
-    schedule(lane);
+  /** Drops what the lane holds in memory; it is read back from the store in order. */
+  function resetLane(lane: Lane): void {
+    table.reset(lane, adapters.has(lane.account));
+    scheduleRefill();
   }
 
   /**
@@ -180,16 +164,18 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
       report(err);
       return;
     }
-    // With nothing waiting in the store that is not in memory, the new updates go straight to
-    // their lanes in admission order (no read-back); from the first that cannot (a full lane, an
-    // account not attached) on, the rest are read back from the store, which keeps the order.
-    for (const update of fresh) {
-      if (backlog || !running) break;
-      const lane = adapters.has(update.account) ? laneOf(update.chatKey) : undefined;
-      if (!lane || lane.queue.length >= queueLimit) backlog = true;
-      else enqueue(lane, { ...update, seq: 0, attempts: 0 });
+    // A new update goes straight to its chat's queue when everything before it is there; else
+    // (its chat behind, a full queue) it waits in the store and is read back in order.
+    if (running && !rescan) {
+      for (const update of fresh) {
+        if (!adapters.has(update.account)) continue; // read back when its account is attached
+        const lane = table.laneOf(update.chatKey, update.account);
+        if (lane.behind) continue;
+        if (lane.queue.length >= queueLimit || known.size >= memoryLimit) table.markBehind(lane);
+        else table.enqueue(lane, { ...update, seq: 0, attempts: 0 });
+      }
     }
-    if (backlog) scheduleRefill();
+    if (rescan || behind.size > 0) scheduleRefill();
     checkIdle();
   }
 
@@ -207,23 +193,26 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
     });
   }
 
-  /** Reads pending updates back from the store, oldest first, into lanes with room. */
+  /**
+   * Reads pending updates back from the store into the queues of chats behind that have room
+   * (after a scan for chats the store holds updates of, when one is due).
+   */
   function refill(): void {
     if (!running) return;
-    const limit = known.size + SCAN_EXTRA;
-    const pending = store.pending(limit);
-    const full = new Set<string>();
-    for (const update of pending) {
-      if (known.has(update.key) || full.has(update.chatKey)) continue;
-      if (!adapters.has(update.account)) continue; // waits for its adapter to be attached
-      const lane = laneOf(update.chatKey);
-      if (lane.queue.length >= queueLimit) {
-        full.add(update.chatKey);
-        continue;
+    if (rescan) {
+      rescan = false;
+      for (const { chatKey, account, lastSeq } of store.pendingChats()) {
+        if (!adapters.has(account)) continue; // read back when its account is attached
+        const lane = table.laneOf(chatKey, account);
+        lane.safeUntil = Math.max(lane.safeUntil, lastSeq);
+        table.markBehind(lane);
       }
-      enqueue(lane, update);
     }
-    backlog = pending.length >= limit || full.size > 0;
+    for (const lane of behind) {
+      if (known.size >= memoryLimit) break;
+      if (lane.queue.length > queueLimit / 2) continue;
+      table.readBack(lane, store, Math.min(queueLimit - lane.queue.length, memoryLimit - known.size));
+    }
   }
 
   function schedule(lane: Lane): void {
@@ -248,10 +237,9 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
           runningHandlers.delete(run);
           lane.running = false;
           active--;
-          if (lane.queue.length === 0 && !lane.timer) {
-            if (lanes.get(lane.key) === lane) lanes.delete(lane.key);
-          } else schedule(lane);
-          if (backlog && lane.queue.length < queueLimit / 2) scheduleRefill();
+          if (lane.queue.length === 0) table.dropIfIdle(lane);
+          else schedule(lane);
+          if (behind.size > 0 && lane.queue.length <= queueLimit / 2) scheduleRefill();
           pump();
           checkIdle();
         });
@@ -259,23 +247,37 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
     }
   }
 
-  /** One attempt at the lane's oldest update (a failure leaves it at the head, retried after a delay). */
+  /**
+   * One attempt at the lane's oldest update (a failure leaves it at the head, retried after a delay).
+   *
+   * A first run outside a crash's leftovers is "pipelined": its start is counted in the next group
+   * commit rather than before it runs, and when it changed no state the chat's next update starts
+   * before its completion is committed (there is nothing the next one could read stale). A crash
+   * before that commit reruns both (at least once), and the restart runs its leftovers carefully:
+   * each start committed before the run, each completion before the next. So a poison update is
+   * given up after at most one uncounted crash more than `maxAttempts`.
+   */
   async function runHead(lane: Lane): Promise<void> {
     const update = lane.queue[0] as StoredUpdate;
     const adapter = adapters.get(update.account);
-    if (!adapter) {
-      // Detached meanwhile: leave it in the store for later.
-      lane.queue.shift();
-      known.delete(update.key);
-      backlog = true;
-      return;
-    }
-    let attempt = 0;
+    if (!adapter) return resetLane(lane); // detached: waits in the store until attached again
     const myGeneration = generation;
+    const myEpoch = lane.epoch;
+    const stale = () => myGeneration !== generation || myEpoch !== lane.epoch;
+    const pipelined = update.attempts === 0 && !(update.seq > 0 && update.seq <= lane.safeUntil);
+    let attempt = 1;
+    let finished = false;
     const prestarted = lane.started;
     lane.started = undefined;
     if (prestarted?.key === update.key) attempt = prestarted.attempt;
-    else {
+    else if (pipelined) {
+      group
+        .run(() => {
+          // Completed in the same commit: the start needs no record.
+          if (!finished && myGeneration === generation) store.started(update.key);
+        })
+        .catch(report);
+    } else {
       try {
         await group.run(() => {
           attempt = store.started(update.key);
@@ -284,12 +286,16 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
         report(err);
         return retryLater(lane, 1);
       }
-      if (myGeneration !== generation) return; // stopped meanwhile: the update stays pending
+      if (stale()) return; // stopped (or reset) meanwhile: the update stays pending
     }
-    const current = { ...update, attempts: attempt };
+    if (pipelined && lane.inCommit >= PIPELINE_DEPTH) {
+      await lane.lastCommit;
+      if (stale()) return;
+    }
+    const current = attempt === update.attempts ? update : { ...update, attempts: attempt };
     if (attempt > maxAttempts) {
       // Started this often without finishing (crashes or timeouts): give up on it.
-      finish(lane, current, []);
+      finish(lane, current, NO_WRITES);
       report(new Error(`update ${update.key} gave up after ${attempt - 1} unfinished attempts`), {
         update: current,
         attempt,
@@ -303,17 +309,22 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
     for (let rerun = 0; ; rerun++) {
       const effects = new Effects();
       liveEffects.add(effects);
-      const outcome = await runWithTimeout(() => handle(current, adapter, effects), effects);
+      const outcome = await runWithTimeout(() => handle(current, adapter, effects), effects, timeoutMs);
       liveEffects.delete(effects);
-      if (myGeneration !== generation) return; // stopped meanwhile: the update stays pending
+      if (stale()) return; // stopped meanwhile: the update stays pending
+      if (outcome.ok && pipelined && effects.writes.length === 0) {
+        finished = true;
+        return completeLater(lane, current);
+      }
       if (outcome.ok) {
         try {
           let committed = false;
           let next: Lane["started"];
           await group.run(() => {
             // A run that outlived stop() never commits: its update stays pending.
-            if (myGeneration !== generation) return;
-            completeWith(current, effects.writes);
+            if (stale()) return;
+            completeWith(current, effects.writes, true);
+            finished = true;
             committed = true;
             // The chat's next update is started in the same commit: one disk sync, not two.
             const following = lane.queue[1];
@@ -322,7 +333,7 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
                 ? { key: following.key, attempt: store.started(following.key) }
                 : undefined;
           });
-          if (committed) {
+          if (committed && !stale()) {
             dequeue(lane, current);
             lane.started = next;
           }
@@ -337,11 +348,13 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
       }
       break;
     }
+    // Its start is on record now (or is in the next commit): a retry counts from there.
+    lane.queue[0] = { ...current, attempts: attempt };
     const final = attempt >= maxAttempts;
     report(error, { update: current, attempt, final, timedOut });
     if (final) {
       try {
-        finish(lane, current, []);
+        finish(lane, current, NO_WRITES);
       } catch (err) {
         report(err);
         retryLater(lane, attempt);
@@ -351,17 +364,48 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
     retryLater(lane, attempt);
   }
 
+  /**
+   * Dequeues a finished run that changed no state and lets its chat go on; its completion joins
+   * the next group commit. If that commit fails, the chat is read back from the store in order.
+   */
+  function completeLater(lane: Lane, update: StoredUpdate): void {
+    const myGeneration = generation;
+    lane.queue.shift();
+    lane.inCommit++;
+    const commit = group.run(() => {
+      if (myGeneration === generation) completeWith(update, NO_WRITES, true);
+    });
+    lane.lastCommit = commit.then(
+      () => {
+        lane.inCommit--;
+        known.delete(update.key);
+        table.dropIfIdle(lane);
+        checkIdle();
+      },
+      (err: unknown) => {
+        lane.inCommit--;
+        known.delete(update.key);
+        report(err);
+        if (myGeneration === generation) resetLane(lane);
+        checkIdle();
+      },
+    );
+  }
+
   /** Marks the update done with its state changes and the chat's cursor, in one transaction. */
   function finish(lane: Lane, update: StoredUpdate, writes: readonly (() => void)[]): void {
-    store.transaction(() => completeWith(update, writes));
+    store.transaction(() => completeWith(update, writes, false));
     dequeue(lane, update);
   }
 
-  function completeWith(update: StoredUpdate, writes: readonly (() => void)[]): void {
+  /** `grouped`: inside a group commit, whose end writes each chat's newest cursor once. */
+  function completeWith(update: StoredUpdate, writes: readonly (() => void)[], grouped: boolean): void {
     for (const write of writes) write();
     store.complete(update.key);
     const cursor = cursorOf(update.event);
-    if (cursor) store.setCursor(update.chatKey, cursor);
+    if (!cursor) return;
+    if (grouped) cursors.set(update.chatKey, cursor);
+    else store.setCursor(update.chatKey, cursor);
   }
 
   function dequeue(lane: Lane, update: StoredUpdate): void {
@@ -379,35 +423,9 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
     }, delay);
   }
 
-  async function runWithTimeout(
-    fn: () => Promise<void>,
-    effects: Effects,
-  ): Promise<{ ok: true } | { ok: false; error: unknown; timedOut: boolean }> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<{ ok: false; error: unknown; timedOut: boolean }>((resolve) => {
-      timer = setTimeout(() => {
-        effects.abandoned = true;
-        effects.writes.length = 0;
-        resolve({ ok: false, error: new HandlerTimeoutError(timeoutMs), timedOut: true });
-      }, timeoutMs);
-    });
-    const run = (async () => {
-      try {
-        await fn();
-        return { ok: true as const };
-      } catch (error) {
-        return { ok: false as const, error, timedOut: false };
-      }
-    })();
-    try {
-      return await Promise.race([run, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   function checkIdle(): void {
-    if (!running || starting || active > 0 || known.size > 0 || backlog || refillScheduled) return;
+    if (!running || starting || active > 0 || known.size > 0 || behind.size > 0 || rescan || refillScheduled)
+      return;
     if (admitting.length > 0) return;
     const waiters = idleWaiters;
     idleWaiters = [];
@@ -427,7 +445,7 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
       const key = accountKeyOf(adapter);
       adapters.set(key, adapter);
       subscribe(key, adapter);
-      backlog = true; // updates of this account may be waiting in the store
+      rescan = true; // updates of this account may be waiting in the store
       scheduleRefill();
     },
 
@@ -435,7 +453,7 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
       if (running) return;
       running = true;
       starting = true;
-      backlog = true;
+      rescan = true;
       for (const [key, adapter] of adapters) if (!unsubscribes.has(key)) subscribe(key, adapter);
       try {
         store.prune(retentionMs, Date.now());
@@ -472,21 +490,26 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
       clearInterval(pruneTimer);
       for (const lane of lanes.values()) clearTimeout(lane.timer);
       ready.length = 0;
-      const waitAll = Promise.allSettled([...runningHandlers]);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([waitAll, new Promise<void>((r) => (timer = setTimeout(r, stopTimeoutMs)))]);
-      clearTimeout(timer);
+      // A handler that called stop() itself joins the set just after this call: wait a turn, and
+      // again while any is left.
+      await Promise.resolve();
+      const deadline = Date.now() + stopTimeoutMs;
+      while (runningHandlers.size > 0 && Date.now() < deadline) {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<void>((r) => (timer = setTimeout(r, deadline - Date.now())));
+        await Promise.race([Promise.allSettled([...runningHandlers]), timeout]);
+        clearTimeout(timer);
+      }
+      // Completions already made (their chats went on before their commit) are committed now, so a
+      // clean stop does not leave them to run again.
+      await Promise.allSettled([...lanes.values()].map((lane) => lane.lastCommit));
       // Runs that outlived the wait are abandoned: their writes are dropped, their updates stay pending.
       generation++;
-      for (const effects of liveEffects) {
-        effects.abandoned = true;
-        effects.writes.length = 0;
-      }
+      for (const effects of liveEffects) effects.abandon();
       liveEffects.clear();
       // What is left is pending in the store; a later start() reads it back.
-      lanes.clear();
-      known.clear();
-      backlog = true;
+      table.clear();
+      rescan = true;
       const waiters = idleWaiters;
       idleWaiters = [];
       for (const resolve of waiters) resolve();
@@ -500,10 +523,4 @@ export function createPipeline(options: CreatePipelineOptions): Pipeline {
       });
     },
   };
-}
-
-function isCommitConflict(err: unknown): boolean {
-  return (
-    typeof err === "object" && err !== null && (err as { commitConflict?: unknown }).commitConflict === true
-  );
 }

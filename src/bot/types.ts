@@ -74,6 +74,10 @@ export interface BotStore {
   admit(update: Omit<StoredUpdate, "seq" | "attempts">): boolean;
   /** Updates not done yet, oldest first (on start: what a crash left). */
   pending(limit: number): StoredUpdate[];
+  /** One chat's updates not done yet, oldest first, after `afterSeq` (default 0: from the oldest). */
+  pendingOf(chatKey: string, limit: number, afterSeq?: number): StoredUpdate[];
+  /** The chats with updates not done yet, in the order of their oldest one; `lastSeq`: their newest. */
+  pendingChats(): { chatKey: string; account: AccountKey; lastSeq: number }[];
   /** Counts a handler start (returns the new attempt number). */
   started(key: string): number;
   /** Marks it done; call inside the transaction that also writes the handler's state changes. */

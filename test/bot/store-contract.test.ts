@@ -92,6 +92,57 @@ for (const [name, make] of kinds) {
       expect(seqs[1]).toBeGreaterThan(seqs[0] ?? Number.POSITIVE_INFINITY);
     });
 
+    it("reads one chat's pending updates in order, after a seq, and lists the chats with pending ones", () => {
+      store = make();
+      expect(store.pendingChats()).toEqual([]);
+      expect(store.pendingOf("maxbot:bot:c1", 10)).toEqual([]);
+      for (const [id, c] of [
+        ["1", "c2"],
+        ["2", "c1"],
+        ["3", "c2"],
+        ["4", "c1"],
+        ["5", "c1"],
+        ["6", "c3"],
+      ] as const)
+        store.admit(update(id, c));
+      const c1 = store.pendingOf("maxbot:bot:c1", 10);
+      expect(c1.map((u) => u.key)).toEqual(["maxbot:bot:2", "maxbot:bot:4", "maxbot:bot:5"]);
+      expect(c1[0]?.event).toEqual(messageEvent("2", "c1"));
+      expect(store.pendingOf("maxbot:bot:c1", 2).map((u) => u.key)).toEqual(["maxbot:bot:2", "maxbot:bot:4"]);
+      expect(store.pendingOf("maxbot:bot:c1", 10, c1[0]?.seq).map((u) => u.key)).toEqual([
+        "maxbot:bot:4",
+        "maxbot:bot:5",
+      ]);
+      // Ordered by each chat's oldest pending update; lastSeq is its newest.
+      const seqOf = (id: string) => store.pending(10).find((u) => u.key === `maxbot:bot:${id}`)?.seq;
+      expect(store.pendingChats()).toEqual([
+        { chatKey: "maxbot:bot:c2", account: "maxbot:bot", lastSeq: seqOf("3") },
+        { chatKey: "maxbot:bot:c1", account: "maxbot:bot", lastSeq: seqOf("5") },
+        { chatKey: "maxbot:bot:c3", account: "maxbot:bot", lastSeq: seqOf("6") },
+      ]);
+      store.complete("maxbot:bot:1");
+      store.complete("maxbot:bot:3");
+      store.complete("maxbot:bot:4");
+      expect(store.pendingOf("maxbot:bot:c1", 10).map((u) => u.key)).toEqual([
+        "maxbot:bot:2",
+        "maxbot:bot:5",
+      ]);
+      expect(store.pendingChats().map((c) => c.chatKey)).toEqual(["maxbot:bot:c1", "maxbot:bot:c3"]);
+      // A rolled-back completion puts the update back in its place.
+      expect(() =>
+        store.transaction(() => {
+          store.complete("maxbot:bot:2");
+          store.complete("maxbot:bot:5");
+          throw new Error("rollback");
+        }),
+      ).toThrow("rollback");
+      expect(store.pendingOf("maxbot:bot:c1", 10).map((u) => u.key)).toEqual([
+        "maxbot:bot:2",
+        "maxbot:bot:5",
+      ]);
+      expect(store.pendingChats().map((c) => c.chatKey)).toEqual(["maxbot:bot:c1", "maxbot:bot:c3"]);
+    });
+
     it("keeps cursors per chat", () => {
       store = make();
       expect(store.cursor("a")).toBeUndefined();
@@ -294,7 +345,7 @@ describe("SqliteBotStore on a file", () => {
     const file = join(dir, "reopen.db");
     const first = new SqliteBotStore(file);
     expect(first.db.pragma("journal_mode", { simple: true })).toBe("wal");
-    expect(first.db.pragma("synchronous", { simple: true })).toBe(2); // FULL
+    expect(first.db.pragma("synchronous", { simple: true })).toBe(1); // NORMAL, the default
     first.admit(update("1"));
     first.admit(update("2"));
     first.started("maxbot:bot:1");
@@ -305,12 +356,17 @@ describe("SqliteBotStore on a file", () => {
     first.putSession("s", { value: { a: 1 }, schema: 3 }, 0);
     first.close();
 
-    const second = new SqliteBotStore(file, { synchronous: "NORMAL" });
-    expect(second.db.pragma("synchronous", { simple: true })).toBe(1);
+    const second = new SqliteBotStore(file, { synchronous: "FULL" });
+    expect(second.db.pragma("synchronous", { simple: true })).toBe(2);
     const migrations = second.db.prepare("SELECT id FROM bot_migrations ORDER BY id").all() as {
       id: string;
     }[];
-    expect(migrations.map((m) => m.id)).toEqual(["bot:001-inbox", "bot:002-outbox", "bot:003-sessions"]);
+    expect(migrations.map((m) => m.id)).toEqual([
+      "bot:001-inbox",
+      "bot:002-outbox",
+      "bot:003-sessions",
+      "bot:004-inbox-pending-by-chat",
+    ]);
     expect(second.pending(10).map((u) => u.key)).toEqual(["maxbot:bot:2"]);
     expect(second.admit(update("1"))).toBe(false);
     expect(second.cursors()).toEqual([

@@ -25,6 +25,8 @@ interface State {
   inbox: Map<string, InboxRow>;
   /** The inbox rows not done yet, in admission (seq) order. */
   pending: Map<string, InboxRow>;
+  /** The same rows by chat key, each in admission order (the pipeline reads a chat's backlog). */
+  pendingByChat: Map<string, Map<string, InboxRow>>;
   cursors: Map<string, string>;
   outbox: Map<string, { item: OutboxItem; order: number }>;
   outboxOrder: number;
@@ -41,6 +43,7 @@ function emptyState(): State {
     seq: 0,
     inbox: new Map(),
     pending: new Map(),
+    pendingByChat: new Map(),
     cursors: new Map(),
     outbox: new Map(),
     outboxOrder: 0,
@@ -57,6 +60,8 @@ export class MemoryBotStore implements BotStore {
   private journal: (() => void)[] | undefined;
   /** A rolled-back completion put a row back: the pending index is rebuilt in seq order on next read. */
   private pendingUnordered = false;
+  /** The same for one chat's index. */
+  private readonly chatsUnordered = new Set<string>();
 
   transaction<T>(fn: () => T): T {
     this.assertOpen();
@@ -125,7 +130,53 @@ export class MemoryBotStore implements BotStore {
     const row: InboxRow = { update: stored };
     this.put(this.state.inbox, update.key, row);
     this.put(this.state.pending, update.key, row);
+    this.put(this.chatIndex(update.chatKey), update.key, row);
     return true;
+  }
+
+  private chatIndex(chatKey: string): Map<string, InboxRow> {
+    let index = this.state.pendingByChat.get(chatKey);
+    if (!index) {
+      index = new Map();
+      this.state.pendingByChat.set(chatKey, index);
+    }
+    return index;
+  }
+
+  pendingOf(chatKey: string, limit: number, afterSeq = 0): StoredUpdate[] {
+    this.assertOpen();
+    const index = this.state.pendingByChat.get(chatKey);
+    if (!index) return [];
+    if (this.chatsUnordered.delete(chatKey)) {
+      const rows = [...index.values()].sort((a, b) => a.update.seq - b.update.seq);
+      index.clear();
+      for (const row of rows) index.set(row.update.key, row);
+    }
+    const out: StoredUpdate[] = [];
+    for (const row of index.values()) {
+      if (out.length >= limit) break;
+      if (row.update.seq > afterSeq) out.push(lazyCopy(row));
+    }
+    return out;
+  }
+
+  pendingChats(): { chatKey: string; account: string; lastSeq: number }[] {
+    this.assertOpen();
+    const chats: { chatKey: string; account: string; lastSeq: number; first: number }[] = [];
+    for (const [chatKey, index] of this.state.pendingByChat) {
+      let first = Number.POSITIVE_INFINITY;
+      let lastSeq = 0;
+      let account = "";
+      for (const { update } of index.values()) {
+        first = Math.min(first, update.seq);
+        lastSeq = Math.max(lastSeq, update.seq);
+        account = update.account;
+      }
+      if (index.size > 0) chats.push({ chatKey, account, lastSeq, first });
+    }
+    return chats
+      .sort((a, b) => a.first - b.first)
+      .map(({ chatKey, account, lastSeq }) => ({ chatKey, account, lastSeq }));
   }
 
   pending(limit: number): StoredUpdate[] {
@@ -141,9 +192,7 @@ export class MemoryBotStore implements BotStore {
     const out: StoredUpdate[] = [];
     for (const row of this.state.pending.values()) {
       if (out.length >= limit) break;
-      // A stored event never changes: copied when first read, as the SQLite store parses it.
-      const { event, ...fields } = row.update;
-      out.push(withLazyEvent(fields as StoredUpdate, () => copy(event)));
+      out.push(lazyCopy(row));
     }
     return out;
   }
@@ -165,13 +214,19 @@ export class MemoryBotStore implements BotStore {
     const row = this.state.inbox.get(key);
     if (!row) throw new Error(`unknown update ${key}`);
     if (row.doneAt !== undefined) return;
+    const chatKey = row.update.chatKey;
     this.undo(() => {
       row.doneAt = undefined;
       this.state.pending.set(key, row);
       this.pendingUnordered = true;
+      this.chatIndex(chatKey).set(key, row);
+      this.chatsUnordered.add(chatKey);
     });
     row.doneAt = Date.now();
     this.state.pending.delete(key);
+    const index = this.state.pendingByChat.get(chatKey);
+    index?.delete(key);
+    if (index?.size === 0) this.state.pendingByChat.delete(chatKey);
   }
 
   prune(olderThanMs: number, now: number): number {
@@ -323,6 +378,12 @@ export class MemoryBotStore implements BotStore {
   private assertOpen(): void {
     if (this.closed) throw new Error("the bot store is closed");
   }
+}
+
+/** A stored event never changes: copied when first read, as the SQLite store parses it. */
+function lazyCopy(row: InboxRow): StoredUpdate {
+  const { event, ...fields } = row.update;
+  return withLazyEvent(fields as StoredUpdate, () => copy(event));
 }
 
 export function isExpired(expiresAt: number | undefined | null, now: number): boolean {

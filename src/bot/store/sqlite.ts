@@ -13,10 +13,14 @@ import { versionMatches, withLazyEvent } from "./memory.js";
 
 export interface SqliteBotStoreOptions {
   /**
-   * FULL (default): a commit is on disk before admit()/complete() return, so an update whose
-   * platform offset moved on survives even an OS crash or power loss. NORMAL (WAL) survives a
-   * process crash (kill -9) but may lose the last commits on an OS crash: faster, for bots that
-   * can afford re-fetching from the platform.
+   * NORMAL (default; WAL): every commit survives a crash of the process (kill -9, an exception)
+   * the moment it returns; an OS crash or power loss may lose the last commits (never corrupt the
+   * file; SQLite's recommended setting for WAL). What such a loss means: updates handled in those
+   * last moments run again with their state changes not applied (still exactly once), and where
+   * the account's catch-up reads history (MAX user API, VK Live, MaxIM) missed updates are read
+   * again; a long-poll account (MAX Bot API, WebQQ) has acknowledged them to the platform already.
+   * FULL: each commit is flushed to disk before it returns (an fsync per transaction, several
+   * times slower under load): admitted updates survive an OS crash too.
    */
   synchronous?: "FULL" | "NORMAL";
 }
@@ -88,6 +92,17 @@ export const botStoreMigrations: readonly Migration[] = [
           expires_at INTEGER,
           updated_at INTEGER NOT NULL
         );
+      `);
+    },
+  },
+  {
+    // The pipeline reads a chat's backlog back by chat (pendingOf), not by scanning the whole inbox;
+    // the index by seq alone served only that scan, and each index is pages written per update.
+    id: "bot:004-inbox-pending-by-chat",
+    up(db) {
+      db.exec(`
+        CREATE INDEX bot_inbox_pending_chat ON bot_inbox (chat_key, seq) WHERE done_at IS NULL;
+        DROP INDEX bot_inbox_pending;
       `);
     },
   },
@@ -167,7 +182,7 @@ export class SqliteBotStore implements BotStore {
     if (!inMemory) mkdirSync(dirname(file), { recursive: true });
     this.db = new Sqlite(inMemory ? ":memory:" : file);
     if (!inMemory) this.db.pragma("journal_mode = WAL");
-    this.db.pragma(`synchronous = ${options.synchronous === "NORMAL" ? "NORMAL" : "FULL"}`);
+    this.db.pragma(`synchronous = ${options.synchronous === "FULL" ? "FULL" : "NORMAL"}`);
     // Another process (a restarted bot while the old one exits) waits for the lock, not fails.
     this.db.pragma("busy_timeout = 5000");
     this.migrate();
@@ -233,20 +248,45 @@ export class SqliteBotStore implements BotStore {
     const rows = this.sql(
       `SELECT ${INBOX_COLUMNS} FROM bot_inbox WHERE done_at IS NULL ORDER BY seq LIMIT ?`,
     ).all(Math.max(0, Math.floor(limit))) as InboxRow[];
-    // The pipeline reads pending updates back oldest first and skips the ones it holds already:
-    // each event is read and parsed only when used (a stored event never changes).
-    return rows.map((row) =>
-      withLazyEvent(
-        {
-          key: row.key,
-          chatKey: row.chat_key,
-          account: row.account,
-          seq: row.seq,
-          attempts: row.attempts,
-          receivedAt: row.received_at,
-        } as StoredUpdate,
-        () => this.eventOf(row.seq),
-      ),
+    return rows.map((row) => this.lazyUpdate(row));
+  }
+
+  pendingOf(chatKey: string, limit: number, afterSeq = 0): StoredUpdate[] {
+    // Read back to be run (nearly all of them): the event comes in the same query.
+    const rows = this.sql(
+      `SELECT ${INBOX_COLUMNS}, event FROM bot_inbox
+       WHERE chat_key = ? AND done_at IS NULL AND seq > ? ORDER BY seq LIMIT ?`,
+    ).all(chatKey, afterSeq, Math.max(0, Math.floor(limit))) as (InboxRow & { event: string })[];
+    return rows.map((row) => ({
+      key: row.key,
+      chatKey: row.chat_key,
+      account: row.account,
+      event: JSON.parse(row.event) as StoredUpdate["event"],
+      seq: row.seq,
+      attempts: row.attempts,
+      receivedAt: row.received_at,
+    }));
+  }
+
+  pendingChats(): { chatKey: string; account: string; lastSeq: number }[] {
+    return this.sql(
+      `SELECT chat_key AS chatKey, account, MAX(seq) AS lastSeq FROM bot_inbox WHERE done_at IS NULL
+       GROUP BY chat_key ORDER BY MIN(seq)`,
+    ).all() as { chatKey: string; account: string; lastSeq: number }[];
+  }
+
+  /** The event is read and parsed only when used (a stored event never changes). */
+  private lazyUpdate(row: InboxRow): StoredUpdate {
+    return withLazyEvent(
+      {
+        key: row.key,
+        chatKey: row.chat_key,
+        account: row.account,
+        seq: row.seq,
+        attempts: row.attempts,
+        receivedAt: row.received_at,
+      } as StoredUpdate,
+      () => this.eventOf(row.seq),
     );
   }
 
