@@ -38,12 +38,6 @@ export function errorFromPayload(opcode: number, payload: unknown): SwitchboardE
   return new ApiError(message, { platform: "max", code, details, retryable: RETRYABLE.has(code) });
 }
 
-/**
- * A payload's JSON text, written by whoever built the payload and knows its exact shape (the
- * plain text send): `encode` uses it as it is. A symbol key: JSON and MessagePack never see it.
- */
-export const JSON_BODY: unique symbol = Symbol("max.jsonBody");
-
 /** `{"ver":11,"cmd":0,"seq":` — the fixed head of every request. */
 const REQUEST_HEAD = `{"ver":${JSON.stringify(PROTOCOL_VERSION)},"cmd":${JSON.stringify(Cmd.REQUEST)},"seq":`;
 
@@ -53,8 +47,7 @@ export const maxCodec: RpcCodec<number, MaxPush> = {
    * payload serialised: the envelope object is neither built nor walked per request.
    */
   encode({ seq, method, payload }) {
-    const given = (payload as { [JSON_BODY]?: string } | null | undefined)?.[JSON_BODY];
-    const body: string | undefined = given ?? JSON.stringify(payload ?? {});
+    const body: string | undefined = JSON.stringify(payload ?? {});
     // Anything else (an opcode that is not a finite number, a payload JSON cannot represent)
     // takes the generic path, so the text stays exactly what stringify makes of the envelope.
     if (body === undefined || !Number.isFinite(method) || !Number.isSafeInteger(seq)) {
