@@ -9,6 +9,10 @@ import {
   TimeoutError,
   TransportError,
 } from "./errors.js";
+import { type Abortable, type CookieHooks, type NodeBody, nodeBody, nodeRequest } from "./http-node.js";
+
+export type { CookieHooks } from "./http-node.js";
+
 import { type Logger, silentLogger } from "./log.js";
 import { redactUrl } from "./redact.js";
 
@@ -79,6 +83,11 @@ export interface HttpClientOptions {
    */
   mapResponse?: (response: HttpResponse<unknown>, context: ResponseContext) => Error | undefined;
   fetch?: typeof fetch;
+  /**
+   * A cookie jar: its Cookie header goes out with every request (every redirect hop on the
+   * default transport; the first on an injected fetch) and every Set-Cookie comes back to it.
+   */
+  cookies?: CookieHooks;
   logger?: Logger;
 }
 
@@ -129,10 +138,10 @@ function networkReason(err: unknown): string {
 }
 
 /** The attempts in flight under each caller signal: one abort listener per signal, not per attempt. */
-const linked = new WeakMap<AbortSignal, Set<AbortController>>();
+const linked = new WeakMap<AbortSignal, Set<Abortable>>();
 
 /** Aborts `attempt` when `signal` aborts, until the returned function unlinks it. */
-function linkAbort(signal: AbortSignal, attempt: AbortController): () => void {
+function linkAbort(signal: AbortSignal, attempt: Abortable): () => void {
   // Aborted while the attempt was being prepared: its abort event has fired already.
   if (signal.aborted) {
     attempt.abort(signal.reason);
@@ -140,7 +149,7 @@ function linkAbort(signal: AbortSignal, attempt: AbortController): () => void {
   }
   let set = linked.get(signal);
   if (!set) {
-    const attempts = new Set<AbortController>();
+    const attempts = new Set<Abortable>();
     set = attempts;
     linked.set(signal, attempts);
     signal.addEventListener(
@@ -165,7 +174,7 @@ type Attempt =
   | { ok: false; error: Error; retryable: boolean; retryAfterMs?: number };
 
 /**
- * fetch-based HTTP helper: base URL, default headers, JSON/form bodies, per-attempt timeout,
+ * HTTP helper (node:http, or the injected fetch): base URL, default headers, JSON/form bodies, per-attempt timeout,
  * AbortSignal, retries with backoff + jitter (idempotent requests only), Retry-After, and
  * typed errors whose messages carry only redacted URLs.
  */
@@ -233,44 +242,62 @@ export class HttpClient {
     safeUrl: string,
     attempt: number,
   ): Promise<Attempt> {
-    const headers = new Headers(await this.#defaultHeaders());
-    for (const [k, v] of Object.entries(req.headers ?? {})) headers.set(k, v);
-    let body: RequestInit["body"];
-    if (req.json !== undefined) {
-      body = JSON.stringify(req.json);
-      if (!headers.has("content-type")) headers.set("content-type", "application/json");
-    } else if (req.form !== undefined) {
-      body = formBody(req.form).toString();
-      if (!headers.has("content-type")) headers.set("content-type", "application/x-www-form-urlencoded");
-    } else {
-      body = req.body;
-    }
-
+    const defaults = await this.#defaultHeaders();
+    const type = req.responseType ?? "json";
     const timeoutMs = req.timeoutMs ?? this.#o.timeoutMs ?? 30_000;
-    // One controller per attempt, aborted by the timer or by the caller's signal: a listener on
-    // the caller's signal (removed when the attempt ends) instead of AbortSignal.any, which costs
-    // ~17 µs and leaves a dependent signal on a long-lived one (a client's lifecycle) until GC.
-    const timeout = new AbortController();
+    // Without an injected fetch, node:http sends whatever it can (all but FormData/Blob/streams).
+    const direct = this.#o.fetch === undefined ? directRequest(req, defaults) : undefined;
+    // Each attempt is aborted by its timer or by the caller's signal: a listener on the caller's
+    // signal (removed when the attempt ends) instead of AbortSignal.any, which costs ~17 µs and
+    // leaves a dependent signal on a long-lived one (a client's lifecycle) until GC.
+    let target: Abortable | undefined;
+    let unlink: (() => void) | undefined;
+    const start = (a: Abortable) => {
+      target = a;
+      if (req.signal) unlink = linkAbort(req.signal, a);
+    };
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      timeout.abort();
+      target?.abort();
     }, timeoutMs);
-    const unlink = req.signal ? linkAbort(req.signal, timeout) : undefined;
-    const signal = timeout.signal;
     const what = `${method} ${safeUrl}`;
     try {
-      const res = await this.#fetch(url, { method, headers, body, signal, redirect: req.redirect });
-      const data = await readBody(res, req.responseType ?? "json");
-      const response: HttpResponse<unknown> = {
-        status: res.status,
-        headers: res.headers,
-        url: redactUrl(res.url || url),
-        data,
-      };
+      let response: HttpResponse<unknown>;
+      if (direct) {
+        const res = await nodeRequest(
+          url,
+          method,
+          direct.headers,
+          direct.body,
+          req.redirect,
+          start,
+          this.#o.cookies,
+        );
+        response = {
+          status: res.status,
+          headers: res.headers,
+          url: redactUrl(res.url),
+          data: decode(res.body, type),
+        };
+      } else {
+        const controller = new AbortController();
+        start(controller);
+        const init = fetchInit(req, defaults, method, controller.signal);
+        const jar = this.#o.cookies;
+        const cookie = jar ? await jar.header(url) : undefined;
+        if (cookie) (init.headers as Headers).set("cookie", cookie);
+        const res = await this.#fetch(url, init);
+        const setCookie = jar ? res.headers.getSetCookie() : [];
+        if (jar && setCookie.length > 0) await jar.store(res.url || url, setCookie);
+        const data = await readBody(res, type);
+        response = { status: res.status, headers: res.headers, url: redactUrl(res.url || url), data };
+      }
       return this.#judge(response, what, { method, url: safeUrl, attempt });
     } catch (err) {
       if (req.signal?.aborted) throw abortedError(this.#platform, req.signal.reason);
+      // Invalid headers fail at once, untyped and unretried, as `new Headers` makes them on fetch.
+      if (!timedOut && isHeaderError(err)) throw err;
       if (timedOut) {
         return {
           ok: false,
@@ -342,10 +369,90 @@ export class HttpClient {
   }
 }
 
-async function readBody(res: Response, type: ResponseType): Promise<unknown> {
-  if (type === "bytes") return new Uint8Array(await res.arrayBuffer());
-  const text = await res.text();
+function isHeaderError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  // node:http's codes; `new Headers` throws a TypeError outside any fetch call.
+  return (
+    code === "ERR_INVALID_CHAR" ||
+    code === "ERR_INVALID_HTTP_TOKEN" ||
+    code === "ERR_HTTP_INVALID_HEADER_VALUE" ||
+    (err instanceof TypeError &&
+      err.message !== "fetch failed" &&
+      err.cause === undefined &&
+      /header/i.test(err.message))
+  );
+}
+
+/** The fetch call of an attempt: defaults, then the request's headers, then the body. */
+function fetchInit(
+  req: HttpRequest,
+  defaults: Record<string, string>,
+  method: string,
+  signal: AbortSignal,
+): RequestInit {
+  const headers = new Headers(defaults);
+  for (const [k, v] of Object.entries(req.headers ?? {})) headers.set(k, v);
+  let body: RequestInit["body"];
+  if (req.json !== undefined) {
+    body = JSON.stringify(req.json);
+    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  } else if (req.form !== undefined) {
+    body = formBody(req.form).toString();
+    if (!headers.has("content-type")) headers.set("content-type", "application/x-www-form-urlencoded");
+  } else {
+    body = req.body;
+  }
+  return { method, headers, body, signal, redirect: req.redirect };
+}
+
+/**
+ * The node:http form of a request: lower-case headers (fetch's defaults first, so they can be
+ * overridden), the body; undefined when the body needs fetch.
+ */
+function directRequest(
+  req: HttpRequest,
+  defaults: Record<string, string>,
+): { headers: Record<string, string>; body: NodeBody } | undefined {
+  let body: NodeBody;
+  let type: string | undefined;
+  if (req.json !== undefined) {
+    body = JSON.stringify(req.json);
+    type = "application/json";
+  } else if (req.form !== undefined) {
+    body = formBody(req.form).toString();
+    type = "application/x-www-form-urlencoded";
+  } else {
+    const b = nodeBody(req.body);
+    if (!b) return undefined;
+    body = b.body;
+    type = b.type;
+  }
+  const headers: Record<string, string> = { ...FETCH_DEFAULTS };
+  for (const k in defaults) headers[k.toLowerCase()] = defaults[k] as string;
+  if (req.headers) for (const k in req.headers) headers[k.toLowerCase()] = req.headers[k] as string;
+  if (type !== undefined && headers["content-type"] === undefined) headers["content-type"] = type;
+  return { headers, body };
+}
+
+/** What undici's fetch sends unless told otherwise. */
+const FETCH_DEFAULTS: Readonly<Record<string, string>> = {
+  accept: "*/*",
+  "accept-language": "*",
+  "sec-fetch-mode": "cors",
+  "user-agent": "node",
+  "accept-encoding": "gzip, deflate",
+};
+
+function decode(body: Buffer, type: ResponseType): unknown {
+  if (type === "bytes") return new Uint8Array(body);
+  // Like Response.text(): UTF-8, a leading BOM dropped.
+  let text = body.toString("utf8");
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (type === "text") return text;
+  return parseLenient(text);
+}
+
+function parseLenient(text: string): unknown {
   if (text === "") return undefined;
   try {
     return JSON.parse(text) as unknown;
@@ -353,4 +460,11 @@ async function readBody(res: Response, type: ResponseType): Promise<unknown> {
     // Lenient: error pages and text/plain bodies stay readable to the mapping hook.
     return text;
   }
+}
+
+async function readBody(res: Response, type: ResponseType): Promise<unknown> {
+  if (type === "bytes") return new Uint8Array(await res.arrayBuffer());
+  const text = await res.text();
+  if (type === "text") return text;
+  return parseLenient(text);
 }
