@@ -43,8 +43,11 @@ export interface RpcCodec<M extends RpcMethod = RpcMethod, E = unknown> {
  * plus its own codec.
  */
 export interface RpcWire {
-  /** Sends one encoded frame. Frames sent in the same tick may leave in one socket write. */
-  send(frame: WireFrame): void;
+  /**
+   * Sends one encoded frame. `alone`: no other request is awaiting an answer, so none is likely to
+   * follow in this tick (write it at once); otherwise frames of one tick may leave in one write.
+   */
+  send(frame: WireFrame, alone?: boolean): void;
   /** Closes gracefully; resolves once the socket is gone (forcibly after a short grace period). */
   close(code: number, reason: string): Promise<void>;
   /** Destroys the socket at once; `handlers.close` follows. */

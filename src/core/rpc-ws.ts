@@ -495,7 +495,7 @@ export class RpcWebSocket<M extends RpcMethod = RpcMethod, E = unknown> extends 
     // wire that refuses the frame outright fails just this call, as a rejection: callers hand
     // this promise straight back (MaxEngine.invoke is not async), so nothing may throw here.
     try {
-      conn.wire.send(frame);
+      conn.wire.send(frame, conn.pending.size === 1);
     } catch (err) {
       this.#fail(call, asError(err));
     }

@@ -1,10 +1,9 @@
 /**
  * The default wire of the RPC transport (rpc-ws.ts): one `ws` WebSocket, text frames in and out.
- * The first frame of a tick is written at once (a lone request, one awaited at a time, leaves
- * with no cork and no hop of its own); a second frame in the same tick corks the TCP socket until
- * a microtask, queued behind the continuations already waiting, uncorks it. So 64 answers that
- * arrive in one read and trigger 64 new requests cost two writes (the first, then one `writev`),
- * not 64. Each frame is still its own WebSocket frame.
+ * A frame sent `alone` (no other request awaiting an answer: one awaited at a time) is written at
+ * once, with no cork and no hop. Any other frame corks the TCP socket until a microtask, queued
+ * behind the continuations already waiting, uncorks it: 64 answers that arrive in one read and
+ * trigger 64 new requests cost one `writev`, not 64. Each frame is still its own WebSocket frame.
  */
 import type { Socket } from "node:net";
 import WebSocket, { type RawData } from "ws";
@@ -28,13 +27,9 @@ class WsWire implements RpcWire {
   readonly ws: WebSocket;
   /** The TCP socket under the WebSocket, known from the handshake's `upgrade` answer. */
   socket: Socket | undefined;
-  /** A frame went out in this tick: the next ones cork until `#endTick`. */
-  #inTick = false;
-  #corked = false;
-  readonly #endTick = (): void => {
-    this.#inTick = false;
-    if (!this.#corked) return;
-    this.#corked = false;
+  corked = false;
+  readonly #uncork = (): void => {
+    this.corked = false;
     this.socket?.uncork();
   };
   readonly #handlers: RpcWireHandlers;
@@ -62,14 +57,12 @@ class WsWire implements RpcWire {
     ws.on("close", (code, reason) => handlers.close(code, reason.toString("utf8")));
   }
 
-  send(frame: WireFrame): void {
+  send(frame: WireFrame, alone = false): void {
     const socket = this.socket;
-    if (!this.#inTick) {
-      this.#inTick = true;
-      settled.then(this.#endTick);
-    } else if (socket && !this.#corked && !socket.destroyed) {
-      this.#corked = true;
+    if (!alone && socket && !this.corked && !socket.destroyed) {
+      this.corked = true;
       socket.cork();
+      settled.then(this.#uncork);
     }
     // As a Buffer, ws writes header and masked payload as one chunk (a string goes as two).
     if (typeof frame === "string") this.ws.send(Buffer.from(frame), TEXT_FRAME, this.#onWritten);

@@ -217,7 +217,7 @@ describe("RpcWebSocket request/response", () => {
     expect(echoed).toEqual(Array.from({ length: 200 }, (_, i) => i));
   });
 
-  it("the wire writes a tick's first frame at once and corks the rest until a microtask; all arrive as text frames", async () => {
+  it("the wire writes a frame sent alone at once and corks the others until a microtask; all arrive as text frames", async () => {
     const { wsWire } = await import("../../src/core/ws-wire.js");
     const server = await new TestServer().start();
     cleanups.push(() => server.close());
@@ -235,11 +235,11 @@ describe("RpcWebSocket request/response", () => {
     await open;
     const socket = (wire as unknown as { socket: import("node:net").Socket }).socket;
     const frame = (seq: number) => JSON.stringify({ seq, method: "hold", payload: seq });
-    // The first frame of a tick leaves at once: no cork, nothing left buffered.
-    wire.send(frame(1));
+    // A frame sent alone (nothing else awaiting an answer) leaves at once: no cork, nothing buffered.
+    wire.send(frame(1), true);
     expect(socket.writableCorked).toBe(0);
     expect(socket.writableLength).toBe(0);
-    // More frames in the same tick wait, corked, for one write.
+    // Frames sent while others are in flight wait, corked, for one write.
     wire.send(frame(2));
     wire.send(frame(3));
     expect(socket.writableCorked).toBe(1);
@@ -248,8 +248,7 @@ describe("RpcWebSocket request/response", () => {
     await Promise.resolve();
     expect(socket.writableCorked).toBe(0);
     expect(socket.writableLength).toBe(0);
-    // A new tick: its first frame leaves at once again.
-    wire.send(frame(4));
+    wire.send(frame(4), true);
     expect(socket.writableCorked).toBe(0);
     expect(socket.writableLength).toBe(0);
     await Promise.resolve();
