@@ -75,26 +75,19 @@ export class Ctx {
     });
     this.clientid = o.clientid ?? randomDigits(8);
     this.#msgId = (1000 + Math.floor(Math.random() * 9000)) * 10_000;
-    const baseFetch = o.fetch ?? globalThis.fetch;
-    // The cookie jar sits under the HTTP helper as a fetch wrapper: every attempt sends the
-    // cookies of its URL and keeps whatever Set-Cookie the answer carries (redirects included).
-    // The helper builds a fresh Headers per attempt: it is filled in place, not copied.
-    const cookieFetch: typeof fetch = async (input, init) => {
-      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-      const own = init?.headers instanceof Headers;
-      const headers = own ? (init.headers as Headers) : new Headers(init?.headers);
-      const cached = cookieHeader(this.jar, url);
-      const cookie = typeof cached === "string" ? cached : await cached;
-      if (cookie) headers.set("cookie", cookie);
-      if (!headers.has("user-agent")) headers.set("user-agent", USER_AGENT);
-      const res = await baseFetch(input, own ? init : { ...init, headers });
-      for (const sc of res.headers.getSetCookie()) await this.jar.setCookie(sc, url, { ignoreError: true });
-      return res;
-    };
     this.http = new HttpClient({
       platform: "webqq",
       timeoutMs: o.timeoutMs ?? 30_000,
-      fetch: cookieFetch,
+      headers: { "user-agent": USER_AGENT },
+      // The cookie jar: every attempt (each redirect step too) sends the cookies of its URL and
+      // keeps whatever Set-Cookie the answer carries.
+      cookies: {
+        header: (url) => cookieHeader(this.jar, url),
+        store: async (url, setCookies) => {
+          for (const sc of setCookies) await this.jar.setCookie(sc, url, { ignoreError: true });
+        },
+      },
+      ...(o.fetch ? { fetch: o.fetch } : {}),
       // The helper logs URLs, and WebQQ URLs carry session values: it stays silent, raw() logs.
       logger: silentLogger,
       backoff: { baseMs: o.backoffBaseMs ?? 500 },
