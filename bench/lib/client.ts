@@ -156,6 +156,7 @@ export function roundTrips(
       if (finished) return;
       finished = true;
       ws.off("message", onMessage);
+      ws.off("close", onClose);
       resolve({
         count,
         perSec: (count / windowMs) * 1000,
@@ -182,8 +183,10 @@ export function roundTrips(
       if (!done) sendOne();
       else if (head === sentAt.length) finish();
     };
+    // Removed when the run ends: one socket serves many runs (one listener each would pile up).
+    const onClose = () => reject(new Error("connection closed during the run"));
     ws.on("message", onMessage);
-    ws.once("close", () => reject(new Error("connection closed during the run")));
+    ws.once("close", onClose);
     for (let i = 0; i < options.inFlight; i++) sendOne();
     setTimeout(() => {
       measuring = true;
