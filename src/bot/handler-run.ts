@@ -2,14 +2,8 @@
  * One handler run as the pipeline sees it: the state changes it registers (applied only in the
  * commit that marks its update done), bounded by a timeout after which it is abandoned.
  */
+import { HandlerTimeoutError } from "./errors.js";
 import type { UpdateEffects } from "./types.js";
-
-export class HandlerTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`the handler did not finish within ${timeoutMs} ms (abandoned; the update will be retried)`);
-    this.name = "HandlerTimeoutError";
-  }
-}
 
 export class Effects implements UpdateEffects {
   readonly writes: (() => void)[] = [];

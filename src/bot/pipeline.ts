@@ -15,55 +15,22 @@
  * next start of the same chat) share one transaction (group-commit.ts): one disk sync serves many
  * updates.
  *
- * Over the ~500-line guide: intake, per-chat scheduling, retry and catch-up share one state
- * machine (which chat runs, what is in memory, what the store still holds); split, each part
- * would reach into the others' state.
+ * Per-chat lanes and read-back live in lanes.ts, a handler run's timeout and effects in
+ * handler-run.ts, the options in pipeline-options.ts; intake, scheduling, retry and catch-up stay
+ * here, as one state machine.
  */
 import type { Adapter, AdapterEvent } from "../core/adapter.js";
 import { backoffDelay } from "../core/backoff.js";
-import type { Message } from "../core/model.js";
 import { catchUp } from "./catch-up.js";
 import { GroupCommit } from "./group-commit.js";
 import { Effects, isCommitConflict, runWithTimeout } from "./handler-run.js";
 import { accountKeyOf, chatKeyOf, cursorOf, updateKeyOf } from "./keys.js";
 import { type Lane, LaneTable } from "./lanes.js";
-import type { AccountKey, Pipeline, PipelineOptions, StoredUpdate, UpdateEffects } from "./types.js";
+import { ownByUserId, type PipelineErrorInfo, type PipelineExtraOptions } from "./pipeline-options.js";
+import type { AccountKey, Pipeline, PipelineOptions, StoredUpdate } from "./types.js";
 
-/** How a handler failure is reported (`final`: completed as failed, no more retries). */
-export interface PipelineErrorInfo {
-  update: StoredUpdate;
-  attempt: number;
-  final: boolean;
-  timedOut: boolean;
-}
-
-/** Options beyond the fixed seam (types.ts PipelineOptions); all optional. */
-export interface PipelineExtraOptions {
-  /** Handler failures and timeouts (each attempt), and the pipeline's own errors (no `info`). */
-  onError?: (error: unknown, info?: PipelineErrorInfo) => void;
-  /** Updates one chat keeps in memory (default 100); more wait in the store. */
-  queueLimit?: number;
-  /** Updates all chats keep in memory together (default 10,000); more wait in the store. */
-  memoryLimit?: number;
-  /** First retry delay ceiling, ms (default 250; exponential with jitter, at most 30 s). */
-  retryBaseMs?: number;
-  /** Done keys are kept this long for de-duplication (default 7 days), pruned on start and hourly. */
-  retentionMs?: number;
-  /** History pages (of 100 messages) read per chat when catching up on start (default 20). */
-  catchUpPages?: number;
-  /**
-   * Messages our own account wrote, skipped by catch-up (live events never carry them, and a bot
-   * answering its own replies after a restart would loop). Default: the author is the adapter's
-   * `self` (every adapter names its own user once connected).
-   */
-  isOwnMessage?: (adapter: Adapter, message: Message) => boolean;
-}
-
-function ownByUserId(adapter: Adapter, message: Message): boolean {
-  return adapter.self !== undefined && adapter.self.id === message.author.id;
-}
-
-export { HandlerTimeoutError } from "./handler-run.js";
+export { HandlerTimeoutError } from "./errors.js";
+export type { PipelineErrorInfo, PipelineExtraOptions } from "./pipeline-options.js";
 export { accountKeyOf, chatKeyOf, updateKeyOf };
 
 export type CreatePipelineOptions = PipelineOptions & PipelineExtraOptions;
